@@ -7,6 +7,7 @@ so a failed build leaves the previous ``data/processed/`` untouched.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import platform
@@ -27,7 +28,7 @@ from .demo import DEMO_MARKER
 from .ingest import READERS, InputError
 from .provenance import load_sources, save_sources, sha256
 from .schemas import SCHEMAS
-from .util import atomic_dir
+from .util import atomic_dir, library_digest
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +163,19 @@ def _geometries(dest: Path) -> None:
     lan.to_parquet(dest / "lan_geo.parquet")
 
 
-def build(p: Paths | None = None) -> dict[str, Any]:
+def inputs_digest(p: Paths) -> str:
+    """Digest of every raw data file, SOURCES.yml and the library: unchanged means nothing to do."""
+    h = hashlib.sha256(library_digest().encode())
+    for kind in RAW_KINDS:
+        for f in raw_files(p, kind):
+            st = f.stat()
+            h.update(f"{kind}/{f.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    if p.sources_file.exists():
+        h.update(p.sources_file.read_bytes())
+    return h.hexdigest()
+
+
+def build(p: Paths | None = None, force: bool = False) -> dict[str, Any]:
     """Read every raw kind, validate, compute national tables and swap in ``data/processed``.
 
     Returns
@@ -179,6 +192,11 @@ def build(p: Paths | None = None) -> dict[str, Any]:
     """
     p = p or paths()
     t0 = time.perf_counter()
+    meta_file = p.processed / "meta.json"
+    if not force and meta_file.exists():
+        old = json.loads(meta_file.read_text(encoding="utf-8"))
+        if old.get("inputs_digest") == inputs_digest(p):
+            return {**old, "skipped": True}
     sources = load_sources(p)
     tables: dict[str, pd.DataFrame] = {}
     kinds_meta: dict[str, Any] = {}
@@ -205,12 +223,16 @@ def build(p: Paths | None = None) -> dict[str, Any]:
         "stod": _validate("stod", stod[list(SCHEMAS["stod"].columns)]),
     }
     t_near = time.perf_counter()
-    nearest = _validate("nearest", access.nearest_table(validated["rutor"], validated["service"]))
+    nearest = access.nearest_table(validated["rutor"], validated["service"])
     t_near = time.perf_counter() - t_near
+    cells = validated["rutor"].set_index("cell_id")
+    # Carry the cell's kommun and län so reports read only their own rows (parquet filters).
+    nearest["kommun_kod"] = cells["kommun_kod"].reindex(nearest["cell_id"]).to_numpy()
+    nearest["lan_kod"] = cells["lan_kod"].reindex(nearest["cell_id"]).to_numpy()
+    nearest = _validate("nearest", nearest)
 
-    cell_dist = nearest.merge(
-        validated["rutor"][["cell_id", "population", "pop_70plus", "kommun_kod", "lan_kod"]],
-        on="cell_id", how="left", validate="m:1")
+    cell_dist = nearest.merge(cells[["population", "pop_70plus"]], left_on="cell_id",
+                              right_index=True, how="left", validate="m:1")
     cell_dist["pop_70plus"] = cell_dist["pop_70plus"].astype("Float64")
     pop_cols = ["population", "pop_70plus"]
     by_kommun = access.beyond_thresholds(cell_dist, "kommun_kod", pop_cols=pop_cols)
@@ -232,6 +254,8 @@ def build(p: Paths | None = None) -> dict[str, Any]:
         "rows": {k: int(len(v)) for k, v in validated.items()} | {"nearest": int(len(nearest))},
         "timings_s": {"nearest": round(t_near, 3)},
     }
+    save_sources(p, sources)  # before the digest: the entries it adds are part of the input
+    meta["inputs_digest"] = inputs_digest(p)
     with atomic_dir(p.processed) as tmp:
         for name, df in validated.items():
             df.to_parquet(tmp / f"{name}.parquet", index=False)
@@ -243,5 +267,4 @@ def build(p: Paths | None = None) -> dict[str, Any]:
         meta["timings_s"]["total"] = round(time.perf_counter() - t0, 2)
         (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2),
                                        encoding="utf-8")
-    save_sources(p, sources)
     return meta

