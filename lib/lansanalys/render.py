@@ -19,8 +19,8 @@ import shutil
 import sys
 import tempfile
 import time
-import uuid
 import traceback
+import uuid
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
@@ -89,8 +89,12 @@ class Outcome:
 def lan_job(lan_kod: str) -> Job:
     """The län report job for ``lan_kod`` (validated: nothing else reaches a file name)."""
     code = geo.check_lan(lan_kod)
-    return Job("lansrapport.ipynb", {"lan_kod": code}, f"{geo.lan_slug(code)}.html",
-               f"{geo.lan_name(code)} – Länsanalys")
+    return Job(
+        "lansrapport.ipynb",
+        {"lan_kod": code},
+        f"{geo.lan_slug(code)}.html",
+        f"{geo.lan_name(code)} – Länsanalys",
+    )
 
 
 def index_job() -> Job:
@@ -122,8 +126,16 @@ def data_digest(p: Paths) -> str:
 
 def job_digest(job: Job, lib: str, data: str, self_contained: bool) -> str:
     nb = (NOTEBOOK_DIR / job.notebook).read_bytes()
-    payload = json.dumps({"nb": _sha(nb), "params": job.parameters, "lib": lib, "data": data,
-                          "self_contained": self_contained}, sort_keys=True)
+    payload = json.dumps(
+        {
+            "nb": _sha(nb),
+            "params": job.parameters,
+            "lib": lib,
+            "data": data,
+            "self_contained": self_contained,
+        },
+        sort_keys=True,
+    )
     return _sha(payload.encode())
 
 
@@ -141,7 +153,8 @@ def _html_exporter(self_contained: bool, plotly_js: str | None):
     exporter.exclude_output_prompt = True
     exporter.language_code = "sv"
     exporter.register_preprocessor(
-        TagRemovePreprocessor(remove_cell_tags={"injected-parameters", "parameters"}), enabled=True)
+        TagRemovePreprocessor(remove_cell_tags={"injected-parameters", "parameters"}), enabled=True
+    )
     exporter.register_preprocessor(DropStderr(), enabled=True)
     return exporter
 
@@ -154,8 +167,11 @@ def _drop_stderr(nb):
     """
     for cell in nb.cells:
         if cell.get("cell_type") == "code":
-            cell.outputs = [o for o in cell.get("outputs", [])
-                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+            cell.outputs = [
+                o
+                for o in cell.get("outputs", [])
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
     return nb
 
 
@@ -166,8 +182,9 @@ class DropStderr:
         return _drop_stderr(nb), resources
 
 
-def render_one(job: Job, out_dir: str, executed_dir: str, self_contained: bool,
-               timeout: int, digest: str) -> Outcome:
+def render_one(
+    job: Job, out_dir: str, executed_dir: str, self_contained: bool, timeout: int, digest: str
+) -> Outcome:
     """Execute one notebook with papermill and export it to HTML (worker entry point)."""
     import nbformat
     import papermill as pm
@@ -179,9 +196,15 @@ def render_one(job: Job, out_dir: str, executed_dir: str, self_contained: bool,
     os.environ[RENDER_ENV] = "html"
     try:
         nb = pm.execute_notebook(
-            str(NOTEBOOK_DIR / job.notebook), str(executed), parameters=job.parameters,
-            kernel_name="python3", cwd=str(NOTEBOOK_DIR), progress_bar=False, log_output=False,
-            execution_timeout=timeout, start_timeout=120,
+            str(NOTEBOOK_DIR / job.notebook),
+            str(executed),
+            parameters=job.parameters,
+            kernel_name="python3",
+            cwd=str(NOTEBOOK_DIR),
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=timeout,
+            start_timeout=120,
             kernel_manager_class=IpcKernelManager,
         )
         nb = nbformat.from_dict(nb)
@@ -191,7 +214,8 @@ def render_one(job: Job, out_dir: str, executed_dir: str, self_contained: bool,
             import plotly
 
             plotly_js = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text(
-                encoding="utf-8")
+                encoding="utf-8"
+            )
         exporter = _html_exporter(self_contained, plotly_js)
         resources = {
             "plotly_js_src": f"{ASSETS_DIR}/plotly.min.js",
@@ -208,14 +232,26 @@ def render_one(job: Job, out_dir: str, executed_dir: str, self_contained: bool,
         status = "failed"
         error = _short_error(exc)
     # Peak resident memory of this worker and of its largest finished kernel (kB on Linux).
-    peak_kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                  resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    return Outcome(job, status, time.perf_counter() - t0, error, str(executed),
-                   round(peak_kb / 1024, 1), digest)
+    peak_kb = max(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    )
+    return Outcome(
+        job,
+        status,
+        time.perf_counter() - t0,
+        error,
+        str(executed),
+        round(peak_kb / 1024, 1),
+        digest,
+    )
 
 
 def _short_error(exc: BaseException) -> str:
     """The first useful lines of an error (papermill puts the cell's traceback in the message)."""
+    if getattr(exc, "ename", None):  # papermill: the notebook raised in a cell
+        where = f" (cell {exc.exec_count})" if getattr(exc, "exec_count", None) else ""
+        return f"{exc.ename}: {exc.evalue}{where}"
     text = str(exc).strip() or "".join(traceback.format_exception_only(type(exc), exc)).strip()
     lines = [ln for ln in text.splitlines() if ln.strip() and not set(ln.strip()) <= {"-"}]
     return "\n".join(lines[:8])
@@ -231,8 +267,11 @@ def copy_assets(out: Path) -> None:
 
     src = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
     dest = out / ASSETS_DIR / "plotly.min.js"
-    if dest.exists() and dest.stat().st_size == src.stat().st_size and \
-            _sha(dest.read_bytes()) == _sha(src.read_bytes()):
+    if (
+        dest.exists()
+        and dest.stat().st_size == src.stat().st_size
+        and _sha(dest.read_bytes()) == _sha(src.read_bytes())
+    ):
         return
     with atomic_path(dest) as tmp:
         shutil.copyfile(src, tmp)
@@ -248,9 +287,16 @@ def load_manifest(out: Path) -> dict[str, Any]:
         return {"reports": {}}  # a corrupt manifest only costs a re-render
 
 
-def render(jobs: list[Job] | None = None, out: Path | None = None, workers: int | None = None,
-           self_contained: bool = False, force: bool = False, timeout: int = 600,
-           p: Paths | None = None, progress: bool | None = None) -> list[Outcome]:
+def render(
+    jobs: list[Job] | None = None,
+    out: Path | None = None,
+    workers: int | None = None,
+    self_contained: bool = False,
+    force: bool = False,
+    timeout: int = 600,
+    p: Paths | None = None,
+    progress: bool | None = None,
+) -> list[Outcome]:
     """Render ``jobs`` (default: index + all 21 län) into ``out`` (default ``reports/``).
 
     Returns one :class:`Outcome` per job; never raises for a failing report.
@@ -269,15 +315,20 @@ def render(jobs: list[Job] | None = None, out: Path | None = None, workers: int 
     for job in jobs:
         digest = job_digest(job, lib, data, self_contained)
         prev = manifest["reports"].get(job.output, {})
-        if (not force and prev.get("digest") == digest and prev.get("status") == "rendered"
-                and (out / job.output).exists()):
+        if (
+            not force
+            and prev.get("digest") == digest
+            and prev.get("status") == "rendered"
+            and (out / job.output).exists()
+        ):
             outcomes.append(Outcome(job, "skipped", 0.0, digest=digest))
         else:
             todo.append((job, digest))
     executed_dir = out / EXECUTED_DIR
     show = sys.stderr.isatty() if progress is None else progress
-    bar = tqdm(total=len(jobs), initial=len(outcomes), desc="Rapporter", unit="rapport",
-               disable=not show)
+    bar = tqdm(
+        total=len(jobs), initial=len(outcomes), desc="Rapporter", unit="rapport", disable=not show
+    )
     env_home = os.environ.get("LANSANALYS_HOME")
     if p.root != paths().root:
         os.environ["LANSANALYS_HOME"] = str(p.root)
@@ -286,9 +337,17 @@ def render(jobs: list[Job] | None = None, out: Path | None = None, workers: int 
             ctx = get_context("spawn")  # fresh interpreters: no inherited zmq sockets or threads
             with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx) as pool:
                 futures: dict[Future, Job] = {
-                    pool.submit(render_one, job, str(out), str(executed_dir), self_contained,
-                                timeout, digest): job
-                    for job, digest in todo}
+                    pool.submit(
+                        render_one,
+                        job,
+                        str(out),
+                        str(executed_dir),
+                        self_contained,
+                        timeout,
+                        digest,
+                    ): job
+                    for job, digest in todo
+                }
                 pending = set(futures)
                 while pending:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -317,9 +376,13 @@ def render(jobs: list[Job] | None = None, out: Path | None = None, workers: int 
 def _record(manifest: dict[str, Any], oc: Outcome, out: Path) -> None:
     prev = manifest["reports"].get(oc.job.output, {})
     entry = {
-        "notebook": oc.job.notebook, "parameters": oc.job.parameters,
-        "status": oc.status, "seconds": round(oc.seconds, 2), "peak_rss_mb": oc.peak_rss_mb,
-        "executed_notebook": oc.executed, "error": oc.error,
+        "notebook": oc.job.notebook,
+        "parameters": oc.job.parameters,
+        "status": oc.status,
+        "seconds": round(oc.seconds, 2),
+        "peak_rss_mb": oc.peak_rss_mb,
+        "executed_notebook": oc.executed,
+        "error": oc.error,
         "lansanalys": version("lansanalys"),
         "rendered_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
@@ -348,8 +411,10 @@ def summary(outcomes: list[Outcome]) -> str:
     if rendered:
         worst = max(rendered, key=lambda o: o.peak_rss_mb)
         total = sum(o.seconds for o in rendered)
-        lines.append(f"report time {total:.1f} s in all; peak memory per worker "
-                     f"{worst.peak_rss_mb:.0f} MB ({worst.job.output})")
+        lines.append(
+            f"report time {total:.1f} s in all; peak memory per worker "
+            f"{worst.peak_rss_mb:.0f} MB ({worst.job.output})"
+        )
     return "\n".join(lines)
 
 

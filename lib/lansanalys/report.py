@@ -20,7 +20,6 @@ from importlib.metadata import version
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -52,11 +51,21 @@ class ReportHtmlRenderer(MimetypeRenderer):
     def to_mimebundle(self, fig_dict: dict) -> dict[str, str]:
         meta = (fig_dict.get("layout") or {}).get("meta") or {}
         label = html.escape(str(meta.get("title", "Diagram")), quote=True)
-        div = pio.to_html(fig_dict, include_plotlyjs=False, full_html=False, validate=False,
-                          config={"displaylogo": False, "responsive": True,
-                                  "toImageButtonOptions": {"format": "png", "scale": 2}})
-        return {"text/html": f'<figure class="la-figure" role="group" aria-label="{label}">'
-                             f"{div}</figure>"}
+        div = pio.to_html(
+            fig_dict,
+            include_plotlyjs=False,
+            full_html=False,
+            validate=False,
+            config={
+                "displaylogo": False,
+                "responsive": True,
+                "toImageButtonOptions": {"format": "png", "scale": 2},
+            },
+        )
+        return {
+            "text/html": f'<figure class="la-figure" role="group" aria-label="{label}">'
+            f"{div}</figure>"
+        }
 
 
 def setup() -> None:
@@ -78,8 +87,10 @@ def setup() -> None:
 def _read(p: Paths, name: str, **kw: Any) -> pd.DataFrame:
     path = p.processed / f"{name}.parquet"
     if not path.exists():
-        raise MissingDataError(f"{path} is missing: run `lansanalys build` (or `make reports`) "
-                               "to create the processed tables")
+        raise MissingDataError(
+            f"{path} is missing: run `lansanalys build` (or `make reports`) "
+            "to create the processed tables"
+        )
     if name.endswith("_geo"):
         return gpd.read_parquet(path, **kw)
     return pd.read_parquet(path, **kw)
@@ -97,8 +108,13 @@ def load_meta(p: Paths | None = None) -> dict[str, Any]:
 def git_revision() -> str:
     """Short git revision of the kit, or 'okänd' outside a checkout."""
     try:
-        out = subprocess.run(["git", "-C", str(PROJ_ROOT), "rev-parse", "--short", "HEAD"],
-                             capture_output=True, text=True, timeout=5, check=True)
+        out = subprocess.run(
+            ["git", "-C", str(PROJ_ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
         return out.stdout.strip() or "okänd"
     except (OSError, subprocess.SubprocessError):
         return "okänd"
@@ -123,12 +139,15 @@ def source_note(meta: dict[str, Any], kinds: list[str], year: int | str | None =
 # HTML blocks
 
 
-def html_table(df: pd.DataFrame, caption: str, source: str, numeric: list[str] | None = None
-               ) -> HTML:
+def html_table(
+    df: pd.DataFrame, caption: str, source: str, numeric: list[str] | None = None
+) -> HTML:
     """An accessible HTML table with caption and source; every cell escaped."""
     numeric = numeric or []
-    head = "".join(f'<th scope="col"{" class=num" if c in numeric else ""}>{html.escape(str(c))}'
-                   "</th>" for c in df.columns)
+    head = "".join(
+        f'<th scope="col"{" class=num" if c in numeric else ""}>{html.escape(str(c))}</th>'
+        for c in df.columns
+    )
     rows = []
     for rec in df.itertuples(index=False):
         cells = []
@@ -139,7 +158,8 @@ def html_table(df: pd.DataFrame, caption: str, source: str, numeric: list[str] |
     return HTML(
         f'<figure class="la-table"><table><caption>{html.escape(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        f'<figcaption class="la-source">{html.escape(source)}</figcaption></figure>')
+        f'<figcaption class="la-source">{html.escape(source)}</figcaption></figure>'
+    )
 
 
 @dataclass
@@ -156,9 +176,12 @@ def cards_html(cards: list[Card], source: str) -> HTML:
         f'<div class="la-card-value">{html.escape(c.value)}</div>'
         f'<div class="la-card-compare">{html.escape(c.compare)}</div>'
         f'<div class="la-card-note">{html.escape(c.note)}</div></div>'
-        for c in cards)
-    return HTML(f'<section class="la-cards" aria-label="Nyckeltal">{items}</section>'
-                f'<p class="la-source">{html.escape(source)}</p>')
+        for c in cards
+    )
+    return HTML(
+        f'<section class="la-cards" aria-label="Nyckeltal">{items}</section>'
+        f'<p class="la-source">{html.escape(source)}</p>'
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -228,8 +251,11 @@ class LanReport:
 
     @cached_property
     def access_kommun(self) -> pd.DataFrame:
-        return _read(self.p, "access_kommun", filters=[("kommun_kod", "in",
-                                                        self.kommuner["kommun_kod"].tolist())])
+        return _read(
+            self.p,
+            "access_kommun",
+            filters=[("kommun_kod", "in", self.kommuner["kommun_kod"].tolist())],
+        )
 
     @cached_property
     def access_lan(self) -> pd.DataFrame:
@@ -248,13 +274,15 @@ class LanReport:
         """Headline indicators for all 21 län (to rank this one) and riket."""
         bef = self.befolkning
         last = bef[bef["year"] == self.year]
-        out = pd.DataFrame({
-            "population": last.groupby("lan_kod")["population"].sum(),
-            "mean_age": demografi.mean_age(last, "lan_kod"),
-            "share_65": demografi.share_aged(last, "lan_kod", 65),
-            "share_80": demografi.share_aged(last, "lan_kod", 80),
-            "dependency": demografi.dependency_ratio(last, "lan_kod"),
-        })
+        out = pd.DataFrame(
+            {
+                "population": last.groupby("lan_kod")["population"].sum(),
+                "mean_age": demografi.mean_age(last, "lan_kod"),
+                "share_65": demografi.share_aged(last, "lan_kod", 65),
+                "share_80": demografi.share_aged(last, "lan_kod", 80),
+                "dependency": demografi.dependency_ratio(last, "lan_kod"),
+            }
+        )
         ch1 = demografi.change(bef, "lan_kod", 1).set_index("lan_kod")["change_pct"]
         span = min(10, self.year - int(bef["year"].min()))
         chn = demografi.change(bef, "lan_kod", span).set_index("lan_kod")["change_pct"]
@@ -272,7 +300,8 @@ class LanReport:
             "change_1": demografi.change(bef.assign(r="00"), "r", 1)["change_pct"].iloc[0],
             "change_n": demografi.change(bef.assign(r="00"), "r", span)["change_pct"].iloc[0],
             "grocery_over_10": self.access_riket.set_index("service_type").at[
-                "dagligvaror", "population_share_over_10km"],
+                "dagligvaror", "population_share_over_10km"
+            ],
         }
         out.loc["00"] = riket
         out.attrs["span"] = span
@@ -288,9 +317,12 @@ class LanReport:
         """Report heading."""
         demo = any(k["demo"] for k in self.meta["kinds"].values())
         sub = f"Befolkning, tillgång till service och stöd · data t.o.m. {self.year}"
-        warn = (f"\n\n> **{DEMO_NOTE}.** Rapporten bygger helt eller delvis på exempeldata som "
-                "kitet genererat; se *Om data och metod* för vilka delar som är verkliga."
-                if demo else "")
+        warn = (
+            f"\n\n> **{DEMO_NOTE}.** Rapporten bygger helt eller delvis på exempeldata som "
+            "kitet genererat; se *Om data och metod* för vilka delar som är verkliga."
+            if demo
+            else ""
+        )
         return Markdown(f"# {html.escape(self.lan_namn)} – nutid och framtid\n\n{sub}{warn}")
 
     def key_figures(self) -> HTML:
@@ -299,24 +331,54 @@ class LanReport:
         me, rk = ind.loc[self.lan_kod], ind.loc["00"]
         span = ind.attrs["span"]
         cards = [
-            Card("Folkmängd " + str(self.year), fmt.number(me["population"]),
-                 f"Riket {fmt.number(rk['population'])}", self._rank("population")),
-            Card(f"Förändring {self.year - 1}–{self.year}", fmt.signed(me["change_1"], 1, " %"),
-                 f"Riket {fmt.signed(rk['change_1'], 1, ' %')}", self._rank("change_1")),
-            Card(f"Förändring {self.year - span}–{self.year}",
-                 fmt.signed(me["change_n"], 1, " %"),
-                 f"Riket {fmt.signed(rk['change_n'], 1, ' %')}", self._rank("change_n")),
-            Card("Medelålder", fmt.number(me["mean_age"], 1) + " år",
-                 f"Riket {fmt.number(rk['mean_age'], 1)} år", self._rank("mean_age")),
-            Card("Andel 65 år och äldre", fmt.percent(me["share_65"]),
-                 f"Riket {fmt.percent(rk['share_65'])}", self._rank("share_65")),
-            Card("Andel 80 år och äldre", fmt.percent(me["share_80"]),
-                 f"Riket {fmt.percent(rk['share_80'])}", self._rank("share_80")),
-            Card("Försörjningskvot", fmt.number(me["dependency"], 0),
-                 f"Riket {fmt.number(rk['dependency'], 0)}",
-                 "per 100 i åldern 20–64 · " + self._rank("dependency")),
-            Card("Bor > 10 km från dagligvarubutik", fmt.percent(me["grocery_over_10"]),
-                 f"Riket {fmt.percent(rk['grocery_over_10'])}", self._rank("grocery_over_10")),
+            Card(
+                "Folkmängd " + str(self.year),
+                fmt.number(me["population"]),
+                f"Riket {fmt.number(rk['population'])}",
+                self._rank("population"),
+            ),
+            Card(
+                f"Förändring {self.year - 1}–{self.year}",
+                fmt.signed(me["change_1"], 1, " %"),
+                f"Riket {fmt.signed(rk['change_1'], 1, ' %')}",
+                self._rank("change_1"),
+            ),
+            Card(
+                f"Förändring {self.year - span}–{self.year}",
+                fmt.signed(me["change_n"], 1, " %"),
+                f"Riket {fmt.signed(rk['change_n'], 1, ' %')}",
+                self._rank("change_n"),
+            ),
+            Card(
+                "Medelålder",
+                fmt.number(me["mean_age"], 1) + " år",
+                f"Riket {fmt.number(rk['mean_age'], 1)} år",
+                self._rank("mean_age"),
+            ),
+            Card(
+                "Andel 65 år och äldre",
+                fmt.percent(me["share_65"]),
+                f"Riket {fmt.percent(rk['share_65'])}",
+                self._rank("share_65"),
+            ),
+            Card(
+                "Andel 80 år och äldre",
+                fmt.percent(me["share_80"]),
+                f"Riket {fmt.percent(rk['share_80'])}",
+                self._rank("share_80"),
+            ),
+            Card(
+                "Försörjningskvot",
+                fmt.number(me["dependency"], 0),
+                f"Riket {fmt.number(rk['dependency'], 0)}",
+                "per 100 i åldern 20–64 · " + self._rank("dependency"),
+            ),
+            Card(
+                "Bor > 10 km från dagligvarubutik",
+                fmt.percent(me["grocery_over_10"]),
+                f"Riket {fmt.percent(rk['grocery_over_10'])}",
+                self._rank("grocery_over_10"),
+            ),
         ]
         return cards_html(cards, self.source("befolkning", "rutor", "service"))
 
@@ -326,7 +388,8 @@ class LanReport:
         me, rk = ind.loc[self.lan_kod], ind.loc["00"]
         span = ind.attrs["span"]
         ch = demografi.change(self.lan_pop, "kommun_kod", span).merge(
-            self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod")
+            self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod"
+        )
         grew = int((ch["change"] > 0).sum())
         best = ch.sort_values("change_pct").iloc[-1]
         worst = ch.sort_values("change_pct").iloc[0]
@@ -353,10 +416,13 @@ class LanReport:
         ind = self.lan_indicators
         a, b = ind.at[self.lan_kod, "share_65"], ind.at["00", "share_65"]
         more = "större" if a > b else "mindre"
-        title = (f"{self.lan_namn}: {fmt.percent(a)} är 65 år eller äldre – en {more} andel än "
-                 f"i riket ({fmt.percent(b)}), {self.year}")
-        return figures.pyramid(region, riket, self.lan_namn, "Riket", title,
-                               self.source("befolkning", year=self.year))
+        title = (
+            f"{self.lan_namn}: {fmt.percent(a)} är 65 år eller äldre – en {more} andel än "
+            f"i riket ({fmt.percent(b)}), {self.year}"
+        )
+        return figures.pyramid(
+            region, riket, self.lan_namn, "Riket", title, self.source("befolkning", year=self.year)
+        )
 
     @cached_property
     def kommun_change(self) -> pd.DataFrame:
@@ -371,14 +437,26 @@ class LanReport:
         ch = self.kommun_change
         y0, y1 = ch.attrs["start_year"], ch.attrs["end_year"]
         gdf = self.kommun_geo.merge(ch, on=["kommun_kod", "kommun"])
-        hover = [f"<b>{html.escape(k)}</b><br>{fmt.number(s)} → {fmt.number(e)} invånare<br>"
-                 f"{fmt.signed(c, 1, ' %')}" for k, s, e, c in
-                 zip(gdf["kommun"], gdf["start"], gdf["end"], gdf["change_pct"], strict=True)]
+        hover = [
+            f"<b>{html.escape(k)}</b><br>{fmt.number(s)} → {fmt.number(e)} invånare<br>"
+            f"{fmt.signed(c, 1, ' %')}"
+            for k, s, e, c in zip(
+                gdf["kommun"], gdf["start"], gdf["end"], gdf["change_pct"], strict=True
+            )
+        ]
         grew = int((ch["change"] > 0).sum())
         title = f"Befolkningen ökade i {grew} av {len(ch)} kommuner {y0}–{y1}"
-        return figures.choropleth(gdf, "change_pct", "kommun", hover, title,
-                                  self.source("befolkning", year=f"{y0}–{y1}"),
-                                  "Förändring, %", colorscale=figures.DIVERGING, midpoint=0.0)
+        return figures.choropleth(
+            gdf,
+            "change_pct",
+            "kommun",
+            hover,
+            title,
+            self.source("befolkning", year=f"{y0}–{y1}"),
+            "Förändring, %",
+            colorscale=figures.DIVERGING,
+            midpoint=0.0,
+        )
 
     def fig_change_bars(self) -> go.Figure:
         """Population change per kommun, ranked, with the län and riket for reference."""
@@ -386,13 +464,17 @@ class LanReport:
         y0, y1 = ch.attrs["start_year"], ch.attrs["end_year"]
         ind = self.lan_indicators
         top = ch.sort_values("change_pct").iloc[-1]
-        title = (f"{top['kommun']} växte mest, {fmt.signed(top['change_pct'], 1, ' %')} "
-                 f"{y0}–{y1}")
-        fig = figures.ranked_bars(ch, "change_pct", "kommun", title,
-                                  self.source("befolkning", year=f"{y0}–{y1}"),
-                                  "Befolkningsförändring, procent",
-                                  reference=float(ind.at["00", "change_n"]),
-                                  reference_name="Riket")
+        title = f"{top['kommun']} växte mest, {fmt.signed(top['change_pct'], 1, ' %')} {y0}–{y1}"
+        fig = figures.ranked_bars(
+            ch,
+            "change_pct",
+            "kommun",
+            title,
+            self.source("befolkning", year=f"{y0}–{y1}"),
+            "Befolkningsförändring, procent",
+            reference=float(ind.at["00", "change_n"]),
+            reference_name="Riket",
+        )
         return fig
 
     def fig_distance_map(self, service_type: str = "dagligvaror") -> go.Figure:
@@ -402,35 +484,49 @@ class LanReport:
         cells = self.cells.dropna(subset=[service_type])
         pts = self.service[self.service["service_type"] == service_type]
         share10 = self.access_lan.set_index(["lan_kod", "service_type"]).at[
-            (self.lan_kod, service_type), "population_share_over_10km"]
+            (self.lan_kod, service_type), "population_share_over_10km"
+        ]
         label = SERVICE_TYPES[service_type].lower()
-        title = (f"{fmt.percent(share10)} av invånarna i {self.lan_namn} bor mer än 10 km från "
-                 f"närmaste {label}")
+        title = (
+            f"{fmt.percent(share10)} av invånarna i {self.lan_namn} bor mer än 10 km från "
+            f"närmaste {label}"
+        )
         return figures.distance_grid_map(
-            cells, service_type, self.kommun_geo, pts, title,
+            cells,
+            service_type,
+            self.kommun_geo,
+            pts,
+            title,
             self.source("rutor", "service") + " Avstånd fågelvägen från rutans mittpunkt; "
-            "närmaste punkt söks i hela landet. Rutor om 1 km.")
+            "närmaste punkt söks i hela landet. Rutor om 1 km.",
+        )
 
     def access_table(self) -> HTML:
         """Share of each kommun's population beyond each threshold, per service type."""
         acc = self.access_kommun.merge(self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod")
         lan_row = self.access_lan[self.access_lan["lan_kod"] == self.lan_kod].assign(
-            kommun=f"Hela {self.lan_namn}")
+            kommun=f"Hela {self.lan_namn}"
+        )
         acc = pd.concat([acc.sort_values("kommun"), lan_row], ignore_index=True)
         order = {k: i for i, k in enumerate(SERVICE_TYPES)}
         acc = acc.sort_values("service_type", key=lambda s: s.map(order), kind="stable")
         rows = []
         for _, r in acc.iterrows():
-            row = {"Service": SERVICE_TYPES[r["service_type"]], "Kommun": r["kommun"],
-                   "Invånare": fmt.number(r["population"])}
+            row = {
+                "Service": SERVICE_TYPES[r["service_type"]],
+                "Kommun": r["kommun"],
+                "Invånare": fmt.number(r["population"]),
+            }
             for t in self.thresholds_km:
                 row[f"> {fmt.number(t)} km"] = fmt.percent(r[f"population_share_over_{t:g}km"])
             row["Medelavstånd"] = fmt.number(r["mean_km"], 1) + " km"
             rows.append(row)
         df = pd.DataFrame(rows)
         limits = ", ".join(fmt.number(t) for t in self.thresholds_km)
-        caption = (f"Andel av befolkningen som bor mer än {limits} km fågelvägen från närmaste "
-                   "servicepunkt, per serviceslag och kommun")
+        caption = (
+            f"Andel av befolkningen som bor mer än {limits} km fågelvägen från närmaste "
+            "servicepunkt, per serviceslag och kommun"
+        )
         num = [c for c in df.columns if c not in ("Kommun", "Service")]
         return html_table(df, caption, self.source("rutor", "service"), numeric=num)
 
@@ -439,33 +535,45 @@ class LanReport:
         acc = self.access_kommun.merge(self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod")
         col = f"population_share_over_{threshold_km:g}km"
         if col not in acc.columns:
-            raise ValueError(f"no precomputed share for {threshold_km} km; thresholds are "
-                             f"{list(DEFAULT_THRESHOLDS_KM)}")
+            raise ValueError(
+                f"no precomputed share for {threshold_km} km; thresholds are "
+                f"{list(DEFAULT_THRESHOLDS_KM)}"
+            )
         matrix = acc.pivot(index="kommun", columns="service_type", values=col)
         matrix = matrix[[s for s in SERVICE_TYPES if s in matrix.columns]]
         worst = acc.sort_values(col).iloc[-1]
-        title = (f"Längst till service: i {worst['kommun']} bor {fmt.percent(worst[col])} mer än "
-                 f"{fmt.number(threshold_km)} km från närmaste "
-                 f"{SERVICE_TYPES[worst['service_type']].lower()}")
+        title = (
+            f"Längst till service: i {worst['kommun']} bor {fmt.percent(worst[col])} mer än "
+            f"{fmt.number(threshold_km)} km från närmaste "
+            f"{SERVICE_TYPES[worst['service_type']].lower()}"
+        )
         matrix.columns = [SERVICE_TYPES[c] for c in matrix.columns]
-        return figures.matrix_heatmap(matrix, title, self.source("rutor", "service"),
-                                      f"> {fmt.number(threshold_km)} km")
+        return figures.matrix_heatmap(
+            matrix, title, self.source("rutor", "service"), f"> {fmt.number(threshold_km)} km"
+        )
 
     def about(self) -> HTML:
         """*Om data och metod*: sources, years, definitions, versions, run time, revision."""
         rows = []
         for kind, k in self.meta["kinds"].items():
             for f in k["files"]:
-                rows.append({
-                    "Del": kind, "Fil": f["file"],
-                    "Källa": f.get("source", ""), "År": f.get("year") or "..",
-                    "Licens": f.get("licence", ""),
-                    "Typ": "exempeldata" if k["demo"] else "verkliga data",
-                    "Rader": fmt.number(f.get("rows", 0)),
-                    "sha256": str(f.get("sha256", ""))[:12],
-                })
-        table = html_table(pd.DataFrame(rows), "Datakällor bakom rapporten",
-                           "Ur data/raw/SOURCES.yml och byggets metadata.")
+                rows.append(
+                    {
+                        "Del": kind,
+                        "Fil": f["file"],
+                        "Källa": f.get("source", ""),
+                        "År": f.get("year") or "..",
+                        "Licens": f.get("licence", ""),
+                        "Typ": "exempeldata" if k["demo"] else "verkliga data",
+                        "Rader": fmt.number(f.get("rows", 0)),
+                        "sha256": str(f.get("sha256", ""))[:12],
+                    }
+                )
+        table = html_table(
+            pd.DataFrame(rows),
+            "Datakällor bakom rapporten",
+            "Ur data/raw/SOURCES.yml och byggets metadata.",
+        )
         pk = self.meta.get("packages", {})
         versions = ", ".join(f"{n} {v}" for n, v in pk.items())
         items = [
@@ -507,23 +615,35 @@ class NationalOverview:
     def title(self) -> Markdown:
         demo = any(k["demo"] for k in self.meta["kinds"].values())
         warn = f"\n\n> **{DEMO_NOTE}.**" if demo else ""
-        return Markdown("# Länsanalys – riksöversikt\n\nAlla 21 län sida vid sida, med länk till "
-                        "varje läns rapport." + warn)
+        return Markdown(
+            "# Länsanalys – riksöversikt\n\nAlla 21 län sida vid sida, med länk till "
+            "varje läns rapport." + warn
+        )
 
     def fig_map(self) -> go.Figure:
         ind = self.indicators.drop(index="00")
         gdf = _read(self.p, "lan_geo").merge(ind, left_on="lan_kod", right_index=True)
         span = self.indicators.attrs["span"]
         year = int(_read(self.p, "befolkning", columns=["year"])["year"].max())
-        hover = [f"<b>{html.escape(n)}</b><br>{fmt.number(pop)} invånare<br>"
-                 f"{fmt.signed(c, 1, ' %')} på {span} år"
-                 for n, pop, c in zip(gdf["lan"], gdf["population"], gdf["change_n"], strict=True)]
+        hover = [
+            f"<b>{html.escape(n)}</b><br>{fmt.number(pop)} invånare<br>"
+            f"{fmt.signed(c, 1, ' %')} på {span} år"
+            for n, pop, c in zip(gdf["lan"], gdf["population"], gdf["change_n"], strict=True)
+        ]
         grew = int((gdf["change_n"] > 0).sum())
         title = f"Befolkningen ökade i {grew} av 21 län {year - span}–{year}"
-        return figures.choropleth(gdf, "change_n", "lan", hover, title,
-                                  source_note(self.meta, ["befolkning"], f"{year - span}–{year}"),
-                                  "Förändring, %", colorscale=figures.DIVERGING, midpoint=0.0,
-                                  height=820)
+        return figures.choropleth(
+            gdf,
+            "change_n",
+            "lan",
+            hover,
+            title,
+            source_note(self.meta, ["befolkning"], f"{year - span}–{year}"),
+            "Förändring, %",
+            colorscale=figures.DIVERGING,
+            midpoint=0.0,
+            height=820,
+        )
 
     def lan_table(self) -> HTML:
         """Table of the 21 län with links to each report and headline indicators."""
@@ -537,17 +657,22 @@ class NationalOverview:
                 f"<td class=num>{fmt.signed(r['change_n'], 1, ' %')}</td>"
                 f"<td class=num>{fmt.number(r['mean_age'], 1)}</td>"
                 f"<td class=num>{fmt.percent(r['share_65'])}</td>"
-                f"<td class=num>{fmt.percent(r['grocery_over_10'])}</td></tr>")
+                f"<td class=num>{fmt.percent(r['grocery_over_10'])}</td></tr>"
+            )
         span = self.indicators.attrs["span"]
-        head = ("<tr><th scope=col>Län</th><th scope=col class=num>Kod</th>"
-                "<th scope=col class=num>Folkmängd</th>"
-                f"<th scope=col class=num>Förändring {span} år</th>"
-                "<th scope=col class=num>Medelålder</th><th scope=col class=num>Andel 65+</th>"
-                "<th scope=col class=num>&gt; 10 km till dagligvaror</th></tr>")
+        head = (
+            "<tr><th scope=col>Län</th><th scope=col class=num>Kod</th>"
+            "<th scope=col class=num>Folkmängd</th>"
+            f"<th scope=col class=num>Förändring {span} år</th>"
+            "<th scope=col class=num>Medelålder</th><th scope=col class=num>Andel 65+</th>"
+            "<th scope=col class=num>&gt; 10 km till dagligvaror</th></tr>"
+        )
         src = source_note(self.meta, ["befolkning", "rutor", "service"])
-        return HTML(f'<figure class="la-table"><table class="la-index"><caption>Länsrapporter'
-                    f"</caption><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
-                    f'<figcaption class="la-source">{html.escape(src)}</figcaption></figure>')
+        return HTML(
+            f'<figure class="la-table"><table class="la-index"><caption>Länsrapporter'
+            f"</caption><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+            f'<figcaption class="la-source">{html.escape(src)}</figcaption></figure>'
+        )
 
     def about(self) -> HTML:
         return LanReport(geo.lan_codes()[0], p=self.p).about()

@@ -87,6 +87,9 @@ NEAREST = DataFrameSchema(
 )
 
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
-    "befolkning": BEFOLKNING, "rutor": RUTOR, "service": SERVICE, "stod": STOD,
+    "befolkning": BEFOLKNING,
+    "rutor": RUTOR,
+    "service": SERVICE,
+    "stod": STOD,
     "nearest": NEAREST,
 }

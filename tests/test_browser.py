@@ -1,0 +1,97 @@
+"""The finished HTML in a real headless Chromium with the network off.
+
+Needs Debian's chromium (``apt-get install chromium``). Locally the tests skip when it is absent;
+CI sets ``LANSANALYS_REQUIRE_BROWSER=1`` so a missing browser fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.render]
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _chromium() -> str:
+    exe = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not exe:
+        if os.environ.get("LANSANALYS_REQUIRE_BROWSER"):
+            pytest.fail("chromium is required (LANSANALYS_REQUIRE_BROWSER) but not installed")
+        pytest.skip("chromium not installed: apt-get install chromium")
+    return exe
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    exe = _chromium()
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _open(browser, path):
+    ctx = browser.new_context(offline=True, viewport={"width": 1200, "height": 900})
+    page = ctx.new_page()
+    log = {"requests": [], "errors": [], "dialogs": []}
+    page.on("request", lambda r: log["requests"].append(r.url))
+    page.on("console", lambda m: log["errors"].append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: log["errors"].append(str(e)))
+    page.on("dialog", lambda d: (log["dialogs"].append(d.message), d.dismiss()))
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    return ctx, page, log
+
+
+@pytest.mark.parametrize(
+    ("name", "figures"), [("08-kalmar-lan", 5), ("09-gotlands-lan", 5), ("index", 1)]
+)
+def test_every_figure_draws_offline(browser, rendered, name, figures):
+    ctx, page, log = _open(browser, rendered["out"] / f"{name}.html")
+    page.wait_for_function(
+        f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {figures}",
+        timeout=30_000,
+    )
+    assert page.locator(".js-plotly-plot").count() == figures
+    # Each graph drew real marks, not an empty frame.
+    drawn = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].map(
+        g => g.querySelectorAll('path, rect, image').length)""")
+    assert all(n > 10 for n in drawn), drawn
+    left = [u for u in log["requests"] if not u.startswith(("file:", "data:", "blob:"))]
+    assert left == [], left
+    assert log["errors"] == [] and log["dialogs"] == []
+    ctx.close()
+
+
+def test_hostile_name_is_text_not_markup(browser, rendered):
+    ctx, page, log = _open(browser, rendered["out"] / "08-kalmar-lan.html")
+    page.wait_for_timeout(500)
+    assert page.evaluate("document.querySelectorAll('img[src=\"x\"]').length") == 0
+    assert log["dialogs"] == []
+    ctx.close()
+
+
+def test_index_links_resolve(browser, rendered):
+    ctx, page, _ = _open(browser, rendered["out"] / "index.html")
+    hrefs = page.evaluate("[...document.querySelectorAll('table a')].map(a => a.href)")
+    assert len(hrefs) == 21
+    for href in hrefs:
+        if "08-kalmar-lan" in href or "09-gotlands-lan" in href:
+            page2 = ctx.new_page()
+            page2.goto(href)
+            assert "nutid och framtid" in page2.title() or page2.locator("h1").count() == 1
+            page2.close()
+    ctx.close()

@@ -1,0 +1,134 @@
+"""Real notebooks through the real renderer: papermill, then nbconvert HTML."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from lansanalys import render
+
+from .conftest import MALICIOUS_NAME
+
+pytestmark = pytest.mark.render
+
+
+def _executed(rendered: dict, name: str) -> nbformat.NotebookNode:
+    return nbformat.read(rendered["out"] / "_executed" / f"{name}.ipynb", as_version=4)
+
+
+def test_every_report_rendered(rendered):
+    status = {o.job.output: o.status for o in rendered["outcomes"]}
+    assert status == {
+        "08-kalmar-lan.html": "rendered",
+        "09-gotlands-lan.html": "rendered",
+        "index.html": "rendered",
+    }, render.summary(rendered["outcomes"])
+    assert (rendered["out"] / "assets" / "plotly.min.js").stat().st_size > 1_000_000
+
+
+@pytest.mark.parametrize("name", ["08-kalmar-lan", "09-gotlands-lan", "index"])
+def test_executed_notebooks_have_no_errors_or_warnings(rendered, name):
+    nb = _executed(rendered, name)
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            assert out["output_type"] != "error", out
+            assert not (out["output_type"] == "stream" and out["name"] == "stderr"), out["text"]
+
+
+@pytest.mark.parametrize("name", ["08-kalmar-lan", "09-gotlands-lan", "index"])
+def test_html_has_no_code_and_no_parameters(rendered, name):
+    html = (rendered["out"] / f"{name}.html").read_text(encoding="utf-8")
+    assert "hl-ipython3" not in html and 'class="jp-InputPrompt' not in html
+    assert "import lansanalys" not in html
+    assert "injected-parameters" not in html and 'lan_kod = "' not in html
+    assert '<html lang="sv">' in html
+    # Nothing fetched from the network: no CDN scripts, plotly.js from assets/.
+    assert "cdnjs" not in html and "cdn.plot.ly" not in html and "require.min.js" not in html
+    assert 'src="assets/plotly.min.js"' in html
+
+
+def test_report_content_is_swedish_and_sourced(rendered):
+    html = (rendered["out"] / "08-kalmar-lan.html").read_text(encoding="utf-8")
+    assert "Kalmar län – nutid och framtid" in html
+    assert "EXEMPELDATA" in html and "Om data och metod" in html
+    nb = _executed(rendered, "08-kalmar-lan")
+    n_figs = sum(
+        "Plotly.newPlot" in o.get("data", {}).get("text/html", "")
+        for c in nb.cells
+        for o in c.get("outputs", [])
+    )
+    assert n_figs == html.count("Plotly.newPlot") == 5
+    # Every figure states its source and year.
+    for c in nb.cells:
+        for o in c.get("outputs", []):
+            text = o.get("data", {}).get("text/html", "")
+            if "Plotly.newPlot" in text:
+                # plotly's JSON writes "ä" as \u00e4
+                assert re.search(r"K(ä|\\u00e4)lla: .*20\d\d", text), text[:300]
+
+
+def test_hostile_store_name_is_escaped(rendered):
+    html = (rendered["out"] / "08-kalmar-lan.html").read_text(encoding="utf-8")
+    assert MALICIOUS_NAME not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_index_links_every_lan(rendered):
+    from lansanalys import geo
+
+    html = (rendered["out"] / "index.html").read_text(encoding="utf-8")
+    for slug in geo.lan()["slug"]:
+        assert f'href="{slug}.html"' in html
+
+
+def test_unchanged_rerun_is_skipped_and_force_renders(rendered):
+    out = rendered["out"]
+    again = render.render(render.default_jobs(["08"], index=False), out=out, progress=False)
+    assert [o.status for o in again] == ["skipped"]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    entry = manifest["reports"]["08-kalmar-lan.html"]
+    assert entry["parameters"] == {"lan_kod": "08"} and entry["status"] == "rendered"
+    assert entry["peak_rss_mb"] > 50
+
+
+def test_failing_report_keeps_previous_html_and_batch_goes_on(rendered, tmp_path):
+    out = rendered["out"]
+    before = (out / "09-gotlands-lan.html").read_bytes()
+    bad = render.Job("lansrapport.ipynb", {"lan_kod": "99"}, "09-gotlands-lan.html", "x")
+    good = render.Job("lansrapport.ipynb", {"lan_kod": "08"}, "08-copy.html", "Kalmar")
+    outcomes = render.render([bad, good], out=out, workers=2, force=True, progress=False)
+    status = {o.job.output: o for o in outcomes}
+    assert status["09-gotlands-lan.html"].status == "failed"
+    assert "unknown län code '99'" in status["09-gotlands-lan.html"].error
+    assert status["08-copy.html"].status == "rendered"
+    assert (out / "09-gotlands-lan.html").read_bytes() == before
+    assert "FAILED 09-gotlands-lan.html" in render.summary(outcomes)
+    (out / "08-copy.html").unlink()
+
+
+def _cli(*args: str, env_home: Path) -> subprocess.CompletedProcess:
+    import os
+
+    env = {**os.environ, "LANSANALYS_HOME": str(env_home)}
+    exe = Path(sys.executable).parent / "lansanalys"
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+@pytest.mark.parametrize("bad", ["8", "../../x", "08; rm -rf"])
+def test_cli_refuses_bad_lan_code_in_one_line(demo_home, bad):
+    r = _cli("render", "--lan", bad, env_home=demo_home)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "unknown län code" in lines[0]
+
+
+def test_cli_missing_processed_data(tmp_path):
+    r = _cli("render", "--lan", "08", "--out", str(tmp_path / "r"), env_home=tmp_path)
+    assert r.returncode == 1
+    assert "meta.json is missing" in r.stderr and "lansanalys build" in r.stderr
