@@ -92,7 +92,9 @@ def render(
     ] = False,
     force: Annotated[bool, typer.Option(help="Render even unchanged reports.")] = False,
     index: Annotated[bool, typer.Option(help="Also render the index (riksöversikt).")] = True,
-    timeout: Annotated[int, typer.Option(help="Seconds a notebook cell may run.")] = 600,
+    timeout: Annotated[
+        int, typer.Option(help="Seconds one report may take before it is stopped.")
+    ] = 600,
 ) -> None:
     """Render län reports and the index page to offline HTML."""
     from .render import default_jobs, summary
@@ -117,6 +119,11 @@ def render(
         )
     except MissingDataError as exc:
         _fail(str(exc))
+    except KeyboardInterrupt:
+        typer.echo(
+            "render: interrupted; workers and kernels stopped, finished reports kept", err=True
+        )
+        raise typer.Exit(130) from None
     typer.echo(summary(outcomes))
     target = out or paths().reports
     typer.echo(f"render: {time.perf_counter() - t0:.1f} s; open {target / 'index.html'}")

@@ -32,6 +32,17 @@ SERVICE_TYPES: dict[str, str] = {
     "dagskasseinsattning": "Dagskasseinsättning",
 }
 
+#: Singular Swedish noun for "the nearest …" in report titles.
+SERVICE_NOUNS: dict[str, str] = {
+    "dagligvaror": "dagligvarubutik",
+    "drivmedel": "drivmedelsstation",
+    "apotek": "apotek eller apoteksombud",
+    "post_paket": "post- eller paketombud",
+    "kontantuttag": "uttagsautomat",
+    "betalningsformedling": "betalningsförmedling",
+    "dagskasseinsattning": "plats för dagskasseinsättning",
+}
+
 #: Default distance thresholds in km for "share of population beyond X km".
 DEFAULT_THRESHOLDS_KM: tuple[float, ...] = (5.0, 10.0, 20.0)
 

@@ -307,10 +307,6 @@ def distance_grid_map(
     in km. Drawn as a heatmap on the grid, so cells keep their true size at any zoom.
     """
     size = int(cells["size_m"].mode().iloc[0]) if len(cells) else 1000
-    x0, y0 = cells["x"].min(), cells["y"].min()
-    ix = np.round((cells["x"] - x0) / size).astype(int).to_numpy()
-    iy = np.round((cells["y"] - y0) / size).astype(int).to_numpy()
-    nx, ny = ix.max() + 1, iy.max() + 1
     edges = [0, *classes_km, np.inf]
     labels = (
         [f"< {fmt.number(classes_km[0])} km"]
@@ -320,14 +316,22 @@ def distance_grid_map(
         ]
         + [f"> {fmt.number(classes_km[-1])} km"]
     )
-    cls = np.digitize(cells[dist_km_col].to_numpy(), edges[1:-1], right=True)
-    z = np.full((ny, nx), np.nan)
-    z[iy, ix] = cls
-    text = np.full((ny, nx), "", dtype=object)
-    text[iy, ix] = [
+    cls = np.digitize(cells[dist_km_col].to_numpy(), edges[1:-1], right=True).astype(float)
+    text = [
         f"{fmt.number(d, 1)} km · {fmt.number(p)} invånare"
         for d, p in zip(cells[dist_km_col], cells["population"], strict=True)
     ]
+    # Column form (x, y, z triplets): only populated cells travel in the HTML. Every grid column
+    # and row must occur once, or plotly would widen the cells next to an empty stripe.
+    x, y = cells["x"].to_numpy(dtype=float), cells["y"].to_numpy(dtype=float)
+    all_x = np.arange(x.min(), x.max() + size / 2, size)
+    all_y = np.arange(y.min(), y.max() + size / 2, size)
+    pad_x = np.setdiff1d(all_x, x)
+    pad_y = np.setdiff1d(all_y, y)
+    x = np.concatenate([x, pad_x, np.full(len(pad_y), all_x[0])])
+    y = np.concatenate([y, np.full(len(pad_x), all_y[0]), pad_y])
+    z = np.concatenate([cls, np.full(len(pad_x) + len(pad_y), np.nan)])
+    text += [""] * (len(pad_x) + len(pad_y))
     n = len(labels)
     colors = sample_colorscale(SEQUENTIAL, [1 - i / (n - 1) for i in range(n)])
     scale = []
@@ -336,8 +340,8 @@ def distance_grid_map(
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=x0 + np.arange(nx) * size,
-            y=y0 + np.arange(ny) * size,
+            x=x,
+            y=y,
             zmin=-0.5,
             zmax=n - 0.5,
             colorscale=scale,

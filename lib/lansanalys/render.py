@@ -11,13 +11,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import resource
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import uuid
@@ -188,12 +191,31 @@ def render_one(
     """Execute one notebook with papermill and export it to HTML (worker entry point)."""
     import nbformat
     import papermill as pm
+    import psutil
 
     t0 = time.perf_counter()
+    timed_out = threading.Event()
+
+    def _watchdog() -> None:
+        # A hung report (a cell that never returns, a kernel that stops answering) is killed
+        # here; nbclient then sees a dead kernel and the report fails on its own.
+        timed_out.set()
+        for child in psutil.Process().children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                child.kill()
+
+    timer = threading.Timer(timeout, _watchdog)
+    timer.daemon = True
+    timer.start()
     out = Path(out_dir)
     executed = Path(executed_dir) / f"{job.name}.ipynb"
     executed.parent.mkdir(parents=True, exist_ok=True)
     os.environ[RENDER_ENV] = "html"
+    # The kernel inherits this worker's stderr: send it to a log beside the executed notebook
+    # instead of the user's terminal (kernel start-up and shutdown chatter, crashes).
+    log = open(executed.with_suffix(".log"), "w", encoding="utf-8")  # noqa: SIM115
+    saved_stderr = os.dup(2)
+    os.dup2(log.fileno(), 2)
     try:
         nb = pm.execute_notebook(
             str(NOTEBOOK_DIR / job.notebook),
@@ -231,6 +253,13 @@ def render_one(
     except Exception as exc:  # noqa: BLE001 - any failure of one report is reported, not raised
         status = "failed"
         error = _short_error(exc)
+        if timed_out.is_set():
+            error = f"timed out after {timeout} s (report time limit); {error}"
+    finally:
+        timer.cancel()
+        os.dup2(saved_stderr, 2)
+        os.close(saved_stderr)
+        log.close()
     # Peak resident memory of this worker and of its largest finished kernel (kB on Linux).
     peak_kb = max(
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
@@ -287,6 +316,30 @@ def load_manifest(out: Path) -> dict[str, Any]:
         return {"reports": {}}  # a corrupt manifest only costs a re-render
 
 
+def _worker_init() -> None:
+    """Workers ignore Ctrl-C: the parent stops them and their kernels together."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def kill_process_tree() -> int:
+    """Kill every descendant of this process (workers and their kernels); return how many."""
+    import psutil
+
+    procs = psutil.Process().children(recursive=True)
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+    psutil.wait_procs(procs, timeout=10)
+    return len(procs)
+
+
+def _remove_stale_temp(out: Path) -> None:
+    """Temp files of an interrupted earlier batch (never the reports themselves)."""
+    for f in out.glob(".*.tmp-*"):
+        with contextlib.suppress(OSError):
+            f.unlink()
+
+
 def render(
     jobs: list[Job] | None = None,
     out: Path | None = None,
@@ -304,6 +357,7 @@ def render(
     p = p or paths()
     out = Path(out) if out else p.reports
     out.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temp(out)
     jobs = default_jobs() if jobs is None else jobs
     workers = workers or max(1, min(len(jobs), os.cpu_count() or 1))
     lib, data = library_digest(), data_digest(p)
@@ -335,7 +389,10 @@ def render(
     try:
         if todo:
             ctx = get_context("spawn")  # fresh interpreters: no inherited zmq sockets or threads
-            with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx) as pool:
+            pool = ProcessPoolExecutor(
+                max_workers=min(workers, len(todo)), mp_context=ctx, initializer=_worker_init
+            )
+            try:
                 futures: dict[Future, Job] = {
                     pool.submit(
                         render_one,
@@ -361,6 +418,13 @@ def render(
                         _record(manifest, oc, out)
                         bar.update(1)
                         bar.set_postfix(fel=sum(o.status == "failed" for o in outcomes))
+            except KeyboardInterrupt:
+                # Stop everything now, workers and kernels. Every HTML is either the old or the
+                # new one (atomic renames); leftover temp files go at the next start.
+                pool.shutdown(wait=False, cancel_futures=True)
+                kill_process_tree()
+                raise
+            pool.shutdown(wait=True)
     finally:
         bar.close()
         if env_home is None:

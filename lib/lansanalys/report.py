@@ -27,7 +27,7 @@ from IPython.display import HTML, Markdown
 from plotly.io._base_renderers import MimetypeRenderer
 
 from . import demografi, figures, fmt, geo
-from .config import DEFAULT_THRESHOLDS_KM, PROJ_ROOT, SERVICE_TYPES, Paths, paths
+from .config import DEFAULT_THRESHOLDS_KM, PROJ_ROOT, SERVICE_NOUNS, SERVICE_TYPES, Paths, paths
 
 DEMO_NOTE = "EXEMPELDATA – inte verkliga siffror"
 RENDER_ENV = "LANSANALYS_RENDER"
@@ -486,7 +486,7 @@ class LanReport:
         share10 = self.access_lan.set_index(["lan_kod", "service_type"]).at[
             (self.lan_kod, service_type), "population_share_over_10km"
         ]
-        label = SERVICE_TYPES[service_type].lower()
+        label = SERVICE_NOUNS[service_type]
         title = (
             f"{fmt.percent(share10)} av invånarna i {self.lan_namn} bor mer än 10 km från "
             f"närmaste {label}"
@@ -545,7 +545,7 @@ class LanReport:
         title = (
             f"Längst till service: i {worst['kommun']} bor {fmt.percent(worst[col])} mer än "
             f"{fmt.number(threshold_km)} km från närmaste "
-            f"{SERVICE_TYPES[worst['service_type']].lower()}"
+            f"{SERVICE_NOUNS[worst['service_type']]}"
         )
         matrix.columns = [SERVICE_TYPES[c] for c in matrix.columns]
         return figures.matrix_heatmap(

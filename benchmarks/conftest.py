@@ -1,0 +1,20 @@
+"""Benchmarks run on the same demo data the reports use (built once into a temp home)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def bench_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from lansanalys import build, config, demo
+
+    home = Path(os.environ.get("LANSANALYS_BENCH_HOME") or tmp_path_factory.mktemp("bench"))
+    os.environ["LANSANALYS_HOME"] = str(home)
+    p = config.paths()
+    demo.generate(p=p)
+    build.build(p)
+    return home
