@@ -51,11 +51,13 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def rendered(demo_home: Path) -> dict:
-    """Kalmar län (08), Gotland (09, an island län) and the index, through the real renderer."""
+    """Kalmar län (08), Gotland (09, an island län), Högsby (0821) and the index, rendered."""
     from lansanalys import render
 
     out = demo_home / "reports"
-    outcomes = render.render(render.default_jobs(["08", "09"]), out=out, workers=2, progress=False)
+    outcomes = render.render(
+        render.default_jobs(["08", "09"], kommun_codes=["0821"]), out=out, workers=2, progress=False
+    )
     return {"out": out, "outcomes": outcomes}
 
 

@@ -27,12 +27,13 @@ def test_every_report_rendered(rendered):
     assert status == {
         "08-kalmar-lan.html": "rendered",
         "09-gotlands-lan.html": "rendered",
+        "0821-hogsby.html": "rendered",
         "index.html": "rendered",
     }, render.summary(rendered["outcomes"])
     assert (rendered["out"] / "assets" / "plotly.min.js").stat().st_size > 1_000_000
 
 
-@pytest.mark.parametrize("name", ["08-kalmar-lan", "09-gotlands-lan", "index"])
+@pytest.mark.parametrize("name", ["08-kalmar-lan", "09-gotlands-lan", "0821-hogsby", "index"])
 def test_executed_notebooks_have_no_errors_or_warnings(rendered, name):
     nb = _executed(rendered, name)
     for cell in nb.cells:
@@ -41,7 +42,7 @@ def test_executed_notebooks_have_no_errors_or_warnings(rendered, name):
             assert not (out["output_type"] == "stream" and out["name"] == "stderr"), out["text"]
 
 
-@pytest.mark.parametrize("name", ["08-kalmar-lan", "09-gotlands-lan", "index"])
+@pytest.mark.parametrize("name", ["08-kalmar-lan", "09-gotlands-lan", "0821-hogsby", "index"])
 def test_html_has_no_code_and_no_parameters(rendered, name):
     html = (rendered["out"] / f"{name}.html").read_text(encoding="utf-8")
     assert "hl-ipython3" not in html and 'class="jp-InputPrompt' not in html
@@ -132,3 +133,10 @@ def test_cli_missing_processed_data(tmp_path):
     r = _cli("render", "--lan", "08", "--out", str(tmp_path / "r"), env_home=tmp_path)
     assert r.returncode == 1
     assert "meta.json is missing" in r.stderr and "lansanalys build" in r.stderr
+
+
+def test_kommun_report_links_back_and_names_villages(rendered):
+    html = (rendered["out"] / "0821-hogsby.html").read_text(encoding="utf-8")
+    assert "Högsby – kommunprofil" in html
+    assert 'href="08-kalmar-lan.html"' in html and 'href="index.html"' in html
+    assert html.count("Plotly.newPlot") == 3

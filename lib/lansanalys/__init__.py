@@ -13,7 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from . import access, demografi, figures, fmt, geo
 from .config import SERVICE_TYPES, paths
-from .report import LanReport, NationalOverview, national_overview, setup
+from .report import KommunReport, LanReport, NationalOverview, national_overview, setup
 
 try:
     __version__ = version("lansanalys")
@@ -22,6 +22,7 @@ except PackageNotFoundError:  # running from a source tree that was not installe
 
 __all__ = [
     "SERVICE_TYPES",
+    "KommunReport",
     "LanReport",
     "NationalOverview",
     "access",

@@ -117,7 +117,9 @@ def _read_kind(p: Paths, kind: str, sources: dict) -> tuple[pd.DataFrame, dict[s
     return df, meta
 
 
-def _attach_kommun(df: pd.DataFrame, what: str, fill_given: bool = True) -> pd.DataFrame:
+def _attach_kommun(
+    df: pd.DataFrame, what: str, fill_given: bool = True, drop_far: bool = False
+) -> pd.DataFrame:
     """Give each x/y row the kommun it lies in (nearest kommun within 5 km for coastal points)."""
     kom = geo.kommun_geometry(CRS_METRIC)[["kommun_kod", "geometry"]]
     pts = gpd.GeoDataFrame(
@@ -132,6 +134,8 @@ def _attach_kommun(df: pd.DataFrame, what: str, fill_given: bool = True) -> pd.D
         near = gpd.sjoin_nearest(pts[lost], kom, how="left", max_distance=5000, distance_col="_d")
         near = near[~near.index.duplicated(keep="first")]
         code.loc[lost] = near["kommun_kod"]
+    if drop_far and code.isna().any():
+        df, code = df[code.notna()], code[code.notna()]
     if code.isna().any():
         i = int(np.flatnonzero(code.isna().to_numpy())[0])
         r = df.iloc[i]
@@ -294,6 +298,8 @@ def build(p: Paths | None = None, force: bool = False) -> dict[str, Any]:
         by_lan.to_parquet(tmp / "access_lan.parquet", index=False)
         by_riket.drop(columns="riket").to_parquet(tmp / "access_riket.parquet", index=False)
         _geometries(tmp)
+        places = _attach_kommun(geo.places(), "places", fill_given=False, drop_far=True)
+        places.to_parquet(tmp / "places.parquet", index=False)
         meta["timings_s"]["total"] = round(time.perf_counter() - t0, 2)
         (tmp / "meta.json").write_text(
             json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8"

