@@ -162,3 +162,113 @@ def _weighted_median(
     half = tmp.groupby(keys)["_w"].transform("sum") / 2
     first = tmp[tmp["_cw"] >= half].groupby(keys)["_d"].first()
     return first
+
+
+def closure_ranking(
+    cells_xy: np.ndarray,
+    population: np.ndarray,
+    points_xy: np.ndarray,
+    threshold_m: float,
+    dist_fn=None,
+) -> pd.DataFrame:
+    """For every point: how many people would live beyond ``threshold_m`` if it alone closed.
+
+    One nearest/second-nearest query answers the question for all points at once: when a cell's
+    nearest point closes, its new nearest is its second-nearest. People already beyond the
+    threshold are not counted (they were not pushed out by this closure).
+
+    Parameters
+    ----------
+    cells_xy, points_xy : ndarray (n, 2)
+        Metres, same projected CRS.
+    population : ndarray (n,)
+        People per cell.
+    threshold_m : float
+        Distance limit in metres ("beyond" = strictly more than).
+    dist_fn : callable, optional
+        ``dist_fn(cells_xy, points_xy) -> (dist (n, 2), idx (n, 2))``; default straight line
+        (:func:`nearest_points`). Pass a network version for road distances.
+
+    Returns
+    -------
+    DataFrame
+        ``point``, ``pushed_beyond`` (people), ``served`` (people whose nearest it is), sorted with
+        the most critical point first.
+    """
+    dist_fn = dist_fn or (lambda c, p: nearest_points(c, p, k=2))
+    dist, idx = dist_fn(cells_xy, points_xy)
+    pop = np.asarray(population, dtype=float)
+    pushed = (dist[:, 0] <= threshold_m) & (dist[:, 1] > threshold_m)
+    n = len(points_xy)
+    out = pd.DataFrame(
+        {
+            "point": np.arange(n),
+            "pushed_beyond": np.bincount(idx[:, 0], weights=pop * pushed, minlength=n)[:n],
+            "served": np.bincount(idx[:, 0], weights=pop, minlength=n)[:n],
+        }
+    )
+    return out.sort_values(["pushed_beyond", "served"], ascending=False, kind="stable").reset_index(
+        drop=True
+    )
+
+
+def what_if(
+    cells: pd.DataFrame,
+    points: pd.DataFrame,
+    remove: list[str] | None = None,
+    add: pd.DataFrame | None = None,
+    move: dict[str, tuple[float, float]] | None = None,
+) -> pd.DataFrame:
+    """Recompute nearest distances after closing, opening or moving service points.
+
+    ``remove`` are point ids; ``add`` has ``point_id, service_type, x, y``; ``move`` maps a point
+    id to its new ``(x, y)`` in metres. Returns the :func:`nearest_table` for the new set.
+    """
+    pts = points.copy()
+    known = set(pts["point_id"])
+    unknown = [p for p in [*(remove or []), *(move or {})] if p not in known]
+    if unknown:
+        raise KeyError(f"unknown point id(s): {unknown}")
+    if remove:
+        pts = pts[~pts["point_id"].isin(remove)]
+    for pid, (x, y) in (move or {}).items():
+        pts.loc[pts["point_id"] == pid, ["x", "y"]] = (x, y)
+    if add is not None and len(add):
+        pts = pd.concat([pts, add[["point_id", "service_type", "x", "y"]]], ignore_index=True)
+    return nearest_table(cells, pts)
+
+
+#: Lagen om betaltjänster (2021), supervised by PTS: share of the population that may live more
+#: than 25 km from the service.
+CASH_RULE_KM = 25.0
+CASH_RULE_LIMITS = {"kontantuttag": 0.3, "dagskasseinsattning": 1.22}
+
+
+def cash_rule(cell_dist: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Check the cash-access rule per area: share more than 25 km away against the legal limit.
+
+    ``cell_dist`` is one row per cell × service type with ``service_type``, ``by``, ``dist_m`` and
+    ``population``. Returns per area and service type: ``population``, ``over_25km``,
+    ``share_over_25km`` (percent), ``limit_pct`` and ``within_limit``.
+    """
+    df = cell_dist[cell_dist["service_type"].isin(list(CASH_RULE_LIMITS))]
+    out = beyond_thresholds(df, by, (CASH_RULE_KM,))
+    out = out.rename(
+        columns={
+            "population_over_25km": "over_25km",
+            "population_share_over_25km": "share_over_25km",
+        }
+    )
+    out["limit_pct"] = out["service_type"].map(CASH_RULE_LIMITS)
+    out["within_limit"] = out["share_over_25km"] <= out["limit_pct"]
+    return out[
+        [
+            by,
+            "service_type",
+            "population",
+            "over_25km",
+            "share_over_25km",
+            "limit_pct",
+            "within_limit",
+        ]
+    ]
