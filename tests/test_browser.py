@@ -58,7 +58,7 @@ def _open(browser, path):
 
 @pytest.mark.parametrize(
     ("name", "figures"),
-    [("08-kalmar-lan", 5), ("09-gotlands-lan", 5), ("0821-hogsby", 3), ("index", 1)],
+    [("08-kalmar-lan", 9), ("09-gotlands-lan", 9), ("0821-hogsby", 3), ("index", 1)],
 )
 def test_every_figure_draws_offline(browser, rendered, name, figures):
     ctx, page, log = _open(browser, rendered["out"] / f"{name}.html")

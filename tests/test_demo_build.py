@@ -151,3 +151,20 @@ def test_age_bands_sum_to_population(demo_home):
     bands = g[["ald0_24", "ald25_44", "ald45_64", "ald65_79", "ald80w"]].sum(axis=1)
     assert np.array_equal(bands.to_numpy(), g["beftotalt"].to_numpy())
     assert g.crs.to_epsg() == 3006
+
+
+def test_engine_tables_in_the_build(demo_home):
+    proj = _processed(demo_home, "prognos")
+    bef = _processed(demo_home, "befolkning")
+    assert int(proj["year"].min()) == int(bef["year"].max()) + 1
+    assert int(proj["year"].max()) == 2040
+    assert set(proj["kommun_kod"]) == set(geo.kommun_codes())
+    assert (proj["population"] >= 0).all()
+    closure = _processed(demo_home, "closure")
+    assert (closure["pushed_beyond"] <= closure["served"]).all()
+    svc = _processed(demo_home, "service")
+    assert len(closure) == len(svc)  # every point of every type ranked
+    cash = _processed(demo_home, "cash_rule")
+    assert set(cash["level"]) == {"kommun", "lan", "riket"}
+    riket = cash[cash["level"] == "riket"].set_index("service_type")
+    assert riket.at["kontantuttag", "limit_pct"] == 0.3

@@ -64,7 +64,7 @@ def test_report_content_is_swedish_and_sourced(rendered):
         for c in nb.cells
         for o in c.get("outputs", [])
     )
-    assert n_figs == html.count("Plotly.newPlot") == 5
+    assert n_figs == html.count("Plotly.newPlot") == 9
     # Every figure states its source and year.
     for c in nb.cells:
         for o in c.get("outputs", []):

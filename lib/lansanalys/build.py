@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pandera.errors
 
-from . import access, geo
+from . import access, geo, prognos
 from .config import CRS_METRIC, RAW_KINDS, Paths, paths
 from .demo import DEMO_MARKER
 from .ingest import READERS, InputError
@@ -187,6 +187,32 @@ def _geometries(dest: Path) -> None:
     lan.to_parquet(dest / "lan_geo.parquet")
 
 
+#: Projection horizon of the transparent projection (Nutid och Framtid looks to 2040).
+PROJECTION_YEAR = 2040
+#: Closure ranking: people pushed beyond this distance (km) if a point closes.
+CLOSURE_THRESHOLD_KM = 10.0
+
+
+def _closure_tables(cells: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
+    """For every point of every type: people pushed beyond 10 km if it alone closed (national)."""
+    cxy = cells[["x", "y"]].to_numpy(dtype=float)
+    frames = []
+    for stype, pts in points.groupby("service_type"):
+        rank = access.closure_ranking(
+            cxy,
+            cells["population"].to_numpy(),
+            pts[["x", "y"]].to_numpy(dtype=float),
+            CLOSURE_THRESHOLD_KM * 1000,
+        )
+        info = pts.iloc[rank["point"].to_numpy()][
+            ["point_id", "name", "label", "kommun_kod", "lan_kod"]
+        ].reset_index(drop=True)
+        frames.append(
+            pd.concat([info, rank[["pushed_beyond", "served"]]], axis=1).assign(service_type=stype)
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
 def inputs_digest(p: Paths) -> str:
     """Digest of every raw data file, SOURCES.yml and the library: unchanged means nothing to do."""
     h = hashlib.sha256(library_digest().encode())
@@ -268,6 +294,18 @@ def build(p: Paths | None = None, force: bool = False) -> dict[str, Any]:
     by_lan = access.beyond_thresholds(cell_dist, "lan_kod", pop_cols=pop_cols)
     cell_dist["riket"] = "00"
     by_riket = access.beyond_thresholds(cell_dist, "riket", pop_cols=pop_cols)
+    cash = pd.concat(
+        [
+            access.cash_rule(cell_dist, key).rename(columns={key: "code"}).assign(level=level)
+            for key, level in (("kommun_kod", "kommun"), ("lan_kod", "lan"), ("riket", "riket"))
+        ],
+        ignore_index=True,
+    )
+    closure = _closure_tables(validated["rutor"], validated["service"])
+    t_proj = time.perf_counter()
+    projection = prognos.project(validated["befolkning"], "kommun_kod", to_year=PROJECTION_YEAR)
+    projection["lan_kod"] = projection["kommun_kod"].str[:2]
+    t_proj = time.perf_counter() - t_proj
 
     meta = {
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -286,7 +324,8 @@ def build(p: Paths | None = None, force: bool = False) -> dict[str, Any]:
             "stod": [int(validated["stod"]["year"].min()), int(validated["stod"]["year"].max())],
         },
         "rows": {k: int(len(v)) for k, v in validated.items()} | {"nearest": int(len(nearest))},
-        "timings_s": {"nearest": round(t_near, 3)},
+        "timings_s": {"nearest": round(t_near, 3), "projection": round(t_proj, 3)},
+        "projection": {"method": prognos.METHOD, "to_year": PROJECTION_YEAR},
     }
     save_sources(p, sources)  # before the digest: the entries it adds are part of the input
     meta["inputs_digest"] = inputs_digest(p)
@@ -297,6 +336,9 @@ def build(p: Paths | None = None, force: bool = False) -> dict[str, Any]:
         by_kommun.to_parquet(tmp / "access_kommun.parquet", index=False)
         by_lan.to_parquet(tmp / "access_lan.parquet", index=False)
         by_riket.drop(columns="riket").to_parquet(tmp / "access_riket.parquet", index=False)
+        cash.to_parquet(tmp / "cash_rule.parquet", index=False)
+        closure.to_parquet(tmp / "closure.parquet", index=False)
+        projection.to_parquet(tmp / "prognos.parquet", index=False)
         _geometries(tmp)
         places = _attach_kommun(geo.places(), "places", fill_given=False, drop_far=True)
         places.to_parquet(tmp / "places.parquet", index=False)

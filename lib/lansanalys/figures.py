@@ -8,6 +8,7 @@ Every figure carries its source and data year in a note under the plot.
 from __future__ import annotations
 
 import html
+import textwrap
 from collections.abc import Sequence
 
 import geopandas as gpd
@@ -33,7 +34,7 @@ pio.templates["lansanalys"] = go.layout.Template(
         separators=fmt.PLOTLY_SEPARATORS,
         paper_bgcolor="white",
         plot_bgcolor="white",
-        margin=dict(l=60, r=30, t=80, b=120),
+        margin=dict(l=60, r=30, t=115, b=120),
         hoverlabel=dict(font=dict(family=FONT)),
         xaxis=dict(gridcolor="#e5e5e5", zerolinecolor="#999", automargin=True),
         yaxis=dict(gridcolor="#e5e5e5", zerolinecolor="#999", automargin=True),
@@ -43,22 +44,28 @@ pio.templates["lansanalys"] = go.layout.Template(
 
 
 def _finish(fig: go.Figure, title: str, source: str, height: int = 520) -> go.Figure:
-    """Title (the finding), source note under the plot, shared template."""
+    """Title (the finding), source note under the plot, shared template.
+
+    Long source notes wrap onto several lines; the bottom margin grows to hold them.
+    """
+    lines = textwrap.wrap(source, 150) or [""]
+    bottom = max(fig.layout.margin.b or 120, 120) + 15 * (len(lines) - 1)
     fig.update_layout(
         template="lansanalys",
-        height=height,
+        height=height + 15 * (len(lines) - 1),
+        margin=dict(b=bottom),
         title=dict(text=html.escape(title), x=0, xanchor="left", font=dict(size=17)),
     )
     # The source sits at the bottom edge of the figure, below any axis title.
     fig.add_annotation(
-        text=html.escape(source),
+        text="<br>".join(html.escape(line) for line in lines),
         xref="paper",
         yref="paper",
         x=0,
         y=0,
         xanchor="left",
-        yanchor="bottom",
-        yshift=-115,
+        yanchor="top",
+        yshift=-(bottom - 15 * len(lines) - 8),
         showarrow=False,
         font=dict(size=11, color="#555"),
         align="left",
@@ -456,3 +463,108 @@ def add_place_labels(fig: go.Figure, places: pd.DataFrame, max_labels: int = 25)
         )
     )
     return fig
+
+
+def projection_lines(
+    observed: pd.DataFrame, projected: pd.DataFrame, title: str, source: str
+) -> go.Figure:
+    """Population by age group over time: solid observed, dashed projected.
+
+    Both frames have ``year, group, population``; groups keep their order of appearance.
+    """
+    fig = go.Figure()
+    for i, group in enumerate(dict.fromkeys(observed["group"])):
+        color = OKABE_ITO[i % len(OKABE_ITO)]
+        for frame, dash, suffix in (
+            (observed, "solid", ""),
+            (projected, "dash", ", framskrivning"),
+        ):
+            d = frame[frame["group"] == group]
+            fig.add_trace(
+                go.Scatter(
+                    x=d["year"],
+                    y=d["population"],
+                    mode="lines",
+                    name=html.escape(group + suffix),
+                    line=dict(color=color, dash=dash, width=2.5),
+                    legendgroup=group,
+                    showlegend=True,
+                    hovertemplate="%{x}: %{y:,.0f}<extra>"
+                    + html.escape(group)
+                    + suffix
+                    + "</extra>",
+                )
+            )
+    fig.update_xaxes(title="År")
+    fig.update_yaxes(title="Invånare", rangemode="tozero", tickformat=",.0f")
+    return _finish(fig, title, source, height=500)
+
+
+def stacked_bars(
+    df: pd.DataFrame, x: str, stack: str, value: str, title: str, source: str, value_title: str
+) -> go.Figure:
+    """Vertical bars of ``value`` per ``x``, stacked by ``stack``."""
+    fig = go.Figure()
+    for i, (name, d) in enumerate(df.groupby(stack, sort=False)):
+        fig.add_trace(
+            go.Bar(
+                x=d[x],
+                y=d[value],
+                name=html.escape(str(name)),
+                marker_color=OKABE_ITO[i % len(OKABE_ITO)],
+                hovertemplate="%{x}: %{y:,.0f}<extra>" + html.escape(str(name)) + "</extra>",
+            )
+        )
+    fig.update_layout(barmode="stack", legend=dict(y=1.02))
+    fig.update_xaxes(title=None, dtick=1)
+    fig.update_yaxes(title=value_title, tickformat=",.0f")
+    return _finish(fig, title, source, height=520)
+
+
+def bubble_scatter(
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    size: str,
+    color: str,
+    label: str,
+    title: str,
+    source: str,
+    x_title: str,
+    y_title: str,
+    color_title: str,
+) -> go.Figure:
+    """Scatter with labelled bubbles (size ∝ ``size``, colour by ``color``, diverging at 0)."""
+    sz = df[size].astype(float)
+    span = float(np.nanmax(np.abs(df[color]))) or 1.0
+    fig = go.Figure(
+        go.Scatter(
+            x=df[x],
+            y=df[y],
+            mode="markers+text",
+            text=[html.escape(str(v)) for v in df[label]],
+            textposition="top center",
+            textfont=dict(size=10),
+            marker=dict(
+                size=np.sqrt(sz / sz.max()) * 40 + 6,
+                color=df[color],
+                colorscale=DIVERGING,
+                cmin=-span,
+                cmax=span,
+                line=dict(color="#333", width=0.6),
+                colorbar=dict(title=dict(text=color_title), thickness=14),
+            ),
+            customdata=np.column_stack([df[size], df[color]]),
+            hovertemplate="<b>%{text}</b><br>"
+            + html.escape(x_title)
+            + ": %{x:.1f}<br>"
+            + html.escape(y_title)
+            + ": %{y:,.0f}<br>%{customdata[0]:,.0f} invånare<br>"
+            + html.escape(color_title)
+            + ": %{customdata[1]:.1f}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    fig.update_xaxes(title=x_title, rangemode="tozero")
+    fig.update_yaxes(title=y_title, rangemode="tozero", tickformat=",.0f")
+    return _finish(fig, title, source, height=560)

@@ -26,7 +26,7 @@ import plotly.io as pio
 from IPython.display import HTML, Markdown
 from plotly.io._base_renderers import MimetypeRenderer
 
-from . import demografi, figures, fmt, geo
+from . import demografi, figures, fmt, geo, stod
 from .config import DEFAULT_THRESHOLDS_KM, PROJ_ROOT, SERVICE_NOUNS, SERVICE_TYPES, Paths, paths
 
 DEMO_NOTE = "EXEMPELDATA – inte verkliga siffror"
@@ -550,6 +550,217 @@ class LanReport:
         matrix.columns = [SERVICE_TYPES[c] for c in matrix.columns]
         return figures.matrix_heatmap(
             matrix, title, self.source("rutor", "service"), f"> {fmt.number(threshold_km)} km"
+        )
+
+    # ---- Framtid ---------------------------------------------------------------------------
+    AGE_GROUPS = (
+        ("0–19 år", 0, 19),
+        ("20–64 år", 20, 64),
+        ("65–79 år", 65, 79),
+        ("80+ år", 80, 100),
+    )
+
+    def _groups(self, pop: pd.DataFrame) -> pd.DataFrame:
+        parts = []
+        for name, lo, hi in self.AGE_GROUPS:
+            d = pop[pop["age"].between(lo, hi)].groupby("year", as_index=False)["population"].sum()
+            parts.append(d.assign(group=name))
+        return pd.concat(parts, ignore_index=True)
+
+    @cached_property
+    def projection(self) -> pd.DataFrame:
+        return _read(self.p, "prognos", filters=[("lan_kod", "==", self.lan_kod)])
+
+    def fig_projection(self) -> go.Figure:
+        """Population by broad age group, observed and projected to 2040."""
+        proj = self.projection
+        end = int(proj["year"].max())
+        now_total = self.lan_pop[self.lan_pop["year"] == self.year]["population"].sum()
+        end_total = proj[proj["year"] == end]["population"].sum()
+        old_now = self.lan_pop[(self.lan_pop["year"] == self.year) & (self.lan_pop["age"] >= 80)][
+            "population"
+        ].sum()
+        old_end = proj[(proj["year"] == end) & (proj["age"] >= 80)]["population"].sum()
+        title = (
+            f"{self.lan_namn} {end}: {fmt.number(round(end_total, -2))} invånare "
+            f"({fmt.signed(100 * (end_total / now_total - 1), 1, ' %')}), antalet 80+ "
+            f"{fmt.signed(100 * (old_end / old_now - 1), 0, ' %')}"
+        )
+        method = self.meta.get("projection", {}).get("method", "")
+        src = self.source("befolkning", year=f"{int(self.lan_pop['year'].min())}–{end}")
+        return figures.projection_lines(
+            self._groups(self.lan_pop),
+            self._groups(proj),
+            title,
+            f"{src} Framskrivning (streckad): {method}",
+        )
+
+    # ---- service: vulnerability and the cash rule -----------------------------------------
+    def closure_table(self, service_type: str = "dagligvaror", top: int = 10) -> HTML:
+        """The points whose closure would push the most people beyond 10 km."""
+        c = _read(
+            self.p,
+            "closure",
+            filters=[("lan_kod", "==", self.lan_kod), ("service_type", "==", service_type)],
+        )
+        c = c.sort_values(["pushed_beyond", "served"], ascending=False).head(top)
+        names = self.kommuner.set_index("kommun_kod")["kommun"]
+        df = pd.DataFrame(
+            {
+                "Servicepunkt": c["name"],
+                "Slag": c["label"],
+                "Kommun": c["kommun_kod"].map(names),
+                "Får > 10 km om den stänger": [fmt.number(v) for v in c["pushed_beyond"]],
+                "Har den som närmaste": [fmt.number(v) for v in c["served"]],
+            }
+        )
+        cap = (
+            f"Sårbara punkter: {SERVICE_NOUNS[service_type]} vars stängning skulle ge flest "
+            "invånare mer än 10 km till närmaste alternativ (fågelvägen, även över länsgränsen)"
+        )
+        return html_table(
+            df,
+            cap,
+            self.source("rutor", "service"),
+            numeric=["Får > 10 km om den stänger", "Har den som närmaste"],
+        )
+
+    def cash_table(self) -> HTML:
+        """The cash-access rule: share more than 25 km from cash services, against the limit."""
+        cash = _read(self.p, "cash_rule")
+        codes = ["00", self.lan_kod, *self.kommuner["kommun_kod"]]
+        cash = cash[cash["code"].isin(codes)]
+        names = {
+            "00": "Riket",
+            self.lan_kod: self.lan_namn,
+            **self.kommuner.set_index("kommun_kod")["kommun"].to_dict(),
+        }
+        rows = []
+        for code in codes:
+            d = cash[cash["code"] == code].set_index("service_type")
+            row = {"Område": names[code]}
+            for st, label in (
+                ("kontantuttag", "Kontantuttag"),
+                ("dagskasseinsattning", "Dagskasseinsättning"),
+            ):
+                if st in d.index:
+                    ok = "inom" if d.at[st, "within_limit"] else "ÖVER"
+                    row[f"{label} > 25 km"] = (
+                        f"{fmt.percent(d.at[st, 'share_over_25km'], 2)} "
+                        f"({ok} {fmt.number(d.at[st, 'limit_pct'], 2)} %)"
+                    )
+            rows.append(row)
+        df = pd.DataFrame(rows)
+        return html_table(
+            df,
+            "Kontantregeln (lagen om betaltjänster): högst 0,3 % av befolkningen får ha mer än "
+            "25 km till kontantuttag och högst 1,22 % till dagskasseinsättning. PTS prövar regeln "
+            "nationellt och längs vägnätet; här fågelvägen, per kommun för att visa var luckorna "
+            "finns.",
+            self.source("rutor", "service"),
+            numeric=[c for c in df.columns if c != "Område"],
+        )
+
+    # ---- Stöd --------------------------------------------------------------------------------
+    @cached_property
+    def support(self) -> pd.DataFrame:
+        return _read(self.p, "stod", filters=[("lan_kod", "==", self.lan_kod)])
+
+    def _support_years(self) -> str:
+        y = self.support["year"]
+        return f"{int(y.min())}–{int(y.max())}"
+
+    def fig_support_map(self) -> go.Figure:
+        """Support per inhabitant and year per kommun (all programmes)."""
+        pc = stod.per_capita(self.support, self.lan_pop)
+        n_years = self.support["year"].nunique()
+        per = pc.groupby("kommun_kod", as_index=False)["amount_sek"].sum()
+        pop = (
+            self.lan_pop[self.lan_pop["year"] == self.year]
+            .groupby("kommun_kod")["population"]
+            .sum()
+        )
+        per["sek_per_capita_year"] = per["amount_sek"] / n_years / per["kommun_kod"].map(pop)
+        gdf = self.kommun_geo.merge(per, on="kommun_kod")
+        top = gdf.sort_values("sek_per_capita_year").iloc[-1]
+        title = (
+            f"Mest stöd per invånare: {top['kommun']}, {fmt.number(top['sek_per_capita_year'])} "
+            f"kr per invånare och år ({self._support_years()})"
+        )
+        hover = [
+            f"<b>{html.escape(k)}</b><br>{fmt.number(v)} kr per invånare och år<br>"
+            f"{fmt.number(a / 1e6, 1)} mnkr totalt"
+            for k, v, a in zip(
+                gdf["kommun"], gdf["sek_per_capita_year"], gdf["amount_sek"], strict=True
+            )
+        ]
+        return figures.choropleth(
+            gdf,
+            "sek_per_capita_year",
+            "kommun",
+            hover,
+            title,
+            self.source("stod", year=self._support_years()),
+            "kr per invånare och år",
+        )
+
+    def fig_support_programmes(self) -> go.Figure:
+        """Support per year and programme in the län (million SEK)."""
+        d = self.support.groupby(["year", "programme"], as_index=False)["amount_sek"].sum()
+        d["mnkr"] = d["amount_sek"] / 1e6
+        by_prog = d.groupby("programme")["mnkr"].sum().sort_values(ascending=False)
+        d["programme"] = pd.Categorical(d["programme"], list(by_prog.index))
+        d = d.sort_values(["programme", "year"])
+        title = (
+            f"{by_prog.index[0]} är det största stödet i {self.lan_namn}: "
+            f"{fmt.number(by_prog.iloc[0], 0)} mnkr {self._support_years()}"
+        )
+        return figures.stacked_bars(
+            d,
+            "year",
+            "programme",
+            "mnkr",
+            title,
+            self.source("stod", year=self._support_years()),
+            "Miljoner kronor",
+        )
+
+    def fig_support_vs_need(self) -> go.Figure:
+        """Support per inhabitant against access gaps, coloured by population change."""
+        pc = stod.per_capita(self.support, self.lan_pop)
+        need = stod.against_need(pc, self.access_kommun, self.kommun_change)
+        n_years = self.support["year"].nunique()
+        need["sek_year"] = need["sek_per_capita"] / n_years
+        need = need.merge(self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod")
+        if len(need) >= 3:
+            corr = need["sek_year"].corr(need["population_share_over_10km"], method="spearman")
+            tend = (
+                "går mer stöd per invånare"
+                if corr > 0.3
+                else "går inte tydligt mer stöd per invånare"
+            )
+            title = (
+                f"Till kommuner där fler bor långt från dagligvaror {tend} "
+                f"(rangkorrelation {fmt.number(corr, 2)})"
+            )
+        else:  # one or two kommuner: a correlation would say nothing
+            r = need.iloc[0]
+            title = (
+                f"{r['kommun']}: {fmt.number(r['sek_year'])} kr stöd per invånare och år, "
+                f"{fmt.percent(r['population_share_over_10km'])} bor > 10 km från dagligvaror"
+            )
+        return figures.bubble_scatter(
+            need,
+            "population_share_over_10km",
+            "sek_year",
+            "population",
+            "change_pct",
+            "kommun",
+            title,
+            self.source("stod", "rutor", "service", year=self._support_years()),
+            "Andel > 10 km till dagligvaror, %",
+            "Stöd, kr per invånare och år",
+            "Befolkningsförändring, %",
         )
 
     def about(self) -> HTML:
