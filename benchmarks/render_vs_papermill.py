@@ -38,11 +38,28 @@ def papermill_cli_loop(codes: list[str], work: Path) -> float:
     t0 = time.perf_counter()
     for code in codes:
         executed = work / f"{code}.ipynb"
-        subprocess.run([str(BIN / "papermill"), str(NOTEBOOK_DIR / "lansrapport.ipynb"),
-                        str(executed), "-r", "lan_kod", code, "--cwd", str(NOTEBOOK_DIR),
-                        "--no-progress-bar"], check=True, env=env, capture_output=True)
-        subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input",
-                        str(executed)], check=True, env=env, capture_output=True)
+        subprocess.run(
+            [
+                str(BIN / "papermill"),
+                str(NOTEBOOK_DIR / "lansrapport.ipynb"),
+                str(executed),
+                "-r",
+                "lan_kod",
+                code,
+                "--cwd",
+                str(NOTEBOOK_DIR),
+                "--no-progress-bar",
+            ],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
+        subprocess.run(
+            [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
     return time.perf_counter() - t0
 
 

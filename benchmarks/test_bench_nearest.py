@@ -37,10 +37,17 @@ def test_nearest_grocery_ckdtree(benchmark, bench_home):
 def test_nearest_grocery_geopandas_sjoin_nearest_baseline(benchmark, bench_home):
     rutor, service = _tables(bench_home)
     pts = service[service["service_type"] == "dagligvaror"]
-    cells = gpd.GeoDataFrame(rutor[["cell_id"]], geometry=gpd.points_from_xy(rutor.x, rutor.y),
-                             crs=3006)
-    stores = gpd.GeoDataFrame(pts[["point_id"]], geometry=gpd.points_from_xy(pts.x, pts.y),
-                              crs=3006)
+    cells = gpd.GeoDataFrame(
+        rutor[["cell_id"]], geometry=gpd.points_from_xy(rutor.x, rutor.y), crs=3006
+    )
+    stores = gpd.GeoDataFrame(
+        pts[["point_id"]], geometry=gpd.points_from_xy(pts.x, pts.y), crs=3006
+    )
     benchmark.extra_info.update(cells=len(cells), points=len(stores))
-    benchmark.pedantic(gpd.sjoin_nearest, args=(cells, stores), kwargs={"distance_col": "d"},
-                       rounds=1, iterations=1)
+    benchmark.pedantic(
+        gpd.sjoin_nearest,
+        args=(cells, stores),
+        kwargs={"distance_col": "d"},
+        rounds=1,
+        iterations=1,
+    )
