@@ -251,6 +251,8 @@ def read_befolkning(path: Path) -> pd.DataFrame:
     kommun sums itself.
     """
     path = Path(path)
+    if path.suffix.lower() == ".json":
+        return _befolkning_from_jsonstat(path)
     df, header_line = _table_after_header(path, r"(region|kommun).*(ålder|alder|age)")
     first = header_line + 1
     rcol = _find_column(df, path, r"region|kommun|kommunkod|region_?kod", "region")
@@ -324,6 +326,62 @@ def read_befolkning(path: Path) -> pd.DataFrame:
             expected="one row per kommun × age × sex",
         )
     return out.drop(columns="_line")
+
+
+def _befolkning_from_jsonstat(path: Path) -> pd.DataFrame:
+    """SCB PxWeb (v1 or v2) JSON-stat answer: Region × Alder × Kon × Tid."""
+    from . import jsonstat
+
+    try:
+        df = jsonstat.read(path)
+    except (ValueError, KeyError) as exc:
+        raise InputError(path, f"not a usable JSON-stat answer: {exc}") from None
+    dims = {c.lower(): c for c in df.columns if not c.endswith("_label") and c != "value"}
+    need = {"region": "Region", "alder": "Alder", "kon": "Kon", "tid": "Tid"}
+    missing = [v for k, v in need.items() if k not in dims]
+    if missing:
+        raise InputError(
+            path,
+            f"JSON-stat lacks dimension(s) {missing}; has {list(dims.values())}",
+            expected="a BE0101 table by Region, Alder, Kon and Tid",
+        )
+    r, a, k, t = (dims[x] for x in ("region", "alder", "kon", "tid"))
+    df = df[
+        df[r].str.fullmatch(r"\d{4}") & df[a].str.fullmatch(r"\d{1,3}\+?") & df[k].isin(["1", "2"])
+    ]
+    if df.empty:
+        raise InputError(
+            path,
+            "no kommun × single-year age × sex cells (län totals or age classes only?)",
+            expected="Region as 4-digit kommun codes, Alder 0…100+",
+        )
+    years = df[t].str.extract(r"^(\d{4})(?:M12)?$")[0]
+    if years.isna().any():
+        raise InputError(
+            path,
+            f"time {df[t][years.isna()].iloc[0]!r} is not a year-end",
+            expected="Tid as a year (folkmängd 31 december), e.g. 2024",
+        )
+    return pd.DataFrame(
+        {
+            "kommun_kod": [
+                geo.check_kommun(c) if c in set(geo.kommun_codes()) else _raise_unknown(path, c)
+                for c in df[r]
+            ],
+            "year": years.astype(int).to_numpy(),
+            "age": df[a].str.rstrip("+").astype(int).to_numpy(),
+            "sex": df[k].map({"1": "män", "2": "kvinnor"}).to_numpy(),
+            "population": df["value"].astype(float).to_numpy(),
+        }
+    )
+
+
+def _raise_unknown(path: Path, code: str) -> str:
+    raise InputError(
+        path,
+        f"unknown kommun code {code!r} in dimension Region",
+        expected="a current SCB kommun code",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -462,12 +520,138 @@ def map_service_label(label: str) -> str | None:
     return None
 
 
-def read_service(path: Path) -> pd.DataFrame:
-    """Read a Pipos-style service export (``;``, cp1252, X/Y in SWEREF 99 TM).
+#: OpenStreetMap tag values → service types (shop, amenity and vending keys).
+OSM_TAGS: dict[str, str] = {
+    "supermarket": "dagligvaror",
+    "convenience": "dagligvaror",
+    "grocery": "dagligvaror",
+    "fuel": "drivmedel",
+    "pharmacy": "apotek",
+    "post_office": "post_paket",
+    "post_partner": "post_paket",
+    "parcel_locker": "post_paket",
+    "parcel_pickup": "post_paket",
+    "atm": "kontantuttag",
+    "bank": "betalningsformedling",
+}
 
-    Returns ``point_id, service_type, label, name, x, y, kommun_kod``.
+
+def _to_sweref(lon: pd.Series, lat: pd.Series, path: Path, first: int) -> tuple:
+    from pyproj import Transformer
+
+    lon = pd.to_numeric(lon, errors="coerce")
+    lat = pd.to_numeric(lat, errors="coerce")
+    bad = ~(lon.between(10.0, 24.5) & lat.between(55.0, 69.5))
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            path,
+            f"coordinate lat {lat.iloc[i]}, lon {lon.iloc[i]} is not in Sweden",
+            row=first + i,
+            expected="WGS 84 degrees, lat 55–69.5, lon 10–24.5",
+        )
+    tr = Transformer.from_crs("EPSG:4326", CRS_METRIC, always_xy=True)
+    return tr.transform(lon.to_numpy(), lat.to_numpy())
+
+
+def _osm_frame(
+    path: Path, ids, tags: list[dict], lon, lat, first: int, source: str
+) -> pd.DataFrame:
+    stype, label = [], []
+    for t in tags:
+        found = None
+        for key in ("shop", "amenity", "vending", "facility"):
+            if t.get(key) in OSM_TAGS:
+                found = (OSM_TAGS[t[key]], f"{key}={t[key]}")
+                break
+        stype.append(found[0] if found else None)
+        label.append(found[1] if found else None)
+    keep = np.array([s is not None for s in stype])
+    if not keep.any():
+        raise InputError(
+            path,
+            "no OpenStreetMap object with a service tag",
+            expected="shop=supermarket/convenience, amenity=fuel/pharmacy/atm/…",
+        )
+    x, y = _to_sweref(pd.Series(lon)[keep], pd.Series(lat)[keep], path, first)
+    names = [t.get("name") or lab for t, lab, k in zip(tags, label, keep, strict=True) if k]
+    return pd.DataFrame(
+        {
+            "point_id": [f"osm-{i}" for i in np.asarray(ids, dtype=object)[keep]],
+            "service_type": np.asarray(stype, dtype=object)[keep],
+            "label": np.asarray(label, dtype=object)[keep],
+            "name": names,
+            "x": x,
+            "y": y,
+            "kommun_kod": None,
+        }
+    )
+
+
+def _read_overpass(path: Path) -> pd.DataFrame:
+    import json
+
+    try:
+        doc = json.loads(read_text(path))
+    except json.JSONDecodeError as exc:
+        raise InputError(path, f"not valid JSON: {exc}") from None
+    elements = doc.get("elements") if isinstance(doc, dict) else None
+    if elements is None:
+        raise InputError(path, "no 'elements' list", expected="an Overpass API JSON answer")
+    ids, tags, lon, lat = [], [], [], []
+    for el in elements:
+        pos = el if "lat" in el else el.get("center", {})
+        if "lat" not in pos:
+            continue  # ways without 'out center' carry no position
+        ids.append(f"{el.get('type', 'node')[0]}{el['id']}")
+        tags.append(el.get("tags", {}))
+        lon.append(pos["lon"])
+        lat.append(pos["lat"])
+    return _osm_frame(path, ids, tags, lon, lat, 1, "OpenStreetMap")
+
+
+def _read_latlon_csv(path: Path, df: pd.DataFrame, first: int) -> pd.DataFrame:
+    cols = {c.lower(): c for c in df.columns}
+    lat = cols.get("lat") or cols.get("latitude")
+    lon = cols.get("lon") or cols.get("lng") or cols.get("longitude")
+    tcol = _find_column(
+        df, path, r"serviceslag|typ|type|facility|amenity|shop|service_type", "service type"
+    )
+    idcol = _find_column(df, path, r"osm_id|id|point_id", "id", required=False)
+    ncol = _find_column(df, path, r"namn|name", "name", required=False)
+    names = df[ncol] if ncol else pd.Series([""] * len(df))
+    tags = []
+    for value, name in zip(df[tcol].astype(str).str.strip(), names, strict=True):
+        stype = OSM_TAGS.get(value) or map_service_label(value)
+        tag = {"name": name} if name else {}
+        if stype:  # an OSM value ("pharmacy") or a Swedish label ("Apotek")
+            tag["facility"] = (
+                value if value in OSM_TAGS else next(k for k, t in OSM_TAGS.items() if t == stype)
+            )
+        tags.append(tag)
+    ids = df[idcol] if idcol else pd.Series(range(1, len(df) + 1))
+    out = _osm_frame(path, ids, tags, df[lon], df[lat], first, "csv")
+    return out
+
+
+def read_service(path: Path) -> pd.DataFrame:
+    """Read service points: Pipos export, Overpass JSON, or any CSV with X/Y or lat/lon.
+
+    Pipos' export is ``;``-separated cp1252 with X/Y in SWEREF 99 TM; OpenStreetMap data come as
+    an Overpass JSON answer or a CSV with ``lat``/``lon`` (WGS 84) and a tag column, and only
+    objects with a service tag are kept. Returns ``point_id, service_type, label, name, x, y,
+    kommun_kod``.
     """
     path = Path(path)
+    if path.suffix.lower() == ".json":
+        return _read_overpass(path)
+    head = read_text(path).splitlines()[:50]
+    if any(
+        re.search(r"\blat(itude)?\b", ln, re.I) and re.search(r"\b(lon|lng|longitude)\b", ln, re.I)
+        for ln in head
+    ):
+        df, header_line = _table_after_header(path, r"\blat")
+        return _read_latlon_csv(path, df, header_line + 1)
     df, header_line = _table_after_header(path, r"(serviceslag|typ|type).*\b(x|y)\b")
     first = header_line + 1
     tcol = _find_column(df, path, r"serviceslag|servicetyp|typ|type", "service type")
@@ -583,9 +767,49 @@ def read_stod(path: Path) -> pd.DataFrame:
     )
 
 
+def read_klassning(path: Path) -> pd.DataFrame:
+    """Read a kommun classification (SKR kommungrupper or any kommun → class CSV).
+
+    Returns ``kommun_kod, scheme, class_code, class_name``; every kommun must appear once.
+    """
+    path = Path(path)
+    df, header_line = _table_after_header(path, r"kommun")
+    first = header_line + 1
+    kcol = _find_column(df, path, r"kommunkod|kommun_kod|kod", "kommun code")
+    ccol = _find_column(df, path, r"skr_gruppkod|gruppkod|klass|class|grupp", "class")
+    ncol = _find_column(
+        df,
+        path,
+        r"skr_kommungrupp|kommungrupp|klassnamn|class_name|namn",
+        "class name",
+        required=False,
+    )
+    codes = _kommun_codes(df[kcol].str.strip(), path, kcol, first)
+    dup = codes.duplicated()
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        raise InputError(
+            path,
+            f"kommun {codes.iloc[i]} appears twice",
+            row=first + i,
+            column=kcol,
+            expected="one row per kommun",
+        )
+    scheme = "SKR kommungrupper" if "skr" in ccol.lower() else ccol
+    return pd.DataFrame(
+        {
+            "kommun_kod": codes.to_numpy(),
+            "scheme": scheme,
+            "class_code": df[ccol].str.strip().to_numpy(),
+            "class_name": (df[ncol] if ncol else df[ccol]).str.strip().to_numpy(),
+        }
+    )
+
+
 READERS = {
     "befolkning": read_befolkning,
     "rutor": read_rutor,
     "service": read_service,
     "stod": read_stod,
+    "klassning": read_klassning,
 }
