@@ -168,3 +168,26 @@ def test_engine_tables_in_the_build(demo_home):
     assert set(cash["level"]) == {"kommun", "lan", "riket"}
     riket = cash[cash["level"] == "riket"].set_index("service_type")
     assert riket.at["kontantuttag", "limit_pct"] == 0.3
+
+
+def test_klassning_is_optional_and_used_when_present(home_copy):
+    import shutil
+
+    import plotly.graph_objects as go
+
+    from lansanalys import LanReport
+
+    from .conftest import shared
+
+    p = config.paths()
+    assert not isinstance(LanReport("08", p=p).fig_support_by_group(), go.Figure)
+    (p.raw / "klassning").mkdir()
+    shutil.copy(shared("skr-kommungrupp", "municipality_meta.csv"), p.raw / "klassning")
+    meta = build.build(p, force=True)
+    assert meta["kinds"]["klassning"]["demo"] is False
+    fig = LanReport("08", p=p).fig_support_by_group()
+    assert isinstance(fig, go.Figure)
+    groups = set(fig.data[0].y)
+    assert {"C8 Landsbygdskommun", "B3 Större stad"} <= groups  # Högsby, Kalmar
+    shares = sum(fig.data[0].x)
+    assert shares == pytest.approx(100.0)

@@ -23,7 +23,7 @@ import pandas as pd
 import pandera.errors
 
 from . import access, geo, prognos
-from .config import CRS_METRIC, RAW_KINDS, Paths, paths
+from .config import CRS_METRIC, OPTIONAL_KINDS, RAW_KINDS, Paths, paths
 from .demo import DEMO_MARKER
 from .ingest import READERS, InputError
 from .provenance import load_sources, save_sources, sha256
@@ -216,7 +216,7 @@ def _closure_tables(cells: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
 def inputs_digest(p: Paths) -> str:
     """Digest of every raw data file, SOURCES.yml and the library: unchanged means nothing to do."""
     h = hashlib.sha256(library_digest().encode())
-    for kind in RAW_KINDS:
+    for kind in RAW_KINDS + OPTIONAL_KINDS:
         for f in raw_files(p, kind):
             st = f.stat()
             h.update(f"{kind}/{f.name}:{st.st_size}:{st.st_mtime_ns}".encode())
@@ -258,6 +258,9 @@ def build(p: Paths | None = None, force: bool = False) -> dict[str, Any]:
         except (ValueError, KeyError, OSError) as exc:
             raise BuildError(f"{kind}: could not read raw files: {exc}") from exc
 
+    for kind in OPTIONAL_KINDS:
+        if raw_files(p, kind):
+            tables[kind], kinds_meta[kind] = _read_kind(p, kind, sources)
     bef = tables["befolkning"]
     bef["lan_kod"] = bef["kommun_kod"].str[:2]
     _check_complete(bef)
@@ -339,6 +342,8 @@ def build(p: Paths | None = None, force: bool = False) -> dict[str, Any]:
         cash.to_parquet(tmp / "cash_rule.parquet", index=False)
         closure.to_parquet(tmp / "closure.parquet", index=False)
         projection.to_parquet(tmp / "prognos.parquet", index=False)
+        if "klassning" in tables:
+            tables["klassning"].to_parquet(tmp / "klassning.parquet", index=False)
         _geometries(tmp)
         places = _attach_kommun(geo.places(), "places", fill_given=False, drop_far=True)
         places.to_parquet(tmp / "places.parquet", index=False)

@@ -48,6 +48,8 @@ DEFAULT_THRESHOLDS_KM: tuple[float, ...] = (5.0, 10.0, 20.0)
 
 #: The raw data kinds the build knows, in build order.
 RAW_KINDS: tuple[str, ...] = ("befolkning", "rutor", "service", "stod")
+#: Kinds used when present (no demo is generated for them).
+OPTIONAL_KINDS: tuple[str, ...] = ("klassning",)
 
 
 @dataclass(frozen=True)

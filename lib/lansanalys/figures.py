@@ -568,3 +568,27 @@ def bubble_scatter(
     fig.update_xaxes(title=x_title, rangemode="tozero")
     fig.update_yaxes(title=y_title, rangemode="tozero", tickformat=",.0f")
     return _finish(fig, title, source, height=560)
+
+
+def grouped_shares(
+    df: pd.DataFrame, category: str, measure: str, value: str, title: str, source: str
+) -> go.Figure:
+    """Side-by-side horizontal bars of percent shares per category (e.g. kommungrupp)."""
+    fig = go.Figure()
+    for i, (name, d) in enumerate(df.groupby(measure, sort=False)):
+        fig.add_trace(
+            go.Bar(
+                y=[html.escape(str(c)) for c in d[category]],
+                x=d[value],
+                orientation="h",
+                name=html.escape(str(name)),
+                marker_color=OKABE_ITO[i % len(OKABE_ITO)],
+                text=[fmt.number(v, 1) + " %" for v in d[value]],
+                textposition="outside",
+                hovertemplate="%{y}: %{text}<extra>" + html.escape(str(name)) + "</extra>",
+            )
+        )
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(title="Procent", ticksuffix=" %")
+    fig.update_yaxes(autorange="reversed")
+    return _finish(fig, title, source, height=max(380, 60 * df[category].nunique() + 220))

@@ -763,6 +763,45 @@ class LanReport:
             "Befolkningsförändring, %",
         )
 
+    def fig_support_by_group(self) -> go.Figure | Markdown:
+        """Each kommungrupp's share of the län's support against its share of the population."""
+        path = self.p.processed / "klassning.parquet"
+        if not path.exists():
+            return Markdown(
+                "*Ingen kommungruppering finns i data/raw/klassning/ (t.ex. SKR:s "
+                "kommungruppsindelning); jämförelsen per kommungrupp visas när den "
+                "finns.*"
+            )
+        kl = pd.read_parquet(path)
+        groups = (
+            kl.set_index("kommun_kod")["class_code"]
+            + " "
+            + kl.set_index("kommun_kod")["class_name"]
+        )
+        mine = groups.reindex(self.kommuner["kommun_kod"])
+        sh = stod.share_by_group(self.support, self.lan_pop, mine).sort_values("group")
+        long = pd.concat(
+            [
+                sh.assign(measure="Andel av befolkningen", value=sh["population_share"]),
+                sh.assign(measure="Andel av stödet", value=sh["support_share"]),
+            ]
+        )
+        top = sh.sort_values("ratio").iloc[-1]
+        title = (
+            f"{top['group']} får {fmt.number(top['support_share'], 0)} % av stödet men har "
+            f"{fmt.number(top['population_share'], 0)} % av befolkningen"
+        )
+        scheme = kl["scheme"].iloc[0]
+        return figures.grouped_shares(
+            long,
+            "group",
+            "measure",
+            "value",
+            title,
+            self.source("stod", "befolkning", year=self._support_years())
+            + f" Gruppering: {scheme}.",
+        )
+
     def about(self) -> HTML:
         """*Om data och metod*: sources, years, definitions, versions, run time, revision."""
         rows = []
