@@ -96,3 +96,29 @@ def test_index_links_resolve(browser, rendered):
             assert "nutid och framtid" in page2.title() or page2.locator("h1").count() == 1
             page2.close()
     ctx.close()
+
+
+def _bundle() -> list:
+    from pathlib import Path
+
+    folder = os.environ.get("LANSANALYS_CHECK_BUNDLE")
+    return sorted(Path(folder).glob("*.html")) if folder else []
+
+
+@pytest.mark.skipif(
+    not os.environ.get("LANSANALYS_CHECK_BUNDLE"),
+    reason="set LANSANALYS_CHECK_BUNDLE=reports to check a rendered bundle",
+)
+@pytest.mark.parametrize("path", _bundle(), ids=lambda p: p.name)
+def test_bundle_report_draws_offline(browser, path):
+    """Every report of a rendered bundle: all figures drawn, nothing fetched, no errors."""
+    expected = path.read_text(encoding="utf-8").count("Plotly.newPlot")
+    ctx, page, log = _open(browser, path)
+    page.wait_for_function(
+        f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {expected}",
+        timeout=60_000,
+    )
+    assert page.locator(".js-plotly-plot").count() == expected
+    assert [u for u in log["requests"] if not u.startswith(("file:", "data:", "blob:"))] == []
+    assert log["errors"] == [] and log["dialogs"] == []
+    ctx.close()
