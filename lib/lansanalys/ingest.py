@@ -51,6 +51,19 @@ class InputError(ValueError):
 # Text decoding and CSV sniffing
 
 
+def _raise_first(
+    mask, path: Path, first_line: int, column: str | None, expected: str, problem
+) -> None:
+    """Raise :class:`InputError` at the first row where ``mask`` is true.
+
+    ``problem(i)`` writes the message for row position ``i``; the row reported is the file's line.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    if mask.any():
+        i = int(np.flatnonzero(mask)[0])
+        raise InputError(path, problem(i), row=first_line + i, column=column, expected=expected)
+
+
 def read_text(path: Path) -> str:
     """Decode a text file: UTF-8 (with or without BOM), else cp1252 (SCB's and Pipos' older exports)."""
     raw = Path(path).read_bytes()
@@ -140,35 +153,32 @@ def parse_count(
         s.str.replace(",", ".", regex=False).where(~missing), errors="coerce"
     ).astype(float)
     bad = num.isna() & ~missing
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(
-            path,
-            f"{values.iloc[i]!r} is not a number",
-            row=first_line + i,
-            column=column,
-            expected="a non-negative count, or '..' for missing",
-        )
-    if (num < 0).any():
-        i = int(np.flatnonzero((num < 0).to_numpy())[0])
-        raise InputError(
-            path,
-            f"negative value {values.iloc[i]!r}",
-            row=first_line + i,
-            column=column,
-            expected="a non-negative count",
-        )
+    _raise_first(
+        bad,
+        path,
+        first_line,
+        column,
+        "a non-negative count, or '..' for missing",
+        lambda i: f"{values.iloc[i]!r} is not a number",
+    )
+    _raise_first(
+        (num < 0),
+        path,
+        first_line,
+        column,
+        "a non-negative count",
+        lambda i: f"negative value {values.iloc[i]!r}",
+    )
     if not allow_decimal:
         frac = num.notna() & (num != np.floor(num))
-        if frac.any():
-            i = int(np.flatnonzero(frac.to_numpy())[0])
-            raise InputError(
-                path,
-                f"{values.iloc[i]!r} is not a whole number",
-                row=first_line + i,
-                column=column,
-                expected="a whole count",
-            )
+        _raise_first(
+            frac,
+            path,
+            first_line,
+            column,
+            "a whole count",
+            lambda i: f"{values.iloc[i]!r} is not a whole number",
+        )
     return num
 
 
@@ -202,15 +212,14 @@ def _parse_age(values: pd.Series, path: Path, column: str, first_line: int) -> p
     num = s.str.extract(r"^(\d{1,3})\s*\+?\s*(?:år)?$")[0]
     age = pd.to_numeric(num, errors="coerce")
     bad = age.isna() | (age > 100)
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(
-            path,
-            f"age {values.iloc[i]!r} not understood",
-            row=first_line + i,
-            column=column,
-            expected="'0 år' … '100+ år' or 0 … 100",
-        )
+    _raise_first(
+        bad,
+        path,
+        first_line,
+        column,
+        "'0 år' … '100+ år' or 0 … 100",
+        lambda i: f"age {values.iloc[i]!r} not understood",
+    )
     return age.astype(int)
 
 
@@ -231,15 +240,14 @@ def _parse_sex(values: pd.Series, path: Path, column: str, first_line: int) -> p
         "females": "kvinnor",
     }
     out = key.map(table)
-    if out.isna().any():
-        i = int(np.flatnonzero(out.isna().to_numpy())[0])
-        raise InputError(
-            path,
-            f"sex {values.iloc[i]!r} not understood",
-            row=first_line + i,
-            column=column,
-            expected="'män'/'kvinnor' or 1/2",
-        )
+    _raise_first(
+        out.isna(),
+        path,
+        first_line,
+        column,
+        "'män'/'kvinnor' or 1/2",
+        lambda i: f"sex {values.iloc[i]!r} not understood",
+    )
     return out
 
 
@@ -455,15 +463,14 @@ def read_rutor(path: Path) -> pd.DataFrame:
     )
     check_sweref(out["x"], out["y"], path, first)
     dup = out["cell_id"].duplicated()
-    if dup.any():
-        i = int(np.flatnonzero(dup.to_numpy())[0])
-        raise InputError(
-            path,
-            f"duplicate cell {out['cell_id'].iloc[i]!r}",
-            row=first + i,
-            column=idcol,
-            expected="each grid cell once",
-        )
+    _raise_first(
+        dup,
+        path,
+        first,
+        idcol,
+        "each grid cell once",
+        lambda i: f"duplicate cell {out['cell_id'].iloc[i]!r}",
+    )
     return out
 
 
@@ -542,14 +549,14 @@ def _to_sweref(lon: pd.Series, lat: pd.Series, path: Path, first: int) -> tuple:
     lon = pd.to_numeric(lon, errors="coerce")
     lat = pd.to_numeric(lat, errors="coerce")
     bad = ~(lon.between(10.0, 24.5) & lat.between(55.0, 69.5))
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(
-            path,
-            f"coordinate lat {lat.iloc[i]}, lon {lon.iloc[i]} is not in Sweden",
-            row=first + i,
-            expected="WGS 84 degrees, lat 55–69.5, lon 10–24.5",
-        )
+    _raise_first(
+        bad,
+        path,
+        first,
+        None,
+        "WGS 84 degrees, lat 55–69.5, lon 10–24.5",
+        lambda i: f"coordinate lat {lat.iloc[i]}, lon {lon.iloc[i]} is not in Sweden",
+    )
     tr = Transformer.from_crs("EPSG:4326", CRS_METRIC, always_xy=True)
     return tr.transform(lon.to_numpy(), lat.to_numpy())
 
@@ -674,15 +681,9 @@ def read_service(path: Path) -> pd.DataFrame:
     x = parse_count(df[xcol], path, xcol, first, allow_decimal=True)
     y = parse_count(df[ycol], path, ycol, first, allow_decimal=True)
     for col, s in ((xcol, x), (ycol, y)):
-        if s.isna().any():
-            i = int(np.flatnonzero(s.isna().to_numpy())[0])
-            raise InputError(
-                path,
-                "coordinate missing",
-                row=first + i,
-                column=col,
-                expected="SWEREF 99 TM metres",
-            )
+        _raise_first(
+            s.isna(), path, first, col, "SWEREF 99 TM metres", lambda i: "coordinate missing"
+        )
     check_sweref(x, y, path, first)
     out = pd.DataFrame(
         {
@@ -702,15 +703,14 @@ def read_service(path: Path) -> pd.DataFrame:
         }
     )
     dup = out["point_id"].duplicated()
-    if dup.any():
-        i = int(np.flatnonzero(dup.to_numpy())[0])
-        raise InputError(
-            path,
-            f"duplicate id {out['point_id'].iloc[i]!r}",
-            row=first + i,
-            column=idcol,
-            expected="a unique id per service point",
-        )
+    _raise_first(
+        dup,
+        path,
+        first,
+        idcol,
+        "a unique id per service point",
+        lambda i: f"duplicate id {out['point_id'].iloc[i]!r}",
+    )
     return out
 
 
@@ -745,15 +745,14 @@ def read_stod(path: Path) -> pd.DataFrame:
             path, "amount missing", row=first + i, column=acol, expected="an amount in SEK"
         )
     year = pd.to_numeric(df[ycol].str.strip(), errors="coerce")
-    if year.isna().any():
-        i = int(np.flatnonzero(year.isna().to_numpy())[0])
-        raise InputError(
-            path,
-            f"year {df[ycol].iloc[i]!r} not understood",
-            row=first + i,
-            column=ycol,
-            expected="a four-digit year",
-        )
+    _raise_first(
+        year.isna(),
+        path,
+        first,
+        ycol,
+        "a four-digit year",
+        lambda i: f"year {df[ycol].iloc[i]!r} not understood",
+    )
     return pd.DataFrame(
         {
             "kommun_kod": _kommun_codes(df[kcol].str.strip(), path, kcol, first).to_numpy(),
@@ -786,15 +785,14 @@ def read_klassning(path: Path) -> pd.DataFrame:
     )
     codes = _kommun_codes(df[kcol].str.strip(), path, kcol, first)
     dup = codes.duplicated()
-    if dup.any():
-        i = int(np.flatnonzero(dup.to_numpy())[0])
-        raise InputError(
-            path,
-            f"kommun {codes.iloc[i]} appears twice",
-            row=first + i,
-            column=kcol,
-            expected="one row per kommun",
-        )
+    _raise_first(
+        dup,
+        path,
+        first,
+        kcol,
+        "one row per kommun",
+        lambda i: f"kommun {codes.iloc[i]} appears twice",
+    )
     scheme = "SKR kommungrupper" if "skr" in ccol.lower() else ccol
     return pd.DataFrame(
         {
