@@ -102,3 +102,34 @@ def test_support_list_decimal_comma_and_ksek(tmp_path):
     df = read_stod(_write(tmp_path, text))
     assert df["kommun_kod"].tolist() == ["0821", "0880"]
     assert df["amount_sek"].tolist() == [150_500.0, 1_200_000.0]
+
+
+def _kalmar_rows(first: int = 10) -> tuple[str, int, int]:
+    """One row per kommun in Kalmar län (12): reconciliation needs the whole län."""
+    from lansanalys import geo
+
+    codes = geo.kommun_codes("08")
+    body = "".join(f'"{c}","0 år","män",{first},{first + 1}\n' for c in codes)
+    return body, first * len(codes), (first + 1) * len(codes)
+
+
+def test_lan_totals_reconcile_with_kommun_rows(tmp_path):
+    body, a, b = _kalmar_rows()
+    body += f'"08 Kalmar län","0 år","män",{a},{b + 3}\n'  # within SCB's noise tolerance
+    body += '"00 Riket","totalt","totalt",1,1\n'  # riket cannot be checked: kommuner missing
+    df = read_befolkning(_write(tmp_path, SCB_HEADER + body))
+    assert df["population"].sum() == a + b
+
+
+def test_total_that_disagrees_with_its_kommuner_names_the_row(tmp_path):
+    body, a, b = _kalmar_rows()
+    body += f'"08 Kalmar län","0 år","män",{a},500\n'
+    with pytest.raises(InputError, match=f"row 16.*total 500 for region 08, 2024.*{b}"):
+        read_befolkning(_write(tmp_path, SCB_HEADER + body))
+
+
+def test_error_rows_are_file_lines_after_aggregate_rows(tmp_path):
+    body = '"08 Kalmar län","0 år","män",1,1\n"0821 Högsby","0 år","män",abc,31\n'
+    with pytest.raises(InputError) as exc:
+        read_befolkning(_write(tmp_path, SCB_HEADER + body))
+    assert exc.value.row == 5

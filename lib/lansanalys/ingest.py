@@ -61,7 +61,15 @@ def _raise_first(
     mask = np.asarray(mask, dtype=bool)
     if mask.any():
         i = int(np.flatnonzero(mask)[0])
-        raise InputError(path, problem(i), row=first_line + i, column=column, expected=expected)
+        raise InputError(
+            path, problem(i), row=_line(first_line, i), column=column, expected=expected
+        )
+
+
+def _line(first_line, i: int) -> int:
+    """File line of row position ``i``: ``first_line`` is the first data line or an array of
+    the lines of each row (when rows were filtered out)."""
+    return int(first_line[i]) if isinstance(first_line, np.ndarray) else first_line + i
 
 
 def read_text(path: Path) -> str:
@@ -194,7 +202,7 @@ def _kommun_codes(values: pd.Series, path: Path, column: str, first_line: int) -
             raise InputError(
                 path,
                 str(exc),
-                row=first_line + i,
+                row=_line(first_line, i),
                 column=column,
                 expected="an SCB kommun code ('0821'), '0821 Högsby' or a name",
             ) from None
@@ -273,6 +281,7 @@ def read_befolkning(path: Path) -> pd.DataFrame:
         | df[scol].str.strip().str.lower().isin({"totalt", "total", "tot", "1+2"})
         | df[rcol].str.strip().str.match(_AGGREGATE_REGION)
     )
+    aggregates = df[~keep]
     df = df[keep]
     if df.empty:
         raise InputError(
@@ -281,13 +290,13 @@ def read_befolkning(path: Path) -> pd.DataFrame:
             expected="one row per kommun × age × sex",
         )
     lines = first + df.index.to_numpy()
-    kommun = _kommun_codes(df[rcol].str.strip(), path, rcol, first)
-    age = _parse_age(df[acol], path, acol, first)
-    sex = _parse_sex(df[scol], path, scol, first)
+    kommun = _kommun_codes(df[rcol].str.strip(), path, rcol, lines)
+    age = _parse_age(df[acol], path, acol, lines)
+    sex = _parse_sex(df[scol], path, scol, lines)
     if year_cols:
         frames = []
         for col, year in year_cols.items():
-            pop = parse_count(df[col], path, col, first)
+            pop = parse_count(df[col], path, col, lines)
             frames.append(
                 pd.DataFrame(
                     {
@@ -320,7 +329,7 @@ def read_befolkning(path: Path) -> pd.DataFrame:
                 "year": year.astype(int).to_numpy(),
                 "age": age.to_numpy(),
                 "sex": sex.to_numpy(),
-                "population": parse_count(df[vcol], path, vcol, first).to_numpy(),
+                "population": parse_count(df[vcol], path, vcol, lines).to_numpy(),
                 "_line": lines,
             }
         )
@@ -333,7 +342,114 @@ def read_befolkning(path: Path) -> pd.DataFrame:
             row=int(r._line),
             expected="one row per kommun × age × sex",
         )
-    return out.drop(columns="_line")
+    out = out.drop(columns="_line")
+    if len(aggregates):
+        _reconcile(
+            path,
+            out,
+            aggregates,
+            first,
+            rcol,
+            acol,
+            scol,
+            year_cols,
+            None if year_cols else (ycol, vcol),
+        )
+    return out
+
+
+#: Relative and absolute tolerance when totals are compared with the sum of their parts. SCB
+#: adds a small random noise to every cell from reference year 2025 (Cell Key Method), so
+#: published totals may differ slightly from the sum of their parts.
+RECONCILE_REL, RECONCILE_ABS = 0.005, 10
+
+
+def _reconcile(path, kommun_rows, agg, first, rcol, acol, scol, year_cols, long_cols) -> None:
+    """Compare the file's own län and riket rows with the sum of its kommun rows."""
+    lines = first + agg.index.to_numpy()
+    region = agg[rcol].str.strip()
+    code = region.str.extract(r"^(\d{2})\b")[0].where(
+        ~region.str.lower().isin({"riket", "sverige"}), "00"
+    )
+    ok = code.notna().to_numpy()
+    total_age = agg[acol].str.strip().str.lower().isin({"totalt", "total", "tot"})
+    total_sex = agg[scol].str.strip().str.lower().isin({"totalt", "total", "tot", "1+2"})
+    rows = []
+    value_cols = year_cols or {long_cols[1]: None}
+    for col, year in value_cols.items():
+        vals = parse_count(agg[col], path, col, lines)
+        yrs = (
+            pd.Series(year, index=agg.index)
+            if year is not None
+            else pd.to_numeric(agg[long_cols[0]], errors="coerce")
+        )
+        rows.append(
+            pd.DataFrame(
+                {
+                    "code": code,
+                    "year": yrs,
+                    "value": vals,
+                    "age": agg[acol],
+                    "sex": agg[scol],
+                    "total_age": total_age,
+                    "total_sex": total_sex,
+                    "line": lines,
+                }
+            )[ok]
+        )
+    checks = pd.concat(rows, ignore_index=True).dropna(subset=["value", "year"])
+    if checks.empty:
+        return
+    # Only areas whose every kommun is in the file can be checked.
+    present = set(kommun_rows["kommun_kod"])
+    complete = {c for c in geo.lan_codes() if set(geo.kommun_codes(c)) <= present}
+    if set(geo.kommun_codes()) <= present:
+        complete.add("00")
+    checks = checks[checks["code"].isin(complete)]
+    if checks.empty:
+        return
+    k = kommun_rows.assign(lan=kommun_rows["kommun_kod"].str[:2])
+    k = pd.concat([k, k.assign(lan="00")], ignore_index=True)
+    checks = checks.reset_index(drop=True)
+    checks["age_i"] = pd.to_numeric(checks["age"].str.extract(r"(\d+)")[0], errors="coerce")
+    sex = pd.Series(None, index=checks.index, dtype=object)
+    given = ~checks["total_sex"]
+    if given.any():
+        sex[given] = _parse_sex(
+            checks.loc[given, "sex"], path, scol, checks.loc[given, "line"].to_numpy()
+        ).to_numpy()
+    checks["sex_v"] = sex
+    checks["year"] = checks["year"].astype(int)
+    parts = pd.Series(np.nan, index=checks.index)
+    for total_age in (False, True):
+        for total_sex in (False, True):
+            sub = checks[(checks["total_age"] == total_age) & (checks["total_sex"] == total_sex)]
+            if sub.empty:
+                continue
+            keys = ["lan", "year"] + ([] if total_age else ["age"]) + ([] if total_sex else ["sex"])
+            cols = (
+                ["code", "year"]
+                + ([] if total_age else ["age_i"])
+                + ([] if total_sex else ["sex_v"])
+            )
+            sums = k.groupby(keys)["population"].sum()
+            idx = pd.MultiIndex.from_frame(sub[cols].astype(object))
+            parts[sub.index] = sums.reindex(idx).to_numpy()
+    diff = (parts - checks["value"]).abs()
+    bad = parts.notna() & (diff > np.maximum(RECONCILE_ABS, RECONCILE_REL * checks["value"]))
+    if bad.any():
+        r = checks[bad].iloc[0]
+        raise InputError(
+            path,
+            f"the file's total {_spaced(r.value)} for region {r.code}, {int(r.year)} "
+            f"differs from the sum of its kommuner, {_spaced(parts[bad].iloc[0])}",
+            row=int(r.line),
+            expected="totals equal to the sum of their kommuner",
+        )
+
+
+def _spaced(value: float) -> str:
+    return f"{value:,.0f}".replace(",", " ")
 
 
 def _befolkning_from_jsonstat(path: Path) -> pd.DataFrame:
