@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 
+import numpy as np
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.render]
@@ -58,7 +59,7 @@ def _open(browser, path):
 
 @pytest.mark.parametrize(
     ("name", "figures"),
-    [("08-kalmar-lan", 9), ("09-gotlands-lan", 9), ("0821-hogsby", 3), ("index", 1)],
+    [("08-kalmar-lan", 9), ("09-gotlands-lan", 9), ("0821-hogsby", 3), ("index", 3)],
 )
 def test_every_figure_draws_offline(browser, rendered, name, figures):
     ctx, page, log = _open(browser, rendered["out"] / f"{name}.html")
@@ -122,3 +123,37 @@ def test_bundle_report_draws_offline(browser, path):
     assert [u for u in log["requests"] if not u.startswith(("file:", "data:", "blob:"))] == []
     assert log["errors"] == [] and log["dialogs"] == []
     ctx.close()
+
+
+def _pgm(path) -> np.ndarray:
+    data = path.read_bytes()
+    # P5 <w> <h> <max>\n<bytes>
+    parts = data.split(maxsplit=4)
+    w, h = int(parts[1]), int(parts[2])
+    return np.frombuffer(parts[4][-w * h :], dtype=np.uint8).reshape(h, w)
+
+
+def test_pdf_pages_carry_the_report(rendered, tmp_path):
+    import subprocess
+
+    from lansanalys.render import print_pdf
+
+    _chromium()
+    if not shutil.which("pdftoppm"):
+        if os.environ.get("LANSANALYS_REQUIRE_BROWSER"):
+            pytest.fail("pdftoppm (poppler-utils) is required in CI")
+        pytest.skip("pdftoppm not installed: apt-get install poppler-utils")
+    pdf = print_pdf(rendered["out"] / "08-kalmar-lan.html")
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Kalmar län – nutid och framtid" in text and "Om data och metod" in text
+    assert "EXEMPELDATA" in text
+    subprocess.run(["pdftoppm", "-r", "30", "-gray", str(pdf), str(tmp_path / "p")], check=True)
+    pages = sorted(tmp_path.glob("p-*.pgm"))
+    assert len(pages) >= 6
+    ink = [float((_pgm(p) < 200).mean()) for p in pages]
+    assert sum(i > 0.02 for i in ink) >= len(pages) - 2, ink  # pages carry text and figures
+    # Figures are drawn, not blank frames: the page with the pyramid has lots of ink.
+    assert max(ink) > 0.15, ink

@@ -140,3 +140,21 @@ def test_kommun_report_links_back_and_names_villages(rendered):
     assert "Högsby – kommunprofil" in html
     assert 'href="08-kalmar-lan.html"' in html and 'href="index.html"' in html
     assert html.count("Plotly.newPlot") == 3
+
+
+def test_editorial_text_is_placed_and_escaped(tmp_path):
+    from lansanalys import config
+    from lansanalys.report import editorial
+
+    p = config.Paths(tmp_path)
+    (p.raw / "kommentarer").mkdir(parents=True)
+    (p.raw / "kommentarer" / "08.md").write_text(
+        "Regionens inledning.\n<!-- kapitel: service -->\nButiken i **Fliseryd** "
+        "<script>alert(1)</script> stängde 2024.\n",
+        encoding="utf-8",
+    )
+    assert "Regionens inledning." in editorial(p, "08", "sammanfattning").data
+    text = editorial(p, "08", "service").data
+    assert "**Fliseryd**" in text and "&lt;script&gt;" in text and "<script>" not in text
+    assert editorial(p, "08", "stod").data == ""
+    assert editorial(p, "10", "service").data == ""

@@ -101,6 +101,7 @@ def render(
     timeout: Annotated[
         int, typer.Option(help="Seconds one report may take before it is stopped.")
     ] = 600,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also print each report to PDF.")] = False,
 ) -> None:
     """Render län reports and the index page to offline HTML."""
     from .render import default_jobs, summary
@@ -139,6 +140,15 @@ def render(
         raise typer.Exit(130) from None
     typer.echo(summary(outcomes))
     target = out or paths().reports
+    if pdf:
+        from .render import print_pdf
+
+        for o in outcomes:
+            if o.status in ("rendered", "skipped"):
+                try:
+                    typer.echo(f"pdf: {print_pdf(target / o.job.output).name}")
+                except RuntimeError as exc:
+                    _fail(str(exc))
     typer.echo(f"render: {time.perf_counter() - t0:.1f} s; open {target / 'index.html'}")
     if any(o.status == "failed" for o in outcomes):
         raise typer.Exit(1)

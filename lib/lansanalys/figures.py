@@ -485,16 +485,26 @@ def projection_lines(
                     x=d["year"],
                     y=d["population"],
                     mode="lines",
-                    name=html.escape(group + suffix),
+                    name=html.escape(group),
                     line=dict(color=color, dash=dash, width=2.5),
                     legendgroup=group,
-                    showlegend=True,
+                    showlegend=not suffix,
                     hovertemplate="%{x}: %{y:,.0f}<extra>"
-                    + html.escape(group)
-                    + suffix
+                    + html.escape(group + suffix)
                     + "</extra>",
                 )
             )
+    # One legend entry explains the dashes for every group.
+    fig.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="lines",
+            name="Framskrivning (streckad)",
+            line=dict(color="#555", dash="dash", width=2.5),
+            hoverinfo="skip",
+        )
+    )
     fig.update_xaxes(title="År")
     fig.update_yaxes(title="Invånare", rangemode="tozero", tickformat=",.0f")
     return _finish(fig, title, source, height=500)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -64,6 +65,33 @@ def area_indicators(
     ]
     out.attrs["span"] = span
     return out
+
+
+def editorial(p: Paths, code: str, chapter: str) -> Markdown:
+    """Editorial text for a län or kommun from ``data/raw/kommentarer/<code>.md``.
+
+    The file is Markdown in sections, each opened by a line ``<!-- kapitel: NAME -->`` (NAME one
+    of sammanfattning, befolkning, framtid, service, stod); text before the first marker belongs
+    to sammanfattning. Raw HTML in the file is shown as text. No file or section: nothing shown.
+    """
+    path = p.raw / "kommentarer" / f"{code}.md"
+    if not path.exists():
+        return Markdown("")
+    sections: dict[str, list[str]] = {"sammanfattning": []}
+    current = "sammanfattning"
+    for line in path.read_text(encoding="utf-8-sig").splitlines():
+        m = re.fullmatch(r"\s*<!--\s*kapitel:\s*([\wåäö]+)\s*-->\s*", line, re.IGNORECASE)
+        if m:
+            current = m.group(1).lower().replace("ö", "o")
+            sections.setdefault(current, [])
+        else:
+            sections.setdefault(current, []).append(line)
+    text = "\n".join(sections.get(chapter, [])).strip()
+    if not text:
+        return Markdown("")
+    safe = html.escape(text, quote=False)
+    body = "\n".join("> " + ln if ln.strip() else ">" for ln in safe.splitlines())
+    return Markdown(f"{body}\n>\n> *Kommentar från {html.escape(path.name)}*")
 
 
 class MissingDataError(FileNotFoundError):
@@ -313,6 +341,10 @@ class LanReport:
         return fmt.ranking_phrase(rank, len(s))
 
     # ---- cells of the report -------------------------------------------------------------
+    def comment(self, chapter: str) -> Markdown:
+        """Editorial text for ``chapter`` from data/raw/kommentarer/<lan_kod>.md, if any."""
+        return editorial(self.p, self.lan_kod, chapter)
+
     def title(self) -> Markdown:
         """Report heading."""
         demo = any(k["demo"] for k in self.meta["kinds"].values())
@@ -895,6 +927,59 @@ class NationalOverview:
             height=820,
         )
 
+    INDICATORS = {
+        "mean_age": ("Medelålder", "år", 1),
+        "share_65": ("Andel 65 år och äldre", "%", 1),
+        "dependency": ("Försörjningskvot (per 100 i åldern 20–64)", "", 0),
+        "grocery_over_10": ("Andel som bor > 10 km från dagligvarubutik", "%", 1),
+    }
+
+    def fig_indicator(self, col: str) -> go.Figure:
+        """Map of one headline indicator across the 21 län, highest and lowest named."""
+        if col not in self.INDICATORS:
+            raise ValueError(f"unknown indicator {col!r}; one of {list(self.INDICATORS)}")
+        name, unit, dec = self.INDICATORS[col]
+        ind = self.indicators.drop(index="00")
+        gdf = _read(self.p, "lan_geo").merge(ind, left_on="lan_kod", right_index=True)
+        hi, lo = gdf.sort_values(col).iloc[-1], gdf.sort_values(col).iloc[0]
+        suffix = f" {unit}" if unit else ""
+        title = (
+            f"{name}: högst i {hi['lan']} ({fmt.number(hi[col], dec)}{suffix}), lägst i "
+            f"{lo['lan']} ({fmt.number(lo[col], dec)}{suffix})"
+        )
+        riket = self.indicators.at["00", col]
+        hover = [
+            f"<b>{html.escape(n)}</b><br>{fmt.number(v, dec)}{suffix} (riket "
+            f"{fmt.number(riket, dec)}{suffix})"
+            for n, v in zip(gdf["lan"], gdf[col], strict=True)
+        ]
+        kinds = ["befolkning"] if col != "grocery_over_10" else ["rutor", "service"]
+        return figures.choropleth(
+            gdf,
+            col,
+            "lan",
+            hover,
+            title,
+            source_note(self.meta, kinds),
+            f"{name.split(' (')[0]}",
+            height=760,
+        )
+
+    def ranked_table(self) -> HTML:
+        """All 21 län ranked on each headline indicator (1 = highest)."""
+        ind = self.indicators.drop(index="00").join(geo.lan().set_index("lan_kod"))
+        df = pd.DataFrame({"Län": ind["lan"]})
+        for col, (name, _unit, dec) in self.INDICATORS.items():
+            rank = ind[col].rank(ascending=False, method="min").astype(int)
+            df[name] = [f"{fmt.number(v, dec)} ({r})" for v, r in zip(ind[col], rank, strict=True)]
+        df = df.sort_values("Län")
+        return html_table(
+            df,
+            "Länen rangordnade på nyckeltalen: värde (plats av 21, 1 = högst)",
+            source_note(self.meta, ["befolkning", "rutor", "service"]),
+            numeric=[c for c in df.columns if c != "Län"],
+        )
+
     def lan_table(self) -> HTML:
         """Table of the 21 län with links to each report and headline indicators."""
         ind = self.indicators.drop(index="00").join(geo.lan().set_index("lan_kod"))
@@ -967,6 +1052,10 @@ class KommunReport:
         out = pd.concat([kom, lan.rename(index={self.lan.lan_kod: "län"})])
         out.attrs["span"] = self.lan.lan_indicators.attrs["span"]
         return out
+
+    def comment(self, chapter: str) -> Markdown:
+        """Editorial text for ``chapter`` from data/raw/kommentarer/<kommun_kod>.md, if any."""
+        return editorial(self.p, self.kommun_kod, chapter)
 
     def _rank(self, col: str) -> str:
         s = self.indicators.drop(index=["län", "00"])[col]
