@@ -103,7 +103,7 @@ def _bundle() -> list:
     from pathlib import Path
 
     folder = os.environ.get("LANSANALYS_CHECK_BUNDLE")
-    return sorted(Path(folder).glob("*.html")) if folder else []
+    return sorted(Path(folder).resolve().glob("*.html")) if folder else []
 
 
 @pytest.mark.skipif(
