@@ -109,6 +109,7 @@ def test_failing_report_keeps_previous_html_and_batch_goes_on(rendered, tmp_path
     assert "unknown län code '99'" in status["09-gotlands-lan.html"].error
     assert status["08-copy.html"].status == "rendered"
     assert (out / "09-gotlands-lan.html").read_bytes() == before
+    assert list((out / "downloads" / "09-gotlands-lan").glob("*.csv"))  # its downloads kept
     assert "FAILED 09-gotlands-lan.html" in render.summary(outcomes)
     (out / "08-copy.html").unlink()
 
@@ -158,3 +159,23 @@ def test_editorial_text_is_placed_and_escaped(tmp_path):
     assert "**Fliseryd**" in text and "&lt;script&gt;" in text and "<script>" not in text
     assert editorial(p, "08", "stod").data == ""
     assert editorial(p, "10", "service").data == ""
+
+
+def test_downloads_next_to_each_figure_and_table(rendered):
+    import openpyxl
+    import pandas as pd
+
+    out = rendered["out"]
+    html = (out / "08-kalmar-lan.html").read_text(encoding="utf-8")
+    hrefs = re.findall(r'href="(downloads/08-kalmar-lan/[^"]+)"', html)
+    csvs = [h for h in hrefs if h.endswith(".csv")]
+    # 9 figures and 3 tables (access, vulnerable stores, cash rule) plus the sources table
+    assert len(csvs) == 13, csvs
+    for h in hrefs:
+        assert (out / h).exists(), h
+    df = pd.read_csv(out / csvs[0], sep=";", decimal=",", encoding="utf-8-sig")
+    assert len(df) > 10 and "share" in df.columns  # the pyramid's shares, as numbers
+    assert df["share"].dtype.kind == "f"
+    book = openpyxl.load_workbook(out / "downloads" / "08-kalmar-lan" / "08-kalmar-lan.xlsx")
+    assert len(book.sheetnames) == 13
+    assert not list((out / "downloads").glob(".*tmp-*"))  # no temporary folders left

@@ -35,7 +35,7 @@ from jupyter_client.manager import AsyncKernelManager
 from tqdm import tqdm
 from traitlets import CaselessStrEnum, default
 
-from . import geo
+from . import downloads, geo
 from .config import NOTEBOOK_DIR, TEMPLATE_DIR, Paths, paths
 from .report import RENDER_ENV, MissingDataError
 from .util import atomic_path, atomic_write_text, library_digest
@@ -43,6 +43,7 @@ from .util import atomic_path, atomic_write_text, library_digest
 MANIFEST = "manifest.json"
 EXECUTED_DIR = "_executed"
 ASSETS_DIR = "assets"
+DOWNLOADS_DIR = "downloads"
 
 
 class IpcKernelManager(AsyncKernelManager):
@@ -225,6 +226,11 @@ def render_one(
     executed = Path(executed_dir) / f"{job.name}.ipynb"
     executed.parent.mkdir(parents=True, exist_ok=True)
     os.environ[RENDER_ENV] = "html"
+    # Downloads go to a temporary folder, swapped in only when the report succeeds.
+    (out / DOWNLOADS_DIR).mkdir(parents=True, exist_ok=True)
+    dl_tmp = Path(tempfile.mkdtemp(prefix=f".{job.name}.tmp-", dir=out / DOWNLOADS_DIR))
+    os.environ[downloads.ENV] = str(dl_tmp)
+    os.environ[downloads.ENV_HREF] = f"{DOWNLOADS_DIR}/{job.name}"
     # The kernel inherits this worker's stderr: send it to a log beside the executed notebook
     # instead of the user's terminal (kernel start-up and shutdown chatter, crashes).
     log = open(executed.with_suffix(".log"), "w", encoding="utf-8")  # noqa: SIM115
@@ -261,6 +267,8 @@ def render_one(
             "index_href": "index.html",
         }
         body, _ = exporter.from_notebook_node(nb, resources=resources)
+        downloads.write_xlsx(dl_tmp, dl_tmp / f"{job.name}.xlsx")
+        _swap_dir(dl_tmp, out / DOWNLOADS_DIR / job.name)
         with atomic_path(out / job.output) as tmp:
             tmp.write_text(body, encoding="utf-8")
         status, error = "rendered", ""
@@ -270,6 +278,7 @@ def render_one(
         if timed_out.is_set():
             error = f"timed out after {timeout} s (report time limit); {error}"
     finally:
+        shutil.rmtree(dl_tmp, ignore_errors=True)
         timer.cancel()
         os.dup2(saved_stderr, 2)
         os.close(saved_stderr)
@@ -288,6 +297,16 @@ def render_one(
         round(peak_kb / 1024, 1),
         digest,
     )
+
+
+def _swap_dir(new: Path, target: Path) -> None:
+    """Put folder ``new`` in place of ``target`` (the old one removed only after the swap)."""
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _short_error(exc: BaseException) -> str:

@@ -27,7 +27,7 @@ import plotly.io as pio
 from IPython.display import HTML, Markdown
 from plotly.io._base_renderers import MimetypeRenderer
 
-from . import demografi, figures, fmt, geo, stod
+from . import demografi, downloads, figures, fmt, geo, stod
 from .config import DEFAULT_THRESHOLDS_KM, PROJ_ROOT, SERVICE_NOUNS, SERVICE_TYPES, Paths, paths
 
 DEMO_NOTE = "EXEMPELDATA – inte verkliga siffror"
@@ -65,6 +65,14 @@ def area_indicators(
     ]
     out.attrs["span"] = span
     return out
+
+
+def with_table(fig: go.Figure, df: pd.DataFrame) -> go.Figure:
+    """Attach the data behind ``fig`` so batch rendering offers it as a CSV download."""
+    meta = dict(fig.layout.meta or {})
+    meta["table"] = downloads.register(df, meta.get("title", "data"))
+    fig.layout.meta = meta
+    return fig
 
 
 def editorial(p: Paths, code: str, chapter: str) -> Markdown:
@@ -123,9 +131,11 @@ class ReportHtmlRenderer(MimetypeRenderer):
                 "toImageButtonOptions": {"format": "png", "scale": 2},
             },
         )
+        found = downloads.lookup(meta.get("table"))
+        link = downloads.link_html(downloads.save(*found)) if found else ""
         return {
             "text/html": f'<figure class="la-figure" role="group" aria-label="{label}">'
-            f"{div}</figure>"
+            f"{div}{link}</figure>"
         }
 
 
@@ -219,7 +229,8 @@ def html_table(
     return HTML(
         f'<figure class="la-table"><table><caption>{html.escape(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        f'<figcaption class="la-source">{html.escape(source)}</figcaption></figure>'
+        f'<figcaption class="la-source">{html.escape(source)}</figcaption>'
+        f"{downloads.link_html(downloads.save(df, caption))}</figure>"
     )
 
 
@@ -452,8 +463,11 @@ class LanReport:
             f"{self.lan_namn}: {fmt.percent(a)} är 65 år eller äldre – en {more} andel än "
             f"i riket ({fmt.percent(b)}), {self.year}"
         )
-        return figures.pyramid(
+        fig = figures.pyramid(
             region, riket, self.lan_namn, "Riket", title, self.source("befolkning", year=self.year)
+        )
+        return with_table(
+            fig, pd.concat([region.assign(område=self.lan_namn), riket.assign(område="Riket")])
         )
 
     @cached_property
@@ -478,7 +492,7 @@ class LanReport:
         ]
         grew = int((ch["change"] > 0).sum())
         title = f"Befolkningen ökade i {grew} av {len(ch)} kommuner {y0}–{y1}"
-        return figures.choropleth(
+        fig = figures.choropleth(
             gdf,
             "change_pct",
             "kommun",
@@ -489,6 +503,7 @@ class LanReport:
             colorscale=figures.DIVERGING,
             midpoint=0.0,
         )
+        return with_table(fig, ch)
 
     def fig_change_bars(self) -> go.Figure:
         """Population change per kommun, ranked, with the län and riket for reference."""
@@ -507,7 +522,7 @@ class LanReport:
             reference=float(ind.at["00", "change_n"]),
             reference_name="Riket",
         )
-        return fig
+        return with_table(fig, ch)
 
     def fig_distance_map(self, service_type: str = "dagligvaror") -> go.Figure:
         """Map of populated cells coloured by straight-line distance to the nearest point."""
@@ -523,7 +538,7 @@ class LanReport:
             f"{fmt.percent(share10)} av invånarna i {self.lan_namn} bor mer än 10 km från "
             f"närmaste {label}"
         )
-        return figures.distance_grid_map(
+        fig = figures.distance_grid_map(
             cells,
             service_type,
             self.kommun_geo,
@@ -531,6 +546,12 @@ class LanReport:
             title,
             self.source("rutor", "service") + " Avstånd fågelvägen från rutans mittpunkt; "
             "närmaste punkt söks i hela landet. Rutor om 1 km.",
+        )
+        return with_table(
+            fig,
+            cells[["cell_id", "kommun_kod", "x", "y", "population", service_type]].rename(
+                columns={service_type: "avstand_km"}
+            ),
         )
 
     def access_table(self) -> HTML:
@@ -580,9 +601,10 @@ class LanReport:
             f"{SERVICE_NOUNS[worst['service_type']]}"
         )
         matrix.columns = [SERVICE_TYPES[c] for c in matrix.columns]
-        return figures.matrix_heatmap(
+        fig = figures.matrix_heatmap(
             matrix, title, self.source("rutor", "service"), f"> {fmt.number(threshold_km)} km"
         )
+        return with_table(fig, matrix.reset_index())
 
     # ---- Framtid ---------------------------------------------------------------------------
     AGE_GROUPS = (
@@ -620,11 +642,20 @@ class LanReport:
         )
         method = self.meta.get("projection", {}).get("method", "")
         src = self.source("befolkning", year=f"{int(self.lan_pop['year'].min())}–{end}")
-        return figures.projection_lines(
+        fig = figures.projection_lines(
             self._groups(self.lan_pop),
             self._groups(proj),
             title,
             f"{src} Framskrivning (streckad): {method}",
+        )
+        return with_table(
+            fig,
+            pd.concat(
+                [
+                    self._groups(self.lan_pop).assign(typ="utfall"),
+                    self._groups(proj).assign(typ="framskrivning"),
+                ]
+            ),
         )
 
     # ---- service: vulnerability and the cash rule -----------------------------------------
@@ -726,7 +757,7 @@ class LanReport:
                 gdf["kommun"], gdf["sek_per_capita_year"], gdf["amount_sek"], strict=True
             )
         ]
-        return figures.choropleth(
+        fig = figures.choropleth(
             gdf,
             "sek_per_capita_year",
             "kommun",
@@ -735,6 +766,7 @@ class LanReport:
             self.source("stod", year=self._support_years()),
             "kr per invånare och år",
         )
+        return with_table(fig, per)
 
     def fig_support_programmes(self) -> go.Figure:
         """Support per year and programme in the län (million SEK)."""
@@ -747,7 +779,7 @@ class LanReport:
             f"{by_prog.index[0]} är det största stödet i {self.lan_namn}: "
             f"{fmt.number(by_prog.iloc[0], 0)} mnkr {self._support_years()}"
         )
-        return figures.stacked_bars(
+        fig = figures.stacked_bars(
             d,
             "year",
             "programme",
@@ -756,6 +788,7 @@ class LanReport:
             self.source("stod", year=self._support_years()),
             "Miljoner kronor",
         )
+        return with_table(fig, d)
 
     def fig_support_vs_need(self) -> go.Figure:
         """Support per inhabitant against access gaps, coloured by population change."""
@@ -781,7 +814,7 @@ class LanReport:
                 f"{r['kommun']}: {fmt.number(r['sek_year'])} kr stöd per invånare och år, "
                 f"{fmt.percent(r['population_share_over_10km'])} bor > 10 km från dagligvaror"
             )
-        return figures.bubble_scatter(
+        fig = figures.bubble_scatter(
             need,
             "population_share_over_10km",
             "sek_year",
@@ -794,6 +827,7 @@ class LanReport:
             "Stöd, kr per invånare och år",
             "Befolkningsförändring, %",
         )
+        return with_table(fig, need)
 
     def fig_support_by_group(self) -> go.Figure | Markdown:
         """Each kommungrupp's share of the län's support against its share of the population."""
@@ -824,7 +858,7 @@ class LanReport:
             f"{fmt.number(top['population_share'], 0)} % av befolkningen"
         )
         scheme = kl["scheme"].iloc[0]
-        return figures.grouped_shares(
+        fig = figures.grouped_shares(
             long,
             "group",
             "measure",
@@ -833,6 +867,7 @@ class LanReport:
             self.source("stod", "befolkning", year=self._support_years())
             + f" Gruppering: {scheme}.",
         )
+        return with_table(fig, sh)
 
     def about(self) -> HTML:
         """*Om data och metod*: sources, years, definitions, versions, run time, revision."""
@@ -873,6 +908,12 @@ class LanReport:
             f"{fmt.number(time.time() - self.started, 1)} s.",
         ]
         lis = "".join(f"<li>{html.escape(i)}</li>" for i in items)
+        book = downloads.workbook_href()
+        if book:
+            lis += (
+                f'<li><a href="{html.escape(book)}" download>Alla tabeller i rapporten som '
+                "Excel-fil (XLSX)</a>; varje diagram och tabell har också sin egen CSV-fil.</li>"
+            )
         return HTML(table.data + f'<ul class="la-method">{lis}</ul>')
 
 
@@ -914,7 +955,7 @@ class NationalOverview:
         ]
         grew = int((gdf["change_n"] > 0).sum())
         title = f"Befolkningen ökade i {grew} av 21 län {year - span}–{year}"
-        return figures.choropleth(
+        fig = figures.choropleth(
             gdf,
             "change_n",
             "lan",
@@ -926,6 +967,7 @@ class NationalOverview:
             midpoint=0.0,
             height=820,
         )
+        return with_table(fig, ind.reset_index())
 
     INDICATORS = {
         "mean_age": ("Medelålder", "år", 1),
@@ -954,7 +996,7 @@ class NationalOverview:
             for n, v in zip(gdf["lan"], gdf[col], strict=True)
         ]
         kinds = ["befolkning"] if col != "grocery_over_10" else ["rutor", "service"]
-        return figures.choropleth(
+        fig = figures.choropleth(
             gdf,
             col,
             "lan",
@@ -964,6 +1006,7 @@ class NationalOverview:
             f"{name.split(' (')[0]}",
             height=760,
         )
+        return with_table(fig, ind[[col]].reset_index())
 
     def ranked_table(self) -> HTML:
         """All 21 län ranked on each headline indicator (1 = highest)."""
@@ -1155,9 +1198,10 @@ class KommunReport:
         me = data[data["area"] == self.namn]["index"].iloc[-1]
         word = "växte" if me > 100 else "minskade"
         title = f"{self.namn} {word} med {fmt.number(abs(me - 100), 1)} % {y0}–{y1}"
-        return figures.index_lines(
+        fig = figures.index_lines(
             data, title, self.source("befolkning", year=f"{y0}–{y1}"), f"Index, {y0} = 100"
         )
+        return with_table(fig, data)
 
     def fig_pyramid(self) -> go.Figure:
         bef = self.lan.befolkning
@@ -1170,13 +1214,16 @@ class KommunReport:
             f"{self.namn}: {fmt.percent(a)} är 65 år eller äldre "
             f"({self.lan.lan_namn} {fmt.percent(b)}), {self.year}"
         )
-        return figures.pyramid(
+        fig = figures.pyramid(
             mine,
             lan,
             self.namn,
             self.lan.lan_namn,
             title,
             self.source("befolkning", year=self.year),
+        )
+        return with_table(
+            fig, pd.concat([mine.assign(område=self.namn), lan.assign(område=self.lan.lan_namn)])
         )
 
     def fig_distance_map(self, service_type: str = "dagligvaror") -> go.Figure:
@@ -1208,7 +1255,12 @@ class KommunReport:
             "(CC BY 4.0).",
         )
         figures.add_place_labels(fig, self.places)
-        return fig
+        return with_table(
+            fig,
+            cells[["cell_id", "x", "y", "population", service_type]].rename(
+                columns={service_type: "avstand_km"}
+            ),
+        )
 
     def access_table(self) -> HTML:
         """Per service type: the kommun's share beyond each threshold, with län and riket."""

@@ -1,0 +1,72 @@
+"""Data downloads next to the reports: each figure's and table's data as CSV, an XLSX per report.
+
+In batch rendering the renderer sets ``LANSANALYS_DOWNLOADS`` to ``<out>/downloads/<report>`` for
+the kernel; :func:`save` then writes a CSV there and returns its link relative to the report. In
+JupyterLab the variable is unset and nothing is written.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from .geo import slugify
+from .util import atomic_path
+
+ENV = "LANSANALYS_DOWNLOADS"  # folder the kernel writes to (a temporary one while rendering)
+ENV_HREF = "LANSANALYS_DOWNLOADS_HREF"  # the same folder as linked from the report
+_counter = itertools.count(1)
+#: Tables registered for figures, keyed by the id stored in the figure's ``layout.meta``.
+_registry: dict[str, tuple[pd.DataFrame, str]] = {}
+
+
+def register(df: pd.DataFrame, title: str) -> str:
+    """Keep ``df`` for the figure titled ``title``; returns the key to put in ``layout.meta``."""
+    key = f"t{len(_registry) + 1}"
+    _registry[key] = (df, title)
+    return key
+
+
+def lookup(key: str | None) -> tuple[pd.DataFrame, str] | None:
+    return _registry.get(key) if key else None
+
+
+def save(df: pd.DataFrame, title: str) -> str | None:
+    """Write ``df`` as CSV (``;``, decimal comma, UTF-8 with BOM: opens right in a Swedish
+    Excel) and return its link relative to the report, or None outside batch rendering."""
+    folder = os.environ.get(ENV)
+    if not folder:
+        return None
+    name = f"{next(_counter):02d}-{slugify(title)[:60] or 'data'}.csv"
+    with atomic_path(Path(folder) / name) as tmp:
+        df.to_csv(tmp, sep=";", decimal=",", index=False, encoding="utf-8-sig")
+    return f"{os.environ.get(ENV_HREF, 'downloads')}/{name}"
+
+
+def workbook_href() -> str | None:
+    """Link to the report's XLSX (written by the renderer after the notebook ran)."""
+    href = os.environ.get(ENV_HREF)
+    return f"{href}/{Path(href).name}.xlsx" if href and os.environ.get(ENV) else None
+
+
+def write_xlsx(folder: Path, target: Path) -> Path | None:
+    """All CSVs of one report as one Excel workbook, a sheet per table."""
+    files = sorted(Path(folder).glob("*.csv"))
+    if not files:
+        return None
+    with atomic_path(target) as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
+            for f in files:
+                df = pd.read_csv(f, sep=";", decimal=",", encoding="utf-8-sig")
+                df.to_excel(xl, sheet_name=f.stem[:31], index=False)
+    return target
+
+
+def link_html(href: str | None) -> str:
+    """The download link placed under a figure or table ('' when there is no file)."""
+    if not href:
+        return ""
+    return f'<p class="la-download"><a href="{href}" download>Ladda ner data (CSV)</a></p>'
