@@ -157,3 +157,37 @@ def test_pdf_pages_carry_the_report(rendered, tmp_path):
     assert sum(i > 0.02 for i in ink) >= len(pages) - 2, ink  # pages carry text and figures
     # Figures are drawn, not blank frames: the page with the pyramid has lots of ink.
     assert max(ink) > 0.15, ink
+
+
+def _axe() -> str:
+    from pathlib import Path
+
+    path = (
+        Path(os.environ.get("AXE_CORE_JS", ""))
+        if os.environ.get("AXE_CORE_JS")
+        else (Path(__file__).resolve().parents[1] / ".cache/axe/node_modules/axe-core/axe.min.js")
+    )
+    if not path.exists():
+        if os.environ.get("LANSANALYS_REQUIRE_BROWSER"):
+            pytest.fail(f"axe-core not found at {path} (.ci/run installs it with npm)")
+        pytest.skip("axe-core not installed: npm install --prefix .cache/axe axe-core@4")
+    return str(path)
+
+
+@pytest.mark.parametrize("name", ["08-kalmar-lan", "0821-hogsby", "index"])
+def test_accessibility_scan_has_no_serious_violations(browser, rendered, name):
+    axe = _axe()
+    ctx, page, _ = _open(browser, rendered["out"] / f"{name}.html")
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length > 0")
+    page.add_script_tag(path=axe)
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'best-practice']})"
+    )
+    serious = [
+        (v["id"], v["impact"], len(v["nodes"]), v["nodes"][0]["target"])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], serious
+    assert result["passes"], "axe ran no checks"
+    ctx.close()
