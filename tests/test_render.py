@@ -169,13 +169,20 @@ def test_downloads_next_to_each_figure_and_table(rendered):
     html = (out / "08-kalmar-lan.html").read_text(encoding="utf-8")
     hrefs = re.findall(r'href="(downloads/08-kalmar-lan/[^"]+)"', html)
     csvs = [h for h in hrefs if h.endswith(".csv")]
-    # 9 figures and 3 tables (access, vulnerable stores, cash rule) plus the sources table
-    assert len(csvs) == 13, csvs
+    # 9 figures; tables: access, vulnerable stores, cash rule, kommunerna, sources
+    assert len(csvs) == 14, csvs
     for h in hrefs:
         assert (out / h).exists(), h
     df = pd.read_csv(out / csvs[0], sep=";", decimal=",", encoding="utf-8-sig")
     assert len(df) > 10 and "share" in df.columns  # the pyramid's shares, as numbers
     assert df["share"].dtype.kind == "f"
     book = openpyxl.load_workbook(out / "downloads" / "08-kalmar-lan" / "08-kalmar-lan.xlsx")
-    assert len(book.sheetnames) == 13
+    assert len(book.sheetnames) == 14
     assert not list((out / "downloads").glob(".*tmp-*"))  # no temporary folders left
+
+
+def test_lan_report_links_only_rendered_kommun_reports(rendered):
+    html = (rendered["out"] / "08-kalmar-lan.html").read_text(encoding="utf-8")
+    assert 'href="0821-hogsby.html"' in html  # rendered in the same batch
+    assert 'href="0880-kalmar.html"' not in html  # not rendered: plain text, no dead link
+    assert "Kommunerna i Kalmar län" in html

@@ -44,6 +44,7 @@ MANIFEST = "manifest.json"
 EXECUTED_DIR = "_executed"
 ASSETS_DIR = "assets"
 DOWNLOADS_DIR = "downloads"
+LINKABLE_ENV = "LANSANALYS_LINKABLE"
 
 
 class IpcKernelManager(AsyncKernelManager):
@@ -142,10 +143,13 @@ def data_digest(p: Paths) -> str:
     return m.get("inputs_digest") or _sha(meta.read_bytes())
 
 
-def job_digest(job: Job, lib: str, data: str, self_contained: bool) -> str:
+def job_digest(
+    job: Job, lib: str, data: str, self_contained: bool, linkable: tuple[str, ...] = ()
+) -> str:
     nb = (NOTEBOOK_DIR / job.notebook).read_bytes()
     payload = json.dumps(
         {
+            "linkable": _sha("\n".join(linkable).encode()),
             "nb": _sha(nb),
             "params": job.parameters,
             "lib": lib,
@@ -399,8 +403,12 @@ def render(
     manifest = load_manifest(out)
     outcomes: list[Outcome] = []
     todo: list[tuple[Job, str]] = []
+    # Reports may link to each other (län → kommun) only where the target exists or is being
+    # rendered now; the set is part of each digest, so links appear once the targets do.
+    linkable = tuple(sorted({f.name for f in out.glob("*.html")} | {j.output for j in jobs}))
+    os.environ[LINKABLE_ENV] = ",".join(linkable)
     for job in jobs:
-        digest = job_digest(job, lib, data, self_contained)
+        digest = job_digest(job, lib, data, self_contained, linkable)
         prev = manifest["reports"].get(job.output, {})
         if (
             not force

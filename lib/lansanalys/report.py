@@ -606,6 +606,54 @@ class LanReport:
         )
         return with_table(fig, matrix.reset_index())
 
+    # ---- Kommunerna -----------------------------------------------------------------------
+    def kommun_profiles(self) -> HTML:
+        """A compact profile row per kommun, linking to its deep dive where one is rendered."""
+        ind = area_indicators(self.lan_pop, "kommun_kod", self.access_kommun, self.access_riket)
+        ind = ind.drop(index="00")
+        n_years = max(1, self.support["year"].nunique())
+        sek = self.support.groupby("kommun_kod")["amount_sek"].sum() / n_years
+        linkable = set(filter(None, os.environ.get("LANSANALYS_LINKABLE", "").split(",")))
+        rows = []
+        for code, r in (
+            ind.join(self.kommuner.set_index("kommun_kod")).sort_values("kommun").iterrows()
+        ):
+            target = f"{r['slug']}.html"
+            name = html.escape(r["kommun"])
+            cell = f'<a href="{html.escape(target)}">{name}</a>' if target in linkable else name
+            rows.append(
+                f"<tr><td>{cell}</td><td class=num>{fmt.number(r['population'])}</td>"
+                f"<td class=num>{fmt.signed(r['change_n'], 1, ' %')}</td>"
+                f"<td class=num>{fmt.number(r['mean_age'], 1)}</td>"
+                f"<td class=num>{fmt.percent(r['share_65'])}</td>"
+                f"<td class=num>{fmt.percent(r['grocery_over_10'])}</td>"
+                f"<td class=num>{fmt.number(sek.get(code, 0) / r['population'])}</td></tr>"
+            )
+        span = ind.attrs["span"]
+        head = (
+            "<tr><th scope=col>Kommun</th><th scope=col class=num>Folkmängd</th>"
+            f"<th scope=col class=num>Förändring {span} år</th>"
+            "<th scope=col class=num>Medelålder</th><th scope=col class=num>Andel 65+</th>"
+            "<th scope=col class=num>&gt; 10 km till dagligvaror</th>"
+            "<th scope=col class=num>Stöd, kr/inv. och år</th></tr>"
+        )
+        note = (
+            "Kommunnamnet länkar till kommunens egen rapport."
+            if linkable & {f"{s}.html" for s in self.kommuner["slug"]}
+            else "Kommunrapporter skapas med lansanalys render --kommuner."
+        )
+        src = self.source("befolkning", "rutor", "service", "stod")
+        downloads_href = downloads.save(
+            ind.join(self.kommuner.set_index("kommun_kod")[["kommun"]]).reset_index(),
+            f"Kommunerna i {self.lan_namn}",
+        )
+        return HTML(
+            f'<figure class="la-table"><table><caption>Kommunerna i {html.escape(self.lan_namn)}'
+            f"</caption><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+            f'<figcaption class="la-source">{html.escape(note + " " + src)}</figcaption>'
+            f"{downloads.link_html(downloads_href)}</figure>"
+        )
+
     # ---- Framtid ---------------------------------------------------------------------------
     AGE_GROUPS = (
         ("0–19 år", 0, 19),
