@@ -191,3 +191,43 @@ def test_accessibility_scan_has_no_serious_violations(browser, rendered, name):
     assert serious == [], serious
     assert result["passes"], "axe ran no checks"
     ctx.close()
+
+
+def test_self_contained_report_needs_no_other_file(browser, rendered, tmp_path):
+    from lansanalys import render
+
+    out = tmp_path / "mail"
+    outcomes = render.render(
+        render.default_jobs(["09"], index=False), out=out, self_contained=True, progress=False
+    )
+    assert [o.status for o in outcomes] == ["rendered"]
+    single = tmp_path / "alone.html"
+    (out / "09-gotlands-lan.html").rename(single)  # nothing beside it: no assets/ folder
+    text = single.read_text(encoding="utf-8")
+    assert 'src="assets/plotly.min.js"' not in text and single.stat().st_size > 3_000_000
+    ctx, page, log = _open(browser, single)
+    page.wait_for_function(
+        "document.querySelectorAll('.js-plotly-plot .main-svg').length >= 9", timeout=30_000
+    )
+    assert [u for u in log["requests"] if not u.startswith(("file:", "data:", "blob:"))] == []
+    assert log["errors"] == []
+    ctx.close()
+
+
+def test_zipped_bundle_works_elsewhere(browser, rendered, tmp_path):
+    import shutil as sh
+
+    archive = sh.make_archive(str(tmp_path / "rapporter"), "zip", rendered["out"])
+    target = tmp_path / "other-machine"
+    sh.unpack_archive(archive, target)
+    ctx, page, log = _open(browser, target / "index.html")
+    page.click("a[href='08-kalmar-lan.html']")
+    page.wait_for_url("**/08-kalmar-lan.html")
+    page.wait_for_function(
+        "document.querySelectorAll('.js-plotly-plot .main-svg').length >= 9", timeout=30_000
+    )
+    page.click("a[href='0821-hogsby.html']")  # Kommunerna links the rendered deep dive
+    page.wait_for_url("**/0821-hogsby.html")
+    assert page.locator("h1").first.inner_text().startswith("Högsby")
+    assert [u for u in log["requests"] if not u.startswith(("file:", "data:", "blob:"))] == []
+    ctx.close()
