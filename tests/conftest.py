@@ -51,12 +51,15 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def rendered(demo_home: Path) -> dict:
-    """Kalmar län (08), Gotland (09, an island län), Högsby (0821) and the index, rendered."""
+    """Kalmar län (08), Gotland (09, an island län), Högsby (0821), Kalmar (0880), index."""
     from lansanalys import render
 
     out = demo_home / "reports"
     outcomes = render.render(
-        render.default_jobs(["08", "09"], kommun_codes=["0821"]), out=out, workers=2, progress=False
+        render.default_jobs(["08", "09"], kommun_codes=["0821", "0880"]),
+        out=out,
+        workers=2,
+        progress=False,
     )
     return {"out": out, "outcomes": outcomes}
 

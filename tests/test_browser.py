@@ -59,7 +59,13 @@ def _open(browser, path):
 
 @pytest.mark.parametrize(
     ("name", "figures"),
-    [("08-kalmar-lan", 9), ("09-gotlands-lan", 9), ("0821-hogsby", 3), ("index", 3)],
+    [
+        ("08-kalmar-lan", 9),
+        ("09-gotlands-lan", 9),
+        ("0821-hogsby", 3),
+        ("0880-kalmar", 3),
+        ("index", 3),
+    ],
 )
 def test_every_figure_draws_offline(browser, rendered, name, figures):
     ctx, page, log = _open(browser, rendered["out"] / f"{name}.html")

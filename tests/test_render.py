@@ -28,12 +28,15 @@ def test_every_report_rendered(rendered):
         "08-kalmar-lan.html": "rendered",
         "09-gotlands-lan.html": "rendered",
         "0821-hogsby.html": "rendered",
+        "0880-kalmar.html": "rendered",
         "index.html": "rendered",
     }, render.summary(rendered["outcomes"])
     assert (rendered["out"] / "assets" / "plotly.min.js").stat().st_size > 1_000_000
 
 
-@pytest.mark.parametrize("name", ["08-kalmar-lan", "09-gotlands-lan", "0821-hogsby", "index"])
+@pytest.mark.parametrize(
+    "name", ["08-kalmar-lan", "09-gotlands-lan", "0821-hogsby", "0880-kalmar", "index"]
+)
 def test_executed_notebooks_have_no_errors_or_warnings(rendered, name):
     nb = _executed(rendered, name)
     for cell in nb.cells:
@@ -42,7 +45,9 @@ def test_executed_notebooks_have_no_errors_or_warnings(rendered, name):
             assert not (out["output_type"] == "stream" and out["name"] == "stderr"), out["text"]
 
 
-@pytest.mark.parametrize("name", ["08-kalmar-lan", "09-gotlands-lan", "0821-hogsby", "index"])
+@pytest.mark.parametrize(
+    "name", ["08-kalmar-lan", "09-gotlands-lan", "0821-hogsby", "0880-kalmar", "index"]
+)
 def test_html_has_no_code_and_no_parameters(rendered, name):
     html = (rendered["out"] / f"{name}.html").read_text(encoding="utf-8")
     assert "hl-ipython3" not in html and 'class="jp-InputPrompt' not in html
@@ -184,5 +189,12 @@ def test_downloads_next_to_each_figure_and_table(rendered):
 def test_lan_report_links_only_rendered_kommun_reports(rendered):
     html = (rendered["out"] / "08-kalmar-lan.html").read_text(encoding="utf-8")
     assert 'href="0821-hogsby.html"' in html  # rendered in the same batch
-    assert 'href="0880-kalmar.html"' not in html  # not rendered: plain text, no dead link
+    assert 'href="0880-kalmar.html"' in html
+    assert 'href="0860-hultsfred.html"' not in html  # not rendered: plain text, no dead link
     assert "Kommunerna i Kalmar län" in html
+
+
+def test_index_links_the_rendered_kommun_reports(rendered):
+    html = (rendered["out"] / "index.html").read_text(encoding="utf-8")
+    assert 'href="0821-hogsby.html"' in html and 'href="0880-kalmar.html"' in html
+    assert 'href="0860-hultsfred.html"' not in html

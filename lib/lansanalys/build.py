@@ -33,8 +33,6 @@ from .util import atomic_dir, library_digest
 log = logging.getLogger(__name__)
 
 DATA_SUFFIXES = {".csv", ".txt", ".gpkg", ".xlsx", ".json", ".parquet", ".geojson", ".pbf"}
-#: Population reconciliation tolerance: kommun sums vs. given totals (people).
-RECONCILE_TOLERANCE = 0
 
 
 class BuildError(RuntimeError):

@@ -19,7 +19,6 @@ import plotly.io as pio
 from plotly.colors import sample_colorscale
 
 from . import fmt
-from .config import SERVICE_TYPES
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -216,7 +215,7 @@ def pyramid(
                 x=sign * r["share"],
                 orientation="h",
                 marker_color=color,
-                name=f"{region_name}, {sex}",
+                name=html.escape(f"{region_name}, {sex}"),
                 customdata=np.column_stack([r["share"], r["population"]]),
                 hovertemplate="%{y} år: %{customdata[0]:.2f} % (%{customdata[1]:,.0f} personer)"
                 "<extra>" + html.escape(f"{region_name}, {sex}") + "</extra>",
@@ -230,7 +229,7 @@ def pyramid(
                 mode="lines+markers",
                 line=dict(color="#222", width=1.5, shape="hvh"),
                 marker=dict(size=4),
-                name=f"{reference_name}, {sex}",
+                name=html.escape(f"{reference_name}, {sex}"),
                 showlegend=(sex == "män"),
                 legendgroup="ref",
                 customdata=ref["share"],
@@ -417,9 +416,6 @@ def matrix_heatmap(
     fig.update_yaxes(autorange="reversed", showgrid=False)
     fig.update_layout(margin=dict(t=130))
     return _finish(fig, title, source, height=max(380, 34 * len(matrix) + 230))
-
-
-SERVICE_LABELS = SERVICE_TYPES
 
 
 def index_lines(data: pd.DataFrame, title: str, source: str, value_title: str) -> go.Figure:

@@ -25,7 +25,7 @@ import time
 import traceback
 import uuid
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from importlib.metadata import version
 from multiprocessing import get_context
 from pathlib import Path
@@ -521,10 +521,6 @@ def summary(outcomes: list[Outcome]) -> str:
             f"{worst.peak_rss_mb:.0f} MB ({worst.job.output})"
         )
     return "\n".join(lines)
-
-
-def outcomes_json(outcomes: list[Outcome]) -> str:
-    return json.dumps([asdict(o) for o in outcomes], ensure_ascii=False, indent=2)
 
 
 # --------------------------------------------------------------------------------------------

@@ -572,6 +572,7 @@ class LanReport:
             }
             for t in self.thresholds_km:
                 row[f"> {fmt.number(t)} km"] = fmt.percent(r[f"population_share_over_{t:g}km"])
+            row["70+ > 10 km"] = fmt.percent(r["pop_70plus_share_over_10km"])
             row["Medelavstånd"] = fmt.number(r["mean_km"], 1) + " km"
             rows.append(row)
         df = pd.DataFrame(rows)
@@ -1099,6 +1100,25 @@ class NationalOverview:
             f"</caption><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
             f'<figcaption class="la-source">{html.escape(src)}</figcaption></figure>'
         )
+
+    def kommun_links(self) -> HTML:
+        """Links to the kommun reports that exist in this bundle, grouped by län."""
+        linkable = set(filter(None, os.environ.get("LANSANALYS_LINKABLE", "").split(",")))
+        kom = geo.kommuner()
+        kom = kom[(kom["slug"] + ".html").isin(linkable)]
+        if kom.empty:
+            return HTML(
+                "<p>Inga kommunrapporter i den här samlingen; de skapas med "
+                "<code>lansanalys render --kommuner</code>.</p>"
+            )
+        parts = []
+        for lan_name, g in kom.groupby("lan", sort=False):
+            links = ", ".join(
+                f'<a href="{html.escape(sl)}.html">{html.escape(n)}</a>'
+                for sl, n in zip(g["slug"], g["kommun"], strict=True)
+            )
+            parts.append(f"<li><strong>{html.escape(lan_name)}:</strong> {links}</li>")
+        return HTML(f'<ul class="la-kommunlist">{"".join(parts)}</ul>')
 
     def about(self) -> HTML:
         return LanReport(geo.lan_codes()[0], p=self.p).about()
