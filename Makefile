@@ -45,8 +45,9 @@ format: setup ## Apply ruff formatting and safe fixes
 	$(BIN)/ruff check --fix lib tests benchmarks notebooks
 	$(BIN)/ruff format lib tests benchmarks notebooks
 
-bench: setup ## Run the benchmarks (nearest service, rendering against plain papermill)
+bench: build ## Benchmarks: nearest service, road network, closure; rendering vs plain papermill
 	$(BIN)/python -m pytest benchmarks --benchmark-enable --benchmark-only -p no:cacheprovider
+	$(BIN)/python benchmarks/render_vs_papermill.py
 
 clean: ## Remove rendered reports and processed data (raw data stays)
 	rm -rf reports/* data/processed/*
