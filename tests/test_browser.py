@@ -60,8 +60,8 @@ def _open(browser, path):
 @pytest.mark.parametrize(
     ("name", "figures"),
     [
-        ("08-kalmar-lan", 9),
-        ("09-gotlands-lan", 9),
+        ("08-kalmar-lan", 10),
+        ("09-gotlands-lan", 10),
         ("0821-hogsby", 3),
         ("0880-kalmar", 3),
         ("index", 3),

@@ -69,7 +69,7 @@ def test_report_content_is_swedish_and_sourced(rendered):
         for c in nb.cells
         for o in c.get("outputs", [])
     )
-    assert n_figs == html.count("Plotly.newPlot") == 9
+    assert n_figs == html.count("Plotly.newPlot") == 10
     # Every figure states its source and year.
     for c in nb.cells:
         for o in c.get("outputs", []):
@@ -174,15 +174,15 @@ def test_downloads_next_to_each_figure_and_table(rendered):
     html = (out / "08-kalmar-lan.html").read_text(encoding="utf-8")
     hrefs = re.findall(r'href="(downloads/08-kalmar-lan/[^"]+)"', html)
     csvs = [h for h in hrefs if h.endswith(".csv")]
-    # 9 figures; tables: access, vulnerable stores, cash rule, kommunerna, sources
-    assert len(csvs) == 14, csvs
+    # 10 figures; tables: access, vulnerable stores, cash rule, kommunerna, sources
+    assert len(csvs) == 15, csvs
     for h in hrefs:
         assert (out / h).exists(), h
     df = pd.read_csv(out / csvs[0], sep=";", decimal=",", encoding="utf-8-sig")
     assert len(df) > 10 and "share" in df.columns  # the pyramid's shares, as numbers
     assert df["share"].dtype.kind == "f"
     book = openpyxl.load_workbook(out / "downloads" / "08-kalmar-lan" / "08-kalmar-lan.xlsx")
-    assert len(book.sheetnames) == 14
+    assert len(book.sheetnames) == 15
     assert not list((out / "downloads").glob(".*tmp-*"))  # no temporary folders left
 
 

@@ -470,6 +470,27 @@ class LanReport:
             fig, pd.concat([region.assign(område=self.lan_namn), riket.assign(område="Riket")])
         )
 
+    def fig_pyramid_then(self) -> go.Figure:
+        """Age pyramid of the län now against the same län in the first year of the data."""
+        first = int(self.lan_pop["year"].min())
+        now = demografi.pyramid_shares(self.lan_pop[self.lan_pop["year"] == self.year])
+        then = demografi.pyramid_shares(self.lan_pop[self.lan_pop["year"] == first])
+        old_now = now[now["age_lo"] >= 80]["share"].sum()
+        old_then = then[then["age_lo"] >= 80]["share"].sum()
+        title = (
+            f"{self.lan_namn}: andelen 80 år och äldre {fmt.percent(old_then)} {first} → "
+            f"{fmt.percent(old_now)} {self.year}"
+        )
+        fig = figures.pyramid(
+            now,
+            then,
+            f"{self.lan_namn} {self.year}",
+            f"{self.lan_namn} {first}",
+            title,
+            self.source("befolkning", year=f"{first} och {self.year}"),
+        )
+        return with_table(fig, pd.concat([now.assign(year=self.year), then.assign(year=first)]))
+
     @cached_property
     def kommun_change(self) -> pd.DataFrame:
         span = self.lan_indicators.attrs["span"]
