@@ -37,14 +37,13 @@ from traitlets import CaselessStrEnum, default
 
 from . import downloads, geo
 from .config import NOTEBOOK_DIR, TEMPLATE_DIR, Paths, paths
-from .report import RENDER_ENV, MissingDataError
+from .report import LINKABLE_ENV, RENDER_ENV, MissingDataError
 from .util import atomic_path, atomic_write_text, library_digest
 
 MANIFEST = "manifest.json"
 EXECUTED_DIR = "_executed"
 ASSETS_DIR = "assets"
 DOWNLOADS_DIR = "downloads"
-LINKABLE_ENV = "LANSANALYS_LINKABLE"
 
 
 class IpcKernelManager(AsyncKernelManager):
@@ -406,7 +405,8 @@ def render(
     # Reports may link to each other (län → kommun) only where the target exists or is being
     # rendered now; the set is part of each digest, so links appear once the targets do.
     linkable = tuple(sorted({f.name for f in out.glob("*.html")} | {j.output for j in jobs}))
-    os.environ[LINKABLE_ENV] = ",".join(linkable)
+    env_linkable = os.environ.get(LINKABLE_ENV)
+    os.environ[LINKABLE_ENV] = ",".join(linkable)  # inherited by the spawned workers
     for job in jobs:
         digest = job_digest(job, lib, data, self_contained, linkable)
         prev = manifest["reports"].get(job.output, {})
@@ -468,10 +468,11 @@ def render(
             pool.shutdown(wait=True)
     finally:
         bar.close()
-        if env_home is None:
-            os.environ.pop("LANSANALYS_HOME", None)
-        else:
-            os.environ["LANSANALYS_HOME"] = env_home
+        for name, value in (("LANSANALYS_HOME", env_home), (LINKABLE_ENV, env_linkable)):
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     for oc in outcomes:
         if oc.status == "skipped":
             _record(manifest, oc, out)

@@ -32,6 +32,8 @@ from .config import DEFAULT_THRESHOLDS_KM, PROJ_ROOT, SERVICE_NOUNS, SERVICE_TYP
 
 DEMO_NOTE = "EXEMPELDATA – inte verkliga siffror"
 RENDER_ENV = "LANSANALYS_RENDER"
+#: Report files the renderer knows will exist in the bundle (comma-separated), for links.
+LINKABLE_ENV = "LANSANALYS_LINKABLE"
 
 
 def area_indicators(
@@ -635,7 +637,7 @@ class LanReport:
         ind = ind.drop(index="00")
         n_years = max(1, self.support["year"].nunique())
         sek = self.support.groupby("kommun_kod")["amount_sek"].sum() / n_years
-        linkable = set(filter(None, os.environ.get("LANSANALYS_LINKABLE", "").split(",")))
+        linkable = set(filter(None, os.environ.get(LINKABLE_ENV, "").split(",")))
         rows = []
         for code, r in (
             ind.join(self.kommuner.set_index("kommun_kod")).sort_values("kommun").iterrows()
@@ -1003,7 +1005,13 @@ class NationalOverview:
 
     @cached_property
     def indicators(self) -> pd.DataFrame:
-        return LanReport(geo.lan_codes()[0], p=self.p).lan_indicators
+        """Headline indicators for all 21 län and riket ("00")."""
+        return area_indicators(
+            _read(self.p, "befolkning"),
+            "lan_kod",
+            _read(self.p, "access_lan"),
+            _read(self.p, "access_riket"),
+        )
 
     def title(self) -> Markdown:
         demo = any(k["demo"] for k in self.meta["kinds"].values())
@@ -1124,7 +1132,7 @@ class NationalOverview:
 
     def kommun_links(self) -> HTML:
         """Links to the kommun reports that exist in this bundle, grouped by län."""
-        linkable = set(filter(None, os.environ.get("LANSANALYS_LINKABLE", "").split(",")))
+        linkable = set(filter(None, os.environ.get(LINKABLE_ENV, "").split(",")))
         kom = geo.kommuner()
         kom = kom[(kom["slug"] + ".html").isin(linkable)]
         if kom.empty:
