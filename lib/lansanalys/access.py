@@ -128,27 +128,91 @@ def beyond_thresholds(
     keys = keys + ["service_type"]
     df = cell_dist
     d_km = df[dist_col].to_numpy(dtype=float) / 1000.0
+    reach = np.isfinite(d_km)
     work = df[keys].copy()
     weight = df[pop_cols[0]].fillna(0).to_numpy(dtype=float)
-    work["_wd"] = weight * d_km
-    agg = {"_wd": "sum"}
+    work["_wd"] = np.where(reach, weight * np.nan_to_num(d_km), 0.0)
+    work["_wr"] = np.where(reach, weight, 0.0)
+    agg = {"_wd": "sum", "_wr": "sum"}
     for pc in pop_cols:
         pop = df[pc].fillna(0).to_numpy(dtype=float)
         work[pc] = pop
         agg[pc] = "sum"
+        work[f"{pc}_unreachable"] = np.where(reach, 0.0, pop)
+        agg[f"{pc}_unreachable"] = "sum"
         for t in thresholds_km:
             col = f"{pc}_over_{t:g}km"
-            work[col] = np.where(d_km > t, pop, 0.0)
+            work[col] = np.where(reach & (d_km > t), pop, 0.0)
             agg[col] = "sum"
     out = work.groupby(keys, sort=True).agg(agg)
-    out["mean_km"] = out["_wd"] / out[pop_cols[0]].where(out[pop_cols[0]] > 0)
-    out = out.drop(columns="_wd")
+    out["mean_km"] = out["_wd"] / out["_wr"].where(out["_wr"] > 0)
+    out = out.drop(columns=["_wd", "_wr"])
     for pc in pop_cols:
         for t in thresholds_km:
             col = f"{pc}_over_{t:g}km"
             out[f"{pc}_share_over_{t:g}km"] = 100 * out[col] / out[pc].where(out[pc] > 0)
-    out["median_km"] = _weighted_median(df, keys, d_km, weight)
+    out["median_km"] = _weighted_median(df[reach], keys, d_km[reach], weight[reach])
     return out.reset_index()
+
+
+def access_classes(
+    cell_dist: pd.DataFrame,
+    by: str,
+    bounds: Sequence[float],
+    value_col: str,
+    unit: str,
+    pop_col: str = "population",
+) -> pd.DataFrame:
+    """Population and share in each access class, with unreachable cells as a class of their own.
+
+    Parameters
+    ----------
+    cell_dist : DataFrame
+        One row per cell × service type with ``service_type``, ``by``, ``value_col`` (NaN where
+        the cell cannot reach the type) and ``pop_col``.
+    bounds : sequence of float
+        Upper bounds of the classes in ``unit``; ``(5, 10, 30)`` gives 0–5, 5–10, 10–30 and > 30.
+        A value equal to a bound belongs to the lower class.
+    value_col : str
+        Column to classify, already in ``unit`` (e.g. ``road_km`` or ``road_min``).
+    unit : str
+        ``"km"`` or ``"min"``, used in the class labels.
+
+    Returns
+    -------
+    DataFrame
+        Per ``by`` × service type × class: ``klass`` (label, e.g. "5–10 min" or "ej nåbar"),
+        ``order`` (0 = nearest class; unreachable last), ``lower``, ``upper``, ``population`` and
+        ``share`` (percent of the group's whole population, unreachable included).
+    """
+    bounds = sorted(float(b) for b in bounds)
+    if not bounds or bounds[0] <= 0:
+        raise ValueError("class bounds must be positive numbers, e.g. (5, 10, 30)")
+    edges = [0.0, *bounds, np.inf]
+    labels = [f"{lo:g}–{hi:g} {unit}" for lo, hi in zip(edges[:-2], edges[1:-1], strict=True)]
+    labels.append(f"> {bounds[-1]:g} {unit}")
+    val = cell_dist[value_col].to_numpy(dtype=float)
+    cls = np.searchsorted(np.asarray(bounds), val, side="left")
+    cls = np.where(np.isfinite(val), cls, len(labels))
+    work = cell_dist[[by, "service_type"]].copy()
+    work["order"] = cls
+    work["population"] = cell_dist[pop_col].fillna(0).to_numpy(dtype=float)
+    out = work.groupby([by, "service_type", "order"], sort=True)["population"].sum()
+    full = pd.MultiIndex.from_product(
+        [out.index.levels[0], out.index.levels[1], range(len(labels) + 1)],
+        names=[by, "service_type", "order"],
+    )
+    out = out.reindex(full, fill_value=0.0).reset_index()
+    total = out.groupby([by, "service_type"])["population"].transform("sum")
+    out["share"] = 100 * out["population"] / total.where(total > 0)
+    all_labels = [*labels, "ej nåbar"]
+    out["klass"] = out["order"].map(dict(enumerate(all_labels)))
+    out["lower"] = out["order"].map(dict(enumerate([*edges[:-1], np.nan])))
+    out["upper"] = out["order"].map(dict(enumerate([*edges[1:], np.nan])))
+    out["unit"] = unit
+    return out[
+        [by, "service_type", "klass", "order", "lower", "upper", "unit", "population", "share"]
+    ]
 
 
 def _weighted_median(
@@ -244,21 +308,20 @@ CASH_RULE_KM = 25.0
 CASH_RULE_LIMITS = {"kontantuttag": 0.3, "dagskasseinsattning": 1.22}
 
 
-def cash_rule(cell_dist: pd.DataFrame, by: str) -> pd.DataFrame:
+def cash_rule(cell_dist: pd.DataFrame, by: str, dist_col: str = "dist_m") -> pd.DataFrame:
     """Check the cash-access rule per area: share more than 25 km away against the legal limit.
 
-    ``cell_dist`` is one row per cell × service type with ``service_type``, ``by``, ``dist_m`` and
-    ``population``. Returns per area and service type: ``population``, ``over_25km``,
+    ``cell_dist`` is one row per cell × service type with ``service_type``, ``by``, ``dist_col``
+    (metres; the law means by road, so pass ``road_m`` when a network is built) and
+    ``population``. Cells that cannot reach the service by road are not counted as within 25 km;
+    they are reported in ``unreachable``. Returns per area and service type: ``population``, ``over_25km``,
     ``share_over_25km`` (percent), ``limit_pct`` and ``within_limit``.
     """
     df = cell_dist[cell_dist["service_type"].isin(list(CASH_RULE_LIMITS))]
-    out = beyond_thresholds(df, by, (CASH_RULE_KM,))
-    out = out.rename(
-        columns={
-            "population_over_25km": "over_25km",
-            "population_share_over_25km": "share_over_25km",
-        }
-    )
+    out = beyond_thresholds(df, by, (CASH_RULE_KM,), dist_col=dist_col)
+    out["unreachable"] = out["population_unreachable"]
+    out["over_25km"] = out["population_over_25km"] + out["unreachable"]
+    out["share_over_25km"] = 100 * out["over_25km"] / out["population"].where(out["population"] > 0)
     out["limit_pct"] = out["service_type"].map(CASH_RULE_LIMITS)
     out["within_limit"] = out["share_over_25km"] <= out["limit_pct"]
     return out[
@@ -267,6 +330,7 @@ def cash_rule(cell_dist: pd.DataFrame, by: str) -> pd.DataFrame:
             "service_type",
             "population",
             "over_25km",
+            "unreachable",
             "share_over_25km",
             "limit_pct",
             "within_limit",

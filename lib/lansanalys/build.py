@@ -22,8 +22,16 @@ import numpy as np
 import pandas as pd
 import pandera.errors
 
-from . import access, geo, prognos
-from .config import CRS_METRIC, OPTIONAL_KINDS, RAW_KINDS, Paths, paths
+from . import access, geo, network, prognos, vagnat
+from .config import (
+    CRS_METRIC,
+    DEFAULT_CLASSES_KM,
+    DEFAULT_CLASSES_MIN,
+    OPTIONAL_KINDS,
+    RAW_KINDS,
+    Paths,
+    paths,
+)
 from .demo import DEMO_MARKER
 from .ingest import READERS, InputError
 from .provenance import load_sources, save_sources, sha256
@@ -33,6 +41,10 @@ from .util import atomic_dir, library_digest
 log = logging.getLogger(__name__)
 
 DATA_SUFFIXES = {".csv", ".txt", ".gpkg", ".xlsx", ".json", ".parquet", ".geojson", ".pbf"}
+
+
+#: The reader of every kind (the road network's reader lives with the graph code).
+KIND_READERS = {**READERS, "vagnat": vagnat.read_vagnat}
 
 
 class BuildError(RuntimeError):
@@ -82,7 +94,7 @@ def _read_kind(p: Paths, kind: str, sources: dict) -> tuple[pd.DataFrame, dict[s
     frames, entries = [], []
     for f in files:
         t0 = time.perf_counter()
-        df = READERS[kind](f)
+        df = KIND_READERS[kind](f)
         rel = f.resolve().relative_to(p.raw.resolve()).as_posix()
         entry = dict(sources.get(rel, {}))
         if not entry:
@@ -223,8 +235,22 @@ def inputs_digest(p: Paths) -> str:
     return h.hexdigest()
 
 
-def build(p: Paths | None = None, force: bool = False) -> dict[str, Any]:
+def build(
+    p: Paths | None = None,
+    force: bool = False,
+    classes_km: tuple[float, ...] = DEFAULT_CLASSES_KM,
+    classes_min: tuple[float, ...] = DEFAULT_CLASSES_MIN,
+) -> dict[str, Any]:
     """Read every raw kind, validate, compute national tables and swap in ``data/processed``.
+
+    Parameters
+    ----------
+    p : Paths, optional
+        Project paths.
+    force : bool
+        Rebuild even when no input changed.
+    classes_km, classes_min : tuple of float
+        Upper bounds of the access classes in km and in car minutes (last class open-ended).
 
     Returns
     -------
@@ -243,7 +269,10 @@ def build(p: Paths | None = None, force: bool = False) -> dict[str, Any]:
     meta_file = p.processed / "meta.json"
     if not force and meta_file.exists():
         old = json.loads(meta_file.read_text(encoding="utf-8"))
-        if old.get("inputs_digest") == inputs_digest(p):
+        same_classes = old.get("access", {}).get("classes_km") == list(classes_km) and old.get(
+            "access", {}
+        ).get("classes_min") == list(classes_min)
+        if old.get("inputs_digest") == inputs_digest(p) and same_classes:
             return {**old, "skipped": True}
     sources = load_sources(p)
     tables: dict[str, pd.DataFrame] = {}
@@ -280,7 +309,15 @@ def build(p: Paths | None = None, force: bool = False) -> dict[str, Any]:
     # Carry the cell's kommun and län so reports read only their own rows (parquet filters).
     nearest["kommun_kod"] = cells["kommun_kod"].reindex(nearest["cell_id"]).to_numpy()
     nearest["lan_kod"] = cells["lan_kod"].reindex(nearest["cell_id"]).to_numpy()
+    t_road = time.perf_counter()
+    nodes, edges = vagnat.graph_from_segments(tables["vagnat"])
+    net = vagnat.load_network(nodes, edges)
+    road = network.nearest_by_type(net, validated["rutor"], validated["service"])
+    nearest = nearest.merge(road, on=["cell_id", "service_type"], how="left", validate="1:1")
+    nearest["reachable"] = nearest["reachable"].fillna(False).astype(bool)
+    t_road = time.perf_counter() - t_road
     nearest = _validate("nearest", nearest)
+    log.info("road network: %d nodes, %d links, nearest in %.1f s", len(nodes), len(edges), t_road)
 
     cell_dist = nearest.merge(
         cells[["population", "pop_70plus"]],
@@ -290,18 +327,45 @@ def build(p: Paths | None = None, force: bool = False) -> dict[str, Any]:
         validate="m:1",
     )
     cell_dist["pop_70plus"] = cell_dist["pop_70plus"].astype("Float64")
-    pop_cols = ["population", "pop_70plus"]
-    by_kommun = access.beyond_thresholds(cell_dist, "kommun_kod", pop_cols=pop_cols)
-    by_lan = access.beyond_thresholds(cell_dist, "lan_kod", pop_cols=pop_cols)
     cell_dist["riket"] = "00"
-    by_riket = access.beyond_thresholds(cell_dist, "riket", pop_cols=pop_cols)
+    levels = [("kommun_kod", "kommun"), ("lan_kod", "lan"), ("riket", "riket")]
+    if "klassning" in tables:
+        grp = tables["klassning"].drop_duplicates("kommun_kod").set_index("kommun_kod")
+        cell_dist["kommungrupp"] = cell_dist["kommun_kod"].map(grp["class_name"])
+        levels.append(("kommungrupp", "kommungrupp"))
+    # Headline indicators are along the road network (as Pipos measures), in km.
+    pop_cols = ["population", "pop_70plus"]
+    acc = {
+        level: access.beyond_thresholds(cell_dist, key, dist_col="road_m", pop_cols=pop_cols)
+        for key, level in levels
+    }
+    by_kommun, by_lan = acc["kommun"], acc["lan"]
+    by_riket = acc["riket"]
     cash = pd.concat(
         [
-            access.cash_rule(cell_dist, key).rename(columns={key: "code"}).assign(level=level)
-            for key, level in (("kommun_kod", "kommun"), ("lan_kod", "lan"), ("riket", "riket"))
+            access.cash_rule(cell_dist, key, dist_col="road_m")
+            .rename(columns={key: "code"})
+            .assign(level=level)
+            for key, level in levels
         ],
         ignore_index=True,
     )
+    cell_dist["road_km"] = cell_dist["road_m"] / 1000.0
+    cell_dist["straight_km"] = cell_dist["dist_m"] / 1000.0
+    classes = []
+    for key, level in levels:
+        for col, bounds, unit, metric in (
+            ("road_km", classes_km, "km", "väg"),
+            ("road_min", classes_min, "min", "bil"),
+            ("straight_km", classes_km, "km", "fågelvägen"),
+        ):
+            for pop_col in pop_cols:
+                classes.append(
+                    access.access_classes(cell_dist, key, bounds, col, unit, pop_col=pop_col)
+                    .rename(columns={key: "code"})
+                    .assign(level=level, metric=metric, pop_col=pop_col)
+                )
+    access_classes = pd.concat(classes, ignore_index=True)
     closure = _closure_tables(validated["rutor"], validated["service"])
     t_proj = time.perf_counter()
     projection = prognos.project(validated["befolkning"], "kommun_kod", to_year=PROJECTION_YEAR)
@@ -325,7 +389,25 @@ def build(p: Paths | None = None, force: bool = False) -> dict[str, Any]:
             "stod": [int(validated["stod"]["year"].min()), int(validated["stod"]["year"].max())],
         },
         "rows": {k: int(len(v)) for k, v in validated.items()} | {"nearest": int(len(nearest))},
-        "timings_s": {"nearest": round(t_near, 3), "projection": round(t_proj, 3)},
+        "timings_s": {
+            "nearest": round(t_near, 3),
+            "road_nearest": round(t_road, 3),
+            "projection": round(t_proj, 3),
+        },
+        "access": {
+            "metric": "road",
+            "classes_km": list(classes_km),
+            "classes_min": list(classes_min),
+            "attach_m": network.ATTACH_M,
+            "road_nodes": int(len(nodes)),
+            "road_links": int(len(edges)),
+            "unreachable_population": int(
+                cell_dist.loc[
+                    (cell_dist["service_type"] == "dagligvaror") & ~cell_dist["reachable"],
+                    "population",
+                ].sum()
+            ),
+        },
         "projection": {"method": prognos.METHOD, "to_year": PROJECTION_YEAR},
     }
     save_sources(p, sources)  # before the digest: the entries it adds are part of the input
@@ -337,6 +419,11 @@ def build(p: Paths | None = None, force: bool = False) -> dict[str, Any]:
         by_kommun.to_parquet(tmp / "access_kommun.parquet", index=False)
         by_lan.to_parquet(tmp / "access_lan.parquet", index=False)
         by_riket.drop(columns="riket").to_parquet(tmp / "access_riket.parquet", index=False)
+        if "kommungrupp" in acc:
+            acc["kommungrupp"].to_parquet(tmp / "access_kommungrupp.parquet", index=False)
+        access_classes.to_parquet(tmp / "access_klasser.parquet", index=False)
+        nodes.to_parquet(tmp / "vagnat_noder.parquet", index=False)
+        edges.to_parquet(tmp / "vagnat_lankar.parquet", index=False)
         cash.to_parquet(tmp / "cash_rule.parquet", index=False)
         closure.to_parquet(tmp / "closure.parquet", index=False)
         projection.to_parquet(tmp / "prognos.parquet", index=False)

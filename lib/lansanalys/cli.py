@@ -52,9 +52,26 @@ def demo(
     typer.echo(f"demo: {len(written)} file(s) in {time.perf_counter() - t0:.1f} s")
 
 
+def _bounds(text: str, option: str) -> tuple[float, ...]:
+    """Parse "5,10,20" into increasing positive class bounds, or fail in one line."""
+    try:
+        vals = tuple(float(v.replace(" ", "")) for v in text.split(",") if v.strip())
+    except ValueError:
+        _fail(f"{option}: expected numbers separated by commas, e.g. 5,10,20 (got {text!r})")
+    if not vals or any(v <= 0 for v in vals) or list(vals) != sorted(set(vals)):
+        _fail(f"{option}: expected increasing positive numbers, e.g. 5,10,20 (got {text!r})")
+    return vals
+
+
 @app.command()
 def build(
     force: Annotated[bool, typer.Option(help="Rebuild even if raw files are unchanged.")] = False,
+    classes_km: Annotated[
+        str, typer.Option(help="Access classes in road km (upper bounds), e.g. 5,10,20.")
+    ] = "5,10,20",
+    classes_min: Annotated[
+        str, typer.Option(help="Access classes in car minutes (upper bounds), e.g. 5,10,30.")
+    ] = "5,10,30",
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Read, validate and process raw data into data/processed (all or nothing)."""
@@ -65,7 +82,11 @@ def build(
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
     t0 = time.perf_counter()
     try:
-        meta = run_build(force=force)
+        meta = run_build(
+            force=force,
+            classes_km=_bounds(classes_km, "--classes-km"),
+            classes_min=_bounds(classes_min, "--classes-min"),
+        )
     except (InputError, BuildError) as exc:
         _fail(f"{exc}\nbuild: nothing changed in data/processed")
     if meta.get("skipped"):

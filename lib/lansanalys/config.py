@@ -46,8 +46,12 @@ SERVICE_NOUNS: dict[str, str] = {
 #: Default distance thresholds in km for "share of population beyond X km".
 DEFAULT_THRESHOLDS_KM: tuple[float, ...] = (5.0, 10.0, 20.0)
 
+#: Default access classes (upper bounds; the last class is open): road km and car minutes.
+DEFAULT_CLASSES_KM: tuple[float, ...] = (5.0, 10.0, 20.0)
+DEFAULT_CLASSES_MIN: tuple[float, ...] = (5.0, 10.0, 30.0)
+
 #: The raw data kinds the build knows, in build order.
-RAW_KINDS: tuple[str, ...] = ("befolkning", "rutor", "service", "stod")
+RAW_KINDS: tuple[str, ...] = ("befolkning", "rutor", "service", "stod", "vagnat")
 #: Kinds used when present (no demo is generated for them).
 OPTIONAL_KINDS: tuple[str, ...] = ("klassning",)
 

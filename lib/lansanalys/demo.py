@@ -37,6 +37,12 @@ CELL = 1000  # metres, SCB's open grid
 FIRST_YEAR, LAST_YEAR = 2014, 2024
 TARGET_POPULATION = 10_550_000
 TARGET_POPULATED_CELLS = 100_000
+#: Demo road network: node spacing, longest link, widest water a link may cross (all metres),
+#: and the share of non-tree links kept.
+ROAD_BLOCK = 2000
+ROAD_MAX_LINK = 25_000
+ROAD_WATER_GAP = 1000
+ROAD_EXTRA_SHARE = 0.4
 
 # National number of points per Pipos label; the kit's type in the comment.
 SERVICE_COUNTS: dict[str, tuple[str, int, float]] = {
@@ -327,6 +333,65 @@ class DemoWorld:
             ]
         ]
 
+    def road_lines(self) -> gpd.GeoDataFrame:
+        """An NVDB-like road network joining the populated places, in SWEREF 99 TM.
+
+        Nodes are the most populous cell of every populated 2 km block; links are the edges of
+        their Delaunay triangulation that stay on land (sampled along the link) and are at most
+        25 km long, thinned to the minimum spanning tree plus 40 % of the other links so that
+        roads wind as real ones do. Water wider than about a kilometre is not crossed, so
+        islands without a bridge get their own network (Gotland, Öland) or none at all. Speeds
+        follow the functional road class: long links are main roads (90 km/h), links between
+        dense cells are streets (50 km/h).
+        """
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import minimum_spanning_tree
+        from scipy.spatial import Delaunay
+
+        rng = np.random.default_rng(self.seed + 1)  # its own stream: other kinds stay identical
+        cells = self.cells[["x", "y", "population"]]
+        block = (cells["x"] // ROAD_BLOCK).astype(np.int64) * 100_000 + cells["y"] // ROAD_BLOCK
+        rep = cells.assign(block=block).sort_values(["block", "population"], ascending=False)
+        nodes = rep.drop_duplicates("block").sort_values(["x", "y"]).reset_index(drop=True)
+        xy = nodes[["x", "y"]].to_numpy(dtype=float)
+        tri = Delaunay(xy)
+        pairs = np.concatenate(
+            [tri.simplices[:, [0, 1]], tri.simplices[:, [1, 2]], tri.simplices[:, [0, 2]]]
+        )
+        pairs = np.unique(np.sort(pairs, axis=1), axis=0)
+        a, b = xy[pairs[:, 0]], xy[pairs[:, 1]]
+        length = np.hypot(*(b - a).T)
+        keep = length <= ROAD_MAX_LINK
+        land = shapely.union_all(geo.lan_geometry(CRS_METRIC).geometry.buffer(ROAD_WATER_GAP / 2))
+        shapely.prepare(land)
+        for f in (0.2, 0.4, 0.6, 0.8):
+            p = a + f * (b - a)
+            keep &= shapely.contains_xy(land, p[:, 0], p[:, 1])
+        pairs, length = pairs[keep], length[keep]
+        n = len(xy)
+        g = coo_matrix((length, (pairs[:, 0], pairs[:, 1])), shape=(n, n)).tocsr()
+        mst = minimum_spanning_tree(g).tocoo()
+        in_tree = set(zip(mst.row.tolist(), mst.col.tolist(), strict=True))
+        tree_mask = np.array(
+            [(int(u), int(v)) in in_tree or (int(v), int(u)) in in_tree for u, v in pairs]
+        )
+        chosen = tree_mask | (rng.random(len(pairs)) < ROAD_EXTRA_SHARE)
+        pairs, length = pairs[chosen], length[chosen]
+        pop = nodes["population"].to_numpy()
+        dense = (pop[pairs[:, 0]] >= 300) & (pop[pairs[:, 1]] >= 300)
+        klass = np.select([length > 6000, dense, length > 3000], [3, 7, 5], default=6)
+        speed = pd.Series(klass).map({3: 90, 5: 70, 6: 60, 7: 50}).to_numpy()
+        lines = shapely.linestrings(np.stack([xy[pairs[:, 0]], xy[pairs[:, 1]]], axis=1))
+        return gpd.GeoDataFrame(
+            {
+                "vag_id": np.arange(1, len(pairs) + 1, dtype=np.int64),
+                "funktionell_vagklass": klass.astype(np.int64),
+                "hastighetsgrans": speed.astype(np.int64),
+            },
+            geometry=lines,
+            crs=CRS_METRIC,
+        )
+
     def support_list(self) -> pd.DataFrame:
         """Grants per kommun, programme and year, weighted towards sparse and northern kommuner."""
         pop = self.cells.groupby("kommun_kod")["population"].sum()
@@ -435,11 +500,19 @@ def _write_stod(world: DemoWorld, path: Path) -> int:
     return len(df)
 
 
+def _write_vagnat(world: DemoWorld, path: Path) -> int:
+    gdf = world.road_lines()
+    with atomic_path(path) as tmp:
+        gdf.to_file(tmp, layer=f"vagnat_{DEMO_MARKER.lower()}", driver="GPKG")
+    return len(gdf)
+
+
 DEMO_FILES = {
     "befolkning": ("demo_befolkning_scb.csv", _write_befolkning, "SCB:s CSV-format (BE0101)"),
     "rutor": ("demo_befolkning_1km.gpkg", _write_rutor, "SCB:s format för 1 km-rutor"),
     "service": ("demo_pipos_serviceanalys.csv", _write_service, "Pipos exportformat"),
     "stod": ("demo_stod.csv", _write_stod, "format för stödlistor"),
+    "vagnat": ("demo_vagnat.gpkg", _write_vagnat, "NVDB-liknande GeoPackage"),
 }
 
 

@@ -110,3 +110,63 @@ class RoadNetwork:
         out["point"] = np.where(reachable, point, -1)
         out["reachable"] = reachable
         return out
+
+
+#: A populated cell or service point further than this from every road has no road link (m).
+ATTACH_M = 3_000.0
+
+
+def nearest_by_type(
+    net: RoadNetwork,
+    cells: pd.DataFrame,
+    points: pd.DataFrame,
+    service_types: list[str] | None = None,
+    max_attach_m: float = ATTACH_M,
+) -> pd.DataFrame:
+    """Road distance and car minutes from every cell to the nearest point of every type.
+
+    One multi-source shortest-path pass per service type (and per cost: metres, minutes), over
+    the whole country, so the nearest point may lie in another län.
+
+    Parameters
+    ----------
+    net : RoadNetwork
+    cells : DataFrame
+        ``cell_id, x, y`` (SWEREF 99 TM metres).
+    points : DataFrame
+        ``point_id, service_type, x, y``.
+    service_types : list of str, optional
+        Types to compute; default every type present in ``points``.
+    max_attach_m : float
+        Cells and points further than this from every road node are unreachable.
+
+    Returns
+    -------
+    DataFrame
+        ``cell_id, service_type, road_m`` (metres), ``road_min`` (car minutes at posted speed),
+        ``road_point_id`` and ``reachable``; distances NaN where unreachable (never 0).
+    """
+    cxy = cells[["x", "y"]].to_numpy(dtype=float)
+    frames = []
+    types = service_types or sorted(points["service_type"].unique())
+    for stype in types:
+        pts = points[points["service_type"] == stype]
+        if pts.empty:
+            continue
+        res = net.nearest(cxy, pts[["x", "y"]].to_numpy(dtype=float), max_attach_m=max_attach_m)
+        pid = pts["point_id"].to_numpy()
+        frames.append(
+            pd.DataFrame(
+                {
+                    "cell_id": cells["cell_id"].to_numpy(),
+                    "service_type": stype,
+                    "road_m": res["dist_m"].to_numpy(),
+                    "road_min": res["minutes"].to_numpy(),
+                    "road_point_id": np.where(
+                        res["reachable"], pid[res["point"].clip(lower=0).to_numpy()], None
+                    ),
+                    "reachable": res["reachable"].to_numpy(),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)

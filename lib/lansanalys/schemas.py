@@ -78,6 +78,11 @@ NEAREST = DataFrameSchema(
         "dist_m": Column(float, Check.ge(0)),
         "point_id": Column(str),
         "dist2_m": Column(float, Check.ge(0), nullable=True),
+        # Along the road network; NaN (never 0 by default) where the cell cannot reach the type.
+        "road_m": Column(float, Check.ge(0), nullable=True),
+        "road_min": Column(float, Check.ge(0), nullable=True),
+        "road_point_id": Column(str, nullable=True),
+        "reachable": Column(bool),
         "kommun_kod": KOMMUN,
         "lan_kod": LAN,
     },
