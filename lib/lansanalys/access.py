@@ -282,11 +282,34 @@ def what_if(
     remove: list[str] | None = None,
     add: pd.DataFrame | None = None,
     move: dict[str, tuple[float, float]] | None = None,
+    net=None,
+    service_types: list[str] | None = None,
 ) -> pd.DataFrame:
     """Recompute nearest distances after closing, opening or moving service points.
 
-    ``remove`` are point ids; ``add`` has ``point_id, service_type, x, y``; ``move`` maps a point
-    id to its new ``(x, y)`` in metres. Returns the :func:`nearest_table` for the new set.
+    Parameters
+    ----------
+    cells : DataFrame
+        ``cell_id, x, y`` (metres, SWEREF 99 TM).
+    points : DataFrame
+        ``point_id, service_type, x, y``.
+    remove : list of str, optional
+        Point ids to close.
+    add : DataFrame, optional
+        New points: ``point_id, service_type, x, y``.
+    move : dict, optional
+        Point id → new ``(x, y)`` in metres.
+    net : RoadNetwork, optional
+        Recompute along this road network (``road_m`` in metres, ``road_min`` in car minutes)
+        instead of straight-line (``dist_m``).
+    service_types : list of str, optional
+        Only these types (saves time when one type changes).
+
+    Returns
+    -------
+    DataFrame
+        :func:`nearest_table` (straight-line) or
+        :func:`lansanalys.network.nearest_by_type` (road) for the new set of points.
     """
     pts = points.copy()
     known = set(pts["point_id"])
@@ -299,6 +322,12 @@ def what_if(
         pts.loc[pts["point_id"] == pid, ["x", "y"]] = (x, y)
     if add is not None and len(add):
         pts = pd.concat([pts, add[["point_id", "service_type", "x", "y"]]], ignore_index=True)
+    if service_types is not None:
+        pts = pts[pts["service_type"].isin(service_types)]
+    if net is not None:
+        from .network import nearest_by_type
+
+        return nearest_by_type(net, cells, pts, service_types)
     return nearest_table(cells, pts)
 
 

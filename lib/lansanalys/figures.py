@@ -25,6 +25,7 @@ OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "
 SEQUENTIAL = "Viridis"  # perceptually uniform and colour-blind safe
 DIVERGING = "PuOr"  # colour-blind safe diverging (ColorBrewer)
 FONT = "Segoe UI, Helvetica Neue, Arial, sans-serif"
+UNREACHABLE_COLOR = "#9E9E9E"  # cells without a road link, in maps and class bars
 
 pio.templates["lansanalys"] = go.layout.Template(
     layout=go.Layout(
@@ -322,10 +323,17 @@ def distance_grid_map(
         ]
         + [f"> {fmt.number(classes_km[-1])} km"]
     )
-    cls = np.digitize(cells[dist_km_col].to_numpy(), edges[1:-1], right=True).astype(float)
+    dist = cells[dist_km_col].to_numpy(dtype=float)
+    cls = np.digitize(dist, edges[1:-1], right=True).astype(float)
+    n_reach = len(labels)
+    unreachable = ~np.isfinite(dist)
+    if unreachable.any():  # islands without a road link: a class of their own, never 0 km
+        cls[unreachable] = n_reach
+        labels.append("ej nåbar via väg")
     text = [
-        f"{fmt.number(d, 1)} km · {fmt.number(p)} invånare"
-        for d, p in zip(cells[dist_km_col], cells["population"], strict=True)
+        (f"{fmt.number(d, 1)} km" if np.isfinite(d) else "ej nåbar via väg")
+        + f" · {fmt.number(p)} invånare"
+        for d, p in zip(dist, cells["population"], strict=True)
     ]
     # Column form (x, y, z triplets): only populated cells travel in the HTML. Every grid column
     # and row must occur once, or plotly would widen the cells next to an empty stripe.
@@ -339,7 +347,8 @@ def distance_grid_map(
     z = np.concatenate([cls, np.full(len(pad_x) + len(pad_y), np.nan)])
     text += [""] * (len(pad_x) + len(pad_y))
     n = len(labels)
-    colors = sample_colorscale(SEQUENTIAL, [1 - i / (n - 1) for i in range(n)])
+    colors = sample_colorscale(SEQUENTIAL, [1 - i / (n_reach - 1) for i in range(n_reach)])
+    colors += [UNREACHABLE_COLOR] * (n - n_reach)
     scale = []
     for i, c in enumerate(colors):
         scale += [[i / n, c], [(i + 1) / n, c]]
@@ -598,3 +607,48 @@ def grouped_shares(
     fig.update_xaxes(title="Procent", ticksuffix=" %")
     fig.update_yaxes(autorange="reversed")
     return _finish(fig, title, source, height=max(380, 60 * df[category].nunique() + 220))
+
+
+def class_bars(
+    df: pd.DataFrame,
+    label_col: str,
+    class_col: str,
+    share_col: str,
+    title: str,
+    source: str,
+    value_title: str = "Andel av befolkningen, procent",
+) -> go.Figure:
+    """Horizontal 100 % bars: one per area, split into ordered access classes.
+
+    ``df`` is long (area × class) and already in display order; the class order is the order
+    of first appearance. The nearest class is the brightest Viridis colour, the furthest the
+    darkest, and the unreachable class ("ej nåbar") grey.
+    """
+    classes = list(dict.fromkeys(df[class_col]))
+    reach = [c for c in classes if c != "ej nåbar"]
+    colors = sample_colorscale(
+        SEQUENTIAL, [1 - i / max(len(reach) - 1, 1) for i in range(len(reach))]
+    )
+    palette = dict(zip(reach, colors, strict=True)) | {"ej nåbar": UNREACHABLE_COLOR}
+    areas = list(dict.fromkeys(df[label_col]))
+    fig = go.Figure()
+    for c in classes:
+        d = df[df[class_col] == c].set_index(label_col).reindex(areas)
+        fig.add_trace(
+            go.Bar(
+                x=d[share_col].fillna(0),
+                y=[html.escape(str(a)) for a in areas],
+                orientation="h",
+                name=html.escape(str(c)),
+                marker_color=palette[c],
+                text=[fmt.percent(v) for v in d[share_col].fillna(0)],
+                hovertemplate="%{y}: %{text}<extra>" + html.escape(str(c)) + "</extra>",
+                textposition="none",
+            )
+        )
+    fig.update_layout(
+        barmode="stack", legend=dict(orientation="h", y=1.02, x=0, traceorder="normal")
+    )
+    fig.update_xaxes(title=value_title, range=[0, 100], ticksuffix=" %")
+    fig.update_yaxes(title=None, autorange="reversed")
+    return _finish(fig, title, source, height=max(380, 26 * len(areas) + 200))

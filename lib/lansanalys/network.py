@@ -151,9 +151,10 @@ def nearest_by_type(
     types = service_types or sorted(points["service_type"].unique())
     for stype in types:
         pts = points[points["service_type"] == stype]
-        if pts.empty:
-            continue
-        res = net.nearest(cxy, pts[["x", "y"]].to_numpy(dtype=float), max_attach_m=max_attach_m)
+        # With no point left (all closed in a what-if) every cell is unreachable, not 0 km.
+        res = net.nearest(
+            cxy, pts[["x", "y"]].to_numpy(dtype=float).reshape(-1, 2), max_attach_m=max_attach_m
+        )
         pid = pts["point_id"].to_numpy()
         frames.append(
             pd.DataFrame(
@@ -163,7 +164,9 @@ def nearest_by_type(
                     "road_m": res["dist_m"].to_numpy(),
                     "road_min": res["minutes"].to_numpy(),
                     "road_point_id": np.where(
-                        res["reachable"], pid[res["point"].clip(lower=0).to_numpy()], None
+                        res["reachable"],
+                        pid[res["point"].clip(lower=0).to_numpy()] if len(pid) else None,
+                        None,
                     ),
                     "reachable": res["reachable"].to_numpy(),
                 }

