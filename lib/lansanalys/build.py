@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pandera.errors
 
-from . import access, geo, network, prognos, vagnat
+from . import access, forandringar, geo, network, prognos, vagnat
 from .config import (
     CRS_METRIC,
     DEFAULT_CLASSES_KM,
@@ -33,7 +33,7 @@ from .config import (
     paths,
 )
 from .demo import DEMO_MARKER
-from .ingest import READERS, InputError
+from .ingest import READERS, InputError, read_befolkning
 from .provenance import load_sources, save_sources, sha256
 from .schemas import SCHEMAS
 from .util import atomic_dir, library_digest
@@ -44,7 +44,13 @@ DATA_SUFFIXES = {".csv", ".txt", ".gpkg", ".xlsx", ".json", ".parquet", ".geojso
 
 
 #: The reader of every kind (the road network's reader lives with the graph code).
-KIND_READERS = {**READERS, "vagnat": vagnat.read_vagnat}
+KIND_READERS = {
+    **READERS,
+    "vagnat": vagnat.read_vagnat,
+    # An official projection comes in the same layouts as the population itself.
+    "prognos": read_befolkning,
+    "forandringar": forandringar.read_forandringar,
+}
 
 
 class BuildError(RuntimeError):
@@ -223,6 +229,42 @@ def _closure_tables(cells: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def _official_projection(
+    tables: dict[str, pd.DataFrame], kinds_meta: dict[str, Any], bef: pd.DataFrame
+) -> pd.DataFrame | None:
+    """The supplied projection's years after the last observed year, or None."""
+    if "prognos" not in tables:
+        return None
+    if kinds_meta["prognos"]["demo"]:
+        return None
+    last = int(bef["year"].max())
+    off = tables["prognos"]
+    off = off[off["year"] > last].copy()
+    if off.empty:
+        files = ", ".join(e["file"] for e in kinds_meta["prognos"]["files"])
+        raise BuildError(
+            f"prognos ({files}): no year after {last}, the last observed year; an official "
+            "projection must look ahead"
+        )
+    if off["population"].isna().any():
+        raise BuildError("prognos: the projection has missing values ('..'); export full years")
+    off["population"] = off["population"].astype(float)
+    off["source"] = "officiell"
+    return off[["kommun_kod", "year", "age", "sex", "population", "source"]]
+
+
+def _components(tables: dict[str, pd.DataFrame], kinds_meta: dict[str, Any]) -> pd.DataFrame | None:
+    """Births, deaths and migration when supplied, never demo components beside a real population."""
+    if "forandringar" not in tables:
+        return None
+    if kinds_meta["forandringar"]["demo"] and not kinds_meta["befolkning"]["demo"]:
+        kinds_meta["forandringar"]["skipped"] = "demo beside a real population"
+        return None
+    df = tables["forandringar"].copy()
+    df["lan_kod"] = df["kommun_kod"].str[:2]
+    return df
+
+
 def inputs_digest(p: Paths) -> str:
     """Digest of every raw data file, SOURCES.yml and the library: unchanged means nothing to do."""
     h = hashlib.sha256(library_digest().encode())
@@ -369,8 +411,17 @@ def build(
     closure = _closure_tables(validated["rutor"], validated["service"])
     t_proj = time.perf_counter()
     projection = prognos.project(validated["befolkning"], "kommun_kod", to_year=PROJECTION_YEAR)
+    projection["source"] = "framskrivning"
+    official = _official_projection(tables, kinds_meta, validated["befolkning"])
+    if official is not None:
+        # The official projection replaces the transparent one for the kommuner it covers.
+        covered = set(official["kommun_kod"])
+        projection = pd.concat(
+            [projection[~projection["kommun_kod"].isin(covered)], official], ignore_index=True
+        )
     projection["lan_kod"] = projection["kommun_kod"].str[:2]
     t_proj = time.perf_counter() - t_proj
+    changes = _components(tables, kinds_meta)
 
     meta = {
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -408,7 +459,14 @@ def build(
                 ].sum()
             ),
         },
-        "projection": {"method": prognos.METHOD, "to_year": PROJECTION_YEAR},
+        "projection": {
+            "method": prognos.METHOD,
+            "to_year": int(projection["year"].max()),
+            "official_kommuner": sorted(set(official["kommun_kod"]))
+            if official is not None
+            else [],
+            "official_source": kinds_meta.get("prognos", {}).get("source", ""),
+        },
     }
     save_sources(p, sources)  # before the digest: the entries it adds are part of the input
     meta["inputs_digest"] = inputs_digest(p)
@@ -429,6 +487,8 @@ def build(
         projection.to_parquet(tmp / "prognos.parquet", index=False)
         if "klassning" in tables:
             tables["klassning"].to_parquet(tmp / "klassning.parquet", index=False)
+        if changes is not None:
+            changes.to_parquet(tmp / "forandringar.parquet", index=False)
         _geometries(tmp)
         places = _attach_kommun(geo.places(), "places", fill_given=False, drop_far=True)
         places.to_parquet(tmp / "places.parquet", index=False)

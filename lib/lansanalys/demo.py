@@ -260,6 +260,11 @@ class DemoWorld:
 
     def population_table(self) -> pd.DataFrame:
         """Kommun × year × age × sex counts, the latest year equal to the grid sums per kommun."""
+        if "_population" not in self.__dict__:  # drawn once: later kinds must agree with it
+            self.__dict__["_population"] = self._draw_population()
+        return self.__dict__["_population"]
+
+    def _draw_population(self) -> pd.DataFrame:
         totals_last = self.cells.groupby("kommun_kod")["population"].sum()
         frames = []
         for year in range(FIRST_YEAR, LAST_YEAR + 1):
@@ -462,6 +467,58 @@ def _write_befolkning(world: DemoWorld, path: Path) -> int:
     return len(out)
 
 
+def _write_forandringar(world: DemoWorld, path: Path) -> int:
+    """SCB's BE0101J layout: region × förändringar (totalt) × year, adding up to the change."""
+    rng = np.random.default_rng(world.seed + 2)
+    tot = world.population_table().groupby(["kommun_kod", "year"])["population"].sum().unstack()
+    years = list(range(FIRST_YEAR + 1, LAST_YEAR + 1))
+    rows = []
+    names = geo.kommuner().set_index("kommun_kod")["kommun"]
+    for code, p in tot.iterrows():
+        for year in years:
+            prev = float(p[year - 1])
+            change = int(p[year] - p[year - 1])
+
+            def draw(rate: float, prev: float = prev) -> int:
+                return int(round(prev * rate * rng.uniform(0.8, 1.2)))
+
+            born, died = draw(0.0105), draw(0.0095)
+            imm, emi = draw(0.011), draw(0.005)
+            dom_in = draw(0.045)
+            dom_out = born - died + dom_in + imm - emi - change
+            if dom_out < 0:  # a fast-growing kommun: more people moved in
+                dom_in, dom_out = dom_in - dom_out, 0
+            rows.append((code, year, change, born, died, dom_in + imm, dom_out + emi, imm, emi))
+    cols = ["folkökning", "födda", "döda", "samtliga inflyttningar", "samtliga utflyttningar"]
+    cols += ["invandringar", "utvandringar"]
+    df = pd.DataFrame(rows, columns=["kommun_kod", "year", *cols])
+    long = df.melt(["kommun_kod", "year"], var_name="förändringar", value_name="n")
+    wide = long.pivot_table(
+        index=["kommun_kod", "förändringar"], columns="year", values="n", aggfunc="sum"
+    )
+    wide = wide.reindex(
+        pd.MultiIndex.from_product([tot.index, cols], names=["kod", "komp"])
+    ).reset_index()
+    out = pd.DataFrame(
+        {
+            "region": wide["kod"] + " " + wide["kod"].map(names),
+            "förändringar": wide["komp"],
+            "kön": "totalt",
+        }
+    )
+    for year in years:
+        out[str(year)] = wide[year].astype(np.int64).to_numpy()
+    title = (
+        f'"Befolkningsförändringar efter region, förändringar och kön. År ({DEMO_MARKER} – '
+        f'genererad av lansanalys, inte SCB:s siffror)"\n\n'
+    )
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", encoding="cp1252", newline="") as fh:
+            fh.write(title)
+            out.to_csv(fh, index=False, quoting=1, lineterminator="\r\n")
+    return len(out)
+
+
 def _write_rutor(world: DemoWorld, path: Path) -> int:
     cells = world.cells
     x0 = (cells["x"] - CELL // 2).astype(np.int64)
@@ -513,6 +570,11 @@ DEMO_FILES = {
     "service": ("demo_pipos_serviceanalys.csv", _write_service, "Pipos exportformat"),
     "stod": ("demo_stod.csv", _write_stod, "format för stödlistor"),
     "vagnat": ("demo_vagnat.gpkg", _write_vagnat, "NVDB-liknande GeoPackage"),
+    "forandringar": (
+        "demo_befolkningsforandringar_scb.csv",
+        _write_forandringar,
+        "SCB:s CSV-format (BE0101J)",
+    ),
 }
 
 
@@ -547,7 +609,13 @@ def generate(
         Kind → path of the file written.
     """
     p = p or paths()
-    kinds = kinds_missing(p) if kinds is None else kinds
+    kinds = kinds_missing(p) if kinds is None else list(kinds)
+    # Components of change only make sense with the population they explain: written with a
+    # demo population, never beside a real one.
+    if "befolkning" in kinds and "forandringar" not in kinds:
+        folder = p.raw_kind("forandringar")
+        if not folder.exists() or not any(f for f in folder.iterdir() if f.is_file()):
+            kinds.append("forandringar")
     world = DemoWorld(seed)
     written = {}
     for kind in kinds:

@@ -652,3 +652,42 @@ def class_bars(
     fig.update_xaxes(title=value_title, range=[0, 100], ticksuffix=" %")
     fig.update_yaxes(title=None, autorange="reversed")
     return _finish(fig, title, source, height=max(380, 26 * len(areas) + 200))
+
+
+def component_bars(
+    df: pd.DataFrame, parts: dict[str, str], total_col: str, title: str, source: str
+) -> go.Figure:
+    """Yearly population change split into parts (bars above and below zero) and the total.
+
+    ``df`` has ``year``, one column per key of ``parts`` (people) and ``total_col``.
+    """
+    fig = go.Figure()
+    for i, (col, label) in enumerate(parts.items()):
+        if not df[col].abs().sum():
+            continue  # e.g. no adjustment item in the file
+        fig.add_trace(
+            go.Bar(
+                x=df["year"],
+                y=df[col],
+                name=html.escape(label),
+                marker_color=OKABE_ITO[i % len(OKABE_ITO)],
+                customdata=[fmt.signed(v, 0) for v in df[col]],
+                hovertemplate="%{x}: %{customdata}<extra>" + html.escape(label) + "</extra>",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=df["year"],
+            y=df[total_col],
+            name="Folkökning",
+            mode="lines+markers",
+            line=dict(color="#000", width=2),
+            customdata=[fmt.signed(v, 0) for v in df[total_col]],
+            hovertemplate="%{x}: %{customdata}<extra>Folkökning</extra>",
+        )
+    )
+    fig.add_hline(y=0, line=dict(color="#333", width=1))
+    fig.update_layout(barmode="relative", legend=dict(orientation="h", y=1.02, x=0))
+    fig.update_xaxes(title=None, dtick=1)
+    fig.update_yaxes(title="Personer", tickformat=",.0f")
+    return _finish(fig, title, source, height=520)

@@ -27,7 +27,7 @@ import plotly.io as pio
 from IPython.display import HTML, Markdown
 from plotly.io._base_renderers import MimetypeRenderer
 
-from . import access, demografi, downloads, figures, fmt, geo, stod, vagnat
+from . import access, demografi, downloads, figures, fmt, forandringar, geo, stod, vagnat
 from .config import DEFAULT_THRESHOLDS_KM, PROJ_ROOT, SERVICE_NOUNS, SERVICE_TYPES, Paths, paths
 
 DEMO_NOTE = "EXEMPELDATA – inte verkliga siffror"
@@ -867,6 +867,40 @@ class LanReport:
     def projection(self) -> pd.DataFrame:
         return _read(self.p, "prognos", filters=[("lan_kod", "==", self.lan_kod)])
 
+    @cached_property
+    def components(self) -> pd.DataFrame | None:
+        """Births, deaths and migration of the län per year, or None when not supplied."""
+        if not (self.p.processed / "forandringar.parquet").exists():
+            return None
+        df = _read(self.p, "forandringar", filters=[("lan_kod", "==", self.lan_kod)])
+        return forandringar.components(df, df.set_index("kommun_kod")["lan_kod"].to_dict())
+
+    def fig_components(self) -> go.Figure | Markdown:
+        """Components of change: natural increase, domestic and international net migration."""
+        c = self.components
+        if c is None or c.empty:
+            return Markdown(
+                "*Födda, döda och flyttningar finns inte i data/raw/forandringar/ (SCB:s tabell "
+                "Befolkningsförändringar efter region, förändringar och kön, BE0101J).*"
+            )
+        y0, y1 = int(c["year"].min()), int(c["year"].max())
+        tot = c[["fodelseoverskott", "inrikes_netto", "utrikes_netto", "folkokning"]].sum()
+        title = (
+            f"{self.lan_namn} {y0}–{y1}: folkökning {fmt.signed(tot['folkokning'], 0)}, varav "
+            f"födelseöverskott {fmt.signed(tot['fodelseoverskott'], 0)}, inrikes flyttnetto "
+            f"{fmt.signed(tot['inrikes_netto'], 0)} och utrikes {fmt.signed(tot['utrikes_netto'], 0)}"
+        )
+        fig = figures.component_bars(
+            c,
+            forandringar.PARTS,
+            "folkokning",
+            title,
+            self.source("forandringar", year=f"{y0}–{y1}")
+            + " Inrikes flyttnetto = inflyttade − utflyttade utom in- och utvandring; flyttningar "
+            "mellan länets kommuner tar ut varandra.",
+        )
+        return with_table(fig, c.rename(columns={"code": "lan_kod"}))
+
     def fig_projection(self) -> go.Figure:
         """Population by broad age group, observed and projected to 2040."""
         proj = self.projection
@@ -882,13 +916,22 @@ class LanReport:
             f"({fmt.signed(100 * (end_total / now_total - 1), 1, ' %')}), antalet 80+ "
             f"{fmt.signed(100 * (old_end / old_now - 1), 0, ' %')}"
         )
-        method = self.meta.get("projection", {}).get("method", "")
-        src = self.source("befolkning", year=f"{int(self.lan_pop['year'].min())}–{end}")
+        official = set(proj.loc[proj["source"] == "officiell", "kommun_kod"])
+        y_obs = f"{int(self.lan_pop['year'].min())}–{self.year}"
+        if official and official >= set(self.kommuner["kommun_kod"]):
+            src = self.source("befolkning", year=y_obs)
+            note = f"Prognos (streckad): {self.meta['projection']['official_source']}."
+        else:
+            method = self.meta.get("projection", {}).get("method", "")
+            src = self.source("befolkning", year=y_obs)
+            note = f"Framskrivning (streckad): {method}"
+            if official:
+                note += f" Officiell prognos för {len(official)} av länets kommuner."
         fig = figures.projection_lines(
             self._groups(self.lan_pop),
             self._groups(proj),
             title,
-            f"{src} Framskrivning (streckad): {method}",
+            f"{src} {note}",
         )
         return with_table(
             fig,
