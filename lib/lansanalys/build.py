@@ -123,6 +123,12 @@ def _read_kind(p: Paths, kind: str, sources: dict) -> tuple[pd.DataFrame, dict[s
         frames.append(df)
         log.info("read %s: %d rows in %.1f s", rel, len(df), time.perf_counter() - t0)
     df = pd.concat(frames, ignore_index=True)
+    if df.empty:
+        names = ", ".join(e["file"] for e in entries)
+        raise BuildError(
+            f"{kind}: the files ({names}) hold no rows; a folder with only lookup files (e.g. "
+            "org.nr → kommun) still needs the data file itself"
+        )
     years = [e.get("year") for e in entries if e.get("year")]
     meta = {
         "demo": demo,
@@ -330,6 +336,8 @@ def build(
     for kind in OPTIONAL_KINDS:
         if raw_files(p, kind):
             tables[kind], kinds_meta[kind] = _read_kind(p, kind, sources)
+    if "klassning" in tables and kinds_meta["klassning"]["demo"]:
+        tables["klassning"]["scheme"] = "exempelindelning efter storlek och avstånd, EXEMPELDATA"
     bef = tables["befolkning"]
     bef["lan_kod"] = bef["kommun_kod"].str[:2]
     _check_complete(bef)

@@ -1,4 +1,4 @@
-"""Command line: ``lansanalys demo | build | render | info``."""
+"""Command line: ``lansanalys demo | build | render | info | fetch``."""
 
 from __future__ import annotations
 
@@ -35,13 +35,13 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 20261123,
 ) -> None:
     """Write demo raw files, in the real formats, for kinds that have no file yet."""
-    from .demo import generate, kinds_missing
+    from .demo import DEMO_KINDS, generate, kinds_missing
 
     p = paths()
     todo = kinds if kinds else kinds_missing(p)
-    unknown = [k for k in todo if k not in RAW_KINDS]
+    unknown = [k for k in todo if k not in DEMO_KINDS]
     if unknown:
-        _fail(f"unknown kind(s) {unknown}; expected some of {list(RAW_KINDS)}")
+        _fail(f"unknown kind(s) {unknown}; expected some of {list(DEMO_KINDS)}")
     if not todo:
         typer.echo("demo: every kind has a raw file; nothing written")
         return
@@ -191,6 +191,170 @@ def info() -> None:
             or "no file"
         )
         typer.echo(f"{kind:12s} {desc}")
+
+
+fetch_app = typer.Typer(
+    help="Download open data into data/raw: cached, retried, time-limited, recorded in "
+    "SOURCES.yml. Without network it says so in one line and changes nothing.",
+    no_args_is_help=True,
+)
+app.add_typer(fetch_app, name="fetch")
+
+_Refresh = Annotated[
+    bool, typer.Option("--refresh", help="Ask the server again instead of using the cache.")
+]
+_Timeout = Annotated[
+    float | None,
+    typer.Option(help="Seconds to wait for an answer, per try (default depends on the source)."),
+]
+_Retries = Annotated[
+    int, typer.Option(help="Tries after the first on network errors and HTTP 429/5xx.")
+]
+_Backoff = Annotated[
+    float, typer.Option(help="Backoff factor in seconds; the wait doubles from try to try.")
+]
+_CacheDays = Annotated[float, typer.Option(help="Days a cached answer is used.")]
+_FetchLan = Annotated[
+    list[str] | None, typer.Option("--lan", help="Län code(s), e.g. --lan 08 --lan 10.")
+]
+
+
+def _fetch(run, refresh: bool, timeout, retries: int, backoff: float, cache_days: float) -> None:
+    """Run a fetch: its report on stdout, or one line on stderr and a non-zero exit code."""
+    from .fetch import FetchError, Options
+
+    options = Options(
+        refresh=refresh,
+        timeout=timeout,
+        retries=max(retries, 0),
+        backoff=max(backoff, 0.0),
+        cache_days=cache_days,
+    )
+    try:
+        result = run(options)
+    except FetchError as exc:
+        typer.echo(f"fetch: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    except geo.UnknownCodeError as exc:
+        typer.echo(f"fetch: {exc}; nothing was changed", err=True)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        typer.echo("fetch: interrupted; no data file was changed", err=True)
+        raise typer.Exit(130) from None
+    for line in result.lines(paths().root):
+        typer.echo(line)
+
+
+@fetch_app.command("befolkning")
+def fetch_befolkning(
+    api: Annotated[str, typer.Option(help="SCB PxWeb API: v2 (PxWebApi 2.0) or v1.")] = "v2",
+    years: Annotated[
+        str | None,
+        typer.Option(help="Years, e.g. 2014-2024, 2024 or 2019,2024 (default: latest 11)."),
+    ] = None,
+    lan: _FetchLan = None,
+    table: Annotated[
+        str | None,
+        typer.Option(help="v2 table id (default TAB638) or v1 table path (default BefolkningNy)."),
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(help="API root (default SCB's; env LANSANALYS_PXWEB_V2_URL / _V1_URL)."),
+    ] = None,
+    refresh: _Refresh = False,
+    timeout: _Timeout = None,
+    retries: _Retries = 4,
+    backoff: _Backoff = 1.0,
+    cache_days: _CacheDays = 7.0,
+) -> None:
+    """Population by kommun, age, sex and year from SCB PxWeb into data/raw/befolkning."""
+    from .fetch import fetch_befolkning as run
+
+    _fetch(
+        lambda o: run(api=api, years=years, lan=lan, table=table, base_url=url, options=o),
+        refresh,
+        timeout,
+        retries,
+        backoff,
+        cache_days,
+    )
+
+
+@fetch_app.command("rutor")
+def fetch_rutor(
+    url: Annotated[
+        str | None,
+        typer.Option(
+            help="The grid's zip or GeoPackage, or a page linking it (default: the link to "
+            "'Befolkning totalt' on SCB's grid page; env LANSANALYS_GRID_URL)."
+        ),
+    ] = None,
+    refresh: _Refresh = False,
+    timeout: _Timeout = None,
+    retries: _Retries = 4,
+    backoff: _Backoff = 1.0,
+    cache_days: _CacheDays = 7.0,
+) -> None:
+    """SCB's open 1 km population grid (GeoPackage) into data/raw/rutor."""
+    from .fetch import fetch_rutor as run
+
+    _fetch(lambda o: run(url=url, options=o), refresh, timeout, retries, backoff, cache_days)
+
+
+@fetch_app.command("service")
+def fetch_service(
+    lan: _FetchLan = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            help="Overpass API endpoint (default overpass-api.de; env LANSANALYS_OVERPASS_URL)."
+        ),
+    ] = None,
+    refresh: _Refresh = False,
+    timeout: _Timeout = None,
+    retries: _Retries = 4,
+    backoff: _Backoff = 1.0,
+    cache_days: _CacheDays = 7.0,
+) -> None:
+    """OpenStreetMap service points of a län (Overpass) into data/raw/service."""
+    from .fetch import fetch_service as run
+
+    _fetch(
+        lambda o: run(lan=lan or [], base_url=url, options=o),
+        refresh,
+        timeout,
+        retries,
+        backoff,
+        cache_days,
+    )
+
+
+@fetch_app.command("vagnat")
+def fetch_vagnat(
+    lan: _FetchLan = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            help="Overpass API endpoint (default overpass-api.de; env LANSANALYS_OVERPASS_URL)."
+        ),
+    ] = None,
+    refresh: _Refresh = False,
+    timeout: _Timeout = None,
+    retries: _Retries = 4,
+    backoff: _Backoff = 1.0,
+    cache_days: _CacheDays = 7.0,
+) -> None:
+    """OpenStreetMap roads of a län with geometry (Overpass) into data/raw/vagnat."""
+    from .fetch import fetch_vagnat as run
+
+    _fetch(
+        lambda o: run(lan=lan or [], base_url=url, options=o),
+        refresh,
+        timeout,
+        retries,
+        backoff,
+        cache_days,
+    )
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -397,6 +397,41 @@ class DemoWorld:
             crs=CRS_METRIC,
         )
 
+    def classification(self) -> pd.DataFrame:
+        """A kommun grouping in the spirit of SKR's and Tillväxtverket's: by size and remoteness.
+
+        Storstad: a place of 200 000 or more; Stad: 40 000 inhabitants or more; Landsbygd nära
+        stad: the kommun's population centre within 45 km of a place of 40 000; else Avlägsen
+        landsbygd. Deterministic (no random draws).
+        """
+        cells = self.cells
+        pop = cells.groupby("kommun_kod")["population"].sum()
+        cx = (cells["x"] * cells["population"]).groupby(cells["kommun_kod"]).sum() / pop
+        cy = (cells["y"] * cells["population"]).groupby(cells["kommun_kod"]).sum() / pop
+        pl = self.places
+        towns = pl[pl["population"] >= 40_000]
+        d, _ = cKDTree(towns[["x", "y"]].to_numpy()).query(np.column_stack([cx, cy]))
+        big = pl[pl["population"] >= 200_000]
+        db, _ = cKDTree(big[["x", "y"]].to_numpy()).query(np.column_stack([cx, cy]))
+        code = np.select(
+            [db < 15_000, pop.to_numpy() >= 40_000, d < 45_000], ["D1", "D2", "D3"], default="D4"
+        )
+        names = {
+            "D1": "Storstad",
+            "D2": "Stad",
+            "D3": "Landsbygd nära stad",
+            "D4": "Avlägsen landsbygd",
+        }
+        kommun = geo.kommuner().set_index("kommun_kod")["kommun"]
+        return pd.DataFrame(
+            {
+                "Kommun": kommun.reindex(pop.index).to_numpy(),
+                "Kommunkod": pop.index,
+                "Gruppkod": code,
+                "Kommungrupp": [names[c] for c in code],
+            }
+        )
+
     def support_list(self) -> pd.DataFrame:
         """Grants per kommun, programme and year, weighted towards sparse and northern kommuner."""
         pop = self.cells.groupby("kommun_kod")["population"].sum()
@@ -519,6 +554,15 @@ def _write_forandringar(world: DemoWorld, path: Path) -> int:
     return len(out)
 
 
+def _write_klassning(world: DemoWorld, path: Path) -> int:
+    df = world.classification()
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(f"# {DEMO_MARKER}: exempelindelning av kommunerna, inte SKR:s\n")
+            df.to_csv(fh, index=False)
+    return len(df)
+
+
 def _write_rutor(world: DemoWorld, path: Path) -> int:
     cells = world.cells
     x0 = (cells["x"] - CELL // 2).astype(np.int64)
@@ -570,6 +614,7 @@ DEMO_FILES = {
     "service": ("demo_pipos_serviceanalys.csv", _write_service, "Pipos exportformat"),
     "stod": ("demo_stod.csv", _write_stod, "format för stödlistor"),
     "vagnat": ("demo_vagnat.gpkg", _write_vagnat, "NVDB-liknande GeoPackage"),
+    "klassning": ("demo_kommungrupper.csv", _write_klassning, "kommun → grupp (CSV)"),
     "forandringar": (
         "demo_befolkningsforandringar_scb.csv",
         _write_forandringar,
@@ -578,14 +623,25 @@ DEMO_FILES = {
 }
 
 
+#: Kinds the demo can write: the required ones and the optional grouping and components.
+DEMO_KINDS: tuple[str, ...] = (*RAW_KINDS, "klassning", "forandringar")
+
+
+def _empty(p: Paths, kind: str) -> bool:
+    folder = p.raw_kind(kind)
+    return not folder.exists() or not any(
+        f.is_file() and not f.name.startswith(".") for f in folder.iterdir()
+    )
+
+
 def kinds_missing(p: Paths) -> list[str]:
-    """Raw kinds whose folder holds no data file yet."""
-    missing = []
-    for kind in RAW_KINDS:
-        folder = p.raw_kind(kind)
-        files = [f for f in folder.glob("*") if f.is_file() and not f.name.startswith(".")]
-        if not files:
-            missing.append(kind)
+    """Kinds to write demo data for: every required kind with no file yet, a kommun grouping
+    when none is supplied, and components of change only beside a demo population."""
+    missing = [kind for kind in RAW_KINDS if _empty(p, kind)]
+    if _empty(p, "klassning"):
+        missing.append("klassning")
+    if "befolkning" in missing and _empty(p, "forandringar"):
+        missing.append("forandringar")
     return missing
 
 
@@ -612,10 +668,8 @@ def generate(
     kinds = kinds_missing(p) if kinds is None else list(kinds)
     # Components of change only make sense with the population they explain: written with a
     # demo population, never beside a real one.
-    if "befolkning" in kinds and "forandringar" not in kinds:
-        folder = p.raw_kind("forandringar")
-        if not folder.exists() or not any(f for f in folder.iterdir() if f.is_file()):
-            kinds.append("forandringar")
+    if "befolkning" in kinds and "forandringar" not in kinds and _empty(p, "forandringar"):
+        kinds.append("forandringar")
     world = DemoWorld(seed)
     written = {}
     for kind in kinds:

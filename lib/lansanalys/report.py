@@ -1344,6 +1344,55 @@ class NationalOverview:
             f'<figcaption class="la-source">{html.escape(src)}</figcaption></figure>'
         )
 
+    def kommungrupp_table(self) -> HTML | Markdown:
+        """Access to service per kommungrupp (riket), by road: shares beyond 10 km and the
+        cash rule, with the population that cannot reach service by road."""
+        path = self.p.processed / "access_kommungrupp.parquet"
+        if not path.exists():
+            return Markdown(
+                "*Ingen kommungruppering finns i data/raw/klassning/; tabellen per kommungrupp "
+                "visas när den finns.*"
+            )
+        acc = pd.read_parquet(path)
+        cash = _read(self.p, "cash_rule")
+        cash = cash[(cash["level"] == "kommungrupp") & (cash["service_type"] == "kontantuttag")]
+        cash = cash.set_index("code")
+        cls = _read(self.p, "access_klasser", filters=[("level", "==", "kommungrupp")])
+        cls = cls[
+            (cls["metric"] == "bil")
+            & (cls["service_type"] == "dagligvaror")
+            & (cls["pop_col"] == "population")
+        ]
+        over10min = cls[cls["lower"] >= 10].groupby("code")["share"].sum()
+        wide = acc.pivot(
+            index="kommungrupp", columns="service_type", values="population_share_over_10km"
+        )
+        pop = acc[acc["service_type"] == "dagligvaror"].set_index("kommungrupp")
+        rows = []
+        for g in sorted(wide.index):
+            rows.append(
+                {
+                    "Kommungrupp": g,
+                    "Invånare": fmt.number(pop.at[g, "population"]),
+                    "Dagligvaror > 10 km": fmt.percent(wide.at[g, "dagligvaror"]),
+                    "Dagligvaror > 10 min": fmt.percent(over10min.get(g, float("nan"))),
+                    "Apotek > 10 km": fmt.percent(wide.at[g, "apotek"]),
+                    "Kontantuttag > 25 km": fmt.percent(cash.at[g, "share_over_25km"], 2),
+                    "Ej nåbar via väg": fmt.number(pop.at[g, "population_unreachable"]),
+                }
+            )
+        df = pd.DataFrame(rows)
+        scheme = _read(self.p, "klassning")["scheme"].iloc[0]
+        return html_table(
+            df,
+            f"Tillgänglighet per kommungrupp i hela landet ({scheme}), "
+            f"{distance_phrase(self.meta)}",
+            source_note(self.meta, ["rutor", "service", "vagnat", "klassning"])
+            + " "
+            + distance_note(self.meta),
+            numeric=[c for c in df.columns if c != "Kommungrupp"],
+        )
+
     def kommun_links(self) -> HTML:
         """Links to the kommun reports that exist in this bundle, grouped by län."""
         linkable = set(filter(None, os.environ.get(LINKABLE_ENV, "").split(",")))
