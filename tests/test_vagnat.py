@@ -225,3 +225,39 @@ def test_access_classes_cover_every_area_and_sum_to_population(built):
     tot = riket.groupby(["metric", "service_type"])["population"].sum()
     pop = built["rutor"]["population"].sum()
     assert np.allclose(tot.to_numpy(), pop)
+
+
+def test_osm_roads_become_one_connected_graph(tmp_path):
+    """Overpass ``out geom`` ways: a 30 km/h street and a primary road without maxspeed (80)."""
+    import json
+
+    answer = {
+        "elements": [
+            {
+                "type": "way",
+                "id": 1,
+                "tags": {"highway": "residential", "maxspeed": "30"},
+                "geometry": [{"lat": 57.0, "lon": 15.0}, {"lat": 57.01, "lon": 15.0}],
+            },
+            {
+                "type": "way",
+                "id": 2,
+                "tags": {"highway": "primary"},
+                "geometry": [{"lat": 57.01, "lon": 15.0}, {"lat": 57.01, "lon": 15.01}],
+            },
+            {
+                "type": "way",
+                "id": 3,
+                "tags": {"highway": "footway"},
+                "geometry": [{"lat": 57.0, "lon": 15.0}, {"lat": 57.0, "lon": 15.01}],
+            },
+        ]
+    }
+    f = tmp_path / "roads.json"
+    f.write_text(json.dumps(answer), encoding="utf-8")
+    seg = vagnat.read_vagnat(f)
+    assert sorted(seg["speed_kmh"]) == [30.0, 80.0]  # the footway is not a road for cars
+    nodes, edges = vagnat.graph_from_segments(seg)
+    assert len(nodes) == 3 and len(edges) == 2  # the shared point joins the two ways
+    # 0,01° of latitude ≈ 1 113 m; 0,01° of longitude at 57° N ≈ 606 m.
+    assert edges["length_m"].sum() == pytest.approx(1113 + 606, rel=0.01)

@@ -1,0 +1,73 @@
+"""Road-network access on the national demo road network (the build's own tables).
+
+One multi-source Dijkstra per service type and cost over the whole country (nearest across county
+borders), against networkx's ``multi_source_dijkstra_path_length`` on the same graph.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import pandas as pd
+import pytest
+
+from lansanalys import network, vagnat
+
+
+@pytest.fixture(scope="module")
+def road(bench_home):
+    p = bench_home / "data" / "processed"
+    tables = {
+        n: pd.read_parquet(p / f"{n}.parquet")
+        for n in ("vagnat_noder", "vagnat_lankar", "rutor", "service")
+    }
+    return tables
+
+
+def test_road_network_load(benchmark, road):
+    net = benchmark(vagnat.load_network, road["vagnat_noder"], road["vagnat_lankar"])
+    benchmark.extra_info.update(nodes=len(road["vagnat_noder"]), links=len(road["vagnat_lankar"]))
+    assert net.graph_m.nnz == 2 * len(road["vagnat_lankar"])
+
+
+def test_road_nearest_all_types_national(benchmark, road):
+    """Every populated cell of Sweden × 7 service types, km and minutes."""
+    net = vagnat.load_network(road["vagnat_noder"], road["vagnat_lankar"])
+    out = benchmark.pedantic(
+        network.nearest_by_type, args=(net, road["rutor"], road["service"]), rounds=3
+    )
+    benchmark.extra_info.update(cells=len(road["rutor"]), points=len(road["service"]))
+    assert out["reachable"].mean() > 0.99
+
+
+@pytest.mark.parametrize("lan", ["25", "14"])  # Norrbotten (largest area), Västra Götaland
+def test_road_nearest_largest_lan(benchmark, road, lan):
+    """One län's cells, all 7 types, nearest point searched in the whole country."""
+    net = vagnat.load_network(road["vagnat_noder"], road["vagnat_lankar"])
+    cells = road["rutor"][road["rutor"]["lan_kod"] == lan]
+    out = benchmark.pedantic(network.nearest_by_type, args=(net, cells, road["service"]), rounds=3)
+    benchmark.extra_info.update(lan=lan, cells=len(cells))
+    assert len(out) == 7 * len(cells)
+
+
+def test_road_grocery_kit(benchmark, road):
+    net = vagnat.load_network(road["vagnat_noder"], road["vagnat_lankar"])
+    shops = road["service"][road["service"]["service_type"] == "dagligvaror"]
+    benchmark.pedantic(
+        network.nearest_by_type, args=(net, road["rutor"], shops), rounds=3, iterations=1
+    )
+
+
+def test_road_grocery_networkx_baseline(benchmark, road):
+    """The same question with networkx: metres only (minutes would be a second pass)."""
+    edges = road["vagnat_lankar"]
+    g = nx.Graph()
+    g.add_weighted_edges_from(edges[["u", "v", "length_m"]].itertuples(index=False))
+    net = vagnat.load_network(road["vagnat_noder"], edges)
+    shops = road["service"][road["service"]["service_type"] == "dagligvaror"]
+    pnode, _ = net.attach(shops[["x", "y"]].to_numpy())
+    benchmark.pedantic(
+        nx.multi_source_dijkstra_path_length,
+        args=(g, set(pnode.tolist())),
+        rounds=1,
+        iterations=1,
+    )
