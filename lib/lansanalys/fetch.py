@@ -315,7 +315,9 @@ class Http:
         import requests
 
         try:
-            req = requests.Request(method, url, params=params, json=json_body, data=form).prepare()
+            req = self.session.prepare_request(
+                requests.Request(method, url, params=params, json=json_body, data=form)
+            )
         except requests.exceptions.RequestException as exc:
             raise FetchError(f"bad URL {url!r}: {_one_line(exc, 120)}") from None
         body = req.body or b""
@@ -649,7 +651,7 @@ def _lan_list(lan: Iterable[str] | None) -> list[str]:
 
 
 def _other_real_files(p: Paths, kind: str, keep: set[Path]) -> list[str]:
-    """Real files of ``kind`` this fetch did not write: the build reads them too."""
+    """Real files of ``kind`` not written by ``fetch``: the build reads them beside ours."""
     from .build import is_demo, raw_files
 
     sources = load_sources(p)
@@ -658,7 +660,8 @@ def _other_real_files(p: Paths, kind: str, keep: set[Path]) -> list[str]:
         if f.resolve() in keep:
             continue
         rel = f.resolve().relative_to(p.raw.resolve()).as_posix()
-        if not is_demo(f, sources, p):
+        fetched = str(sources.get(rel, {}).get("fetched_by", "")).startswith("lansanalys fetch")
+        if not fetched and not is_demo(f, sources, p):
             out.append(rel)
     return out
 
@@ -806,8 +809,11 @@ def _population_plan(
             f"table {table} has none of the kommuner of län {', '.join(lan)} in variable "
             f"{region.code}; expected 4-digit kommun codes"
         )
-    ages = [c for c in age.codes if re.fullmatch(r"\d{1,3}\+?", c)]
-    if not ages:
+    single = [c for c in age.codes if re.fullmatch(r"\d{1,3}", c)]
+    # The open top class ("100+") belongs to single-year ages; "65+" in a table of classes not.
+    top = f"{max(map(int, single)) + 1}+" if single else None
+    ages = [c for c in age.codes if c in single or c == top]
+    if not single:
         raise SelectionError(
             f"table {table} has no single-year ages in variable {age.code} (has "
             f"{', '.join(age.codes[:4])}…); expected ages 0 … 100+"
@@ -858,6 +864,8 @@ def _population_plan(
             omitted.append(d.code)  # summed by the API (civilstånd …)
         elif len(d.codes) == 1:
             selection[d.code] = list(d.codes)
+        elif total := _total_code(d):
+            selection[d.code] = [total]
         else:
             raise SelectionError(
                 f"table {table}: variable {d.code} ({d.label}) cannot be left out and has "
@@ -865,6 +873,16 @@ def _population_plan(
             )
     lan_used = sorted({k[:2] for k in regions})
     return _Plan(selection, region.code, tid.code, year_of, lan_used, omitted)
+
+
+def _total_code(d: _Dim) -> str | None:
+    """The "totalt" value of a variable the API will not sum for us, if it has one."""
+    for c in d.codes:
+        if c.lower() in ("tot", "totsa", "totalt", "total") or d.labels.get(
+            c, ""
+        ).lower().startswith("totalt"):
+            return c
+    return None
 
 
 def _population_contents(d: _Dim, table: str) -> str:
@@ -1013,18 +1031,17 @@ def fetch_befolkning(
     """
     p = p or paths()
     options = options or Options()
-    if api not in ("v1", "v2"):
-        raise SelectionError(f"--api: expected v2 or v1, not {api!r}")
-    lan_codes = _lan_list(lan)
-    wanted_years = (
-        _parse_years(years)
-        if isinstance(years, str) or years is None
-        else sorted({int(y) for y in years})
-    )
     http = Http(p.raw / CACHE_DIR, options, DEFAULT_TIMEOUTS["befolkning"])
     stage = _Stage(p.raw_kind("befolkning"))
 
     def body() -> Result:
+        if api not in ("v1", "v2"):
+            raise SelectionError(f"--api: expected v2 or v1, not {api!r}")
+        lan_codes = _lan_list(lan)
+        if isinstance(years, str) or years is None:
+            wanted_years = _parse_years(years)
+        else:
+            wanted_years = sorted({int(y) for y in years})
         if api == "v2":
             base = _base("pxweb_v2", base_url, PXWEB_V2_URL)
             tid = table or PXWEB_V2_TABLE
@@ -1187,9 +1204,6 @@ def _fetch_overpass(
     options: Options | None,
 ) -> Result:
     options = options or Options()
-    codes = [geo.check_lan(c) for c in lan]
-    if not codes:
-        raise SelectionError("give at least one län, e.g. --lan 08")
     url = _base("overpass", base_url, OVERPASS_URL)
     http = Http(p.raw / CACHE_DIR, options, DEFAULT_TIMEOUTS[kind])
     # The server's own limit; the client waits a little longer for the answer to arrive.
@@ -1198,6 +1212,9 @@ def _fetch_overpass(
     stage = _Stage(p.raw_kind(kind))
 
     def body() -> Result:
+        codes = [geo.check_lan(c) for c in lan]
+        if not codes:
+            raise SelectionError("give at least one län, e.g. --lan 08")
         answers = []
         for code in dict.fromkeys(codes):
             query = build_query(code, server_timeout)
