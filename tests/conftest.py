@@ -16,6 +16,16 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 MALICIOUS_NAME = "<img src=x onerror=alert(1)>"
 
 
+def figure_cells(notebook: str) -> int:
+    """Figures a notebook shows: its ``.fig_…()`` cells (on demo data every one draws)."""
+    import nbformat
+
+    from lansanalys.config import NOTEBOOK_DIR
+
+    nb = nbformat.read(NOTEBOOK_DIR / notebook, as_version=4)
+    return sum(c.cell_type == "code" and ".fig_" in c.source for c in nb.cells)
+
+
 def shared(*parts: str) -> Path:
     """Path to a real public data file in ../shared/data; skip clearly if the folder is absent."""
     path = SHARED_DATA.joinpath(*parts)

@@ -165,7 +165,8 @@ def test_engine_tables_in_the_build(demo_home):
     svc = _processed(demo_home, "service")
     assert len(closure) == len(svc)  # every point of every type ranked
     cash = _processed(demo_home, "cash_rule")
-    assert set(cash["level"]) == {"kommun", "lan", "riket"}
+    # The demo writes a kommun grouping, so the rule is also checked per kommungrupp.
+    assert set(cash["level"]) == {"kommun", "lan", "riket", "kommungrupp"}
     riket = cash[cash["level"] == "riket"].set_index("service_type")
     assert riket.at["kontantuttag", "limit_pct"] == 0.3
 
@@ -180,7 +181,12 @@ def test_klassning_is_optional_and_used_when_present(home_copy):
     from .conftest import shared
 
     p = config.paths()
-    assert not isinstance(LanReport("08", p=p).fig_support_by_group(), go.Figure)
+    # The demo's own grouping is used, and says it is an example.
+    demo_fig = LanReport("08", p=p).fig_support_by_group()
+    assert isinstance(demo_fig, go.Figure)
+    assert "exempelindelning" in demo_fig.layout.meta["source"]
+    # A real list replaces it.
+    shutil.rmtree(p.raw / "klassning")
     (p.raw / "klassning").mkdir()
     shutil.copy(shared("skr-kommungrupp", "municipality_meta.csv"), p.raw / "klassning")
     meta = build.build(p, force=True)
@@ -191,3 +197,9 @@ def test_klassning_is_optional_and_used_when_present(home_copy):
     assert {"C8 Landsbygdskommun", "B3 Större stad"} <= groups  # Högsby, Kalmar
     shares = sum(fig.data[0].x)
     assert shares == pytest.approx(100.0)
+    assert (p.processed / "access_kommungrupp.parquet").exists()
+    # Without any grouping the build still works and the report says what is missing.
+    shutil.rmtree(p.raw / "klassning")
+    build.build(p)
+    assert not isinstance(LanReport("08", p=p).fig_support_by_group(), go.Figure)
+    assert not (p.processed / "access_kommungrupp.parquet").exists()

@@ -261,3 +261,21 @@ def test_osm_roads_become_one_connected_graph(tmp_path):
     assert len(nodes) == 3 and len(edges) == 2  # the shared point joins the two ways
     # 0,01° of latitude ≈ 1 113 m; 0,01° of longitude at 57° N ≈ 606 m.
     assert edges["length_m"].sum() == pytest.approx(1113 + 606, rel=0.01)
+
+
+def test_mean_and_median_for_people_aged_70_plus_by_hand():
+    cd = pd.DataFrame(
+        {
+            "k": ["a"] * 4,
+            "service_type": ["apotek"] * 4,
+            "d": [3000.0, 5000.0, 12000.0, np.nan],
+            "population": [10, 20, 30, 40],
+            "pop_70plus": [5, 0, 5, 1],
+        }
+    )
+    out = access.beyond_thresholds(
+        cd, "k", (10.0,), dist_col="d", pop_cols=["population", "pop_70plus"]
+    ).iloc[0]
+    assert out["pop_70plus_mean_km"] == pytest.approx((3 * 5 + 12 * 5) / 10)
+    assert out["pop_70plus_median_km"] == 3.0  # half of the ten 70+ live within 3 km
+    assert out["pop_70plus_unreachable"] == 1

@@ -152,7 +152,28 @@ def beyond_thresholds(
             col = f"{pc}_over_{t:g}km"
             out[f"{pc}_share_over_{t:g}km"] = 100 * out[col] / out[pc].where(out[pc] > 0)
     out["median_km"] = _weighted_median(df[reach], keys, d_km[reach], weight[reach])
+    # The same for the other population columns (e.g. people aged 70+).
+    for pc in pop_cols[1:]:
+        w = df[pc].fillna(0).to_numpy(dtype=float)
+        stats = weighted_stats(df[reach], keys, d_km[reach], w[reach])
+        out[f"{pc}_mean_km"] = stats["mean"]
+        out[f"{pc}_median_km"] = stats["median"]
     return out.reset_index()
+
+
+def weighted_stats(
+    df: pd.DataFrame, keys: list[str], value: np.ndarray, weight: np.ndarray
+) -> pd.DataFrame:
+    """Population-weighted mean and median of ``value`` per group of ``keys``.
+
+    Rows with a NaN value (unreachable cells) must be left out by the caller. The median is the
+    value half the people live within (the lower weighted median).
+    """
+    tmp = df[keys].copy()
+    tmp["_wv"], tmp["_w"] = value * weight, weight
+    g = tmp.groupby(keys, sort=True)
+    mean = g["_wv"].sum() / g["_w"].sum().where(g["_w"].sum() > 0)
+    return pd.DataFrame({"mean": mean, "median": _weighted_median(df, keys, value, weight)})
 
 
 def access_classes(

@@ -389,6 +389,22 @@ def build(
         level: access.beyond_thresholds(cell_dist, key, dist_col="road_m", pop_cols=pop_cols)
         for key, level in levels
     }
+    # Car minutes: population-weighted mean and median over the cells that reach the service.
+    reach = cell_dist["reachable"].to_numpy()
+    for key, level in levels:
+        for pc, prefix in (("population", ""), ("pop_70plus", "pop_70plus_")):
+            st = access.weighted_stats(
+                cell_dist[reach],
+                [key, "service_type"],
+                cell_dist.loc[reach, "road_min"].to_numpy(dtype=float),
+                cell_dist.loc[reach, pc].fillna(0).to_numpy(dtype=float),
+            )
+            acc[level] = acc[level].merge(
+                st.rename(columns={"mean": f"{prefix}mean_min", "median": f"{prefix}median_min"}),
+                left_on=[key, "service_type"],
+                right_index=True,
+                how="left",
+            )
     by_kommun, by_lan = acc["kommun"], acc["lan"]
     by_riket = acc["riket"]
     cash = pd.concat(

@@ -491,12 +491,13 @@ def _befolkning_from_jsonstat(path: Path) -> pd.DataFrame:
             f"time {df[t][years.isna()].iloc[0]!r} is not a year-end",
             expected="Tid as a year (folkmängd 31 december), e.g. 2024",
         )
+    valid = set(geo.kommun_codes())
+    unknown = sorted(set(df[r]) - valid)  # one check per distinct code, not per row
+    if unknown:
+        _raise_unknown(path, unknown[0])
     return pd.DataFrame(
         {
-            "kommun_kod": [
-                geo.check_kommun(c) if c in set(geo.kommun_codes()) else _raise_unknown(path, c)
-                for c in df[r]
-            ],
+            "kommun_kod": df[r].to_numpy(),
             "year": years.astype(int).to_numpy(),
             "age": df[a].str.rstrip("+").astype(int).to_numpy(),
             "sex": df[k].map({"1": "män", "2": "kvinnor"}).to_numpy(),

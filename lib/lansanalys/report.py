@@ -628,6 +628,7 @@ class LanReport:
             row["70+ > 10 km"] = fmt.percent(r["pop_70plus_share_over_10km"])
             row["Medelavstånd"] = fmt.number(r["mean_km"], 1) + " km"
             if by_road(self.meta):
+                row["Medelrestid"] = fmt.number(r["mean_min"], 1) + " min"
                 row["Ej nåbar via väg"] = fmt.number(r["population_unreachable"])
             rows.append(row)
         df = pd.DataFrame(rows)
@@ -1624,6 +1625,39 @@ class KommunReport:
             ),
         )
 
+    def fig_travel_time(self, over_min: float = 10.0) -> go.Figure:
+        """Car-time classes to the nearest point of every service type, for the kommun."""
+        if not by_road(self.meta):
+            raise ValueError("travel times need a road network (data/raw/vagnat/)")
+        c = self.lan.access_classes
+        c = c[
+            (c["code"] == self.kommun_kod) & (c["metric"] == "bil") & (c["pop_col"] == "population")
+        ]
+        order = {k: i for i, k in enumerate(SERVICE_TYPES)}
+        c = c.sort_values(
+            ["service_type", "order"], key=lambda s: s.map(order) if s.name == "service_type" else s
+        )
+        c = c.assign(service=c["service_type"].map(SERVICE_TYPES))
+        far = (
+            c[(c["lower"] >= over_min) | (c["klass"] == "ej nåbar")]
+            .groupby("service_type")["share"]
+            .sum()
+        )
+        st = "dagligvaror" if "dagligvaror" in far.index else far.index[0]
+        title = (
+            f"{fmt.percent(far[st])} av invånarna i {self.namn} har mer än "
+            f"{fmt.number(over_min)} minuter med bil till närmaste {SERVICE_NOUNS[st]}"
+        )
+        fig = figures.class_bars(
+            c,
+            "service",
+            "klass",
+            "share",
+            title,
+            self.source("rutor", "service", "vagnat") + " " + distance_note(self.meta),
+        )
+        return with_table(fig, c[["service_type", "klass", "population", "share"]])
+
     def access_table(self) -> HTML:
         """Per service type: the kommun's share beyond each threshold, with län and riket."""
         acc = self.lan.access_kommun
@@ -1644,6 +1678,8 @@ class KommunReport:
             row["> 10 km, riket"] = fmt.percent(rik.at[st, col10])
             row["70+ > 10 km"] = fmt.percent(mine.at[st, "pop_70plus_share_over_10km"])
             row["Medelavstånd"] = fmt.number(mine.at[st, "mean_km"], 1) + " km"
+            if by_road(self.meta):
+                row["Medelrestid"] = fmt.number(mine.at[st, "mean_min"], 1) + " min"
             rows.append(row)
         df = pd.DataFrame(rows)
         return html_table(
