@@ -598,3 +598,56 @@ def test_kommun_column_takes_precedence(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert read_stod(_csv(tmp_path, text, "s.csv"))["kommun_kod"].tolist() == ["0880"]
+
+
+def test_osm_object_with_two_services_gives_two_points(tmp_path):
+    """A supermarket that is also a parcel point (post_office=post_partner) counts for both."""
+    import json
+
+    from lansanalys.ingest import read_service
+
+    answer = {
+        "elements": [
+            {
+                "type": "node",
+                "id": 1,
+                "lat": 57.0,
+                "lon": 16.0,
+                "tags": {"shop": "supermarket", "post_office": "post_partner", "name": "ICA"},
+            },
+            {
+                "type": "node",
+                "id": 2,
+                "lat": 57.1,
+                "lon": 16.0,
+                "tags": {"post_office": "post_partner"},
+            },
+            {"type": "node", "id": 3, "lat": 57.2, "lon": 16.0, "tags": {"tourism": "hotel"}},
+        ]
+    }
+    f = tmp_path / "o.json"
+    f.write_text(json.dumps(answer), encoding="utf-8")
+    df = read_service(f).set_index("point_id")
+    assert sorted(df.index) == ["osm-n1", "osm-n1-post_paket", "osm-n2"]
+    assert df.at["osm-n1", "service_type"] == "dagligvaror"
+    assert df.at["osm-n1-post_paket", "service_type"] == "post_paket"
+    assert df.at["osm-n1-post_paket", "x"] == df.at["osm-n1", "x"]
+    assert df.at["osm-n2", "label"] == "post_office=post_partner"
+
+
+def test_same_osm_point_in_two_lan_files_is_read_once(tmp_path):
+    """Overpass answers for two neighbouring län can share an object: one point, no clash."""
+    import json
+
+    from lansanalys import build, config
+
+    p = config.Paths(tmp_path)
+    folder = p.raw_kind("service")
+    folder.mkdir(parents=True)
+    shop = {"type": "node", "id": 7, "lat": 57.0, "lon": 16.0, "tags": {"shop": "convenience"}}
+    atm = {"type": "node", "id": 8, "lat": 57.5, "lon": 16.0, "tags": {"amenity": "atm"}}
+    for name, els in (("osm_service_08.json", [shop]), ("osm_service_10.json", [shop, atm])):
+        (folder / name).write_text(json.dumps({"elements": els}), encoding="utf-8")
+    df, meta = build._read_kind(p, "service", {})
+    assert sorted(df["point_id"]) == ["osm-n7", "osm-n8"]
+    assert [f["rows"] for f in meta["files"]] == [1, 2]  # each file's own count is recorded

@@ -123,6 +123,12 @@ def _read_kind(p: Paths, kind: str, sources: dict) -> tuple[pd.DataFrame, dict[s
         frames.append(df)
         log.info("read %s: %d rows in %.1f s", rel, len(df), time.perf_counter() - t0)
     df = pd.concat(frames, ignore_index=True)
+    if kind == "service" and len(frames) > 1:
+        # The same OSM object fetched for two neighbouring län: one point, not a duplicate key.
+        same = df.duplicated(["point_id", "service_type", "x", "y"])
+        if same.any():
+            log.info("service: %d points present in more than one file kept once", same.sum())
+            df = df[~same].reset_index(drop=True)
     if df.empty:
         names = ", ".join(e["file"] for e in entries)
         raise BuildError(

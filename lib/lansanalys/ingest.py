@@ -851,7 +851,9 @@ def map_service_label(label: str) -> str | None:
     return None
 
 
-#: OpenStreetMap tag values → service types (shop, amenity and vending keys).
+#: OpenStreetMap keys whose values :data:`OSM_TAGS` reads, most specific first.
+OSM_SERVICE_KEYS: tuple[str, ...] = ("shop", "amenity", "vending", "post_office", "facility")
+#: OpenStreetMap tag values → service types (shop, amenity, vending and post_office keys).
 OSM_TAGS: dict[str, str] = {
     "supermarket": "dagligvaror",
     "convenience": "dagligvaror",
@@ -900,17 +902,31 @@ def _osm_frame(path: Path, ids, tags: list[dict], lon, lat, first, source: str) 
     ``first`` is the line of the first object, an array with each object's line (row), or None
     when the file has no lines (PBF: errors then name the OSM object instead).
     """
-    stype, label = [], []
-    for t in tags:
-        found = None
-        for key in ("shop", "amenity", "vending", "facility"):
-            if t.get(key) in OSM_TAGS:
-                found = (OSM_TAGS[t[key]], f"{key}={t[key]}")
-                break
-        stype.append(found[0] if found else None)
-        label.append(found[1] if found else None)
-    keep = np.array([s is not None for s in stype])
-    if not keep.any():
+    # One object can offer several services (a supermarket that is also a parcel point, with
+    # post_office=post_partner): one row per service type, the extra ones with their own id.
+    ids = list(ids)
+    rows = []  # (object position, service type, label, id suffix)
+    for pos, t in enumerate(tags):
+        seen = []
+        for key in OSM_SERVICE_KEYS:
+            stype_k = OSM_TAGS.get(t.get(key))
+            if stype_k and stype_k not in seen:
+                seen.append(stype_k)
+                rows.append((pos, stype_k, f"{key}={t[key]}", "" if len(seen) == 1 else stype_k))
+    if rows:
+        pos_of = np.array([r[0] for r in rows])
+        ids = [f"{ids[r[0]]}-{r[3]}" if r[3] else ids[r[0]] for r in rows]
+        tags = [tags[r[0]] for r in rows]
+        lon = pd.Series(list(lon)).iloc[pos_of].to_list()
+        lat = pd.Series(list(lat)).iloc[pos_of].to_list()
+        if isinstance(first, np.ndarray):
+            first = first[pos_of]
+        elif first is not None:
+            first = first + pos_of
+    stype = [r[1] for r in rows]
+    label = [r[2] for r in rows]
+    keep = np.ones(len(rows), dtype=bool)
+    if not rows:
         raise InputError(
             path,
             "no OpenStreetMap object with a service tag",
