@@ -214,6 +214,12 @@ _Backoff = Annotated[
     float, typer.Option(help="Backoff factor in seconds; the wait doubles from try to try.")
 ]
 _CacheDays = Annotated[float, typer.Option(help="Days a cached answer is used.")]
+_OverpassUrl = Annotated[
+    str | None,
+    typer.Option(
+        help="Overpass API endpoint (default overpass-api.de; env LANSANALYS_OVERPASS_URL)."
+    ),
+]
 _FetchLan = Annotated[
     list[str] | None, typer.Option("--lan", help="Län code(s), e.g. --lan 08 --lan 10.")
 ]
@@ -304,12 +310,7 @@ def fetch_rutor(
 @fetch_app.command("service")
 def fetch_service(
     lan: _FetchLan = None,
-    url: Annotated[
-        str | None,
-        typer.Option(
-            help="Overpass API endpoint (default overpass-api.de; env LANSANALYS_OVERPASS_URL)."
-        ),
-    ] = None,
+    url: _OverpassUrl = None,
     refresh: _Refresh = False,
     timeout: _Timeout = None,
     retries: _Retries = 4,
@@ -332,12 +333,7 @@ def fetch_service(
 @fetch_app.command("vagnat")
 def fetch_vagnat(
     lan: _FetchLan = None,
-    url: Annotated[
-        str | None,
-        typer.Option(
-            help="Overpass API endpoint (default overpass-api.de; env LANSANALYS_OVERPASS_URL)."
-        ),
-    ] = None,
+    url: _OverpassUrl = None,
     refresh: _Refresh = False,
     timeout: _Timeout = None,
     retries: _Retries = 4,

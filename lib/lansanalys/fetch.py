@@ -47,6 +47,7 @@ from urllib.parse import urljoin, urlsplit
 
 from . import geo
 from .config import Paths, paths
+from .osm import DRIVABLE_HIGHWAYS
 from .provenance import load_sources, save_sources, sha256
 from .util import atomic_write_text
 
@@ -114,23 +115,7 @@ OVERPASS_SERVICE_FILTERS: tuple[str, ...] = (
     '["post_office"="post_partner"]',
 )
 #: Road classes fetched for the network (tracks included; the reader decides what is drivable).
-OVERPASS_ROAD_TYPES: tuple[str, ...] = (
-    "motorway",
-    "trunk",
-    "primary",
-    "secondary",
-    "tertiary",
-    "unclassified",
-    "residential",
-    "living_street",
-    "service",
-    "motorway_link",
-    "trunk_link",
-    "primary_link",
-    "secondary_link",
-    "tertiary_link",
-    "track",
-)
+OVERPASS_ROAD_TYPES: tuple[str, ...] = tuple(sorted(DRIVABLE_HIGHWAYS))
 
 #: Default seconds to wait for an answer, per command (Overpass works before it answers).
 DEFAULT_TIMEOUTS = {"befolkning": 60.0, "rutor": 120.0, "service": 300.0, "vagnat": 900.0}
