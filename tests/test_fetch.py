@@ -17,6 +17,7 @@ import io
 import itertools
 import json
 import os
+import re
 import socket
 import subprocess
 import threading
@@ -37,6 +38,7 @@ from lansanalys import fetch, geo, jsonstat
 from lansanalys.cli import app
 from lansanalys.config import paths
 from lansanalys.ingest import read_befolkning, read_rutor, read_service
+from lansanalys.osm import DRIVABLE_HIGHWAYS
 
 from .conftest import REPO, shared
 
@@ -849,12 +851,19 @@ def test_service_points_of_two_lan(home: Path, monkeypatch):
     f = folder / "osm_service_08.json"
     assert f.read_bytes() == answers["SE-H"]  # the raw Overpass answer, byte for byte
     df = read_service(f)
-    assert sorted(df["service_type"]) == ["apotek", "dagligvaror", "drivmedel", "post_paket"]
+    # The kiosk with post_office=post_partner is a parcel point too.
+    assert sorted(df["service_type"]) == [
+        "apotek",
+        "dagligvaror",
+        "drivmedel",
+        "post_paket",
+        "post_paket",
+    ]
     assert "osm-w3001" in set(df["point_id"])  # a way, placed at its centre
     assert len(read_service(folder / "osm_service_09.json")) == 1
     entry = sources(home)["service/osm_service_08.json"]
     assert entry["licence"] == "ODbL 1.0 – © OpenStreetMap contributors"
-    assert entry["query"] == q and entry["rows"] == 4 and entry["lan"] == ["08"]
+    assert entry["query"] == q and entry["rows"] == 5 and entry["lan"] == ["08"]
     assert "Kalmar län" in entry["source"] and entry["url"] == base + "/api/interpreter"
 
 
@@ -866,9 +875,8 @@ def test_roads_are_the_raw_out_geom_answer(home: Path, monkeypatch):
         )
     q = log[0].form()["data"][0]
     assert q.startswith("[out:json][timeout:120]")
-    assert (
-        'way["highway"~"^(motorway|trunk|primary|secondary|tertiary|unclassified|residential|' in q
-    )
+    classes = re.search(r'way\["highway"~"\^\(([a-z_|]+)\)\$"\]', q).group(1).split("|")
+    assert set(classes) == DRIVABLE_HIGHWAYS  # the same classes the road reader keeps
     assert q.endswith("out geom;")
     f = home / "data" / "raw" / "vagnat" / "osm_vagnat_08.json"
     assert f.read_bytes() == answer
