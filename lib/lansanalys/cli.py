@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from . import geo
-from .config import RAW_KINDS, paths
+from .config import OPTIONAL_KINDS, RAW_KINDS, paths
 
 app = typer.Typer(
     help="Länsanalys: Swedish regional analysis reports.",
@@ -184,12 +184,11 @@ def info() -> None:
     p = paths()
     typer.echo(f"root: {p.root}")
     sources = load_sources(p)
-    for kind in RAW_KINDS:
+    for kind in RAW_KINDS + OPTIONAL_KINDS:
         files = raw_files(p, kind)
-        desc = (
-            ", ".join(f"{f.name} ({'demo' if is_demo(f, sources, p) else 'real'})" for f in files)
-            or "no file"
-        )
+        desc = ", ".join(
+            f"{f.name} ({'demo' if is_demo(f, sources, p) else 'real'})" for f in files
+        ) or ("no file" if kind in RAW_KINDS else "no file (optional)")
         typer.echo(f"{kind:12s} {desc}")
 
 
