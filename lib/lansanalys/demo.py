@@ -491,10 +491,12 @@ def _write_befolkning(world: DemoWorld, path: Path) -> int:
     )
     for year in range(FIRST_YEAR, LAST_YEAR + 1):
         out[str(year)] = wide[year].astype(np.int64).to_numpy()
-    title = (
-        f'"Folkmängden efter region, ålder, kön och år ({DEMO_MARKER} – genererad av '
-        f'lansanalys, inte SCB:s siffror)"\n\n'
-    )
+    return _write_scb_csv(path, "Folkmängden efter region, ålder, kön och år", out)
+
+
+def _write_scb_csv(path: Path, table: str, out: pd.DataFrame) -> int:
+    """An SCB Statistikdatabasen CSV export: quoted title line, blank line, cp1252, CRLF."""
+    title = f'"{table} ({DEMO_MARKER} – genererad av lansanalys, inte SCB:s siffror)"\n\n'
     with atomic_path(path) as tmp:
         with open(tmp, "w", encoding="cp1252", newline="") as fh:
             fh.write(title)
@@ -543,15 +545,9 @@ def _write_forandringar(world: DemoWorld, path: Path) -> int:
     )
     for year in years:
         out[str(year)] = wide[year].astype(np.int64).to_numpy()
-    title = (
-        f'"Befolkningsförändringar efter region, förändringar och kön. År ({DEMO_MARKER} – '
-        f'genererad av lansanalys, inte SCB:s siffror)"\n\n'
+    return _write_scb_csv(
+        path, "Befolkningsförändringar efter region, förändringar och kön. År", out
     )
-    with atomic_path(path) as tmp:
-        with open(tmp, "w", encoding="cp1252", newline="") as fh:
-            fh.write(title)
-            out.to_csv(fh, index=False, quoting=1, lineterminator="\r\n")
-    return len(out)
 
 
 def _write_klassning(world: DemoWorld, path: Path) -> int:
