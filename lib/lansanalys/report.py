@@ -372,6 +372,10 @@ class LanReport:
     def source(self, *kinds: str, year: int | str | None = None) -> str:
         return source_note(self.meta, list(kinds), year)
 
+    def access_source(self) -> str:
+        """Source and method note under every access figure and table."""
+        return self.source("rutor", "service", "vagnat") + " " + distance_note(self.meta)
+
     # ---- indicators ----------------------------------------------------------------------
     @cached_property
     def lan_indicators(self) -> pd.DataFrame:
@@ -598,7 +602,7 @@ class LanReport:
             self.kommun_geo,
             pts,
             title,
-            self.source("rutor", "service", "vagnat") + " " + distance_note(self.meta),
+            self.access_source(),
         )
         return with_table(
             fig,
@@ -641,7 +645,7 @@ class LanReport:
         return html_table(
             df,
             caption,
-            self.source("rutor", "service", "vagnat") + " " + distance_note(self.meta),
+            self.access_source(),
             numeric=num,
         )
 
@@ -691,7 +695,7 @@ class LanReport:
             "klass",
             "share",
             title,
-            self.source("rutor", "service", "vagnat") + " " + distance_note(self.meta),
+            self.access_source(),
         )
         table = c[["code", "area", "klass", "population", "share"]].rename(
             columns={"code": "kod", "area": "omrade", "share": "andel_procent"}
@@ -721,9 +725,18 @@ class LanReport:
         net = None
         if by_road(self.meta):
             net = vagnat.load_network(_read(self.p, "vagnat_noder"), _read(self.p, "vagnat_lankar"))
-        kw = dict(service_types=[service_type], net=net)
-        before = access.what_if(near, pts, **kw)
-        after = access.what_if(near, pts, remove=[top["point_id"]], **kw)
+        # Today's distances are the build's; only the world without the store is computed here.
+        before = _read(
+            self.p,
+            "nearest",
+            filters=[
+                ("service_type", "==", service_type),
+                ("cell_id", "in", near["cell_id"].tolist()),
+            ],
+        )
+        after = access.what_if(
+            near, pts, remove=[top["point_id"]], service_types=[service_type], net=net
+        )
         col = "road_m" if net is not None else "dist_m"
         pop = near.set_index("cell_id")["population"]
 
@@ -774,7 +787,7 @@ class LanReport:
         return html_table(
             df,
             cap,
-            self.source("rutor", "service", "vagnat") + " " + distance_note(self.meta),
+            self.access_source(),
             numeric=["I dag", "Om den stänger", "Skillnad"],
         )
 
@@ -1445,6 +1458,10 @@ class KommunReport:
     def source(self, *kinds: str, year: int | str | None = None) -> str:
         return source_note(self.meta, list(kinds), year)
 
+    def access_source(self) -> str:
+        """Source and method note under every access figure and table."""
+        return self.source("rutor", "service", "vagnat") + " " + distance_note(self.meta)
+
     @cached_property
     def indicators(self) -> pd.DataFrame:
         """Indicators for every kommun, plus this kommun's län ("län") and riket ("00")."""
@@ -1612,10 +1629,7 @@ class KommunReport:
             border,
             pts,
             title,
-            self.source("rutor", "service", "vagnat")
-            + " "
-            + distance_note(self.meta)
-            + " Ortnamn från GeoNames (CC BY 4.0).",
+            self.access_source() + " Ortnamn från GeoNames (CC BY 4.0).",
         )
         figures.add_place_labels(fig, self.places)
         return with_table(
@@ -1654,7 +1668,7 @@ class KommunReport:
             "klass",
             "share",
             title,
-            self.source("rutor", "service", "vagnat") + " " + distance_note(self.meta),
+            self.access_source(),
         )
         return with_table(fig, c[["service_type", "klass", "population", "share"]])
 
@@ -1686,7 +1700,7 @@ class KommunReport:
             df,
             f"Andel av invånarna i {self.namn} som bor långt från service, "
             f"{distance_phrase(self.meta)}",
-            self.source("rutor", "service", "vagnat") + " " + distance_note(self.meta),
+            self.access_source(),
             numeric=[c for c in df.columns if c != "Service"],
         )
 
