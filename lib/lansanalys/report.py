@@ -1459,8 +1459,8 @@ class KommunReport:
         return source_note(self.meta, list(kinds), year)
 
     def access_source(self) -> str:
-        """Source and method note under every access figure and table."""
-        return self.source("rutor", "service", "vagnat") + " " + distance_note(self.meta)
+        """The län report's note: same sources and method for the kommun."""
+        return self.lan.access_source()
 
     @cached_property
     def indicators(self) -> pd.DataFrame:
