@@ -1197,6 +1197,7 @@ class LanReport:
         items = [
             demografi.MEAN_AGE_DEFINITION,
             demografi.DEPENDENCY_DEFINITION,
+            stod.SUPPORT_DEFINITION,
             "Tillgänglighet: " + distance_note(self.meta) + " Som i Tillväxtverkets Pipos söks "
             "närmaste punkt i hela landet, även i grannlän. Sårbarheten (näst närmaste punkt och "
             "stängningsrangordningen) räknas fågelvägen för alla punkter på en gång; scenariot "

@@ -8,6 +8,14 @@ import numpy as np
 import pandas as pd
 
 
+#: The support measure, as stated under *Om data och metod* and in docs/definitions.md.
+SUPPORT_DEFINITION = (
+    "Stöd per invånare och år: allt stöd som betalats till kommunen under stödlistans hela "
+    "period, delat med kommunens invånare summerade över periodens år (personår). Kommuner som "
+    "inte fått något stöd ingår med 0 kr i kartor, tabeller och jämförelser."
+)
+
+
 def per_inhabitant_year(
     stod: pd.DataFrame,
     bef: pd.DataFrame,
