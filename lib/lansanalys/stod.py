@@ -7,7 +7,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-
 #: The support measure, as stated under *Om data och metod* and in docs/definitions.md.
 SUPPORT_DEFINITION = (
     "Stöd per invånare och år: allt stöd som betalats till kommunen under stödlistans hela "
