@@ -1443,13 +1443,14 @@ class NationalOverview:
             for n, v in zip(gdf["lan"], gdf[col], strict=True)
         ]
         kinds = ["befolkning"] if col != "grocery_over_10" else ["rutor", "service"]
+        note = " " + beyond_note(self.meta) if col == "grocery_over_10" else ""
         fig = figures.choropleth(
             gdf,
             col,
             "lan",
             hover,
             title,
-            source_note(self.meta, kinds),
+            source_note(self.meta, kinds) + note,
             f"{name.split(' (')[0]}",
             height=760,
         )
