@@ -303,9 +303,23 @@ def percent_or_missing(value: float, decimals: int = 1) -> str:
     return MISSING if pd.isna(value) else fmt.percent(value, decimals)
 
 
-def unreachable_phrase(ind: pd.Series) -> str:
-    """The phrase "N ej nåbara via väg inräknade" for a row of :func:`area_indicators`."""
-    return f"{fmt.number(ind['grocery_unreachable'])} ej nåbara via väg inräknade"
+def limit_text(value: float) -> str:
+    """A threshold as the user gave it, the Swedish way: 10 → "10", 2.5 → "2,5"."""
+    text = f"{float(value):g}"
+    return fmt.number(value, len(text.split(".")[1]) if "." in text else 0)
+
+
+def unreachable_phrase(ind: pd.Series, short: bool = False) -> str:
+    """How many cannot reach a grocery store by road, for a row of :func:`area_indicators`.
+
+    ``short`` for a card note ("12 ej nåbara via väg"), else a clause for a finding.
+    """
+    n = ind["grocery_unreachable"]
+    if short:
+        return f"{fmt.number(n)} ej nåbara via väg" if n != 0 else "inga ej nåbara via väg"
+    if n == 0:
+        return "alla kan nå en butik via väg"
+    return f"{fmt.number(n)} invånare kan inte nå någon butik via väg och räknas in"
 
 
 def cells_with_distance(
@@ -566,7 +580,7 @@ class LanReport:
                 "Bor > 10 km från dagligvarubutik",
                 fmt.percent(me["grocery_over_10"]),
                 f"Riket {fmt.percent(rk['grocery_over_10'])}",
-                self._rank("grocery_over_10") + " · " + unreachable_phrase(me),
+                self._rank("grocery_over_10") + " · " + unreachable_phrase(me, short=True),
             ),
         ]
         return cards_html(cards, self.source("befolkning", "rutor", "service"))
@@ -742,9 +756,7 @@ class LanReport:
                 "Invånare": fmt.number(r["population"]),
             }
             for t in self.thresholds_km:
-                row[f"> {fmt.number(t, 1 if t % 1 else 0)} km"] = fmt.percent(
-                    r[f"population_share_over_{t:g}km"]
-                )
+                row[f"> {limit_text(t)} km"] = fmt.percent(r[f"population_share_over_{t:g}km"])
             if by_road(self.meta):
                 row["Ej nåbar via väg"] = fmt.number(r["population_unreachable"])
             row["70+ > 10 km"] = percent_or_missing(r["pop_70plus_share_over_10km"])
@@ -753,7 +765,7 @@ class LanReport:
                 row["Medelrestid för nåbara"] = fmt.number(r["mean_min"], 1) + " min"
             rows.append(row)
         df = pd.DataFrame(rows)
-        limits = ", ".join(fmt.number(t, 1 if t % 1 else 0) for t in self.thresholds_km)
+        limits = ", ".join(limit_text(t) for t in self.thresholds_km)
         caption = (
             f"Andel av befolkningen som bor mer än {limits} km {distance_phrase(self.meta)} från "
             "närmaste servicepunkt, per serviceslag och kommun; ej nåbara via väg räknas in"
@@ -808,7 +820,7 @@ class LanReport:
         )
         title = (
             f"{fmt.percent(lan_far)} av invånarna i {self.lan_namn} har mer än "
-            f"{fmt.number(over_min)} minuter med bil till närmaste {SERVICE_NOUNS[service_type]}"
+            f"{limit_text(over_min)} minuter med bil till närmaste {SERVICE_NOUNS[service_type]}"
         )
         fig = figures.class_bars(
             c,
@@ -928,11 +940,11 @@ class LanReport:
         worst = acc.sort_values(col).iloc[-1]
         title = (
             f"Längst till service: i {worst['kommun']} bor {fmt.percent(worst[col])} mer än "
-            f"{fmt.number(threshold_km, 1 if threshold_km % 1 else 0)} km från närmaste "
+            f"{limit_text(threshold_km)} km från närmaste "
             f"{SERVICE_NOUNS[worst['service_type']]}"
         )
         matrix.columns = [SERVICE_TYPES[c] for c in matrix.columns]
-        km = fmt.number(threshold_km, 1 if threshold_km % 1 else 0)
+        km = limit_text(threshold_km)
         fig = figures.matrix_heatmap(matrix, title, self.access_source(), f"> {km} km")
         table = acc[["kommun_kod", "kommun", "service_type", "population", col]].assign(
             ej_nabar_via_vag=acc["population_unreachable"]
@@ -976,7 +988,7 @@ class LanReport:
             if linkable & {f"{s}.html" for s in self.kommuner["slug"]}
             else "Kommunrapporter skapas med lansanalys render --kommuner."
         )
-        src = self.source("befolkning", "rutor", "service", "stod")
+        src = self.source("befolkning", "rutor", "service", "stod") + " " + beyond_note(self.meta)
         downloads_href = downloads.save(
             ind.join(self.kommuner.set_index("kommun_kod")[["kommun"]]).reset_index(),
             f"Kommunerna i {self.lan_namn}",
@@ -1701,7 +1713,7 @@ class KommunReport:
                 "Bor > 10 km från dagligvarubutik",
                 pct(me["grocery_over_10"]),
                 cmp("grocery_over_10", pct),
-                self._rank("grocery_over_10") + " · " + unreachable_phrase(me),
+                self._rank("grocery_over_10") + " · " + unreachable_phrase(me, short=True),
             ),
         ]
         return cards_html(cards, self.source("befolkning", "rutor", "service"))
@@ -1816,7 +1828,7 @@ class KommunReport:
         st = "dagligvaror" if "dagligvaror" in far.index else far.index[0]
         title = (
             f"{fmt.percent(far[st])} av invånarna i {self.namn} har mer än "
-            f"{fmt.number(over_min)} minuter med bil till närmaste {SERVICE_NOUNS[st]}"
+            f"{limit_text(over_min)} minuter med bil till närmaste {SERVICE_NOUNS[st]}"
         )
         fig = figures.class_bars(
             c,
@@ -1845,7 +1857,7 @@ class KommunReport:
             row = {"Service": label}
             for t in self.thresholds_km:
                 col = f"population_share_over_{t:g}km"
-                row[f"> {fmt.number(t, 1 if t % 1 else 0)} km"] = fmt.percent(mine.at[st, col])
+                row[f"> {limit_text(t)} km"] = fmt.percent(mine.at[st, col])
             if by_road(self.meta):
                 row["Ej nåbar via väg"] = fmt.number(mine.at[st, "population_unreachable"])
             col10 = "population_share_over_10km"
