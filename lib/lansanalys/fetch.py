@@ -114,7 +114,8 @@ LAN_ISO: dict[str, str] = {
     "25": "SE-BD",
 }
 
-SCB_LICENCE = "CC0 1.0 (Källa: SCB)"
+#: SCB's open data licence; figures made from the data say "Bearbetning av SCB-data".
+SCB_LICENCE = "CC0 1.0 (SCB, Statistiska centralbyrån)"
 OSM_LICENCE = "ODbL 1.0 – © OpenStreetMap contributors"
 
 #: OSM objects kept as service points (the reader maps them to the kit's service types).

@@ -304,17 +304,26 @@ def read_befolkning(path: Path) -> pd.DataFrame:
         if (m := re.fullmatch(r"(?:folkmängd\s+)?X?(\d{4})", c, re.IGNORECASE))
     }
     df.index = pd.RangeIndex(len(df))
-    keep = ~(
+    is_total = (
         df[acol].str.strip().str.lower().isin(AGE_TOTALS)
         | df[scol].str.strip().str.lower().isin({"totalt", "total", "tot", "1+2"})
         | df[rcol].str.strip().str.match(_AGGREGATE_REGION)
     )
+    civil = pd.Series(True, index=df.index)
     if ccol is not None:
         civil_total = df[ccol].str.strip().str.lower().isin(CIVIL_TOTALS)
-        # With the table's own total, use it; otherwise the parts (summed below).
-        keep &= civil_total if civil_total.any() else True
-    aggregates = df[~keep]
-    df = df[keep]
+        # With the table's own civilstånd total, use it; otherwise the parts (summed below).
+        civil = civil_total if civil_total.any() else civil
+    aggregates = df[is_total & civil]
+    df = df[~is_total & civil]
+    if ccol is not None and not civil_total.any() and len(aggregates):
+        value_cols = list(year_cols) or [
+            _find_column(df, path, r"folkmängd|folkmangd|antal|value|värde|population", "value")
+        ]
+        group = [rcol, acol, scol] + (
+            [] if year_cols else [_find_column(df, path, r"år|ar|year|tid", "year")]
+        )
+        aggregates = _sum_civilstand(aggregates, path, first, group, value_cols)
     if df.empty:
         raise InputError(
             path,
@@ -414,6 +423,31 @@ def read_befolkning(path: Path) -> pd.DataFrame:
             None if year_cols else (ycol, vcol),
         )
     return out.drop(columns="_cells")
+
+
+def _sum_civilstand(
+    agg: pd.DataFrame, path: Path, first: int, group: list[str], value_cols: list[str]
+) -> pd.DataFrame:
+    """Sum a file's aggregate rows (län, riket, totals) over civilstånd, as its kommun rows are.
+
+    Keeps the layout (text values, the index of each group's first row, so errors name that
+    line); a sum with a missing value ('..') stays missing.
+    """
+    lines = first + agg.index.to_numpy()
+    vals = {c: parse_count(agg[c], path, c, lines) for c in value_cols}
+    tmp = agg[group].copy()
+    for c, v in vals.items():
+        tmp[c] = v.to_numpy()
+        tmp[f"_nan_{c}"] = v.isna().to_numpy()
+    tmp["_i"] = agg.index.to_numpy()
+    spec = {c: (c, "sum") for c in value_cols}
+    spec |= {f"_nan_{c}": (f"_nan_{c}", "any") for c in value_cols}
+    out = tmp.groupby(group, sort=False, as_index=False).agg(**spec, _i=("_i", "min"))
+    for c in value_cols:
+        out[c] = [
+            ".." if nan else f"{v:.0f}" for v, nan in zip(out[c], out[f"_nan_{c}"], strict=True)
+        ]
+    return out.set_index("_i")[group + value_cols].rename_axis(None)
 
 
 #: Values of the age and civilstånd variables that are totals, not parts.

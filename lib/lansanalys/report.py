@@ -209,16 +209,31 @@ def git_revision() -> str:
         return "okänd"
 
 
+#: A source that is SCB's (Statistiska centralbyrån): its figures here are the kit's processing.
+_SCB = re.compile(r"\bSCB\b|Statistiska centralbyrån")
+
+
 def source_note(meta: dict[str, Any], kinds: list[str], year: int | str | None = None) -> str:
-    """Source line for a figure: each kind's source and year, and a demo warning if any is demo."""
-    parts, demo = [], False
+    """Source line for a figure: each kind's source and year, and a demo warning if any is demo.
+
+    Figures built on SCB data say "Bearbetning av SCB-data" (SCB's rule: "Källa: SCB" only for
+    SCB's own figures unchanged, and every figure here is computed by the kit); other sources
+    say "Källa:".
+    """
+    scb, other, demo = [], [], False
     for kind in kinds:
         k = meta["kinds"][kind]
         demo = demo or k["demo"]
         src = "Exempeldata (lansanalys)" if k["demo"] else k["source"]
-        parts.append(src)
+        (scb if not k["demo"] and _SCB.search(src) else other).append(src)
+    scb, other = list(dict.fromkeys(scb)), list(dict.fromkeys(other))
+    pieces = []
+    if scb:
+        pieces.append("Bearbetning av SCB-data (" + "; ".join(scb) + ")")
+    if other:
+        pieces.append(("källa: " if scb else "Källa: ") + "; ".join(other))
     y = year if year is not None else meta["kinds"][kinds[0]].get("year")
-    text = "Källa: " + "; ".join(dict.fromkeys(parts)) + (f", {y}" if y else "") + "."
+    text = "; ".join(pieces) + (f", {y}" if y else "") + "."
     if demo:
         text += f" {DEMO_NOTE}."
     return text
