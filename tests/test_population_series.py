@@ -459,6 +459,7 @@ def test_one_year_lan_report_says_what_each_series_chapter_needs(one_year):
     assert "f\\u00f6delse\\u00f6verskott \\u2212240" in comp or "födelseöverskott −240" in comp
     assert "+240" in comp and "inrikes flyttnetto" not in comp.split("Inrikes flyttnetto =")[0]
     assert "Inrikes flyttnetto visas inte: filen saknar samtliga inflyttningar och" in comp
+    assert "Befolkningen finns bara för 2019" in got["rpt.about()"]
     html = (one_year["out"] / "08-kalmar-lan.html").read_text(encoding="utf-8")
     assert "Källa: SCB" not in html and "Traceback" not in html
 

@@ -40,6 +40,7 @@ from . import (
     vagnat,
 )
 from .config import DEFAULT_THRESHOLDS_KM, PROJ_ROOT, SERVICE_NOUNS, SERVICE_TYPES, Paths, paths
+from .ingest import CKM_FIRST_YEAR
 
 DEMO_NOTE = "EXEMPELDATA – inte verkliga siffror"
 RENDER_ENV = "LANSANALYS_RENDER"
@@ -963,10 +964,12 @@ class LanReport:
     )
 
     def _groups(self, pop: pd.DataFrame) -> pd.DataFrame:
+        # A year missing from the data stays empty (NaN), so lines break over the gap.
+        every = pd.RangeIndex(int(pop["year"].min()), int(pop["year"].max()) + 1, name="year")
         parts = []
         for name, lo, hi in self.AGE_GROUPS:
-            d = pop[pop["age"].between(lo, hi)].groupby("year", as_index=False)["population"].sum()
-            parts.append(d.assign(group=name))
+            d = pop[pop["age"].between(lo, hi)].groupby("year")["population"].sum()
+            parts.append(d.reindex(every).reset_index().assign(group=name))
         return pd.concat(parts, ignore_index=True)
 
     @cached_property
@@ -1325,6 +1328,23 @@ class LanReport:
         )
         return with_table(fig, sh)
 
+    def _population_notes(self) -> list[str]:
+        """What the population data can carry: years, CKM noise from 2025, the projection."""
+        notes = []
+        if len(self.years) < 2:
+            notes.append(
+                f"Befolkningen finns bara för {self.year}: förändring, jämförelse med tidigare "
+                "år och framskrivning kan inte visas."
+            )
+        if self.year >= CKM_FIRST_YEAR:
+            notes.append(
+                f"Från och med {CKM_FIRST_YEAR} lägger SCB ett litet slumpmässigt tal till varje "
+                "redovisat värde (röjandeskydd med Cell Key Method); delar summerar därför inte "
+                "alltid exakt till totaler, och kitet godtar små skillnader när filens totaler "
+                "stäms av mot kommunerna."
+            )
+        return notes
+
     def about(self) -> HTML:
         """*Om data och metod*: sources, years, definitions, versions, run time, revision."""
         rows = []
@@ -1352,6 +1372,7 @@ class LanReport:
         items = [
             demografi.MEAN_AGE_DEFINITION,
             demografi.DEPENDENCY_DEFINITION,
+            *self._population_notes(),
             stod.SUPPORT_DEFINITION,
             "Tillgänglighet: " + distance_note(self.meta) + " Som i Tillväxtverkets Pipos söks "
             "närmaste punkt i hela landet, även i grannlän. Sårbarheten (näst närmaste punkt och "
