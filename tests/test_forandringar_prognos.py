@@ -342,3 +342,13 @@ def test_projection_matches_a_plain_reference_for_any_gaps(years, seed):
     got = got.set_index(["year", "sex", "age"])["population"]
     keys = sorted(want)
     np.testing.assert_allclose(got.loc[keys].to_numpy(), [want[k] for k in keys], rtol=1e-9)
+
+
+def test_an_area_with_a_missing_value_gets_no_projection():
+    pop = _uniform({2022: 100.0, 2023: 110.0, 2024: 121.0}, areas=("A", "B"))
+    pop.loc[
+        (pop["kommun_kod"] == "B") & (pop["year"] == 2023) & (pop["age"] == 40), "population"
+    ] = np.nan
+    proj = prognos.project(pop, "kommun_kod", to_year=2025)
+    assert proj.loc[proj["kommun_kod"] == "B", "population"].isna().all()
+    np.testing.assert_allclose(proj.loc[proj["kommun_kod"] == "A", "population"], 121 * 1.1)

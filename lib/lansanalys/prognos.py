@@ -141,7 +141,8 @@ def project(
     Returns
     -------
     DataFrame
-        The projected years only, same columns (population as float).
+        The projected years only, same columns (population as float); NaN for an area with a
+        missing value in the years the projection uses.
 
     Raises
     ------
@@ -152,6 +153,9 @@ def project(
     last = int(pop["year"].max())
     pairs = base_pairs(pop["year"].unique(), base_years)
     used = sorted(set(pairs) | {t + 1 for t in pairs} | {last})
+    # An area with a missing value ('..') in the years used gets no projection (NaN), never
+    # one computed as if the missing people were 0.
+    partial = set(pop.loc[pop["year"].isin(used) & pop["population"].isna(), by])
     cube = pop[pop["year"].isin(used)].pivot_table(
         index=[by, "sex", "year"], columns="age", values="population", aggfunc="sum"
     )
@@ -187,4 +191,8 @@ def project(
                         }
                     )
                 )
-    return pd.concat(out, ignore_index=True) if out else pop.iloc[0:0]
+    if not out:
+        return pop.iloc[0:0]
+    res = pd.concat(out, ignore_index=True)
+    res.loc[res[by].isin(partial), "population"] = np.nan
+    return res

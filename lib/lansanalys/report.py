@@ -1075,6 +1075,15 @@ class LanReport:
                 self.meta.get("projection", {}).get("missing")
                 or "Framskrivning saknas för länets kommuner."
             )
+        partial = sorted(set(proj.loc[proj["population"].isna(), "kommun_kod"]))
+        if partial:
+            names = ", ".join(geo.kommun_name(k) for k in partial[:5])
+            return missing_note(
+                f"Framskrivningen kan inte visas: befolkningen har saknade värden (..) för "
+                f"{len(partial)} av länets kommuner ({names}"
+                + (" m.fl." if len(partial) > 5 else "")
+                + ") under basperioden."
+            )
         end = int(proj["year"].max())
         now_total = self.lan_pop[self.lan_pop["year"] == self.year]["population"].sum()
         end_total = proj[proj["year"] == end]["population"].sum()
