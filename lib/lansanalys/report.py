@@ -1027,6 +1027,7 @@ class LanReport:
                 "eller in- och utflyttningar; inga delar av befolkningsförändringen kan visas."
             )
         y0, y1 = int(c["year"].min()), int(c["year"].max())
+        period = str(y0) if y0 == y1 else f"{y0}–{y1}"
 
         def total(col: str) -> str:
             return fmt.signed(c[col].sum(skipna=False), 0)
@@ -1038,7 +1039,7 @@ class LanReport:
             "flyttnetto": "flyttnetto",
         }
         shown = [f"{w} {total(k)}" for k, w in words.items() if k in parts]
-        head = f"{self.lan_namn} {y0}–{y1}: "
+        head = f"{self.lan_namn} {period}: "
         if has_total:
             title = head + f"folkökning {total('folkokning')}"
             if shown:
@@ -1061,7 +1062,7 @@ class LanReport:
             parts,
             "folkokning" if has_total else None,
             title,
-            self.source("forandringar", year=f"{y0}–{y1}")
+            self.source("forandringar", year=period)
             + " Inrikes flyttnetto = inflyttade − utflyttade utom in- och utvandring; flyttningar "
             "mellan länets kommuner tar ut varandra." + "".join(" " + n for n in notes),
         )
