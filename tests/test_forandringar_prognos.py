@@ -185,6 +185,19 @@ def test_file_without_moves_gives_no_domestic_migration_and_no_made_up_change(tm
     assert missing["folkokning"] == ["folkokning"] and "fodelseoverskott" not in missing
 
 
+def test_moves_without_migration_show_net_migration_in_place_of_its_split():
+    rows = {"fodda": 45, "doda": 70, "inflyttningar": 310, "utflyttningar": 273}
+    df = pd.DataFrame(
+        {"kommun_kod": "0821", "year": 2024, "component": list(rows), "value": list(rows.values())}
+    )
+    missing = forandringar.missing_parts(df)
+    assert missing["inrikes_netto"] == ["invandringar", "utvandringar"]
+    assert list(forandringar.parts_to_show(missing)) == ["fodelseoverskott", "flyttnetto"]
+    assert forandringar.components(df).at[0, "flyttnetto"] == 310 - 273
+    full = forandringar.parts_to_show({})
+    assert list(full) == list(forandringar.PARTS)  # a complete file: the split, no flyttnetto
+
+
 def test_folkokning_is_derived_only_from_every_part():
     rows = {"fodda": 45, "doda": 70, "inflyttningar": 310, "utflyttningar": 273}
     base = pd.DataFrame(

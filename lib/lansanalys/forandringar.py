@@ -291,3 +291,15 @@ def missing_parts(forand: pd.DataFrame) -> dict[str, list[str]]:
     if "folkokning" not in have:
         out["folkokning"] = ["folkokning"]
     return {p: lacks for p, lacks in out.items() if lacks}
+
+
+def parts_to_show(missing: dict[str, list[str]]) -> dict[str, str]:
+    """The parts a figure can draw (key → Swedish label), given :func:`missing_parts`.
+
+    When neither domestic nor international net migration can be split out but all moves in
+    and out are there, the total net migration (flyttnetto) is drawn in their place.
+    """
+    parts = {k: v for k, v in PARTS.items() if k not in missing}
+    if {"inrikes_netto", "utrikes_netto"} <= set(missing) and "flyttnetto" not in missing:
+        parts["flyttnetto"] = "Flyttnetto (inflyttade − utflyttade)"
+    return parts

@@ -1017,9 +1017,7 @@ class LanReport:
                 + ") i data/raw/forandringar/; länets summa kan inte visas."
             )
         missing = forandringar.missing_parts(raw)
-        parts = {k: v for k, v in forandringar.PARTS.items() if k not in missing}
-        if {"inrikes_netto", "utrikes_netto"} <= set(missing) and "flyttnetto" not in missing:
-            parts["flyttnetto"] = "Flyttnetto (inflyttade − utflyttade)"
+        parts = forandringar.parts_to_show(missing)
         has_total = "folkokning" not in missing
         if not parts and not has_total:
             return missing_note(
