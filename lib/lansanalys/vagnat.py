@@ -164,6 +164,7 @@ def _pipos_links(gdf, path: Path):
         if col is None:
             continue
         raw = gdf[col]
+        raw = raw.mask(raw.astype("string").str.strip() == "")  # a blank text field is empty
         num = pd.to_numeric(raw, errors="coerce")
         # An empty removal code means "not removed"; an empty network group means nothing.
         bad = (raw.notna() & num.isna()) | (num.notna() & (num != np.round(num)))
