@@ -186,10 +186,11 @@ def test_support_per_capita_and_group_shares():
             "amount_sek": [50_000.0, 50_000.0, 90_000.0],
         }
     )
-    pc = stod.per_capita(grants, bef).set_index(["kommun_kod", "year"])
-    assert pc.at[("0001", 2024), "sek_per_capita"] == 50.0
-    assert pc.at[("0001", 2025), "sek_per_capita"] == 50.0  # latest population used
-    assert pc.at[("0002", 2024), "sek_per_capita"] == 10.0
+    pc = stod.per_inhabitant_year(grants, bef, ["0001", "0002"], (2024, 2025))
+    pc = pc.set_index("kommun_kod")
+    # 100 000 kr over 2 years of 1 000 people (2025 takes 2024's population).
+    assert pc.at["0001", "sek_per_capita_year"] == 50.0
+    assert pc.at["0002", "sek_per_capita_year"] == 5.0  # 90 000 kr / (2 × 9 000)
     groups = pd.Series({"0001": "landsbygd", "0002": "stad"})
     sh = stod.share_by_group(grants, bef, groups).set_index("group")
     assert sh.at["landsbygd", "population_share"] == 10.0

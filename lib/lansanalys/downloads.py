@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +19,7 @@ from .util import atomic_path
 
 ENV = "LANSANALYS_DOWNLOADS"  # folder the kernel writes to (a temporary one while rendering)
 ENV_HREF = "LANSANALYS_DOWNLOADS_HREF"  # the same folder as linked from the report
+FRAMES_DIR = ".frames"  # the saved frames, read by write_xlsx and then removed
 _counter = itertools.count(1)
 #: Tables registered for figures, keyed by the id stored in the figure's ``layout.meta``.
 _registry: dict[str, tuple[pd.DataFrame, str]] = {}
@@ -43,6 +45,12 @@ def save(df: pd.DataFrame, title: str) -> str | None:
     name = f"{next(_counter):02d}-{slugify(title)[:60] or 'data'}.csv"
     with atomic_path(Path(folder) / name) as tmp:
         df.to_csv(tmp, sep=";", decimal=",", index=False, encoding="utf-8-sig")
+    # The frame itself, types and all, for the workbook: a CSV read back turns kommun 0821
+    # into the number 821.
+    frames = Path(folder) / FRAMES_DIR
+    frames.mkdir(exist_ok=True)
+    with atomic_path(frames / f"{Path(name).stem}.pkl") as tmp:
+        df.to_pickle(tmp)
     return f"{os.environ.get(ENV_HREF, 'downloads')}/{name}"
 
 
@@ -53,15 +61,26 @@ def workbook_href() -> str | None:
 
 
 def write_xlsx(folder: Path, target: Path) -> Path | None:
-    """All CSVs of one report as one Excel workbook, a sheet per table."""
-    files = sorted(Path(folder).glob("*.csv"))
+    """All tables of one report as one Excel workbook, a sheet per table, from the frames.
+
+    Written from the frames the report saved (not from the CSVs), so codes stay text ("0821")
+    and numbers stay numbers. The frames folder is removed afterwards: only the CSVs and the
+    workbook are published.
+    """
+    frames = Path(folder) / FRAMES_DIR
+    files = sorted(frames.glob("*.pkl"))
     if not files:
         return None
     with atomic_path(target) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
             for f in files:
-                df = pd.read_csv(f, sep=";", decimal=",", encoding="utf-8-sig")
+                df = pd.read_pickle(f)  # written by save() in this render: trusted
+                df = pd.DataFrame(df).copy()
+                for col in df.columns:
+                    if df[col].dtype.name == "geometry":
+                        df[col] = df[col].to_wkt()
                 df.to_excel(xl, sheet_name=f.stem[:31], index=False)
+    shutil.rmtree(frames)
     return target
 
 

@@ -819,8 +819,7 @@ class LanReport:
         """A compact profile row per kommun, linking to its deep dive where one is rendered."""
         ind = area_indicators(self.lan_pop, "kommun_kod", self.access_kommun, self.access_riket)
         ind = ind.drop(index="00")
-        n_years = max(1, self.support["year"].nunique())
-        sek = self.support.groupby("kommun_kod")["amount_sek"].sum() / n_years
+        sek = self.support_per_kommun.set_index("kommun_kod")["sek_per_capita_year"]
         linkable = set(filter(None, os.environ.get(LINKABLE_ENV, "").split(",")))
         rows = []
         for code, r in (
@@ -835,7 +834,7 @@ class LanReport:
                 f"<td class=num>{fmt.number(r['mean_age'], 1)}</td>"
                 f"<td class=num>{fmt.percent(r['share_65'])}</td>"
                 f"<td class=num>{fmt.percent(r['grocery_over_10'])}</td>"
-                f"<td class=num>{fmt.number(sek.get(code, 0) / r['population'])}</td></tr>"
+                f"<td class=num>{fmt.number(sek.get(code))}</td></tr>"
             )
         span = ind.attrs["span"]
         head = (
@@ -1028,22 +1027,27 @@ class LanReport:
     def support(self) -> pd.DataFrame:
         return _read(self.p, "stod", filters=[("lan_kod", "==", self.lan_kod)])
 
+    @property
+    def support_period(self) -> tuple[int, int]:
+        """First and last year of the support data (the whole list, not only this län's grants)."""
+        first, last = self.meta["years"]["stod"]
+        return int(first), int(last)
+
     def _support_years(self) -> str:
-        y = self.support["year"]
-        return f"{int(y.min())}–{int(y.max())}"
+        first, last = self.support_period
+        return f"{first}–{last}" if last > first else str(first)
+
+    @cached_property
+    def support_per_kommun(self) -> pd.DataFrame:
+        """Kr per invånare och år for every kommun of the län (0 kr where no grant was paid)."""
+        return stod.per_inhabitant_year(
+            self.support, self.lan_pop, self.kommuner["kommun_kod"], self.support_period
+        )
 
     def fig_support_map(self) -> go.Figure:
         """Support per inhabitant and year per kommun (all programmes)."""
-        pc = stod.per_capita(self.support, self.lan_pop)
-        n_years = self.support["year"].nunique()
-        per = pc.groupby("kommun_kod", as_index=False)["amount_sek"].sum()
-        pop = (
-            self.lan_pop[self.lan_pop["year"] == self.year]
-            .groupby("kommun_kod")["population"]
-            .sum()
-        )
-        per["sek_per_capita_year"] = per["amount_sek"] / n_years / per["kommun_kod"].map(pop)
-        gdf = self.kommun_geo.merge(per, on="kommun_kod")
+        per = self.support_per_kommun
+        gdf = self.kommun_geo.merge(per, on="kommun_kod", how="left", validate="1:1")
         top = gdf.sort_values("sek_per_capita_year").iloc[-1]
         title = (
             f"Mest stöd per invånare: {top['kommun']}, {fmt.number(top['sek_per_capita_year'])} "
@@ -1091,10 +1095,8 @@ class LanReport:
 
     def fig_support_vs_need(self) -> go.Figure:
         """Support per inhabitant against access gaps, coloured by population change."""
-        pc = stod.per_capita(self.support, self.lan_pop)
-        need = stod.against_need(pc, self.access_kommun, self.kommun_change)
-        n_years = self.support["year"].nunique()
-        need["sek_year"] = need["sek_per_capita"] / n_years
+        need = stod.against_need(self.support_per_kommun, self.access_kommun, self.kommun_change)
+        need["sek_year"] = need["sek_per_capita_year"]
         need = need.merge(self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod")
         if len(need) >= 3:
             corr = need["sek_year"].corr(need["population_share_over_10km"], method="spearman")
@@ -1195,6 +1197,7 @@ class LanReport:
         items = [
             demografi.MEAN_AGE_DEFINITION,
             demografi.DEPENDENCY_DEFINITION,
+            stod.SUPPORT_DEFINITION,
             "Tillgänglighet: " + distance_note(self.meta) + " Som i Tillväxtverkets Pipos söks "
             "närmaste punkt i hela landet, även i grannlän. Sårbarheten (näst närmaste punkt och "
             "stängningsrangordningen) räknas fågelvägen för alla punkter på en gång; scenariot "

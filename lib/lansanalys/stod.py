@@ -2,29 +2,86 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
 import pandas as pd
 
+#: The support measure, as stated under *Om data och metod* and in docs/definitions.md.
+SUPPORT_DEFINITION = (
+    "Stöd per invånare och år: allt stöd som betalats till kommunen under stödlistans hela "
+    "period, delat med kommunens invånare summerade över periodens år (personår). Kommuner som "
+    "inte fått något stöd ingår med 0 kr i kartor, tabeller och jämförelser."
+)
 
-def per_capita(
+
+def per_inhabitant_year(
     stod: pd.DataFrame,
     bef: pd.DataFrame,
-    by: str = "kommun_kod",
-    split: tuple[str, ...] = ("year",),
+    kommuner: Sequence[str],
+    period: tuple[int, int],
 ) -> pd.DataFrame:
-    """SEK per inhabitant per area (and per ``split`` columns such as year or programme).
+    """Support in kronor per inhabitant and year over a period, for every kommun asked for.
 
-    The population is the area's population of the grant's year; for years after the last
-    population year the latest population is used. Returns ``by, *split, amount_sek,
-    population, sek_per_capita``.
+    The one definition used in every table, map and title: all support paid to the kommun in the
+    period divided by its person-years in the period (the sum over the period's years of the
+    kommun's population that year; a year outside the population data takes the nearest year
+    that has one). A kommun with no grant takes part with 0 kr: leaving it out would make the
+    support look as if it always went somewhere.
+
+    Parameters
+    ----------
+    stod : DataFrame
+        Grants: ``kommun_kod, year, amount_sek``.
+    bef : DataFrame
+        Population: ``kommun_kod, year, population`` (any further split is summed).
+    kommuner : sequence of str
+        Every kommun of the area (e.g. the län's); each gets a row.
+    period : (int, int)
+        First and last year of the support data (inclusive), e.g. the years the support list
+        covers nationally, not only the years in which this area had grants.
+
+    Returns
+    -------
+    DataFrame
+        ``kommun_kod, amount_sek, person_years, population`` (latest year), ``n_years`` and
+        ``sek_per_capita_year`` (NaN where the kommun has no population).
+
+    Example
+    -------
+    >>> grants = pd.DataFrame({"kommun_kod": ["0001"], "year": [2020], "amount_sek": [3000.0]})
+    >>> bef = pd.DataFrame({"kommun_kod": ["0001", "0002"] * 2, "year": [2020, 2020, 2021, 2021],
+    ...                     "population": [100.0, 50.0, 100.0, 50.0]})
+    >>> out = per_inhabitant_year(grants, bef, ["0001", "0002"], (2020, 2021))
+    >>> out["sek_per_capita_year"].tolist()
+    [15.0, 0.0]
     """
-    keys = [by, *split]
-    money = stod.groupby(keys, as_index=False)["amount_sek"].sum()
-    pop = bef.groupby([by, "year"], as_index=False)["population"].sum()
-    latest = int(pop["year"].max())
-    money["_pop_year"] = money["year"].clip(upper=latest) if "year" in split else latest
-    out = money.merge(pop.rename(columns={"year": "_pop_year"}), on=[by, "_pop_year"], how="left")
-    out["sek_per_capita"] = out["amount_sek"] / out["population"]
-    return out.drop(columns="_pop_year")
+    first, last = int(period[0]), int(period[1])
+    if last < first:
+        raise ValueError(f"support period {first}–{last} ends before it starts")
+    kommuner = list(dict.fromkeys(kommuner))
+    pop = bef.groupby(["kommun_kod", "year"])["population"].sum().unstack("year")
+    pop = pop.reindex(kommuner)
+    pop_years = np.array(sorted(pop.columns))
+    years = np.arange(first, last + 1)
+    # The nearest year with population data stands in for a year outside it.
+    nearest = pop_years[np.abs(pop_years[None, :] - years[:, None]).argmin(axis=1)]
+    person_years = pop[nearest].sum(axis=1, min_count=len(years))
+    in_period = stod[stod["year"].between(first, last)]
+    money = in_period.groupby("kommun_kod")["amount_sek"].sum().reindex(kommuner)
+    out = pd.DataFrame(
+        {
+            "kommun_kod": kommuner,
+            "amount_sek": money.fillna(0.0).to_numpy(),
+            "person_years": person_years.to_numpy(),
+            "population": pop[pop_years.max()].to_numpy(),
+            "n_years": len(years),
+        }
+    )
+    out["sek_per_capita_year"] = out["amount_sek"] / out["person_years"].where(
+        out["person_years"] > 0
+    )
+    return out
 
 
 def share_by_group(stod: pd.DataFrame, bef: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
@@ -54,19 +111,16 @@ def against_need(
     change: pd.DataFrame,
     service_type: str = "dagligvaror",
 ) -> pd.DataFrame:
-    """Support per inhabitant set beside access gaps and population change, per kommun.
+    """Support per inhabitant and year set beside access gaps and population change, per kommun.
 
-    ``per_kommun`` from :func:`per_capita` (summed over the period), ``access_kommun`` from the
-    build, ``change`` from :func:`lansanalys.demografi.change`.
+    ``per_kommun`` from :func:`per_inhabitant_year` (one row per kommun, kommuner without
+    grants at 0 kr), ``access_kommun`` from the build, ``change`` from
+    :func:`lansanalys.demografi.change`. Every kommun of ``per_kommun`` keeps its row.
     """
     acc = access_kommun[access_kommun["service_type"] == service_type][
         ["kommun_kod", "population_share_over_10km"]
     ]
-    sek = per_kommun.groupby("kommun_kod", as_index=False).agg(
-        amount_sek=("amount_sek", "sum"), population=("population", "last")
-    )
-    sek["sek_per_capita"] = sek["amount_sek"] / sek["population"]
-    out = sek.merge(acc, on="kommun_kod", how="left").merge(
+    out = per_kommun.merge(acc, on="kommun_kod", how="left").merge(
         change[["kommun_kod", "change_pct"]], on="kommun_kod", how="left"
     )
     return out
