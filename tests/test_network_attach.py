@@ -138,6 +138,14 @@ def test_exactly_5_km_from_the_middle_of_a_link_is_in_the_0_5_km_class():
     assert _classes(res, "road_min", "min")["0–5 min"] == 10
 
 
+def test_exactly_5_minutes_on_the_connector_is_in_the_0_5_min_class():
+    """2,5 km straight to the road at 30 km/h is 5 minutes, and the shop is where it joins."""
+    net = _net(*ROAD)
+    res = nearest_by_type(net, _cells(c=(10_000, 2_500)), _points(shop=(10_000, 0)))
+    assert res.at[0, "road_m"] == 2_500.0 and res.at[0, "road_min"] == 5.0
+    assert _classes(res, "road_min", "min")["0–5 min"] == 10
+
+
 def test_a_cell_on_its_point_is_at_0_and_reachable():
     net = _net(*ROAD)
     res = nearest_by_type(net, _cells(c=(0, 0), d=(2_000, 0)), _points(a=(0, 0), b=(2_000, 0)))

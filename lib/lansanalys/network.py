@@ -224,8 +224,7 @@ class RoadNetwork:
         if len(usable) == 0 or not cell_ok.any():
             return out
         for cost, dcol, pcol in (("m", "dist_m", "point"), ("min", "minutes", "point_min")):
-            conn = 1.0 if cost == "m" else _minutes(1.0, connector_kmh)
-            best, which = self._nearest_cost(ca, pa, usable, cell_ok, cost, float(conn))
+            best, which = self._nearest_cost(ca, pa, usable, cell_ok, cost, connector_kmh)
             out[dcol] = best
             out[pcol] = which
         reach = np.isfinite(out["dist_m"].to_numpy())
@@ -242,12 +241,16 @@ class RoadNetwork:
         usable: np.ndarray,
         cell_ok: np.ndarray,
         cost: str,
-        conn: float,
+        connector_kmh: float,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Cheapest cost and point per cell for one cost (``m`` or ``min``); inf and -1 if none."""
         n, k = len(self.nodes), len(usable)
         w = self._w[cost]
-        pl, pt, pg = pa.link[usable], pa.frac[usable], pa.gap_m[usable] * conn
+
+        def conn(gap_m: np.ndarray) -> np.ndarray:
+            return gap_m if cost == "m" else _minutes(gap_m, connector_kmh)
+
+        pl, pt, pg = pa.link[usable], pa.frac[usable], conn(pa.gap_m[usable])
         off_a = pg + pt * w[pl]
         off_b = pg + (1.0 - pt) * w[pl]
         na, nb = self._a[pl], self._b[pl]
@@ -276,7 +279,7 @@ class RoadNetwork:
         best = np.full(nc, np.inf)
         which = np.full(nc, -1, dtype=np.int64)
         ci = np.flatnonzero(cell_ok)
-        cl, ct, cg = ca.link[ci], ca.frac[ci], ca.gap_m[ci] * conn
+        cl, ct, cg = ca.link[ci], ca.frac[ci], conn(ca.gap_m[ci])
         cw = w[cl]
         ends = self._a[cl], self._b[cl]
         for node, along in ((ends[0], ct * cw), (ends[1], (1.0 - ct) * cw)):
