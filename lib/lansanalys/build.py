@@ -502,6 +502,9 @@ def build(
             "classes_km": list(classes_km),
             "classes_min": list(classes_min),
             "attach_m": network.ATTACH_M,
+            # Cells and points join the road at the nearest point of the nearest link.
+            "attach": "link",
+            "connector_kmh": network.CONNECTOR_KMH,
             "road_nodes": int(len(nodes)),
             "road_links": int(len(edges)),
             "unreachable_population": int(
