@@ -81,10 +81,11 @@ def area_indicators(
         )
     grocery = access_area[access_area["service_type"] == "dagligvaror"].set_index(key)
     out["grocery_over_10"] = grocery["population_share_over_10km"]
-    out["grocery_unreachable"] = grocery["population_unreachable"]
     riket = access_riket.set_index("service_type").loc["dagligvaror"]
     out.loc["00", "grocery_over_10"] = riket["population_share_over_10km"]
-    out.loc["00", "grocery_unreachable"] = riket["population_unreachable"]
+    # A table without the count (not from the build) gives no figure for it, never 0.
+    out["grocery_unreachable"] = grocery.get("population_unreachable", float("nan"))
+    out.loc["00", "grocery_unreachable"] = riket.get("population_unreachable", float("nan"))
     out.attrs["span"] = span
     return out
 
@@ -364,6 +365,8 @@ def unreachable_phrase(ind: pd.Series, short: bool = False) -> str:
     ``short`` for a card note ("12 ej nåbara via väg"), else a clause for a finding.
     """
     n = ind["grocery_unreachable"]
+    if pd.isna(n):
+        return f"ej nåbara via väg: {MISSING}"
     if short:
         return f"{fmt.number(n)} ej nåbara via väg" if n != 0 else "inga ej nåbara via väg"
     if n == 0:
