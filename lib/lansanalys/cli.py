@@ -309,6 +309,14 @@ def fetch_rutor(
 @fetch_app.command("service")
 def fetch_service(
     lan: _FetchLan = None,
+    buffer_km: Annotated[
+        float,
+        typer.Option(
+            "--buffer-km",
+            help="Also fetch points this far around the län (km), so its border cells find "
+            "their nearest point across the border; the län alone counts as covered.",
+        ),
+    ] = 50.0,
     url: _OverpassUrl = None,
     refresh: _Refresh = False,
     timeout: _Timeout = None,
@@ -316,11 +324,11 @@ def fetch_service(
     backoff: _Backoff = 1.0,
     cache_days: _CacheDays = 7.0,
 ) -> None:
-    """OpenStreetMap service points of a län (Overpass) into data/raw/service."""
+    """OpenStreetMap service points of a län and around it (Overpass) into data/raw/service."""
     from .fetch import fetch_service as run
 
     _fetch(
-        lambda o: run(lan=lan or [], base_url=url, options=o),
+        lambda o: run(lan=lan or [], buffer_km=buffer_km, base_url=url, options=o),
         refresh,
         timeout,
         retries,
