@@ -917,6 +917,7 @@ def _point_at(lan: str, km: float) -> tuple[float, float]:
 def test_service_fetch_takes_a_buffer_around_the_lan_and_records_the_lan_only(
     home: Path, monkeypatch
 ):
+    import numpy as np
     import shapely
     from pyproj import Transformer
 
@@ -947,8 +948,11 @@ def test_service_fetch_takes_a_buffer_around_the_lan_and_records_the_lan_only(
         to_wgs = Transformer.from_crs("EPSG:3006", "EPSG:4326", always_xy=True)
         gdf = geo.lan_geometry()
         lan = gdf.loc[gdf["lan_kod"] == "08", "geometry"].iloc[0]
-        inner = shapely.ops.transform(to_wgs.transform, lan.buffer(49_000))
-        outer = shapely.ops.transform(to_wgs.transform, lan.buffer(60_000))
+
+        def wgs(g):
+            return shapely.transform(g, lambda xy: np.column_stack(to_wgs.transform(*xy.T)))
+
+        inner, outer = wgs(lan.buffer(49_000)), wgs(lan.buffer(60_000))
         assert area.contains(inner) and outer.contains(area)
         entry = sources(home)["service/osm_service_08.json"]
         assert entry["lan"] == ["08"] and entry["buffer_km"] == 50.0  # covered: the län only
