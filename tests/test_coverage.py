@@ -262,7 +262,7 @@ def test_rendered_lan_report_says_uppgift_saknas(lacking, tmp_path, monkeypatch)
     assert outcome.status == "rendered", render.summary([outcome])
     html = (out / "08-kalmar-lan.html").read_text(encoding="utf-8")
     assert "Uppgift saknas för kontantuttag och dagskasseinsättning" in html
-    assert "Dagskasseinsättning</td><td>Hela Kalmar län</td><td class=\"num\">uppgift saknas" in html
+    assert 'Dagskasseinsättning</td><td>Hela Kalmar län</td><td class="num">uppgift saknas' in html
     nb = nbformat.read(out / "_executed" / "08-kalmar-lan.ipynb", as_version=4)
     for cell in nb.cells:
         for o in cell.get("outputs", []):
