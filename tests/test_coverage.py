@@ -16,6 +16,8 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lansanalys import access, build, geo, render
 from lansanalys.config import SERVICE_TYPES, Paths
@@ -107,6 +109,34 @@ def test_a_bad_declaration_is_one_clear_error(entry, what):
     with pytest.raises(build.BuildError, match="SOURCES.yml, entry 'service/e.csv'") as exc:
         build.service_coverage(pts, {"service/e.csv": entry})
     assert what in str(exc.value) and "expected a list of codes" in str(exc.value)
+
+
+@pytest.fixture(scope="module")
+def near() -> dict[str, set[str]]:
+    return build.kommuner_near_lan()
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.data())
+def test_inferred_coverage_grows_with_the_points_and_needs_every_kommun(near, data):
+    codes = geo.kommun_codes()
+    more = set(codes) - data.draw(st.sets(st.sampled_from(codes), max_size=10))
+    fewer = more - data.draw(st.sets(st.sampled_from(codes), max_size=40))
+    big = _covered(build.service_coverage(_points("f", more, ["apotek"]), {}, near), "apotek")
+    small = _covered(build.service_coverage(_points("f", fewer, ["apotek"]), {}, near), "apotek")
+    assert small <= big  # more points never lose a covered län
+    if more == set(codes):
+        assert big == set(geo.lan_codes())  # a point in every kommun: a national file
+    for lan in big:  # a covered län has a point in each of its kommuner
+        assert set(geo.kommun_codes(lan)) <= more
+
+
+def test_demo_data_cover_every_lan_and_type(demo_home):
+    cov = pd.read_parquet(demo_home / "data" / "processed" / "coverage.parquet")
+    assert len(cov) == 21 * 7 and cov["covered"].all()
+    assert LanReport("08", p=Paths(demo_home)).access_source().count("i hela landet") == 1
 
 
 # --------------------------------------------------------------------------------------------

@@ -97,6 +97,15 @@ def build(
         f"build: {parts}; {meta['rows']['rutor']} cells, {meta['rows']['service']} "
         f"service points in {time.perf_counter() - t0:.1f} s"
     )
+    # Say where access could not be measured: the reports show "uppgift saknas" there.
+    n_lan = len(geo.lan_codes())
+    gaps = {t: len(c) for t, c in meta.get("coverage", {}).get("lan", {}).items() if len(c) < n_lan}
+    if gaps:
+        typer.echo(
+            "build: no access figures where the service files have no data: "
+            + ", ".join(f"{t} in {n_lan - n} of {n_lan} län" for t, n in gaps.items())
+            + " (see data/processed/coverage.parquet)"
+        )
 
 
 @app.command()
