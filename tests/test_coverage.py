@@ -18,8 +18,10 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 from lansanalys import access, build, geo, render
+from lansanalys.cli import app
 from lansanalys.config import SERVICE_TYPES, Paths
 from lansanalys.network import RoadNetwork
 from lansanalys.provenance import load_sources, record_source, save_sources
@@ -222,8 +224,15 @@ def lacking(demo_home: Path, tmp_path_factory) -> Paths:
     keep = ~pts["Serviceslag"].isin(LACKING_LABELS)
     assert (~keep).sum() > 1000  # the file really had them
     _replace_service(p, pts[keep], "pipos_utan_kontanter.csv")
-    build.build(p, force=True)
+    with pytest.MonkeyPatch.context() as mp:  # the command users run, not only the function
+        mp.setenv("LANSANALYS_HOME", str(p.root))
+        res = CliRunner().invoke(app, ["build", "--force"])
+    assert res.exit_code == 0, res.output
+    lacking_build_output.append(res.output)
     return p
+
+
+lacking_build_output: list[str] = []
 
 
 #: Kalmar län and the buffer ``fetch service`` takes around it.
@@ -248,6 +257,10 @@ def one_lan(demo_home: Path, tmp_path_factory) -> Paths:
 
 
 def test_service_file_lacking_three_types_builds_without_them(lacking):
+    (out,) = lacking_build_output
+    assert (
+        "build: no access figures where the service files have no data: kontantuttag (not " in out
+    )
     cov = _processed(lacking, "coverage")
     for t in LACKING:
         assert _covered(cov, t) == set()

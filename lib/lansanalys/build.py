@@ -96,6 +96,19 @@ def _select_files(p: Paths, kind: str, sources: dict) -> tuple[list[Path], bool]
     return (real, False) if real else (files, True)
 
 
+#: What makes two rows of service files the same point.
+_POINT_KEY = ["point_id", "service_type", "x", "y"]
+
+
+def _dedup_service(df: pd.DataFrame) -> pd.DataFrame:
+    """The same OSM object fetched for two neighbouring län: one point, not a duplicate key."""
+    same = df.duplicated(_POINT_KEY)
+    if same.any():
+        log.info("service: %d points present in more than one file kept once", same.sum())
+        df = df[~same].reset_index(drop=True)
+    return df
+
+
 def _read_kind(p: Paths, kind: str, sources: dict) -> tuple[pd.DataFrame, dict[str, Any]]:
     files, demo = _select_files(p, kind, sources)
     frames, entries = [], []
@@ -125,6 +138,10 @@ def _read_kind(p: Paths, kind: str, sources: dict) -> tuple[pd.DataFrame, dict[s
         frames.append(df)
         log.info("read %s: %d rows in %.1f s", rel, len(df), time.perf_counter() - t0)
     df = pd.concat(frames, ignore_index=True)
+    by_file = None
+    if kind == "service":
+        by_file = df[[*_POINT_KEY, "file"]]  # each file's own points, for its coverage
+        df = _dedup_service(df)
     if df.empty:
         names = ", ".join(e["file"] for e in entries)
         raise BuildError(
@@ -135,6 +152,7 @@ def _read_kind(p: Paths, kind: str, sources: dict) -> tuple[pd.DataFrame, dict[s
     meta = {
         "demo": demo,
         "files": entries,
+        **({"_points_by_file": by_file} if by_file is not None else {}),
         "source": "; ".join(sorted({e.get("source", "") for e in entries})),
         "year": max(years) if years else None,
     }
@@ -179,15 +197,6 @@ def _attach_kommun(
 #: Coverage inference: a län counts as covered by a file that declares nothing when the file has
 #: points in every kommun within this distance (m) of the län, its own kommuner included.
 COVERAGE_NEIGHBOUR_M = 20_000.0
-
-
-def _dedup_service(df: pd.DataFrame) -> pd.DataFrame:
-    """The same OSM object fetched for two neighbouring län: one point, not a duplicate key."""
-    same = df.duplicated(["point_id", "service_type", "x", "y"])
-    if same.any():
-        log.info("service: %d points present in more than one file kept once", same.sum())
-        df = df[~same].reset_index(drop=True)
-    return df
 
 
 def kommuner_near_lan(radius_m: float = COVERAGE_NEIGHBOUR_M) -> dict[str, set[str]]:
@@ -496,11 +505,16 @@ def build(
     _check_complete(bef)
     rutor = _attach_kommun(tables["rutor"], "rutor", fill_given=False)
     service = _attach_kommun(tables["service"], "service")
+    # Coverage is judged on each file's own points, also those another file holds too.
+    by_file = (
+        kinds_meta["service"]
+        .pop("_points_by_file")
+        .merge(service[[*_POINT_KEY, "kommun_kod"]], on=_POINT_KEY, how="left", validate="m:1")
+    )
     coverage = _validate(
         "coverage",
-        service_coverage(service, {e["file"]: e for e in kinds_meta["service"]["files"]}),
+        service_coverage(by_file, {e["file"]: e for e in kinds_meta["service"]["files"]}),
     )
-    service = _dedup_service(service)
     stod = tables["stod"]
     stod["lan_kod"] = stod["kommun_kod"].str[:2]
 
@@ -685,6 +699,10 @@ def build(
                 for t in SERVICE_TYPES
             },
             "complete": bool(coverage["covered"].all()),
+            # Types the files hold at all: the others are missing, not merely uncovered.
+            "in_files": [
+                t for t in SERVICE_TYPES if t in set(validated["service"]["service_type"])
+            ],
         },
         "projection": {
             "method": prognos.METHOD,

@@ -99,12 +99,19 @@ def build(
     )
     # Say where access could not be measured: the reports show "uppgift saknas" there.
     n_lan = len(geo.lan_codes())
-    gaps = {t: len(c) for t, c in meta.get("coverage", {}).get("lan", {}).items() if len(c) < n_lan}
+    cov = meta.get("coverage", {})
+    gaps = {t: len(c) for t, c in cov.get("lan", {}).items() if len(c) < n_lan}
     if gaps:
         typer.echo(
             "build: no access figures where the service files have no data: "
-            + ", ".join(f"{t} in {n_lan - n} of {n_lan} län" for t, n in gaps.items())
-            + " (see data/processed/coverage.parquet)"
+            + ", ".join(
+                f"{t} in {n_lan - n} of {n_lan} län"
+                if t in cov.get("in_files", [])
+                else f"{t} (not in the files)"
+                for t, n in gaps.items()
+            )
+            + " (see data/processed/coverage.parquet; a file that covers some län: "
+            'declare them in data/raw/SOURCES.yml, e.g. lan: ["08"])'
         )
 
 

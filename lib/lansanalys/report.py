@@ -279,11 +279,17 @@ def covered_lan(meta: dict[str, Any], service_type: str) -> list[str]:
     return list(cov["lan"].get(service_type, []))
 
 
+def in_files(meta: dict[str, Any], service_type: str) -> bool:
+    """Whether the service files hold any point of ``service_type``."""
+    cov = meta.get("coverage", {})
+    return service_type in cov.get("in_files", list(SERVICE_TYPES))
+
+
 def coverage_complete(meta: dict[str, Any]) -> bool:
     """Whether every service type in the files has data in every län (types absent from the
     files altogether are said apart, where their figures would be)."""
     total = len(geo.lan_codes())
-    return all(len(covered_lan(meta, st)) in (0, total) for st in SERVICE_TYPES)
+    return all(len(covered_lan(meta, st)) == total for st in SERVICE_TYPES if in_files(meta, st))
 
 
 def riket_label(meta: dict[str, Any], service_type: str) -> str:
@@ -297,7 +303,7 @@ def missing_sentence(meta: dict[str, Any], types: list[str], where: str) -> str:
     """Swedish sentence naming the service types without data in ``where``, and why."""
     if not types:
         return ""
-    absent = [t for t in types if not covered_lan(meta, t)]
+    absent = [t for t in types if not in_files(meta, t)]
     partial = [t for t in types if t not in absent]
 
     def names(ts: list[str]) -> str:
@@ -327,8 +333,10 @@ def coverage_sentence(meta: dict[str, Any]) -> str:
         codes = covered_lan(meta, st)
         if len(codes) == total:
             parts.append(f"{label.lower()}: alla {total} län")
-        elif not codes:
+        elif not in_files(meta, st):
             parts.append(f"{label.lower()}: inga (finns inte i servicefilerna)")
+        elif not codes:
+            parts.append(f"{label.lower()}: inga")
         else:
             names = ", ".join(geo.lan_name(c) for c in codes)
             parts.append(f"{label.lower()}: {len(codes)} av {total} län ({names})")
@@ -1475,7 +1483,7 @@ class NationalOverview:
         if col == "grocery_over_10":
             if not self.covered("dagligvaror"):
                 return Markdown(
-                    f"*{html.escape(missing_sentence(self.meta, ['dagligvaror'], ''))}*"
+                    f"*{html.escape(missing_sentence(self.meta, ['dagligvaror'], 'alla län'))}*"
                 )
             n = len(covered_lan(self.meta, "dagligvaror"))
             if n < len(ind):
@@ -1593,7 +1601,7 @@ class NationalOverview:
         over10min = cls[cls["lower"] >= 10].groupby("code")["share"].sum()
         if acc.empty:
             return Markdown(
-                f"*{html.escape(missing_sentence(self.meta, list(SERVICE_TYPES), ''))}*"
+                f"*{html.escape(missing_sentence(self.meta, list(SERVICE_TYPES), 'alla län'))}*"
             )
         wide = acc.pivot(
             index="kommungrupp", columns="service_type", values="population_share_over_10km"
@@ -1641,7 +1649,7 @@ class NationalOverview:
             source_note(self.meta, ["rutor", "service", "vagnat", "klassning"])
             + " "
             + distance_note(self.meta)
-            + (" " + missing_sentence(self.meta, gaps, "") if gaps else ""),
+            + (" " + missing_sentence(self.meta, gaps, "alla län") if gaps else ""),
             numeric=[c for c in df.columns if c != "Kommungrupp"],
         )
 
