@@ -9,6 +9,7 @@ reports), and riket stands for the län that have data.
 from __future__ import annotations
 
 import shutil
+from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -36,11 +37,20 @@ LACKING_LABELS = ("Kontantuttag", "Betalningsförmedling", "Dagskasseinsättning
 # service_coverage on small worlds
 
 
+@lru_cache(maxsize=1)
+def _inside() -> dict[str, tuple[float, float]]:
+    """A point inside each kommun (SWEREF 99 TM)."""
+    kom = geo.kommun_geometry()
+    pts = kom.geometry.representative_point()
+    return {k: (p.x, p.y) for k, p in zip(kom["kommun_kod"], pts, strict=True)}
+
+
 def _points(file: str, kommuner, types) -> pd.DataFrame:
-    """One point of each type in each kommun, all from ``file``."""
+    """One point of each type in each kommun (inside it), all from ``file``."""
+    xy = _inside()
     return pd.DataFrame(
-        [(file, t, k) for k in kommuner for t in types],
-        columns=["file", "service_type", "kommun_kod"],
+        [(file, t, k, *xy[k]) for k in kommuner for t in types],
+        columns=["file", "service_type", "kommun_kod", "x", "y"],
     )
 
 
@@ -80,13 +90,38 @@ def test_points_in_a_buffer_zone_do_not_cover_the_neighbouring_lan():
     assert _covered(cov, "apotek") == {"08"}
 
 
-def test_a_lan_file_without_points_around_it_is_not_inferred_complete():
-    # Border cells may have their nearest point across the border: not taken as complete …
-    pts = _points("service/c.csv", geo.kommun_codes("08"), ["dagligvaror"])
-    assert _covered(build.service_coverage(pts, {}), "dagligvaror") == set()
-    # … unless SOURCES.yml says so.
-    cov = build.service_coverage(pts, {"service/c.csv": {"lan": ["08"]}})
-    assert _covered(cov, "dagligvaror") == {"08"}
+def test_a_file_of_whole_lan_covers_them_as_an_extract():
+    pts = _points("service/c.csv", geo.kommun_codes("08") + geo.kommun_codes("10"), ["apotek"])
+    cov = build.service_coverage(pts, {})
+    assert _covered(cov, "apotek") == {"08", "10"}
+    # Its border cells lack the points across the border: the basis says so.
+    assert set(cov.loc[cov["covered"], "basis"]) == {"extract"}
+    # One stray point in a third län cuts through it: no longer whole län, and 08 and 10 lack
+    # the points around them, so nothing is inferred (declare the coverage instead).
+    stray = pd.concat([pts, _points("service/c.csv", ["0764"], ["apotek"])])
+    assert _covered(build.service_coverage(stray, {}), "apotek") == set()
+    cov = build.service_coverage(stray, {"service/c.csv": {"lan": ["08"]}})
+    assert _covered(cov, "apotek") == {"08"}
+    # A store just across the border (3 km) is a whole-län extract still; 12 km is not.
+    for km, want in ((3, {"08", "10"}), (12, set())):
+        x, y = _across_border("08", km)
+        spill = pd.DataFrame([("service/c.csv", "apotek", "0765", x, y)], columns=pts.columns)
+        got = build.service_coverage(pd.concat([pts, spill]), {})
+        assert _covered(got, "apotek") == want, km
+
+
+def _across_border(lan: str, km: float) -> tuple[float, float]:
+    """A point on land in another län, ``km`` km from ``lan``'s boundary (SWEREF 99 TM)."""
+    gdf = geo.lan_geometry()
+    shape = gdf.loc[gdf["lan_kod"] == lan, "geometry"].iloc[0]
+    others = gdf[~gdf["lan_kod"].isin([lan, "10"])].union_all()
+    ring = shape.buffer(km * 1000).exterior
+    for i in range(400):
+        pt = ring.interpolate(i / 400, normalized=True)
+        if others.contains(pt.buffer(1000)):
+            assert abs(shape.distance(pt) - km * 1000) < 200
+            return pt.x, pt.y
+    raise AssertionError(f"no land {km} km outside län {lan}")
 
 
 def test_declared_coverage_wins_over_inference():
@@ -118,21 +153,31 @@ def near() -> dict[str, set[str]]:
     return build.kommuner_near_lan()
 
 
-@settings(
+SETTINGS = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+
+
+@SETTINGS
 @given(st.data())
-def test_inferred_coverage_grows_with_the_points_and_needs_every_kommun(near, data):
+def test_inferred_coverage_needs_every_kommun_of_the_lan(near, data):
     codes = geo.kommun_codes()
-    more = set(codes) - data.draw(st.sets(st.sampled_from(codes), max_size=10))
-    fewer = more - data.draw(st.sets(st.sampled_from(codes), max_size=40))
-    big = _covered(build.service_coverage(_points("f", more, ["apotek"]), {}, near), "apotek")
-    small = _covered(build.service_coverage(_points("f", fewer, ["apotek"]), {}, near), "apotek")
-    assert small <= big  # more points never lose a covered län
-    if more == set(codes):
-        assert big == set(geo.lan_codes())  # a point in every kommun: a national file
-    for lan in big:  # a covered län has a point in each of its kommuner
-        assert set(geo.kommun_codes(lan)) <= more
+    kom = set(codes) - data.draw(st.sets(st.sampled_from(codes), max_size=40))
+    got = _covered(build.service_coverage(_points("f", kom, ["apotek"]), {}, near), "apotek")
+    for lan in got:  # a covered län has a point in each of its kommuner
+        assert set(geo.kommun_codes(lan)) <= kom
+    if kom == set(codes):
+        assert got == set(geo.lan_codes())  # a point in every kommun: a national file
+    # A län whose own kommuner and those within 20 km all have points is always covered.
+    assert {c for c in geo.lan_codes() if near[c] <= kom} <= got
+
+
+@SETTINGS
+@given(st.sets(st.sampled_from(geo.lan_codes()), min_size=1))
+def test_a_file_of_whole_lan_covers_exactly_those_lan(near, lans):
+    kom = [k for c in sorted(lans) for k in geo.kommun_codes(c)]
+    cov = build.service_coverage(_points("f", kom, ["post_paket"]), {}, near)
+    assert _covered(cov, "post_paket") == lans
 
 
 def test_demo_data_cover_every_lan_and_type(demo_home):

@@ -233,19 +233,24 @@ def service_coverage(
 
     A file covers, for every service type it holds (or the ``service_types`` its entry in
     SOURCES.yml lists), the län its entry declares under ``lan`` (``fetch service`` writes the
-    län it fetched, never the buffer around it). A file without a declaration covers a län when
-    it has points in every kommun of the län and in every kommun within
-    :data:`COVERAGE_NEIGHBOUR_M` of it: a national file does, a file clipped to a län or to a
-    buffer zone around one does not cover the neighbouring län it reaches into (their far side
-    is missing), and a file of one län without points around it is not taken as complete
-    either, since its border cells may have their nearest point across the border. Declare
-    ``lan`` in SOURCES.yml to override.
+    län it fetched, never the buffer around it). A file without a declaration covers:
+
+    - the län in which it has a point in every kommun, when its other points lie within
+      :data:`EXTRACT_SPILL_M` of them (it stops at län borders: a national file, or an export
+      of whole län; basis "extract" unless the next rule also holds, since the border cells of
+      such an extract lack the points across the border);
+    - otherwise each län where it has a point in every kommun of the län and in every kommun
+      within :data:`COVERAGE_NEIGHBOUR_M` of it (basis "inferred"): a file of a län and a buffer
+      zone around it covers that län, not the neighbouring län the zone cuts through (their
+      far side is missing).
+
+    Declare ``lan`` in SOURCES.yml to override.
 
     Parameters
     ----------
     points : DataFrame
-        Service points with ``file`` (path relative to data/raw), ``service_type`` and
-        ``kommun_kod``, before duplicates across files are dropped.
+        Service points with ``file`` (path relative to data/raw), ``service_type``,
+        ``kommun_kod`` and ``x, y`` (SWEREF 99 TM), before duplicates across files are dropped.
     files : dict
         The SOURCES.yml entry of each file, keyed as ``points["file"]``.
     near : dict, optional
@@ -255,7 +260,7 @@ def service_coverage(
     -------
     DataFrame
         One row per län × service type (21 × 7): ``lan_kod, service_type, covered`` (bool),
-        ``basis`` ("declared", "inferred" or "" when not covered), ``source`` (the files, ";"
+        ``basis`` ("declared", "inferred", "extract" or "" when not covered), ``source`` (the files, ";"
         separated) and ``reason`` (Swedish, why not covered; "" when covered).
     """
     near = near if near is not None else kommuner_near_lan()
@@ -274,9 +279,16 @@ def service_coverage(
             basis = "inferred"
             with_points = set(pts["kommun_kod"])
             lans = [c for c in lan_codes if near[c] <= with_points]
+            whole = _whole_lan_extract(pts)
+            if whole:
+                # The file stops at län borders (no zone cut through a län): an extract of
+                # whole län, each covered; its border cells lack points across the border.
+                basis = "extract"
+                lans = whole
         for c in lans:
             for t in stypes:
-                found.setdefault((c, t), []).append((basis, rel))
+                basis_c = "inferred" if basis == "extract" and near[c] <= with_points else basis
+                found.setdefault((c, t), []).append((basis_c, rel))
     rows = []
     for c in lan_codes:
         for t in types:
@@ -293,12 +305,40 @@ def service_coverage(
                     "lan_kod": c,
                     "service_type": t,
                     "covered": bool(hits),
-                    "basis": "declared" if "declared" in bases else ("inferred" if hits else ""),
+                    "basis": next(
+                        (b for b in ("declared", "inferred", "extract") if b in bases), ""
+                    ),
                     "source": "; ".join(sorted({r for _, r in hits})),
                     "reason": reason,
                 }
             )
     return pd.DataFrame(rows)
+
+
+#: Points of a whole-län extract may spill this far (m) over the län border (a store on the
+#: border, generalised boundaries); a buffer zone reaches further.
+EXTRACT_SPILL_M = 10_000.0
+
+
+def _whole_lan_extract(pts: pd.DataFrame) -> list[str]:
+    """The län of a file that holds whole län only, or [] when it cuts through a län.
+
+    Whole län are those with a point in every kommun; the file is an extract of them when every
+    other point lies within :data:`EXTRACT_SPILL_M` of them.
+    """
+    with_points = set(pts["kommun_kod"])
+    whole = sorted(
+        c for c in {k[:2] for k in with_points} if set(geo.kommun_codes(c)) <= with_points
+    )
+    if not whole:
+        return []
+    rest = pts[~pts["kommun_kod"].str[:2].isin(whole)]
+    if rest.empty:
+        return whole
+    lan = geo.lan_geometry(CRS_METRIC)
+    area = lan[lan["lan_kod"].isin(whole)].union_all()
+    spill = gpd.GeoSeries(gpd.points_from_xy(rest["x"], rest["y"]), crs=CRS_METRIC).distance(area)
+    return whole if bool((spill <= EXTRACT_SPILL_M).all()) else []
 
 
 def _fill_areas(df: pd.DataFrame, keys: list[str], full: pd.MultiIndex) -> pd.DataFrame:
@@ -700,6 +740,8 @@ def build(
             },
             "complete": bool(coverage["covered"].all()),
             # Types the files hold at all: the others are missing, not merely uncovered.
+            # Län covered only as a whole-län extract: their border cells may be measured too far.
+            "extract": sorted(set(coverage.loc[coverage["basis"] == "extract", "lan_kod"])),
             "in_files": [
                 t for t in SERVICE_TYPES if t in set(validated["service"]["service_type"])
             ],

@@ -325,6 +325,13 @@ def missing_sentence(meta: dict[str, Any], types: list[str], where: str) -> str:
     return " ".join(parts)
 
 
+#: Said for a län whose service file stops at the län border (no points around it).
+EXTRACT_NOTE = (
+    "Servicefilen för länet slutar vid länsgränsen: punkter i grannlänen saknas, så för rutor "
+    "nära gränsen kan avståndet bli för långt (lansanalys fetch service hämtar 50 km runt länet)."
+)
+
+
 def coverage_sentence(meta: dict[str, Any]) -> str:
     """Which län have service data of which type, for *Om data och metod*."""
     total = len(geo.lan_codes())
@@ -346,7 +353,16 @@ def coverage_sentence(meta: dict[str, Any]) -> str:
         "län som har uppgifter. Län med uppgifter per serviceslag: " + "; ".join(parts) + ". Ett "
         "län räknas som täckt när SOURCES.yml anger det för filen (lansanalys fetch service "
         "skriver det), annars när filen har punkter i alla länets kommuner och i alla kommuner "
-        "inom 20 km från länet."
+        "inom 20 km från länet, eller när filen bara har hela län (punkter i alla deras "
+        "kommuner)."
+        + (
+            " För "
+            + ", ".join(geo.lan_name(c) for c in meta["coverage"]["extract"])
+            + " slutar servicefilen vid länsgränsen, så avstånden för rutor nära gränsen kan "
+            "bli för långa."
+            if meta.get("coverage", {}).get("extract")
+            else ""
+        )
     )
 
 
@@ -466,7 +482,10 @@ class LanReport:
 
     def access_source(self) -> str:
         """Source and method note under every access figure and table."""
-        return self.source("rutor", "service", "vagnat") + " " + distance_note(self.meta)
+        text = self.source("rutor", "service", "vagnat") + " " + distance_note(self.meta)
+        if self.lan_kod in self.meta.get("coverage", {}).get("extract", []):
+            text += " " + EXTRACT_NOTE
+        return text
 
     def covered(self, service_type: str) -> bool:
         """Whether the län has service data of ``service_type`` (else: "uppgift saknas")."""

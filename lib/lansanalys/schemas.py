@@ -98,7 +98,7 @@ COVERAGE = DataFrameSchema(
         "lan_kod": LAN,
         "service_type": Column(str, Check.isin(list(SERVICE_TYPES))),
         "covered": Column(bool),
-        "basis": Column(str, Check.isin(["declared", "inferred", ""])),
+        "basis": Column(str, Check.isin(["declared", "inferred", "extract", ""])),
         "source": Column(str),
         "reason": Column(str),
     },
