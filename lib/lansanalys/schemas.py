@@ -81,7 +81,9 @@ NEAREST = DataFrameSchema(
         # Along the road network; NaN (never 0 by default) where the cell cannot reach the type.
         "road_m": Column(float, Check.ge(0), nullable=True),
         "road_min": Column(float, Check.ge(0), nullable=True),
-        "road_point_id": Column(str, nullable=True),
+        "road_point_id": Column(str, nullable=True),  # the nearest point by road km
+        # The fastest point by car minutes (``road_min`` is to it); may differ from the nearest.
+        "road_min_point_id": Column(str, nullable=True),
         "reachable": Column(bool),
         "kommun_kod": KOMMUN,
         "lan_kod": LAN,
