@@ -1888,7 +1888,8 @@ class NationalOverview:
             for n, v in zip(gdf["lan"], gdf[col], strict=True)
         ]
         kinds = ["befolkning"] if col != "grocery_over_10" else ["rutor", "service"]
-        note = " " + beyond_note(self.meta) if col == "grocery_over_10" else ""
+        if col == "grocery_over_10":
+            note = " " + beyond_note(self.meta) + note
         fig = figures.choropleth(
             gdf,
             col,
@@ -2323,6 +2324,7 @@ class KommunReport:
         mins = self.lan.beyond("kommun", (over_min,), unit="min")
         mins = mins[mins["kommun_kod"] == self.kommun_kod]
         far = mins.set_index("service_type")[f"population_share_over_{over_min:g}min"]
+        far = far[far.index.map(self.lan.covered)]  # a type without data has no figure
         st = "dagligvaror" if "dagligvaror" in far.index else far.index[0]
         title = (
             f"{fmt.percent(far[st])} av invånarna i {self.namn} har mer än "
