@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .config import CRS_METRIC
-from .ingest import InputError, check_sweref
+from .ingest import InputError, check_sweref, file_reader
 from .network import RoadNetwork
 
 #: Column names (normalised: lower case, no accents, ``_`` for spaces) read as a speed in km/h.
@@ -117,6 +117,7 @@ def _to_metric(gdf, path: Path):
     return gdf.to_crs(CRS_METRIC)
 
 
+@file_reader
 def read_vagnat(path: Path) -> pd.DataFrame:
     """Read road lines and return their straight segments with a posted speed.
 
