@@ -8,8 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from lansanalys import build, config, forandringar, geo
+from lansanalys import build, config, forandringar, geo, prognos
 from lansanalys.ingest import InputError
 
 HEADER = '"region","förändringar","kön","2023","2024"\r\n'
@@ -105,7 +107,10 @@ def test_demo_components_explain_the_demo_population(demo_home):
     m = comp.set_index(["code", "year"]).join(delta, how="inner")
     assert len(m) == 290 * 10
     assert (m["folkokning"] == m["delta"]).all()
-    parts = m["fodelseoverskott"] + m["inrikes_netto"] + m["utrikes_netto"] + m["justering"]
+    # The demo file has no justeringspost: that part is left out (NaN), not taken as 0, and
+    # the other parts add up to the change on their own.
+    assert m["justering"].isna().all()
+    parts = m["fodelseoverskott"] + m["inrikes_netto"] + m["utrikes_netto"]
     assert (parts == m["folkokning"]).all()
 
 
@@ -159,3 +164,204 @@ def test_projection_without_future_years_fails_and_keeps_processed(home_copy):
     after = json.loads((p.processed / "meta.json").read_text(encoding="utf-8"))
     assert after["built_at"] == before["built_at"]
     assert np.isfinite(pd.read_parquet(p.processed / "prognos.parquet")["population"]).all()
+
+
+# --------------------------------------------------------------------------------------------
+# Components the file does not support are left out, never derived as if the flows were 0
+
+
+def test_file_without_moves_gives_no_domestic_migration_and_no_made_up_change(tmp_path):
+    """Födda, döda, invandringar and utvandringar only: the old code gave inrikes = −utrikes
+    and folkökning 0."""
+    parts = {k: HOGSBY[k] for k in ("födda", "döda", "invandringar", "utvandringar")}
+    df = forandringar.read_forandringar(_write(tmp_path / "f.csv", _rows("0821 Högsby", parts)))
+    c = forandringar.components(df).set_index(["code", "year"]).loc[("0821", 2024)]
+    assert c["fodelseoverskott"] == 45 - 70
+    assert c["utrikes_netto"] == 60 - 5
+    assert np.isnan(c["inrikes_netto"]) and np.isnan(c["flyttnetto"])
+    assert np.isnan(c["folkokning"]) and np.isnan(c["justering"])
+    missing = forandringar.missing_parts(df)
+    assert missing["inrikes_netto"] == ["inflyttningar", "utflyttningar"]
+    assert missing["folkokning"] == ["folkokning"] and "fodelseoverskott" not in missing
+
+
+def test_moves_without_migration_show_net_migration_in_place_of_its_split():
+    rows = {"fodda": 45, "doda": 70, "inflyttningar": 310, "utflyttningar": 273}
+    df = pd.DataFrame(
+        {"kommun_kod": "0821", "year": 2024, "component": list(rows), "value": list(rows.values())}
+    )
+    missing = forandringar.missing_parts(df)
+    assert missing["inrikes_netto"] == ["invandringar", "utvandringar"]
+    assert list(forandringar.parts_to_show(missing)) == ["fodelseoverskott", "flyttnetto"]
+    assert forandringar.components(df).at[0, "flyttnetto"] == 310 - 273
+    full = forandringar.parts_to_show({})
+    assert list(full) == list(forandringar.PARTS)  # a complete file: the split, no flyttnetto
+
+
+def test_folkokning_is_derived_only_from_every_part():
+    rows = {"fodda": 45, "doda": 70, "inflyttningar": 310, "utflyttningar": 273}
+    base = pd.DataFrame(
+        {"kommun_kod": "0821", "year": 2024, "component": list(rows), "value": list(rows.values())}
+    )
+    # Without justeringspost the change is not known exactly: left out.
+    assert np.isnan(forandringar.components(base)["folkokning"].iloc[0])
+    adj = pd.concat(
+        [
+            base,
+            pd.DataFrame(
+                {"kommun_kod": ["0821"], "year": [2024], "component": ["justering"], "value": [-3]}
+            ),
+        ]
+    )
+    c = forandringar.components(adj).iloc[0]
+    assert c["folkokning"] == 45 - 70 + 310 - 273 - 3
+    assert c["flyttnetto"] == 310 - 273 and np.isnan(c["inrikes_netto"])
+
+
+def test_area_sum_with_a_missing_kommun_value_is_missing():
+    df = pd.DataFrame(
+        {
+            "kommun_kod": ["0821", "0821", "0880", "0880"],
+            "year": 2024,
+            "component": ["fodda", "doda", "fodda", "doda"],
+            "value": [45.0, 70.0, np.nan, 20.0],  # Kalmar's births '..'
+        }
+    )
+    lan = forandringar.components(df, {"0821": "08", "0880": "08"}).iloc[0]
+    assert np.isnan(lan["fodda"]) and np.isnan(lan["fodelseoverskott"])
+    assert lan["doda"] == 90
+
+
+def test_a_missing_sex_makes_the_sum_missing(tmp_path):
+    rows = [
+        '"0821 Högsby","födda","män","20","21"',
+        '"0821 Högsby","födda","kvinnor","..","24"',
+    ]
+    got = forandringar.read_forandringar(_write(tmp_path / "s.csv", rows))
+    got = got.set_index("year")["value"]
+    assert np.isnan(got[2023]) and got[2024] == 45
+
+
+# --------------------------------------------------------------------------------------------
+# Projection: only consecutive years form a ratio; too short a base period is refused
+
+
+def _uniform(values: dict[int, float], areas=("A",)) -> pd.DataFrame:
+    """Every age and sex of each area holds ``values[year]`` people."""
+    rows = [
+        (k, y, a, s, n)
+        for k in areas
+        for y, n in values.items()
+        for a in range(101)
+        for s in ("män", "kvinnor")
+    ]
+    return pd.DataFrame(rows, columns=["kommun_kod", "year", "age", "sex", "population"])
+
+
+def test_gap_years_are_not_consecutive_by_hand():
+    """2020, 2021, 2022, 2024 with 100, 110, 121, 200 people in every age and sex.
+
+    Pairs: 2020→2021 and 2021→2022 only (2022→2024 is two years). Ages 1–99: (110 + 121) /
+    (100 + 110) = 1.1; 100+: (110 + 121) / (2 · 100 + 2 · 110) = 0.55; births: (110 + 121)
+    0-year-olds per (35 · 100 + 35 · 110) women 15–49 = 0.0314…. From 200 in 2024: 2025 has
+    200 · 1.1 = 220 in ages 1–99, (200 + 200) · 0.55 = 220 in 100+, 0.0314… · 35 · 200 = 220
+    newborn of each sex; 2026 has 242 everywhere.
+    """
+    pop = _uniform({2020: 100.0, 2021: 110.0, 2022: 121.0, 2024: 200.0})
+    proj = prognos.project(pop, "kommun_kod", to_year=2026)
+    got = proj.set_index(["year", "sex", "age"])["population"]
+    np.testing.assert_allclose(got.loc[2025].to_numpy(), 220.0)
+    np.testing.assert_allclose(got.loc[2026].to_numpy(), 242.0)
+    # The old code took 2022→2024 as one year: (110 + 121 + 200) / (100 + 110 + 121) ≈ 1.30.
+    assert got.loc[(2025, "män", 50)] != pytest.approx(200 * 431 / 331)
+
+
+def test_brief_gap_series_uses_its_one_consecutive_pair():
+    """2019, 2021, 2022, 2024: only 2021→2022 is a pair; ratio 121/110 = 1.1 as above."""
+    pop = _uniform({2019: 100.0, 2021: 110.0, 2022: 121.0, 2024: 200.0})
+    assert prognos.base_pairs(pop["year"].unique()) == [2021]
+    proj = prognos.project(pop, "kommun_kod", to_year=2025)
+    np.testing.assert_allclose(proj["population"].to_numpy(), 220.0)
+
+
+@pytest.mark.parametrize(
+    "years, sentence",
+    [
+        ([2019], "minst två år i följd; data innehåller bara 2019."),
+        ([2010, 2024], "under de fem åren fram till 2024; data innehåller 2010 och 2024."),
+        ([2018, 2020, 2022, 2024], "data innehåller 2018, 2020, 2022 och 2024."),
+    ],
+)
+def test_base_period_without_a_consecutive_pair_is_refused(years, sentence):
+    """One year in the window gave 0 births silently before; now a clear error."""
+    pop = _uniform({y: 100.0 for y in years})
+    with pytest.raises(prognos.SeriesTooShort, match="consecutive years") as err:
+        prognos.project(pop, "kommun_kod")
+    assert err.value.sentence.startswith("Framskrivningen kräver befolkning")
+    assert err.value.sentence.endswith(sentence)
+
+
+def _reference_projection(pop: pd.DataFrame, to_year: int, base_years: int = 5) -> dict:
+    """Plain loops over the pairs of consecutive years, one area: an independent oracle."""
+    cell = {(r.year, r.sex, r.age): r.population for r in pop.itertuples()}
+    years = sorted(set(pop["year"]))
+    last = years[-1]
+    pairs = [t for t in years if last - base_years <= t < last and t + 1 in years]
+    ratio = {}
+    for sex in ("kvinnor", "män"):
+        for a in range(1, 100):
+            num = sum(cell[(t + 1, sex, a)] for t in pairs)
+            den = sum(cell[(t, sex, a - 1)] for t in pairs)
+            ratio[(sex, a)] = num / den if den else 1.0
+        num = sum(cell[(t + 1, sex, 100)] for t in pairs)
+        den = sum(cell[(t, sex, 99)] + cell[(t, sex, 100)] for t in pairs)
+        ratio[(sex, 100)] = num / den if den else 1.0
+    mothers = sum(cell[(t, "kvinnor", a)] for t in pairs for a in range(15, 50))
+    born = {s: sum(cell[(t + 1, s, 0)] for t in pairs) for s in ("kvinnor", "män")}
+    cur = {(s, a): cell[(last, s, a)] for s in ("kvinnor", "män") for a in range(101)}
+    out = {}
+    for year in range(last + 1, to_year + 1):
+        women = sum(cur[("kvinnor", a)] for a in range(15, 50))
+        new = {}
+        for s in ("kvinnor", "män"):
+            new[(s, 0)] = born[s] / mothers * women if mothers else 0.0
+            for a in range(1, 100):
+                new[(s, a)] = cur[(s, a - 1)] * ratio[(s, a)]
+            new[(s, 100)] = (cur[(s, 99)] + cur[(s, 100)]) * ratio[(s, 100)]
+        cur = new
+        out.update({(year, s, a): v for (s, a), v in cur.items()})
+    return out
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    years=st.sets(st.integers(2014, 2024), min_size=2, max_size=8).filter(
+        lambda ys: prognos.series_problem(ys) is None
+    ),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_projection_matches_a_plain_reference_for_any_gaps(years, seed):
+    rng = np.random.default_rng(seed)
+    rows = [
+        ("A", y, a, s, float(rng.integers(1, 400)))
+        for y in sorted(years)
+        for a in range(101)
+        for s in ("män", "kvinnor")
+    ]
+    pop = pd.DataFrame(rows, columns=["kommun_kod", "year", "age", "sex", "population"])
+    to_year = max(years) + 3
+    got = prognos.project(pop, "kommun_kod", to_year=to_year)
+    want = _reference_projection(pop, to_year)
+    got = got.set_index(["year", "sex", "age"])["population"]
+    keys = sorted(want)
+    np.testing.assert_allclose(got.loc[keys].to_numpy(), [want[k] for k in keys], rtol=1e-9)
+
+
+def test_an_area_with_a_missing_value_gets_no_projection():
+    pop = _uniform({2022: 100.0, 2023: 110.0, 2024: 121.0}, areas=("A", "B"))
+    pop.loc[
+        (pop["kommun_kod"] == "B") & (pop["year"] == 2023) & (pop["age"] == 40), "population"
+    ] = np.nan
+    proj = prognos.project(pop, "kommun_kod", to_year=2025)
+    assert proj.loc[proj["kommun_kod"] == "B", "population"].isna().all()
+    np.testing.assert_allclose(proj.loc[proj["kommun_kod"] == "A", "population"], 121 * 1.1)

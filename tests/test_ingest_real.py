@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lansanalys import jsonstat
-from lansanalys.ingest import InputError, read_befolkning, read_klassning, read_service
+from lansanalys.ingest import (
+    InputError,
+    age_code,
+    read_befolkning,
+    read_klassning,
+    read_service,
+)
 
 from .conftest import shared
 
@@ -131,3 +141,88 @@ def test_skr_kommungrupper():
         "C9": 21,
     }
     assert df["scheme"].iloc[0] == "SKR kommungrupper"
+
+
+# --------------------------------------------------------------------------------------------
+# SCB from 2025 (TAB5557, BefolkningCKM): open age class "100+1", civilstånd not eliminable
+
+
+def _tab5557(values, civil=("OG", "G", "ÄNKL", "SK"), contents=("000007ME",)):
+    """A TAB5557-style JSON-stat answer built by hand: two kommuner, ages 0 and 100+1."""
+    dims = {
+        "Region": ("0821", "0880"),
+        "Civilstand": civil,
+        "Alder": ("0", "100+1"),
+        "Kon": ("1", "2"),
+        "ContentsCode": contents,
+        "Tid": ("2025",),
+    }
+    labels = {"100+1": "100+ år", "0": "0 år", "000007ME": "Folkmängd", "BE0101N2": "Folkökning"}
+    doc = _jsonstat([], **{})
+    doc["id"], doc["size"] = list(dims), [len(v) for v in dims.values()]
+    doc["dimension"] = {
+        k: {
+            "category": {
+                "index": {c: i for i, c in enumerate(v)},
+                "label": {c: labels.get(c, c) for c in v},
+            }
+        }
+        for k, v in dims.items()
+    }
+    doc["value"] = values
+    return doc
+
+
+def test_tab5557_answer_sums_civilstand_and_reads_100_plus_1(tmp_path):
+    # Row-major over Region × Civilstand × Alder × Kon (× 1 × 1): value = 1000·r + 100·c + 10·a + k
+    values = [
+        1000 * r + 100 * c + 10 * a + k
+        for r in range(2)
+        for c in range(4)
+        for a in range(2)
+        for k in range(2)
+    ]
+    f = tmp_path / "tab5557.json"
+    f.write_text(json.dumps(_tab5557(values)), encoding="utf-8")
+    df = read_befolkning(f).set_index(["kommun_kod", "age", "sex"])["population"]
+    assert len(df) == 2 * 2 * 2 and set(df.index.get_level_values("age")) == {0, 100}
+    # Högsby (r = 0), 100+ (a = 1), kvinnor (k = 1): Σ_c (100·c + 10 + 1) = 600 + 44
+    assert df[("0821", 100, "kvinnor")] == 644
+    assert df[("0880", 0, "män")] == sum(1000 + 100 * c for c in range(4))
+
+
+def test_a_missing_civilstand_value_makes_the_cell_missing(tmp_path):
+    values = [1.0] * 32
+    values[2] = None  # Högsby, ogifta, 100+1, män
+    f = tmp_path / "t.json"
+    f.write_text(json.dumps(_tab5557(values)), encoding="utf-8")
+    df = read_befolkning(f).set_index(["kommun_kod", "age", "sex"])["population"]
+    assert np.isnan(df[("0821", 100, "män")]) and df[("0821", 100, "kvinnor")] == 4
+
+
+def test_two_contents_are_refused_not_summed(tmp_path):
+    f = tmp_path / "t.json"
+    f.write_text(
+        json.dumps(_tab5557([1] * 64, contents=("000007ME", "BE0101N2"))), encoding="utf-8"
+    )
+    with pytest.raises(InputError, match="ContentsCode has 2 values.*Folkmängd, Folkökning"):
+        read_befolkning(f)
+
+
+@given(st.integers(0, 100))
+def test_single_ages_and_their_labels_parse(age):
+    got = age_code(pd.Series([str(age), f"{age} år", f" {age} ÅR "]))
+    assert got.tolist() == [age, age, age]
+
+
+@given(st.integers(0, 130), st.sampled_from(["+", "+ år", "+1", "+5", "+10", "+1 år"]))
+def test_a_plus_is_only_the_open_class_100(age, suffix):
+    got = age_code(pd.Series([f"{age}{suffix}"])).iloc[0]
+    assert got == 100 if age == 100 else np.isnan(got)  # "90+" is a class, not age 90
+
+
+def test_open_class_below_100_is_refused_in_a_csv(tmp_path):
+    f = tmp_path / "b.csv"
+    f.write_text('"region","ålder","kön","2024"\n"0821 Högsby","90+ år","män",12\n', "utf-8")
+    with pytest.raises(InputError, match="row 2, column 'ålder'.*'90\\+ år'"):
+        read_befolkning(f)

@@ -292,6 +292,23 @@ def _official_projection(
     return off[["kommun_kod", "year", "age", "sex", "population", "source"]]
 
 
+def _transparent_projection(
+    bef: pd.DataFrame,
+) -> tuple[pd.DataFrame | None, prognos.SeriesTooShort | None]:
+    """The cohort-change projection, or None and why when the series is too short for one.
+
+    A single year of population (SCB's most common export) is a valid input: the build goes on
+    and the report's projection chapter says what it needs.
+    """
+    problem = prognos.series_problem(bef["year"].unique())
+    if problem is not None:
+        log.info("no projection: %s", problem)
+        return None, problem
+    projection = prognos.project(bef, "kommun_kod", to_year=PROJECTION_YEAR)
+    projection["source"] = "framskrivning"
+    return projection, None
+
+
 def _components(tables: dict[str, pd.DataFrame], kinds_meta: dict[str, Any]) -> pd.DataFrame | None:
     """Births, deaths and migration when supplied, never demo components beside a real population."""
     if "forandringar" not in tables:
@@ -463,16 +480,21 @@ def build(
     access_classes = pd.concat(classes, ignore_index=True)
     closure = _closure_tables(validated["rutor"], validated["service"])
     t_proj = time.perf_counter()
-    projection = prognos.project(validated["befolkning"], "kommun_kod", to_year=PROJECTION_YEAR)
-    projection["source"] = "framskrivning"
+    projection, too_short = _transparent_projection(validated["befolkning"])
     official = _official_projection(tables, kinds_meta, validated["befolkning"])
     if official is not None:
         # The official projection replaces the transparent one for the kommuner it covers.
         covered = set(official["kommun_kod"])
-        projection = pd.concat(
-            [projection[~projection["kommun_kod"].isin(covered)], official], ignore_index=True
+        projection = (
+            official
+            if projection is None
+            else pd.concat(
+                [projection[~projection["kommun_kod"].isin(covered)], official],
+                ignore_index=True,
+            )
         )
-    projection["lan_kod"] = projection["kommun_kod"].str[:2]
+    if projection is not None:
+        projection["lan_kod"] = projection["kommun_kod"].str[:2]
     t_proj = time.perf_counter() - t_proj
     changes = _components(tables, kinds_meta)
 
@@ -514,7 +536,9 @@ def build(
         },
         "projection": {
             "method": prognos.METHOD,
-            "to_year": int(projection["year"].max()),
+            "to_year": int(projection["year"].max()) if projection is not None else None,
+            # What the report says where the transparent projection could not be made.
+            "missing": too_short.sentence if too_short is not None else None,
             "official_kommuner": sorted(set(official["kommun_kod"]))
             if official is not None
             else [],
@@ -537,7 +561,8 @@ def build(
         edges.to_parquet(tmp / "vagnat_lankar.parquet", index=False)
         cash.to_parquet(tmp / "cash_rule.parquet", index=False)
         closure.to_parquet(tmp / "closure.parquet", index=False)
-        projection.to_parquet(tmp / "prognos.parquet", index=False)
+        if projection is not None:
+            projection.to_parquet(tmp / "prognos.parquet", index=False)
         if "klassning" in tables:
             tables["klassning"].to_parquet(tmp / "klassning.parquet", index=False)
         if changes is not None:

@@ -334,7 +334,10 @@ def fetch_befolkning(
     lan: _FetchLan = None,
     table: Annotated[
         str | None,
-        typer.Option(help="v2 table id (default TAB638) or v1 table path (default BefolkningNy)."),
+        typer.Option(
+            help="v2 table id (default: the series, TAB638 to 2024 joined with TAB5557 from "
+            "2025) or v1 table path (default BefolkningNy)."
+        ),
     ] = None,
     url: Annotated[
         str | None,

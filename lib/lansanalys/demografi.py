@@ -28,6 +28,32 @@ def totals(pop: pd.DataFrame, by: str | Sequence[str]) -> pd.DataFrame:
     return pop.groupby(keys, as_index=False)["population"].sum()
 
 
+def change_span(years: Sequence[int], max_span: int = 10) -> int:
+    """The longest span ≤ ``max_span`` years back from the last year that the data cover.
+
+    0 when no earlier year is there (a single year: no change can be shown). A series with
+    gaps gives the longest span whose start year is in the data, never a start year it lacks.
+    """
+    ys = {int(y) for y in years}
+    if not ys:
+        return 0
+    last = max(ys)
+    return max((s for s in range(1, max_span + 1) if last - s in ys), default=0)
+
+
+def series_needed(years: Sequence[int], what: str = "Förändringen") -> str:
+    """The Swedish sentence a report shows where a chapter needs more than one year of data.
+
+    Examples
+    --------
+    >>> series_needed([2019])
+    'Förändringen kräver befolkning för minst två år; data innehåller bara 2019.'
+    """
+    from .prognos import years_phrase
+
+    return f"{what} kräver befolkning för minst två år; data innehåller {years_phrase(years)}."
+
+
 def change(pop: pd.DataFrame, by: str, years: int, end_year: int | None = None) -> pd.DataFrame:
     """Change in population over ``years`` years per group: absolute and percent.
 

@@ -3,8 +3,9 @@
 ``lansanalys fetch befolkning | rutor | service | vagnat`` calls the functions here:
 
 - :func:`fetch_befolkning`: population by kommun × single-year age × sex × year from SCB's
-  Statistikdatabasen through PxWebApi 2.0 (table ``TAB638`` by default) or the older v1 API
-  (``BefolkningNy``), as JSON-stat 2 answers in ``data/raw/befolkning/``;
+  Statistikdatabasen through PxWebApi 2.0 (by default the whole series: ``TAB638`` up to 2024
+  joined with ``TAB5557`` from 2025) or the older v1 API (``BefolkningNy``), as JSON-stat 2
+  answers in ``data/raw/befolkning/``;
 - :func:`fetch_rutor`: SCB's open population grid (1 km cells, a zipped GeoPackage) into
   ``data/raw/rutor/``;
 - :func:`fetch_service` and :func:`fetch_vagnat`: OpenStreetMap service points (``out center``)
@@ -58,8 +59,17 @@ from .util import atomic_write_text
 PXWEB_V2_URL = "https://statistikdatabasen.scb.se/api/v2"
 #: The older PxWeb API (v1) of SCB, database ``ssd``.
 PXWEB_V1_URL = "https://api.scb.se/OV0104/v1/doris/sv/ssd"
-#: "Folkmängden efter region, civilstånd, ålder och kön. År" (BE0101, yearly, 31 December).
+#: "Folkmängden efter region, civilstånd, ålder och kön. År" (BE0101, yearly, 31 December),
+#: frozen at 2024.
 PXWEB_V2_TABLE = "TAB638"
+#: Its continuation from reference year 2025 (BefolkningCKM): contents code ``000007ME``,
+#: civilstånd and ålder cannot be left out, the open age class is ``100+1``, and every value
+#: carries SCB's Cell Key Method noise.
+PXWEB_V2_CKM_TABLE = "TAB5557"
+#: The yearly population series, oldest table first: each year comes from the first table that
+#: has it (TAB638 up to 2024, TAB5557 from 2025), so no year is fetched twice. (Births, deaths
+#: and migration, BE0101J, continue likewise in TAB6640; the kit reads them from CSV exports.)
+PXWEB_V2_SERIES: tuple[str, ...] = (PXWEB_V2_TABLE, PXWEB_V2_CKM_TABLE)
 #: The same table's path in the v1 API.
 PXWEB_V1_TABLE = "START/BE/BE0101/BE0101A/BefolkningNy"
 #: Cells per request when the API does not say (v1); SCB allows 150 000.
@@ -104,7 +114,8 @@ LAN_ISO: dict[str, str] = {
     "25": "SE-BD",
 }
 
-SCB_LICENCE = "CC0 1.0 (Källa: SCB)"
+#: SCB's open data licence; figures made from the data say "Bearbetning av SCB-data".
+SCB_LICENCE = "CC0 1.0 (SCB, Statistiska centralbyrån)"
 OSM_LICENCE = "ODbL 1.0 – © OpenStreetMap contributors"
 
 #: OSM objects kept as service points (the reader maps them to the kit's service types).
@@ -746,6 +757,48 @@ _ROLE = {
 }
 
 
+_CIVIL = re.compile(r"civilst(a|å)nd", re.IGNORECASE)
+
+
+def _table_years(dims: list[_Dim]) -> list[int]:
+    """The year-ends a table has (its time variable's years, or months that are December)."""
+    for d in dims:
+        if d.code.lower() in _ROLE["time"]:
+            return sorted({y for c in d.codes if (y := _year_of(c)) is not None})
+    return []
+
+
+def _split_years(
+    tables: list[tuple[str, list[_Dim]]], wanted: list[int] | None, n_default: int = 11
+) -> list[list[int]]:
+    """The years to fetch from each table of a series (oldest table first).
+
+    Each year comes from the first table that has it, so the joined series has no year twice;
+    with no years asked for, the latest ``n_default`` years of the joined series.
+    """
+    have = [set(_table_years(dims)) for _, dims in tables]
+    every = sorted(set().union(*have))
+    if not every:
+        raise SelectionError(
+            "tables " + ", ".join(t for t, _ in tables) + " have no year-end in their time "
+            "variable; expected years such as 2024"
+        )
+    wanted = every[-n_default:] if wanted is None else wanted
+    taken: set[int] = set()
+    out = []
+    for years in have:
+        mine = [y for y in wanted if y in years and y not in taken]
+        taken.update(mine)
+        out.append(mine)
+    absent = [y for y in wanted if y not in taken]
+    if absent:
+        spans = "; ".join(
+            f"{t} {min(h)}–{max(h)}" for (t, _), h in zip(tables, have, strict=True) if h
+        )
+        raise SelectionError(f"the population series ({spans}) lacks {', '.join(map(str, absent))}")
+    return out
+
+
 def _year_of(code: str) -> int | None:
     m = re.fullmatch(r"(\d{4})(M12)?", code)
     return int(m.group(1)) if m else None
@@ -796,7 +849,11 @@ def _population_plan(
         )
     single = [c for c in age.codes if re.fullmatch(r"\d{1,3}", c)]
     # The open top class ("100+") belongs to single-year ages; "65+" in a table of classes not.
-    top = f"{max(map(int, single)) + 1}+" if single else None
+    # From 2025 (TAB5557) the code carries its value set: "100+1" in single years.
+    top = None
+    if single:
+        n = max(map(int, single)) + 1
+        top = next((c for c in (f"{n}+1", f"{n}+") if c in age.codes), None)
     ages = [c for c in age.codes if c in single or c == top]
     if not single:
         raise SelectionError(
@@ -851,6 +908,11 @@ def _population_plan(
             selection[d.code] = list(d.codes)
         elif total := _total_code(d):
             selection[d.code] = [total]
+        elif _CIVIL.fullmatch(d.code):
+            # TAB5557 cannot leave civilstånd out and has no total: every value is fetched
+            # and the reader sums them.
+            selection[d.code] = list(d.codes)
+            omitted.append(d.code)
         else:
             raise SelectionError(
                 f"table {table}: variable {d.code} ({d.label}) cannot be left out and has "
@@ -981,6 +1043,76 @@ def _check_population(path: Path, sel: dict[str, list[str]], plan: _Plan, url: s
     return len(df)
 
 
+def _stage_table(
+    http: Http,
+    stage: _Stage,
+    api: str,
+    rate: RateLimit,
+    limit: int,
+    tid: str,
+    data_url: str,
+    source: str,
+    slug: str,
+    plan: _Plan,
+) -> None:
+    """Download one table's selection in chunks, check each answer and stage it as a file."""
+    answers = []
+    for sel in _chunks(plan, limit):
+        if api == "v2":
+            body_json = {
+                "selection": [{"variableCode": k, "valueCodes": v} for k, v in sel.items()]
+            }
+            ans = http.post(
+                data_url,
+                params={"lang": "sv", "outputFormat": "json-stat2"},
+                json_body=body_json,
+                before_send=rate.wait,
+            )
+        else:
+            body_json = {
+                "query": [
+                    {"code": k, "selection": {"filter": "item", "values": v}}
+                    for k, v in sel.items()
+                ],
+                "response": {"format": "json-stat2"},
+            }
+            ans = http.post(data_url, json_body=body_json, before_send=rate.wait)
+        answers.append((sel, ans))
+    # Name the files; chunks of one year split over län groups get a part number.
+    per_years: dict[str, int] = {}
+    for sel, _ in answers:
+        key = _years_label([plan.year_of[t] for t in sel[plan.time]])
+        per_years[key] = per_years.get(key, 0) + 1
+    seen: dict[str, int] = {}
+    for sel, ans in answers:
+        ys = [plan.year_of[t] for t in sel[plan.time]]
+        file_lan = sorted({k[:2] for k in sel[plan.region]})
+        key = _years_label(ys)
+        name = f"scb_{slug}_{_lan_label(plan.lan)}_{key}"
+        if per_years[key] > 1:
+            seen[key] = seen.get(key, 0) + 1
+            name += f"_del{seen[key]}av{per_years[key]}"
+        name = re.sub(r"[^A-Za-z0-9._-]", "_", name) + ".json"
+        tmp = stage.path(name)
+        shutil.copyfile(ans.path, tmp)
+        rows = _check_population(tmp, sel, plan, ans.url)
+        entry = {
+            "kind": "befolkning",
+            "demo": False,
+            "source": source,
+            "url": ans.url,
+            "table": tid,
+            "query": _summary(sel, plan),
+            "year": max(ys),
+            "years": sorted(ys),
+            "lan": file_lan,
+            "retrieved": ans.retrieved.date().isoformat(),
+            "licence": SCB_LICENCE,
+            "fetched_by": "lansanalys fetch befolkning",
+        }
+        stage.add(tmp, name, entry, rows, ans.from_cache)
+
+
 def fetch_befolkning(
     p: Paths | None = None,
     *,
@@ -1000,12 +1132,16 @@ def fetch_befolkning(
         PxWebApi 2.0 (``/tables/{table}/metadata`` then POSTs to ``/tables/{table}/data`` with
         ``outputFormat=json-stat2``) or the v1 API (GET on the table for its variables, then
         POST a query with ``"response": {"format": "json-stat2"}``).
-    years : "2014-2024", "2024", a list of years, or None for the table's latest 11 years.
+    years : "2014-2024", "2024", a list of years, or None for the latest 11 years of the
+        series (or of the table given).
     lan : län codes; None for all 21 (the build needs every kommun for the comparison with
         riket).
-    table : table id (v2, default :data:`PXWEB_V2_TABLE`) or path (v1, default
-        :data:`PXWEB_V1_TABLE`). Any table by region, age, sex and year works; variables the API
-        may leave out (civilstånd) are summed by it.
+    table : table id (v2) or path (v1, default :data:`PXWEB_V1_TABLE`). Default (v2): the whole
+        series, :data:`PXWEB_V2_SERIES` joined, each year from the first table that has it
+        (TAB638 to 2024, TAB5557 from 2025; files named by table). Any table by region, age,
+        sex and year works; variables the API may leave out (civilstånd) are summed by it, and
+        civilstånd that cannot be left out (TAB5557) is fetched whole and summed by the
+        reader.
     base_url : the API root; default the environment variable (:data:`ENV_URLS`) or SCB's.
     max_cells : cells per request at most; default the API's ``maxDataCells`` (v2) or
         :data:`PXWEB_V1_MAX_CELLS` (v1).
@@ -1027,21 +1163,36 @@ def fetch_befolkning(
             wanted_years = _parse_years(years)
         else:
             wanted_years = sorted({int(y) for y in years})
+        # One entry per table: (table id, data URL, source text, file slug, plan).
+        jobs: list[tuple[str, str, str, str, _Plan]] = []
         if api == "v2":
             base = _base("pxweb_v2", base_url, PXWEB_V2_URL)
-            tid = table or PXWEB_V2_TABLE
             cfg = http.get(f"{base}/config").json()
             if not isinstance(cfg, dict):
                 raise FetchError(f"the answer from {base}/config is not a PxWebApi 2 config")
             limit = int(cfg.get("maxDataCells") or 150_000)
             rate = RateLimit(cfg.get("maxCallsPerTimeWindow") or 0, cfg.get("timeWindow") or 0)
-            meta_url = f"{base}/tables/{tid}/metadata"
-            title, dims = _dims_v2(
-                http.get(meta_url, params={"lang": "sv"}, before_send=rate.wait).json(), meta_url
-            )
-            data_url = f"{base}/tables/{tid}/data"
-            source = f"SCB Statistikdatabasen (PxWebApi 2.0), tabell {tid}: {title}".rstrip(": ")
-            slug = tid
+            tables = [table] if table else list(PXWEB_V2_SERIES)
+            metas = []
+            for tid in tables:
+                meta_url = f"{base}/tables/{tid}/metadata"
+                title, dims = _dims_v2(
+                    http.get(meta_url, params={"lang": "sv"}, before_send=rate.wait).json(),
+                    meta_url,
+                )
+                metas.append((tid, title, dims))
+            if table:  # one table, as asked: its own years
+                split = [wanted_years]
+            else:  # the series: each year from the first table that has it
+                split = _split_years([(t, d) for t, _, d in metas], wanted_years)
+            for (tid, title, dims), ys in zip(metas, split, strict=True):
+                if ys is not None and not ys:
+                    continue  # a table of the series with none of the years asked for
+                source = f"SCB Statistikdatabasen (PxWebApi 2.0), tabell {tid}: {title}".rstrip(
+                    ": "
+                )
+                plan = _population_plan(dims, tid, lan_codes, ys)
+                jobs.append((tid, f"{base}/tables/{tid}/data", source, tid, plan))
         else:
             base = _base("pxweb_v1", base_url, PXWEB_V1_URL)
             tid = (table or PXWEB_V1_TABLE).strip("/")
@@ -1050,66 +1201,14 @@ def fetch_befolkning(
             title, dims = _dims_v1(http.get(data_url, before_send=rate.wait).json(), data_url)
             limit = PXWEB_V1_MAX_CELLS
             source = f"SCB Statistikdatabasen (PxWeb API v1), {tid.split('/')[-1]}: {title}"
-            slug = tid.split("/")[-1]
+            plan = _population_plan(dims, tid, lan_codes, wanted_years)
+            jobs.append((tid, data_url, source, tid.split("/")[-1], plan))
         limit = min(limit, max_cells) if max_cells else limit
-        plan = _population_plan(dims, tid, lan_codes, wanted_years)
-        chunks = _chunks(plan, limit)
-        answers = []
-        for sel in chunks:
-            if api == "v2":
-                body_json = {
-                    "selection": [{"variableCode": k, "valueCodes": v} for k, v in sel.items()]
-                }
-                ans = http.post(
-                    data_url,
-                    params={"lang": "sv", "outputFormat": "json-stat2"},
-                    json_body=body_json,
-                    before_send=rate.wait,
-                )
-            else:
-                body_json = {
-                    "query": [
-                        {"code": k, "selection": {"filter": "item", "values": v}}
-                        for k, v in sel.items()
-                    ],
-                    "response": {"format": "json-stat2"},
-                }
-                ans = http.post(data_url, json_body=body_json, before_send=rate.wait)
-            answers.append((sel, ans))
-        # Name the files; chunks of one year split over län groups get a part number.
-        per_years: dict[str, int] = {}
-        for sel, _ in answers:
-            key = _years_label([plan.year_of[t] for t in sel[plan.time]])
-            per_years[key] = per_years.get(key, 0) + 1
-        seen: dict[str, int] = {}
-        for sel, ans in answers:
-            ys = [plan.year_of[t] for t in sel[plan.time]]
-            file_lan = sorted({k[:2] for k in sel[plan.region]})
-            key = _years_label(ys)
-            name = f"scb_{slug}_{_lan_label(plan.lan)}_{key}"
-            if per_years[key] > 1:
-                seen[key] = seen.get(key, 0) + 1
-                name += f"_del{seen[key]}av{per_years[key]}"
-            name = re.sub(r"[^A-Za-z0-9._-]", "_", name) + ".json"
-            tmp = stage.path(name)
-            shutil.copyfile(ans.path, tmp)
-            rows = _check_population(tmp, sel, plan, ans.url)
-            entry = {
-                "kind": "befolkning",
-                "demo": False,
-                "source": source,
-                "url": ans.url,
-                "table": tid,
-                "query": _summary(sel, plan),
-                "year": max(ys),
-                "years": sorted(ys),
-                "lan": file_lan,
-                "retrieved": ans.retrieved.date().isoformat(),
-                "licence": SCB_LICENCE,
-                "fetched_by": "lansanalys fetch befolkning",
-            }
-            stage.add(tmp, name, entry, rows, ans.from_cache)
-        new_lan, new_years = set(plan.lan), {plan.year_of[t] for t in plan.selection[plan.time]}
+        for tid, data_url, source, slug, plan in jobs:
+            _stage_table(http, stage, api, rate, limit, tid, data_url, source, slug, plan)
+        plans = [job[-1] for job in jobs]
+        new_lan = {c for pl in plans for c in pl.lan}
+        new_years = {pl.year_of[t] for pl in plans for t in pl.selection[pl.time]}
 
         def supersedes(rel: str, e: dict[str, Any]) -> bool:
             return (
@@ -1119,9 +1218,21 @@ def fetch_befolkning(
                 and bool(new_years & {int(y) for y in e.get("years") or []})
             )
 
+        from .ingest import CKM_FIRST_YEAR
+
         result = stage.commit(p, supersedes)
         _note_others(p, "befolkning", result)
-        if set(plan.lan) != set(geo.lan_codes()):
+        if any(y >= CKM_FIRST_YEAR for y in new_years):
+            result.notes.append(
+                f"from {CKM_FIRST_YEAR} SCB adds Cell Key Method noise to every value "
+                "(TAB5557): parts need not add up to totals; the build tolerates it"
+            )
+        if api == "v1" and not table and max(new_years) < CKM_FIRST_YEAR:
+            result.notes.append(
+                f"the v1 table ends before {CKM_FIRST_YEAR}; later years are in "
+                f"{PXWEB_V2_CKM_TABLE}, which the default --api v2 joins to the series"
+            )
+        if new_lan != set(geo.lan_codes()):
             result.notes.append(
                 "only some län fetched: the build needs every kommun of the latest year "
                 "(fetch the others, or all with no --lan)"

@@ -536,6 +536,34 @@ def stacked_bars(
     return _finish(fig, title, source, height=520)
 
 
+def _plain_bubbles(df, x, y, sz, label, title, source, x_title, y_title) -> go.Figure:
+    fig = go.Figure(
+        go.Scatter(
+            x=df[x],
+            y=df[y],
+            mode="markers+text",
+            text=[html.escape(str(v)) for v in df[label]],
+            textposition="top center",
+            textfont=dict(size=10),
+            marker=dict(
+                size=np.sqrt(sz / sz.max()) * 40 + 6,
+                color="#999999",
+                line=dict(color="#333", width=0.6),
+            ),
+            customdata=sz.to_numpy(),
+            hovertemplate="<b>%{text}</b><br>"
+            + html.escape(x_title)
+            + ": %{x:.1f}<br>"
+            + html.escape(y_title)
+            + ": %{y:,.0f}<br>%{customdata:,.0f} invånare<extra></extra>",
+            showlegend=False,
+        )
+    )
+    fig.update_xaxes(title=x_title, rangemode="tozero")
+    fig.update_yaxes(title=y_title, rangemode="tozero", tickformat=",.0f")
+    return _finish(fig, title, source, height=560)
+
+
 def bubble_scatter(
     df: pd.DataFrame,
     x: str,
@@ -549,8 +577,14 @@ def bubble_scatter(
     y_title: str,
     color_title: str,
 ) -> go.Figure:
-    """Scatter with labelled bubbles (size ∝ ``size``, colour by ``color``, diverging at 0)."""
+    """Scatter with labelled bubbles (size ∝ ``size``, colour by ``color``, diverging at 0).
+
+    When ``color`` has no value at all (e.g. population change from one year of data) the
+    bubbles are grey, with no colour bar and no colour line in the hover text.
+    """
     sz = df[size].astype(float)
+    if df[color].isna().all():
+        return _plain_bubbles(df, x, y, sz, label, title, source, x_title, y_title)
     span = float(np.nanmax(np.abs(df[color]))) or 1.0
     fig = go.Figure(
         go.Scatter(
@@ -655,11 +689,12 @@ def class_bars(
 
 
 def component_bars(
-    df: pd.DataFrame, parts: dict[str, str], total_col: str, title: str, source: str
+    df: pd.DataFrame, parts: dict[str, str], total_col: str | None, title: str, source: str
 ) -> go.Figure:
     """Yearly population change split into parts (bars above and below zero) and the total.
 
-    ``df`` has ``year``, one column per key of ``parts`` (people) and ``total_col``.
+    ``df`` has ``year``, one column per key of ``parts`` (people) and ``total_col`` (None: no
+    total line, when the data have none).
     """
     fig = go.Figure()
     for i, (col, label) in enumerate(parts.items()):
@@ -675,17 +710,18 @@ def component_bars(
                 hovertemplate="%{x}: %{customdata}<extra>" + html.escape(label) + "</extra>",
             )
         )
-    fig.add_trace(
-        go.Scatter(
-            x=df["year"],
-            y=df[total_col],
-            name="Folkökning",
-            mode="lines+markers",
-            line=dict(color="#000", width=2),
-            customdata=[fmt.signed(v, 0) for v in df[total_col]],
-            hovertemplate="%{x}: %{customdata}<extra>Folkökning</extra>",
+    if total_col is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=df["year"],
+                y=df[total_col],
+                name="Folkökning",
+                mode="lines+markers",
+                line=dict(color="#000", width=2),
+                customdata=[fmt.signed(v, 0) for v in df[total_col]],
+                hovertemplate="%{x}: %{customdata}<extra>Folkökning</extra>",
+            )
         )
-    )
     fig.add_hline(y=0, line=dict(color="#333", width=1))
     fig.update_layout(barmode="relative", legend=dict(orientation="h", y=1.02, x=0))
     fig.update_xaxes(title=None, dtick=1)

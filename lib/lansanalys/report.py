@@ -27,8 +27,20 @@ import plotly.io as pio
 from IPython.display import HTML, Markdown
 from plotly.io._base_renderers import MimetypeRenderer
 
-from . import access, demografi, downloads, figures, fmt, forandringar, geo, stod, vagnat
+from . import (
+    access,
+    demografi,
+    downloads,
+    figures,
+    fmt,
+    forandringar,
+    geo,
+    prognos,
+    stod,
+    vagnat,
+)
 from .config import DEFAULT_THRESHOLDS_KM, PROJ_ROOT, SERVICE_NOUNS, SERVICE_TYPES, Paths, paths
+from .ingest import CKM_FIRST_YEAR
 
 DEMO_NOTE = "EXEMPELDATA – inte verkliga siffror"
 RENDER_ENV = "LANSANALYS_RENDER"
@@ -43,10 +55,13 @@ def area_indicators(
 
     Columns: population, mean_age, share_65, share_80, dependency (per 100 aged 20–64), change_1
     and change_n (percent over 1 and up to 10 years; ``attrs["span"]`` is n) and grocery_over_10
-    (percent living more than 10 km from the nearest grocery store).
+    (percent living more than 10 km from the nearest grocery store). A change the data cannot
+    give (one year only, or the year before the last missing) is NaN; ``attrs["span"]`` is 0
+    when no earlier year is there at all.
     """
     year = int(bef["year"].max())
-    span = min(10, year - int(bef["year"].min()))
+    years = set(bef["year"].unique())
+    span = demografi.change_span(years)
     both = pd.concat([bef, bef.assign(**{key: "00"})], ignore_index=True)
     last = both[both["year"] == year]
     out = pd.DataFrame(
@@ -56,10 +71,12 @@ def area_indicators(
             "share_65": demografi.share_aged(last, key, 65),
             "share_80": demografi.share_aged(last, key, 80),
             "dependency": demografi.dependency_ratio(last, key),
-            "change_1": demografi.change(both, key, 1).set_index(key)["change_pct"],
-            "change_n": demografi.change(both, key, span).set_index(key)["change_pct"],
         }
     )
+    for col, n in (("change_1", 1 if year - 1 in years else 0), ("change_n", span)):
+        out[col] = (
+            demografi.change(both, key, n).set_index(key)["change_pct"] if n else float("nan")
+        )
     grocery = access_area[access_area["service_type"] == "dagligvaror"].set_index(key)
     out["grocery_over_10"] = grocery["population_share_over_10km"]
     out.loc["00", "grocery_over_10"] = access_riket.set_index("service_type").at[
@@ -193,19 +210,51 @@ def git_revision() -> str:
         return "okänd"
 
 
+#: A source that is SCB's (Statistiska centralbyrån): its figures here are the kit's processing.
+_SCB = re.compile(r"\bSCB\b|Statistiska centralbyrån")
+
+
 def source_note(meta: dict[str, Any], kinds: list[str], year: int | str | None = None) -> str:
-    """Source line for a figure: each kind's source and year, and a demo warning if any is demo."""
-    parts, demo = [], False
+    """Source line for a figure: each kind's source and year, and a demo warning if any is demo.
+
+    Figures built on SCB data say "Bearbetning av SCB-data" (SCB's rule: "Källa: SCB" only for
+    SCB's own figures unchanged, and every figure here is computed by the kit); other sources
+    say "Källa:".
+    """
+    scb, other, demo = [], [], False
     for kind in kinds:
         k = meta["kinds"][kind]
         demo = demo or k["demo"]
         src = "Exempeldata (lansanalys)" if k["demo"] else k["source"]
-        parts.append(src)
+        (scb if not k["demo"] and _SCB.search(src) else other).append(src)
+    scb, other = list(dict.fromkeys(scb)), list(dict.fromkeys(other))
+    pieces = []
+    if scb:
+        pieces.append("Bearbetning av SCB-data (" + "; ".join(scb) + ")")
+    if other:
+        pieces.append(("källa: " if scb else "Källa: ") + "; ".join(other))
     y = year if year is not None else meta["kinds"][kinds[0]].get("year")
-    text = "Källa: " + "; ".join(dict.fromkeys(parts)) + (f", {y}" if y else "") + "."
+    text = "; ".join(pieces) + (f", {y}" if y else "") + "."
     if demo:
         text += f" {DEMO_NOTE}."
     return text
+
+
+def missing_note(sentence: str) -> Markdown:
+    """What a chapter shows instead of a figure the data cannot carry (one Swedish sentence)."""
+    return Markdown(f"*{html.escape(sentence, quote=False)}*")
+
+
+def change_header(span: int) -> str:
+    """Column head of the change over ``span`` years; says the figure is missing when 0."""
+    return f"Förändring {span} år" if span else "Förändring (uppgift saknas: ett år i data)"
+
+
+def change_card(label_years: str, value: float, compare: str, note: str, n_years: int) -> Card:
+    """A key-figure card of population change, or "uppgift saknas" when the data lack a year."""
+    if n_years == 0 or value != value:  # NaN: the start year is not in the data
+        return Card("Förändring", "uppgift saknas", "", note)
+    return Card(f"Förändring {label_years}", fmt.signed(value, 1, " %"), compare, note)
 
 
 # --------------------------------------------------------------------------------------------
@@ -318,6 +367,11 @@ class LanReport:
         return int(self.befolkning["year"].max())
 
     @cached_property
+    def years(self) -> list[int]:
+        """The years of the population data, sorted."""
+        return sorted(int(y) for y in self.befolkning["year"].unique())
+
+    @cached_property
     def kommuner(self) -> pd.DataFrame:
         return geo.kommuner()[geo.kommuner()["lan_kod"] == self.lan_kod]
 
@@ -416,18 +470,7 @@ class LanReport:
                 f"Riket {fmt.number(rk['population'])}",
                 self._rank("population"),
             ),
-            Card(
-                f"Förändring {self.year - 1}–{self.year}",
-                fmt.signed(me["change_1"], 1, " %"),
-                f"Riket {fmt.signed(rk['change_1'], 1, ' %')}",
-                self._rank("change_1"),
-            ),
-            Card(
-                f"Förändring {self.year - span}–{self.year}",
-                fmt.signed(me["change_n"], 1, " %"),
-                f"Riket {fmt.signed(rk['change_n'], 1, ' %')}",
-                self._rank("change_n"),
-            ),
+            *self._change_cards(me, rk, span),
             Card(
                 "Medelålder",
                 fmt.number(me["mean_age"], 1) + " år",
@@ -461,25 +504,58 @@ class LanReport:
         ]
         return cards_html(cards, self.source("befolkning", "rutor", "service"))
 
+    def _change_cards(self, me: pd.Series, rk: pd.Series, span: int) -> list[Card]:
+        """Change over one year and over ``span`` years; one "uppgift saknas" card when the
+        data have a single year, so no change figure is ever made up."""
+        if not span:
+            return [change_card("", float("nan"), "", demografi.series_needed(self.years), 0)]
+        has_1 = self.year - 1 in self.years
+        return [
+            change_card(
+                f"{self.year - 1}–{self.year}",
+                me["change_1"],
+                f"Riket {fmt.signed(rk['change_1'], 1, ' %')}",
+                self._rank("change_1")
+                if has_1
+                else f"kräver folkmängd för {self.year - 1}; data innehåller "
+                + prognos.years_phrase(self.years),
+                int(has_1),
+            ),
+            change_card(
+                f"{self.year - span}–{self.year}",
+                me["change_n"],
+                f"Riket {fmt.signed(rk['change_n'], 1, ' %')}",
+                self._rank("change_n"),
+                span,
+            ),
+        ]
+
     def findings(self) -> Markdown:
         """A few automatically written findings."""
         ind = self.lan_indicators
         me, rk = ind.loc[self.lan_kod], ind.loc["00"]
         span = ind.attrs["span"]
-        ch = demografi.change(self.lan_pop, "kommun_kod", span).merge(
-            self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod"
-        )
-        grew = int((ch["change"] > 0).sum())
-        best = ch.sort_values("change_pct").iloc[-1]
-        worst = ch.sort_values("change_pct").iloc[0]
+        if span:
+            ch = self.kommun_change
+            grew = int((ch["change"] > 0).sum())
+            best = ch.sort_values("change_pct").iloc[-1]
+            worst = ch.sort_values("change_pct").iloc[0]
+            lines = [
+                f"- {html.escape(self.lan_namn)} har {fmt.number(me['population'])} invånare "
+                f"({self.year}), {fmt.signed(me['change_n'], 1, ' %')} sedan {self.year - span} "
+                f"mot {fmt.signed(rk['change_n'], 1, ' %')} i riket.",
+                f"- Befolkningen ökade i {grew} av {len(ch)} kommuner. Mest ökade "
+                f"{html.escape(best['kommun'])} ({fmt.signed(best['change_pct'], 1, ' %')}), "
+                f"minst {html.escape(worst['kommun'])} "
+                f"({fmt.signed(worst['change_pct'], 1, ' %')}).",
+            ]
+        else:
+            lines = [
+                f"- {html.escape(self.lan_namn)} har {fmt.number(me['population'])} invånare "
+                f"({self.year}). " + demografi.series_needed(self.years),
+            ]
         older = "äldre" if me["mean_age"] > rk["mean_age"] else "yngre"
-        lines = [
-            f"- {html.escape(self.lan_namn)} har {fmt.number(me['population'])} invånare "
-            f"({self.year}), {fmt.signed(me['change_n'], 1, ' %')} sedan {self.year - span} "
-            f"mot {fmt.signed(rk['change_n'], 1, ' %')} i riket.",
-            f"- Befolkningen ökade i {grew} av {len(ch)} kommuner. Mest ökade "
-            f"{html.escape(best['kommun'])} ({fmt.signed(best['change_pct'], 1, ' %')}), minst "
-            f"{html.escape(worst['kommun'])} ({fmt.signed(worst['change_pct'], 1, ' %')}).",
+        lines += [
             f"- Länets befolkning är {older} än rikets: medelåldern är "
             f"{fmt.number(me['mean_age'], 1)} år mot {fmt.number(rk['mean_age'], 1)} år.",
             f"- {fmt.percent(me['grocery_over_10'])} av invånarna bor mer än 10 km "
@@ -507,8 +583,12 @@ class LanReport:
             fig, pd.concat([region.assign(område=self.lan_namn), riket.assign(område="Riket")])
         )
 
-    def fig_pyramid_then(self) -> go.Figure:
+    def fig_pyramid_then(self) -> go.Figure | Markdown:
         """Age pyramid of the län now against the same län in the first year of the data."""
+        if len(self.years) < 2:
+            return missing_note(
+                demografi.series_needed(self.years, "Jämförelsen med ett tidigare år")
+            )
         first = int(self.lan_pop["year"].min())
         now = demografi.pyramid_shares(self.lan_pop[self.lan_pop["year"] == self.year])
         then = demografi.pyramid_shares(self.lan_pop[self.lan_pop["year"] == first])
@@ -530,15 +610,27 @@ class LanReport:
 
     @cached_property
     def kommun_change(self) -> pd.DataFrame:
+        """Change per kommun over the span of the key figures (``kommun_kod, start, end, change,
+        change_pct, kommun``); with one year of data the change columns are NaN and
+        ``attrs["start_year"]`` is None."""
         span = self.lan_indicators.attrs["span"]
-        ch = demografi.change(self.lan_pop, "kommun_kod", span)
+        if span:
+            ch = demografi.change(self.lan_pop, "kommun_kod", span)
+        else:
+            now = self.lan_pop[self.lan_pop["year"] == self.year]
+            ch = now.groupby("kommun_kod", as_index=False)["population"].sum()
+            ch = ch.rename(columns={"population": "end"}).assign(
+                start=float("nan"), change=float("nan"), change_pct=float("nan")
+            )[["kommun_kod", "start", "end", "change", "change_pct"]]
         ch = ch.merge(self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod")
-        ch.attrs.update(start_year=self.year - span, end_year=self.year)
+        ch.attrs.update(start_year=self.year - span if span else None, end_year=self.year)
         return ch
 
-    def fig_change_map(self) -> go.Figure:
+    def fig_change_map(self) -> go.Figure | Markdown:
         """Map of population change per kommun over the last (up to) ten years."""
         ch = self.kommun_change
+        if ch.attrs["start_year"] is None:
+            return missing_note(demografi.series_needed(self.years, "Kartan över förändringen"))
         y0, y1 = ch.attrs["start_year"], ch.attrs["end_year"]
         gdf = self.kommun_geo.merge(ch, on=["kommun_kod", "kommun"])
         hover = [
@@ -563,9 +655,11 @@ class LanReport:
         )
         return with_table(fig, ch)
 
-    def fig_change_bars(self) -> go.Figure:
+    def fig_change_bars(self) -> go.Figure | Markdown:
         """Population change per kommun, ranked, with the län and riket for reference."""
         ch = self.kommun_change
+        if ch.attrs["start_year"] is None:
+            return missing_note(demografi.series_needed(self.years))
         y0, y1 = ch.attrs["start_year"], ch.attrs["end_year"]
         ind = self.lan_indicators
         top = ch.sort_values("change_pct").iloc[-1]
@@ -839,7 +933,7 @@ class LanReport:
         span = ind.attrs["span"]
         head = (
             "<tr><th scope=col>Kommun</th><th scope=col class=num>Folkmängd</th>"
-            f"<th scope=col class=num>Förändring {span} år</th>"
+            f"<th scope=col class=num>{change_header(span)}</th>"
             "<th scope=col class=num>Medelålder</th><th scope=col class=num>Andel 65+</th>"
             "<th scope=col class=num>&gt; 10 km till dagligvaror</th>"
             "<th scope=col class=num>Stöd, kr/inv. och år</th></tr>"
@@ -870,53 +964,125 @@ class LanReport:
     )
 
     def _groups(self, pop: pd.DataFrame) -> pd.DataFrame:
+        # A year missing from the data stays empty (NaN), so lines break over the gap.
+        every = pd.RangeIndex(int(pop["year"].min()), int(pop["year"].max()) + 1, name="year")
         parts = []
         for name, lo, hi in self.AGE_GROUPS:
-            d = pop[pop["age"].between(lo, hi)].groupby("year", as_index=False)["population"].sum()
-            parts.append(d.assign(group=name))
+            d = pop[pop["age"].between(lo, hi)].groupby("year")["population"].sum()
+            parts.append(d.reindex(every).reset_index().assign(group=name))
         return pd.concat(parts, ignore_index=True)
 
     @cached_property
-    def projection(self) -> pd.DataFrame:
-        return _read(self.p, "prognos", filters=[("lan_kod", "==", self.lan_kod)])
+    def projection(self) -> pd.DataFrame | None:
+        """Projected population of the län's kommuner; None when the build could not make one."""
+        if not (self.p.processed / "prognos.parquet").exists():
+            return None
+        proj = _read(self.p, "prognos", filters=[("lan_kod", "==", self.lan_kod)])
+        return proj if set(self.kommuner["kommun_kod"]) <= set(proj["kommun_kod"]) else None
+
+    @cached_property
+    def components_raw(self) -> pd.DataFrame | None:
+        """The län's rows of the components file (kommun × year × component), or None."""
+        if not (self.p.processed / "forandringar.parquet").exists():
+            return None
+        return _read(self.p, "forandringar", filters=[("lan_kod", "==", self.lan_kod)])
 
     @cached_property
     def components(self) -> pd.DataFrame | None:
         """Births, deaths and migration of the län per year, or None when not supplied."""
-        if not (self.p.processed / "forandringar.parquet").exists():
+        df = self.components_raw
+        if df is None or df.empty:
             return None
-        df = _read(self.p, "forandringar", filters=[("lan_kod", "==", self.lan_kod)])
         return forandringar.components(df, df.set_index("kommun_kod")["lan_kod"].to_dict())
 
     def fig_components(self) -> go.Figure | Markdown:
-        """Components of change: natural increase, domestic and international net migration."""
-        c = self.components
+        """Components of change: natural increase, domestic and international net migration.
+
+        Only the parts the file supports are drawn; the note says which are left out and which
+        of SCB's components they would need.
+        """
+        raw, c = self.components_raw, self.components
         if c is None or c.empty:
             return Markdown(
                 "*Födda, döda och flyttningar finns inte i data/raw/forandringar/ (SCB:s tabell "
                 "Befolkningsförändringar efter region, förändringar och kön, BE0101J).*"
             )
+        lacking = sorted(set(self.kommuner["kommun_kod"]) - set(raw["kommun_kod"]))
+        if lacking:
+            names = ", ".join(geo.kommun_name(k) for k in lacking[:5])
+            return missing_note(
+                f"Födda, döda och flyttningar saknas för {len(lacking)} av länets "
+                f"{len(self.kommuner)} kommuner ({names}"
+                + (" m.fl." if len(lacking) > 5 else "")
+                + ") i data/raw/forandringar/; länets summa kan inte visas."
+            )
+        missing = forandringar.missing_parts(raw)
+        parts = forandringar.parts_to_show(missing)
+        has_total = "folkokning" not in missing
+        if not parts and not has_total:
+            return missing_note(
+                "Filen i data/raw/forandringar/ har varken folkökning eller både födda och döda "
+                "eller in- och utflyttningar; inga delar av befolkningsförändringen kan visas."
+            )
         y0, y1 = int(c["year"].min()), int(c["year"].max())
-        tot = c[["fodelseoverskott", "inrikes_netto", "utrikes_netto", "folkokning"]].sum()
-        title = (
-            f"{self.lan_namn} {y0}–{y1}: folkökning {fmt.signed(tot['folkokning'], 0)}, varav "
-            f"födelseöverskott {fmt.signed(tot['fodelseoverskott'], 0)}, inrikes flyttnetto "
-            f"{fmt.signed(tot['inrikes_netto'], 0)} och utrikes {fmt.signed(tot['utrikes_netto'], 0)}"
-        )
+        period = str(y0) if y0 == y1 else f"{y0}–{y1}"
+
+        def total(col: str) -> str:
+            return fmt.signed(c[col].sum(skipna=False), 0)
+
+        words = {
+            "fodelseoverskott": "födelseöverskott",
+            "inrikes_netto": "inrikes flyttnetto",
+            "utrikes_netto": "utrikes flyttnetto",
+            "flyttnetto": "flyttnetto",
+        }
+        shown = [f"{w} {total(k)}" for k, w in words.items() if k in parts]
+        head = f"{self.lan_namn} {period}: "
+        if has_total:
+            title = head + f"folkökning {total('folkokning')}"
+            if shown:
+                title += ", varav " + ", ".join(shown[:-1])
+                title += (" och " if len(shown) > 1 else "") + shown[-1]
+        else:
+            title = head + ", ".join(shown)
+        notes = []
+        for part, label in (
+            ("fodelseoverskott", "Födelseöverskott"),
+            ("inrikes_netto", "Inrikes flyttnetto"),
+            ("utrikes_netto", "Utrikes flyttnetto"),
+            ("folkokning", "Folkökning"),
+        ):
+            if part in missing:
+                need = " och ".join(forandringar.SWEDISH[x] for x in missing[part])
+                notes.append(f"{label} visas inte: filen saknar {need}.")
         fig = figures.component_bars(
             c,
-            forandringar.PARTS,
-            "folkokning",
+            parts,
+            "folkokning" if has_total else None,
             title,
-            self.source("forandringar", year=f"{y0}–{y1}")
+            self.source("forandringar", year=period)
             + " Inrikes flyttnetto = inflyttade − utflyttade utom in- och utvandring; flyttningar "
-            "mellan länets kommuner tar ut varandra.",
+            "mellan länets kommuner tar ut varandra." + "".join(" " + n for n in notes),
         )
         return with_table(fig, c.rename(columns={"code": "lan_kod"}))
 
-    def fig_projection(self) -> go.Figure:
+    def fig_projection(self) -> go.Figure | Markdown:
         """Population by broad age group, observed and projected to 2040."""
         proj = self.projection
+        if proj is None:
+            return missing_note(
+                self.meta.get("projection", {}).get("missing")
+                or "Framskrivning saknas för länets kommuner."
+            )
+        partial = sorted(set(proj.loc[proj["population"].isna(), "kommun_kod"]))
+        if partial:
+            names = ", ".join(geo.kommun_name(k) for k in partial[:5])
+            return missing_note(
+                f"Framskrivningen kan inte visas: befolkningen har saknade värden (..) för "
+                f"{len(partial)} av länets kommuner ({names}"
+                + (" m.fl." if len(partial) > 5 else "")
+                + ") under basperioden."
+            )
         end = int(proj["year"].max())
         now_total = self.lan_pop[self.lan_pop["year"] == self.year]["population"].sum()
         end_total = proj[proj["year"] == end]["population"].sum()
@@ -1170,6 +1336,23 @@ class LanReport:
         )
         return with_table(fig, sh)
 
+    def _population_notes(self) -> list[str]:
+        """What the population data can carry: years, CKM noise from 2025, the projection."""
+        notes = []
+        if len(self.years) < 2:
+            notes.append(
+                f"Befolkningen finns bara för {self.year}: förändring, jämförelse med tidigare "
+                "år och framskrivning kan inte visas."
+            )
+        if self.year >= CKM_FIRST_YEAR:
+            notes.append(
+                f"Från och med {CKM_FIRST_YEAR} lägger SCB ett litet slumpmässigt tal till varje "
+                "redovisat värde (röjandeskydd med Cell Key Method); delar summerar därför inte "
+                "alltid exakt till totaler, och kitet godtar små skillnader när filens totaler "
+                "stäms av mot kommunerna."
+            )
+        return notes
+
     def about(self) -> HTML:
         """*Om data och metod*: sources, years, definitions, versions, run time, revision."""
         rows = []
@@ -1197,6 +1380,7 @@ class LanReport:
         items = [
             demografi.MEAN_AGE_DEFINITION,
             demografi.DEPENDENCY_DEFINITION,
+            *self._population_notes(),
             stod.SUPPORT_DEFINITION,
             "Tillgänglighet: " + distance_note(self.meta) + " Som i Tillväxtverkets Pipos söks "
             "närmaste punkt i hela landet, även i grannlän. Sårbarheten (näst närmaste punkt och "
@@ -1252,11 +1436,14 @@ class NationalOverview:
             "varje läns rapport." + warn
         )
 
-    def fig_map(self) -> go.Figure:
+    def fig_map(self) -> go.Figure | Markdown:
         ind = self.indicators.drop(index="00")
         gdf = _read(self.p, "lan_geo").merge(ind, left_on="lan_kod", right_index=True)
         span = self.indicators.attrs["span"]
-        year = int(_read(self.p, "befolkning", columns=["year"])["year"].max())
+        years = _read(self.p, "befolkning", columns=["year"])["year"].unique()
+        year = int(years.max())
+        if not span:
+            return missing_note(demografi.series_needed(years, "Kartan över förändringen"))
         hover = [
             f"<b>{html.escape(n)}</b><br>{fmt.number(pop)} invånare<br>"
             f"{fmt.signed(c, 1, ' %')} på {span} år"
@@ -1350,7 +1537,7 @@ class NationalOverview:
         head = (
             "<tr><th scope=col>Län</th><th scope=col class=num>Kod</th>"
             "<th scope=col class=num>Folkmängd</th>"
-            f"<th scope=col class=num>Förändring {span} år</th>"
+            f"<th scope=col class=num>{change_header(span)}</th>"
             "<th scope=col class=num>Medelålder</th><th scope=col class=num>Andel 65+</th>"
             "<th scope=col class=num>&gt; 10 km till dagligvaror</th></tr>"
         )
@@ -1520,11 +1707,12 @@ class KommunReport:
                 f"Länet {fmt.number(ln['population'])}",
                 self._rank("population"),
             ),
-            Card(
-                f"Förändring {self.year - span}–{self.year}",
-                chg(me["change_n"]),
+            change_card(
+                f"{self.year - span}–{self.year}",
+                me["change_n"],
                 cmp("change_n", chg),
-                self._rank("change_n"),
+                self._rank("change_n") if span else demografi.series_needed(self.lan.years),
+                span,
             ),
             Card(
                 "Medelålder",
@@ -1553,17 +1741,22 @@ class KommunReport:
         ]
         return cards_html(cards, self.source("befolkning", "rutor", "service"))
 
-    def fig_trend(self) -> go.Figure:
+    def fig_trend(self) -> go.Figure | Markdown:
         """Population over time as an index (first year = 100): kommun, län and riket."""
         bef = self.lan.befolkning
+        if len(self.lan.years) < 2:
+            return missing_note(demografi.series_needed(self.lan.years, "Utvecklingen över tid"))
         series = {
             self.namn: bef[bef["kommun_kod"] == self.kommun_kod],
             self.lan.lan_namn: self.lan.lan_pop,
             "Riket": bef,
         }
         frames = []
+        every_year = range(self.lan.years[0], self.lan.years[-1] + 1)
         for name, df in series.items():
-            t = df.groupby("year")["population"].sum()
+            # A year missing from the data stays empty, so the line breaks instead of
+            # bridging the gap as if it had been observed.
+            t = df.groupby("year")["population"].sum().reindex(every_year)
             frames.append(
                 pd.DataFrame(
                     {
