@@ -10,6 +10,7 @@ import codecs
 import contextlib
 import csv
 import functools
+import io
 import re
 import sqlite3
 import zipfile
@@ -360,15 +361,20 @@ def _parse_rows(path: Path, lines: list[str], header_idx: int, end: int, sep: st
     names = _column_names(header)
     n = len(names)
     rows: list[list[str]] = []
+    clean = True  # every row as pandas reads it: n fields, not all empty
     read = reader.line_num
     for fields in reader:
         # line_num counts the lines read; a quoted value may span several, so a row's own line
         # is the one after those read before it.
         line, read = header_idx + read + 1, reader.line_num
+        if len(fields) == n and fields[0].strip():
+            rows.append(fields)
+            continue
         if not any(f.strip() for f in fields):
+            clean = False
             continue
         if len(fields) > n and not any(f.strip() for f in fields[n:]):
-            fields = fields[:n]
+            fields, clean = fields[:n], False
         if len(fields) != n:
             what = "fewer" if len(fields) < n else "more"
             hint = (
@@ -384,7 +390,20 @@ def _parse_rows(path: Path, lines: list[str], header_idx: int, end: int, sep: st
                 expected=f"{n} fields separated by {sep!r} on every row",
             )
         rows.append(fields)
-    return pd.DataFrame(rows, columns=names, dtype=object) if rows else pd.DataFrame(columns=names)
+    if clean:
+        # The rows are checked; pandas' C parser makes the text columns fastest.
+        df = pd.read_csv(
+            io.StringIO("\n".join(lines[header_idx:end])),
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            quoting=csv.QUOTE_MINIMAL,
+            skipinitialspace=True,
+        )
+        if len(df) == len(rows) and len(df.columns) == n:
+            df.columns = names
+            return df
+    return pd.DataFrame(rows, columns=names, dtype=object).astype(str)
 
 
 def _table_after_header(
