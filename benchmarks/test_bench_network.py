@@ -49,7 +49,9 @@ def test_network_nearest_one_pass(benchmark, grid):
 def test_network_networkx_baseline(benchmark, grid):
     nodes, edges, cells, points = grid
     net = RoadNetwork(nodes, edges)
-    pnode, _ = net.attach(points)
+    att = net.attach(points)
+    ends = net.links[["a", "b"]].to_numpy()[att.link]
+    pnode = np.where(att.frac < 0.5, ends[:, 0], ends[:, 1])
     g = nx.Graph()
     g.add_weighted_edges_from(
         edges[["u", "v", "length_m"]].itertuples(index=False), weight="length"

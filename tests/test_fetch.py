@@ -817,11 +817,39 @@ ROADS_08 = [
 ]
 
 
-def overpass(answers: dict[str, bytes]) -> Callable[[Req], Reply]:
+def poly_areas(query: str):
+    """The areas of a query's ``poly:"lat lon …"`` filters, as shapely polygons in lon/lat."""
+    import shapely
+
+    areas = []
+    for text in re.findall(r'\(poly:"([^"]+)"\)', query):
+        v = [float(t) for t in text.split()]
+        areas.append(shapely.Polygon(list(zip(v[1::2], v[0::2], strict=True))))
+    return areas
+
+
+def _where(el: dict) -> tuple[float, float]:
+    c = el.get("center", el)
+    return c["lon"], c["lat"]
+
+
+def overpass(answers: dict[str, bytes], pool: list[dict] | None = None) -> Callable[[Req], Reply]:
+    """An Overpass server: a query by län area gets that län's answer; a query by ``poly``
+    areas gets the elements of ``pool`` that lie in them (as Overpass filters them)."""
+    import shapely
+
     def route(req: Req) -> Reply:
         if req.method != "POST" or req.path != "/api/interpreter":
             return Reply(404, b"not found")
         query = req.form()["data"][0]
+        areas = poly_areas(query)
+        if areas:
+            inside = [
+                el
+                for el in pool or []
+                if any(a.contains(shapely.Point(*_where(el))) for a in areas)
+            ]
+            return Reply(200, overpass_answer(inside), {"Content-Type": "application/json"})
         iso = query.split('area["ISO3166-2"="', 1)[1].split('"', 1)[0]
         return Reply(200, answers[iso], {"Content-Type": "application/json"})
 
@@ -830,7 +858,7 @@ def overpass(answers: dict[str, bytes]) -> Callable[[Req], Reply]:
 
 def test_service_points_of_two_lan(home: Path, monkeypatch):
     answers = {"SE-H": overpass_answer(SERVICE_08), "SE-I": overpass_answer(SERVICE_09)}
-    with serve(overpass(answers)) as (base, log):
+    with serve(overpass(answers, SERVICE_08 + SERVICE_09)) as (base, log):
         monkeypatch.setenv("LANSANALYS_OVERPASS_URL", base + "/api/interpreter")
         res = cli("service", "--lan", "08", "--lan", "09")
     assert res.exit_code == 0, res.stderr
@@ -839,9 +867,10 @@ def test_service_points_of_two_lan(home: Path, monkeypatch):
     )
     q = log[0].form()["data"][0]
     assert q.startswith("[out:json][timeout:300];")
-    assert 'area["ISO3166-2"="SE-H"]["admin_level"="4"]->.lan;' in q
+    assert 'area["ISO3166-1"="SE"]["admin_level"="2"]->.se;' in q  # Sweden only
     for wanted in (
-        'nwr["shop"~"^(supermarket|convenience|grocery)$"](area.lan);',
+        'nwr["shop"~"^(supermarket|convenience|grocery)$"](poly:"',
+        ")(area.se);",
         "parcel_locker",
         '["vending"="parcel_pickup"]',
         "out center;",
@@ -849,7 +878,7 @@ def test_service_points_of_two_lan(home: Path, monkeypatch):
         assert wanted in q
     folder = home / "data" / "raw" / "service"
     f = folder / "osm_service_08.json"
-    assert f.read_bytes() == answers["SE-H"]  # the raw Overpass answer, byte for byte
+    assert f.read_bytes() == overpass_answer(SERVICE_08)  # the raw answer, byte for byte
     df = read_service(f)
     # The kiosk with post_office=post_partner is a parcel point too.
     assert sorted(df["service_type"]) == [
@@ -864,7 +893,83 @@ def test_service_points_of_two_lan(home: Path, monkeypatch):
     entry = sources(home)["service/osm_service_08.json"]
     assert entry["licence"] == "ODbL 1.0 – © OpenStreetMap contributors"
     assert entry["query"] == q and entry["rows"] == 5 and entry["lan"] == ["08"]
+    assert entry["buffer_km"] == 50.0
     assert "Kalmar län" in entry["source"] and entry["url"] == base + "/api/interpreter"
+
+
+def _point_at(lan: str, km: float) -> tuple[float, float]:
+    """A point (lon, lat) in Sweden, in another län, ``km`` km outside ``lan``'s boundary."""
+    from pyproj import Transformer
+
+    gdf = geo.lan_geometry()
+    shape = gdf.loc[gdf["lan_kod"] == lan, "geometry"].iloc[0]
+    others = gdf[gdf["lan_kod"] != lan].union_all()
+    ring = shape.buffer(km * 1000).exterior
+    for f in range(200):
+        pt = ring.interpolate(f / 200, normalized=True)
+        if others.contains(pt.buffer(3000)):  # well inside a neighbouring län, not at sea
+            assert abs(shape.distance(pt) - km * 1000) < 1500
+            to_wgs = Transformer.from_crs("EPSG:3006", "EPSG:4326", always_xy=True)
+            return to_wgs.transform(pt.x, pt.y)
+    raise AssertionError(f"no land {km} km outside län {lan}")
+
+
+def test_service_fetch_takes_a_buffer_around_the_lan_and_records_the_lan_only(
+    home: Path, monkeypatch
+):
+    import numpy as np
+    import shapely
+    from pyproj import Transformer
+
+    near, far = _point_at("08", 40), _point_at("08", 75)
+    pool = SERVICE_08 + [
+        {
+            "type": "node",
+            "id": 9001,
+            "lon": near[0],
+            "lat": near[1],
+            "tags": {"shop": "supermarket"},
+        },
+        {"type": "node", "id": 9002, "lon": far[0], "lat": far[1], "tags": {"shop": "supermarket"}},
+    ]
+    folder = home / "data" / "raw" / "service"
+    with serve(overpass({"SE-H": overpass_answer(SERVICE_08)}, pool)) as (base, log):
+        monkeypatch.setenv("LANSANALYS_OVERPASS_URL", base + "/api/interpreter")
+        res = cli("service", "--lan", "08")
+        assert res.exit_code == 0, res.stderr
+        ids = set(read_service(folder / "osm_service_08.json")["point_id"])
+        # The default 50 km: the store 40 km across the border is fetched, the one at 75 km not.
+        assert {"osm-n2001", "osm-n9001"} <= ids and "osm-n9002" not in ids
+        # The area asked for holds the whole län and 49 km around it, and not 60 km out.
+        areas = poly_areas(log[0].form()["data"][0])  # one per filter, all the same
+        area = areas[0]
+        assert len(areas) == len(fetch.OVERPASS_SERVICE_FILTERS)
+        assert all(a.equals(area) for a in areas)
+        to_wgs = Transformer.from_crs("EPSG:3006", "EPSG:4326", always_xy=True)
+        gdf = geo.lan_geometry()
+        lan = gdf.loc[gdf["lan_kod"] == "08", "geometry"].iloc[0]
+
+        def wgs(g):
+            return shapely.transform(g, lambda xy: np.column_stack(to_wgs.transform(*xy.T)))
+
+        inner, outer = wgs(lan.buffer(49_000)), wgs(lan.buffer(60_000))
+        assert area.contains(inner) and outer.contains(area)
+        entry = sources(home)["service/osm_service_08.json"]
+        assert entry["lan"] == ["08"] and entry["buffer_km"] == 50.0  # covered: the län only
+
+        res = cli("service", "--lan", "08", "--buffer-km", "80", "--refresh")
+        assert res.exit_code == 0, res.stderr
+        assert {"osm-n9001", "osm-n9002"} <= set(
+            read_service(folder / "osm_service_08.json")["point_id"]
+        )
+        assert sources(home)["service/osm_service_08.json"]["buffer_km"] == 80.0
+
+        res = cli("service", "--lan", "08", "--buffer-km", "0", "--refresh")
+        assert res.exit_code == 0, res.stderr
+        q = log[-1].form()["data"][0]  # the län's own area, no buffer
+        assert 'area["ISO3166-2"="SE-H"]["admin_level"="4"]->.lan;' in q and "poly:" not in q
+    res = cli("service", "--lan", "08", "--buffer-km", "-5")
+    assert res.exit_code == 2 and "--buffer-km must be 0 or more" in res.stderr
 
 
 def test_roads_are_the_raw_out_geom_answer(home: Path, monkeypatch):

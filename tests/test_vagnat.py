@@ -17,7 +17,9 @@ import shapely
 
 from lansanalys import access, vagnat
 from lansanalys.ingest import InputError
-from lansanalys.network import nearest_by_type
+from lansanalys.network import ATTACH_M, nearest_by_type
+
+from .network_reference import Foot, split_graph
 
 X0, Y0 = 500_000.0, 6_500_000.0
 
@@ -93,8 +95,8 @@ def test_what_if_along_roads(tmp_path):
     )
     both = access.what_if(cells, pts, net=net).set_index("cell_id")
     assert both.at["c", "road_m"] == pytest.approx(7_000, abs=0.01)
-    # Move the west point 400 m from the side road's end: it attaches to that node, and its
-    # 400 m connector is the whole trip (points attach to the nearest node, not mid-link).
+    # Move the west point onto the side road, 400 m from its end: it attaches mid-link, and the
+    # 400 m along the side road is the whole trip.
     moved = access.what_if(cells, pts, move={"west": (X0 + 5_000, Y0 + 1_600)}, net=net)
     assert moved.set_index("cell_id").at["c", "road_m"] == pytest.approx(400, abs=0.01)
     gone = access.what_if(cells, pts, remove=["east", "west"], net=net, service_types=["apotek"])
@@ -184,29 +186,50 @@ def test_national_road_distances_obey_the_triangle_inequality(built):
 
 
 def test_national_road_distances_match_networkx(built):
+    """40 cells to every pharmacy: networkx on the national graph split at the attach points."""
     nodes, edges = built["vagnat_noder"], built["vagnat_lankar"]
     net = vagnat.load_network(nodes, edges)
     svc = built["service"]
     shops = svc[svc["service_type"] == "apotek"]
     rut = built["rutor"].sample(40, random_state=3)
     mine = nearest_by_type(net, rut, shops).set_index("cell_id")
-    g = nx.Graph()
-    g.add_weighted_edges_from(zip(edges["u"], edges["v"], edges["length_m"], strict=True))
-    pnode, pgap = net.attach(shops[["x", "y"]].to_numpy())
-    # A virtual source joined to every pharmacy's node by its connector length.
-    for node, gap in zip(pnode, pgap, strict=True):
-        if gap > 3_000:  # a point without a road link serves nobody by road
-            continue
-        if g.has_edge("src", node):
-            gap = min(gap, g["src"][node]["weight"])
-        g.add_edge("src", int(node), weight=gap)
-    dist = nx.single_source_dijkstra_path_length(g, "src")
-    cnode, cgap = net.attach(rut[["x", "y"]].to_numpy())
-    for cid, node, gap in zip(rut["cell_id"], cnode, cgap, strict=True):
-        if mine.at[cid, "reachable"]:
-            assert mine.at[cid, "road_m"] == pytest.approx(dist[int(node)] + gap, abs=0.01)
+    cxy, pxy = rut[["x", "y"]].to_numpy(), shops[["x", "y"]].to_numpy()
+    catt, patt = net.attach(cxy), net.attach(pxy)
+    # The attach point is the nearest point of every link (brute force over all of them).
+    xy = nodes[["x", "y"]].to_numpy()
+    lines = shapely.linestrings(np.stack([xy[edges["u"]], xy[edges["v"]]], axis=1))
+    for (x, y), gap in zip(cxy, catt.gap_m, strict=True):
+        assert gap == pytest.approx(shapely.distance(shapely.Point(x, y), lines).min(), abs=1e-6)
+    links = net.links
+
+    def feet(att):
+        return [
+            Foot(int(links.at[k, "a"]), int(links.at[k, "b"]), float(t), float(g))
+            for k, t, g in zip(att.link, att.frac, att.gap_m, strict=True)
+        ]
+
+    g = split_graph(nodes, edges, feet(catt), feet(patt), ATTACH_M, 30.0)
+    for j, f in enumerate(feet(patt)):
+        if f.gap <= ATTACH_M:  # a point without a road link serves nobody by road
+            g.add_edge("src", ("point", j), m=0.0, min=0.0)
+    dm = nx.single_source_dijkstra_path_length(g, "src", weight="m")
+    dmin = nx.single_source_dijkstra_path_length(g, "src", weight="min")
+    for i, cid in enumerate(rut["cell_id"]):
+        if ("cell", i) in dm:
+            assert mine.at[cid, "reachable"]
+            assert mine.at[cid, "road_m"] == pytest.approx(dm[("cell", i)], abs=1e-6)
+            assert mine.at[cid, "road_min"] == pytest.approx(dmin[("cell", i)], abs=1e-6)
         else:
-            assert int(node) not in dist or gap > 3_000
+            assert not mine.at[cid, "reachable"] and np.isnan(mine.at[cid, "road_m"])
+
+
+def test_national_fastest_point_is_recorded_beside_the_nearest(built):
+    n = built["nearest"]
+    r = n[n["reachable"]]
+    assert r["road_point_id"].notna().all() and r["road_min_point_id"].notna().all()
+    assert n.loc[~n["reachable"], ["road_point_id", "road_min_point_id"]].isna().all().all()
+    # On a real network the fastest point is sometimes not the nearest by km.
+    assert (r["road_point_id"] != r["road_min_point_id"]).any()
 
 
 def test_nearest_by_road_crosses_county_borders(built):

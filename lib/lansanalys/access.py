@@ -330,7 +330,8 @@ def what_if(
     -------
     DataFrame
         :func:`nearest_table` (straight-line) or
-        :func:`lansanalys.network.nearest_by_type` (road) for the new set of points.
+        :func:`lansanalys.network.nearest_by_type` (road) for the new set of points. A type whose
+        last point was removed has rows with NaN distances (and ``reachable`` False by road).
     """
     pts = points.copy()
     known = set(pts["point_id"])
@@ -343,13 +344,33 @@ def what_if(
         pts.loc[pts["point_id"] == pid, ["x", "y"]] = (x, y)
     if add is not None and len(add):
         pts = pd.concat([pts, add[["point_id", "service_type", "x", "y"]]], ignore_index=True)
-    if service_types is not None:
-        pts = pts[pts["service_type"].isin(service_types)]
+    # Every type asked for (or that had a point) gets rows, also one whose last point closed.
+    wanted = (
+        list(service_types)
+        if service_types is not None
+        else sorted(points["service_type"].unique())
+    )
+    pts = pts[pts["service_type"].isin(wanted)]
     if net is not None:
         from .network import nearest_by_type
 
-        return nearest_by_type(net, cells, pts, service_types)
-    return nearest_table(cells, pts)
+        return nearest_by_type(net, cells, pts, wanted)
+    found = [t for t in wanted if (pts["service_type"] == t).any()]
+    parts = [nearest_table(cells, pts)] if found else []
+    for t in wanted:
+        if t not in found:  # no point left: nothing is near, never 0 km
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "cell_id": cells["cell_id"].to_numpy(),
+                        "service_type": t,
+                        "dist_m": np.nan,
+                        "point_id": None,
+                        "dist2_m": np.nan,
+                    }
+                )
+            )
+    return pd.concat(parts, ignore_index=True)
 
 
 #: Lagen om betaltjänster (2021), supervised by PTS: share of the population that may live more

@@ -29,6 +29,7 @@ from .config import (
     DEFAULT_CLASSES_MIN,
     OPTIONAL_KINDS,
     RAW_KINDS,
+    SERVICE_TYPES,
     Paths,
     paths,
 )
@@ -102,6 +103,19 @@ def _select_files(p: Paths, kind: str, sources: dict) -> tuple[list[Path], bool]
 POPULATION_KINDS = ("befolkning", "prognos")
 
 
+#: What makes two rows of service files the same point.
+_POINT_KEY = ["point_id", "service_type", "x", "y"]
+
+
+def _dedup_service(df: pd.DataFrame) -> pd.DataFrame:
+    """The same OSM object fetched for two neighbouring län: one point, not a duplicate key."""
+    same = df.duplicated(_POINT_KEY)
+    if same.any():
+        log.info("service: %d points present in more than one file kept once", same.sum())
+        df = df[~same].reset_index(drop=True)
+    return df
+
+
 def _read_kind(p: Paths, kind: str, sources: dict) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Read every file of ``kind``; any error names its file (and line where it has one)."""
     files, demo = _select_files(p, kind, sources)
@@ -130,18 +144,17 @@ def _read_kind(p: Paths, kind: str, sources: dict) -> tuple[pd.DataFrame, dict[s
         sources[rel] = entry
         if kind == "service":
             df["source"] = entry.get("source", "")
+            df["file"] = rel  # coverage is judged per file (see service_coverage)
         entries.append({"file": rel, **entry})
         frames.append(df)
         log.info("read %s: %d rows in %.1f s", rel, len(df), time.perf_counter() - t0)
     df = pd.concat(frames, ignore_index=True)
     if kind in POPULATION_KINDS and len(frames) > 1:
         _no_year_twice(frames, [p.raw / e["file"] for e in entries], kind)
-    if kind == "service" and len(frames) > 1:
-        # The same OSM object fetched for two neighbouring län: one point, not a duplicate key.
-        same = df.duplicated(["point_id", "service_type", "x", "y"])
-        if same.any():
-            log.info("service: %d points present in more than one file kept once", same.sum())
-            df = df[~same].reset_index(drop=True)
+    by_file = None
+    if kind == "service":
+        by_file = df[[*_POINT_KEY, "file"]]  # each file's own points, for its coverage
+        df = _dedup_service(df)
     if df.empty:
         names = ", ".join(e["file"] for e in entries)
         raise BuildError(
@@ -152,6 +165,7 @@ def _read_kind(p: Paths, kind: str, sources: dict) -> tuple[pd.DataFrame, dict[s
     meta = {
         "demo": demo,
         "files": entries,
+        **({"_points_by_file": by_file} if by_file is not None else {}),
         "source": "; ".join(sorted({e.get("source", "") for e in entries})),
         "year": max(years) if years else None,
     }
@@ -208,6 +222,162 @@ def _attach_kommun(
     return out
 
 
+#: Coverage inference: a län counts as covered by a file that declares nothing when the file has
+#: points in every kommun within this distance (m) of the län, its own kommuner included.
+COVERAGE_NEIGHBOUR_M = 20_000.0
+
+
+def kommuner_near_lan(radius_m: float = COVERAGE_NEIGHBOUR_M) -> dict[str, set[str]]:
+    """Each län's kommuner plus every kommun (in Sweden) within ``radius_m`` metres of it."""
+    lan = geo.lan_geometry(CRS_METRIC)
+    kom = geo.kommun_geometry(CRS_METRIC)
+    out = {}
+    for code, shape in zip(lan["lan_kod"], lan.geometry, strict=True):
+        near = kom[kom.intersects(shape.buffer(radius_m))]
+        out[code] = set(near["kommun_kod"]) | set(geo.kommun_codes(code))
+    return out
+
+
+def _declared(entry: dict[str, Any], key: str, valid: list[str], rel: str) -> list[str] | None:
+    """A list of codes declared for a file in SOURCES.yml, checked; None when not declared."""
+    value = entry.get(key)
+    if value is None:
+        return None
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or any(str(v) not in valid for v in values):
+        raise BuildError(
+            f"data/raw/SOURCES.yml, entry {rel!r}: {key} {value!r} is not understood; expected "
+            f"a list of codes among {', '.join(valid)} (e.g. {key}: [{valid[0]!r}])"
+        )
+    return [str(v) for v in values]
+
+
+def service_coverage(
+    points: pd.DataFrame,
+    files: dict[str, dict[str, Any]],
+    near: dict[str, set[str]] | None = None,
+) -> pd.DataFrame:
+    """Which län have service data of which type, judged per file.
+
+    A file covers, for every service type it holds (or the ``service_types`` its entry in
+    SOURCES.yml lists), the län its entry declares under ``lan`` (``fetch service`` writes the
+    län it fetched, never the buffer around it). A file without a declaration covers:
+
+    - the län in which it has a point in every kommun, when its other points lie within
+      :data:`EXTRACT_SPILL_M` of them (it stops at län borders: a national file, or an export
+      of whole län; basis "extract" unless the next rule also holds, since the border cells of
+      such an extract lack the points across the border);
+    - otherwise each län where it has a point in every kommun of the län and in every kommun
+      within :data:`COVERAGE_NEIGHBOUR_M` of it (basis "inferred"): a file of a län and a buffer
+      zone around it covers that län, not the neighbouring län the zone cuts through (their
+      far side is missing).
+
+    Declare ``lan`` in SOURCES.yml to override.
+
+    Parameters
+    ----------
+    points : DataFrame
+        Service points with ``file`` (path relative to data/raw), ``service_type``,
+        ``kommun_kod`` and ``x, y`` (SWEREF 99 TM), before duplicates across files are dropped.
+    files : dict
+        The SOURCES.yml entry of each file, keyed as ``points["file"]``.
+    near : dict, optional
+        Län → kommuner that must have points (default :func:`kommuner_near_lan`).
+
+    Returns
+    -------
+    DataFrame
+        One row per län × service type (21 × 7): ``lan_kod, service_type, covered`` (bool),
+        ``basis`` ("declared", "inferred", "extract" or "" when not covered), ``source`` (the files, ";"
+        separated) and ``reason`` (Swedish, why not covered; "" when covered).
+    """
+    near = near if near is not None else kommuner_near_lan()
+    lan_codes, types = geo.lan_codes(), list(SERVICE_TYPES)
+    found: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    in_any_file: set[str] = set()
+    for rel, pts in points.groupby("file", sort=True):
+        entry = files.get(rel, {})
+        have = set(pts["service_type"])
+        in_any_file |= have
+        stypes = _declared(entry, "service_types", types, rel)
+        stypes = set(stypes) if stypes is not None else have
+        lans = _declared(entry, "lan", lan_codes, rel)
+        basis = "declared"
+        if lans is None:
+            basis = "inferred"
+            with_points = set(pts["kommun_kod"])
+            lans = [c for c in lan_codes if near[c] <= with_points]
+            whole = _whole_lan_extract(pts)
+            if whole:
+                # The file stops at län borders (no zone cut through a län): an extract of
+                # whole län, each covered; its border cells lack points across the border.
+                basis = "extract"
+                lans = whole
+        for c in lans:
+            for t in stypes:
+                basis_c = "inferred" if basis == "extract" and near[c] <= with_points else basis
+                found.setdefault((c, t), []).append((basis_c, rel))
+    rows = []
+    for c in lan_codes:
+        for t in types:
+            hits = found.get((c, t), [])
+            bases = {b for b, _ in hits}
+            if hits:
+                reason = ""
+            elif t in in_any_file:
+                reason = "punktfilerna täcker inte länet"
+            else:
+                reason = "serviceslaget saknas i punktfilerna"
+            rows.append(
+                {
+                    "lan_kod": c,
+                    "service_type": t,
+                    "covered": bool(hits),
+                    "basis": next(
+                        (b for b in ("declared", "inferred", "extract") if b in bases), ""
+                    ),
+                    "source": "; ".join(sorted({r for _, r in hits})),
+                    "reason": reason,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+#: Points of a whole-län extract may spill this far (m) over the län border (a store on the
+#: border, generalised boundaries); a buffer zone reaches further.
+EXTRACT_SPILL_M = 10_000.0
+
+
+def _whole_lan_extract(pts: pd.DataFrame) -> list[str]:
+    """The län of a file that holds whole län only, or [] when it cuts through a län.
+
+    Whole län are those with a point in every kommun; the file is an extract of them when every
+    other point lies within :data:`EXTRACT_SPILL_M` of them.
+    """
+    with_points = set(pts["kommun_kod"])
+    whole = sorted(
+        c for c in {k[:2] for k in with_points} if set(geo.kommun_codes(c)) <= with_points
+    )
+    if not whole:
+        return []
+    rest = pts[~pts["kommun_kod"].str[:2].isin(whole)]
+    if rest.empty:
+        return whole
+    lan = geo.lan_geometry(CRS_METRIC)
+    area = lan[lan["lan_kod"].isin(whole)].union_all()
+    spill = gpd.GeoSeries(gpd.points_from_xy(rest["x"], rest["y"]), crs=CRS_METRIC).distance(area)
+    return whole if bool((spill <= EXTRACT_SPILL_M).all()) else []
+
+
+def _fill_areas(df: pd.DataFrame, keys: list[str], full: pd.MultiIndex) -> pd.DataFrame:
+    """Rows for every area × type of ``full``; areas without coverage get NaN, never a figure."""
+    flags = [c for c in df.columns if c not in keys and df[c].dtype == bool]
+    out = df.set_index(keys).reindex(full).reset_index()
+    for col in flags:  # the flag of an area without data is unknown, not False
+        out[col] = out[col].astype("boolean")
+    return out
+
+
 def _check_complete(bef: pd.DataFrame, files: str = "") -> None:
     """The latest year must hold every kommun; ``files`` names the population files."""
     latest = bef["year"].max()
@@ -250,14 +420,21 @@ PROJECTION_YEAR = 2040
 CLOSURE_THRESHOLD_KM = 10.0
 
 
-def _closure_tables(cells: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
-    """For every point of every type: people pushed beyond 10 km if it alone closed (national)."""
-    cxy = cells[["x", "y"]].to_numpy(dtype=float)
+def _closure_tables(
+    cells: pd.DataFrame, points: pd.DataFrame, coverage: pd.DataFrame
+) -> pd.DataFrame:
+    """For every point of every type: people pushed beyond 10 km if it alone closed (national).
+
+    Only people in län with data of the type count: elsewhere the files do not hold the nearest
+    point, so nobody there can be said to be pushed out.
+    """
     frames = []
     for stype, pts in points.groupby("service_type"):
+        ok = coverage.loc[coverage["covered"] & (coverage["service_type"] == stype), "lan_kod"]
+        here = cells[cells["lan_kod"].isin(set(ok))]
         rank = access.closure_ranking(
-            cxy,
-            cells["population"].to_numpy(),
+            here[["x", "y"]].to_numpy(dtype=float),
+            here["population"].to_numpy(),
             pts[["x", "y"]].to_numpy(dtype=float),
             CLOSURE_THRESHOLD_KM * 1000,
         )
@@ -267,7 +444,26 @@ def _closure_tables(cells: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
         frames.append(
             pd.concat([info, rank[["pushed_beyond", "served"]]], axis=1).assign(service_type=stype)
         )
+    if not frames:
+        return pd.DataFrame(
+            columns=["point_id", "name", "label", "kommun_kod", "lan_kod"]
+            + ["pushed_beyond", "served", "service_type"]
+        )
     return pd.concat(frames, ignore_index=True)
+
+
+def _fill_classes(part: pd.DataFrame, key: str, full: pd.MultiIndex) -> pd.DataFrame:
+    """Class rows for every area × type of ``full``; areas without coverage get NaN people."""
+    have = pd.MultiIndex.from_frame(part[[key, "service_type"]].drop_duplicates())
+    missing = full.difference(have)
+    if missing.empty:
+        return part
+    labels = part.drop_duplicates(["service_type", "order"])[
+        ["service_type", "klass", "order", "lower", "upper", "unit"]
+    ]
+    gaps = missing.to_frame(index=False).merge(labels, on="service_type")
+    gaps = gaps.assign(population=np.nan, share=np.nan)[part.columns]
+    return pd.concat([part, gaps], ignore_index=True)
 
 
 def _official_projection(
@@ -389,6 +585,16 @@ def build(
     _check_complete(bef, ", ".join(e["file"] for e in kinds_meta["befolkning"]["files"]))
     rutor = _attach_kommun(tables["rutor"], "rutor", fill_given=False)
     service = _attach_kommun(tables["service"], "service")
+    # Coverage is judged on each file's own points, also those another file holds too.
+    by_file = (
+        kinds_meta["service"]
+        .pop("_points_by_file")
+        .merge(service[[*_POINT_KEY, "kommun_kod"]], on=_POINT_KEY, how="left", validate="m:1")
+    )
+    coverage = _validate(
+        "coverage",
+        service_coverage(by_file, {e["file"]: e for e in kinds_meta["service"]["files"]}),
+    )
     stod = tables["stod"]
     stod["lan_kod"] = stod["kommun_kod"].str[:2]
 
@@ -423,6 +629,22 @@ def build(
         validate="m:1",
     )
     cell_dist["pop_70plus"] = cell_dist["pop_70plus"].astype("Float64")
+    # Only cells of a län with service data of the type are measured: elsewhere the nearest point
+    # in the files is not the nearest point there is. Those areas get NaN below, never a figure.
+    cov = coverage.loc[coverage["covered"], ["lan_kod", "service_type"]]
+    in_cov = pd.MultiIndex.from_frame(cell_dist[["lan_kod", "service_type"]]).isin(
+        pd.MultiIndex.from_frame(cov)
+    )
+    all_cells = cell_dist
+    cell_dist = cell_dist[in_cov].reset_index(drop=True)
+    nearest = nearest[in_cov].reset_index(drop=True)
+    types_measured = [t for t in SERVICE_TYPES if t in set(cell_dist["service_type"])]
+    full = {
+        key: pd.MultiIndex.from_product(
+            [sorted(set(all_cells[key].dropna())), types_measured], names=[key, "service_type"]
+        )
+        for key in ("kommun_kod", "lan_kod")
+    }
     cell_dist["riket"] = "00"
     levels = [("kommun_kod", "kommun"), ("lan_kod", "lan"), ("riket", "riket")]
     if "klassning" in tables:
@@ -451,16 +673,28 @@ def build(
                 right_index=True,
                 how="left",
             )
-    by_kommun, by_lan = acc["kommun"], acc["lan"]
+    by_kommun = _fill_areas(acc["kommun"], ["kommun_kod", "service_type"], full["kommun_kod"])
+    by_lan = _fill_areas(acc["lan"], ["lan_kod", "service_type"], full["lan_kod"])
     by_riket = acc["riket"]
-    cash = pd.concat(
-        [
-            access.cash_rule(cell_dist, key, dist_col="road_m")
-            .rename(columns={key: "code"})
-            .assign(level=level)
-            for key, level in levels
-        ],
-        ignore_index=True,
+    cash_types = [t for t in access.CASH_RULE_LIMITS if t in types_measured]
+    cash_parts = []
+    for key, level in levels:
+        if not cash_types:  # no cash service in the files: no cash rule to check
+            continue
+        part = access.cash_rule(cell_dist, key, dist_col="road_m")
+        if key in full:
+            index = pd.MultiIndex.from_product(
+                [full[key].levels[0], cash_types], names=[key, "service_type"]
+            )
+            part = _fill_areas(part, [key, "service_type"], index)
+        cash_parts.append(part.rename(columns={key: "code"}).assign(level=level))
+    cash = (
+        pd.concat(cash_parts, ignore_index=True)
+        if cash_parts
+        else pd.DataFrame(
+            columns=["code", "service_type", "population", "over_25km", "unreachable"]
+            + ["share_over_25km", "limit_pct", "within_limit", "level"]
+        )
     )
     cell_dist["road_km"] = cell_dist["road_m"] / 1000.0
     cell_dist["straight_km"] = cell_dist["dist_m"] / 1000.0
@@ -472,13 +706,20 @@ def build(
             ("straight_km", classes_km, "km", "fågelvägen"),
         ):
             for pop_col in pop_cols:
+                part = access.access_classes(cell_dist, key, bounds, col, unit, pop_col=pop_col)
+                if key in full:
+                    part = _fill_classes(part, key, full[key])
                 classes.append(
-                    access.access_classes(cell_dist, key, bounds, col, unit, pop_col=pop_col)
-                    .rename(columns={key: "code"})
-                    .assign(level=level, metric=metric, pop_col=pop_col)
+                    part.rename(columns={key: "code"}).assign(
+                        level=level, metric=metric, pop_col=pop_col
+                    )
                 )
     access_classes = pd.concat(classes, ignore_index=True)
-    closure = _closure_tables(validated["rutor"], validated["service"])
+    closure = _closure_tables(
+        validated["rutor"],
+        validated["service"][validated["service"]["service_type"].isin(types_measured)],
+        coverage,
+    )
     t_proj = time.perf_counter()
     projection, too_short = _transparent_projection(validated["befolkning"])
     official = _official_projection(tables, kinds_meta, validated["befolkning"])
@@ -525,6 +766,9 @@ def build(
             "classes_km": list(classes_km),
             "classes_min": list(classes_min),
             "attach_m": network.ATTACH_M,
+            # Cells and points join the road at the nearest point of the nearest link.
+            "attach": "link",
+            "connector_kmh": network.CONNECTOR_KMH,
             "road_nodes": int(len(nodes)),
             "road_links": int(len(edges)),
             "unreachable_population": int(
@@ -533,6 +777,22 @@ def build(
                     "population",
                 ].sum()
             ),
+        },
+        "coverage": {
+            # Per service type, the län with data of it (see coverage.parquet for why not).
+            "lan": {
+                t: sorted(
+                    coverage.loc[coverage["covered"] & (coverage["service_type"] == t), "lan_kod"]
+                )
+                for t in SERVICE_TYPES
+            },
+            "complete": bool(coverage["covered"].all()),
+            # Types the files hold at all: the others are missing, not merely uncovered.
+            # Län covered only as a whole-län extract: their border cells may be measured too far.
+            "extract": sorted(set(coverage.loc[coverage["basis"] == "extract", "lan_kod"])),
+            "in_files": [
+                t for t in SERVICE_TYPES if t in set(validated["service"]["service_type"])
+            ],
         },
         "projection": {
             "method": prognos.METHOD,
@@ -551,6 +811,7 @@ def build(
         for name, df in validated.items():
             df.to_parquet(tmp / f"{name}.parquet", index=False)
         nearest.to_parquet(tmp / "nearest.parquet", index=False)
+        coverage.to_parquet(tmp / "coverage.parquet", index=False)
         by_kommun.to_parquet(tmp / "access_kommun.parquet", index=False)
         by_lan.to_parquet(tmp / "access_lan.parquet", index=False)
         by_riket.drop(columns="riket").to_parquet(tmp / "access_riket.parquet", index=False)

@@ -159,6 +159,22 @@ def build(
         f"build: {parts}; {meta['rows']['rutor']} cells, {meta['rows']['service']} "
         f"service points in {time.perf_counter() - t0:.1f} s"
     )
+    # Say where access could not be measured: the reports show "uppgift saknas" there.
+    n_lan = len(geo.lan_codes())
+    cov = meta.get("coverage", {})
+    gaps = {t: len(c) for t, c in cov.get("lan", {}).items() if len(c) < n_lan}
+    if gaps:
+        typer.echo(
+            "build: no access figures where the service files have no data: "
+            + ", ".join(
+                f"{t} in {n_lan - n} of {n_lan} län"
+                if t in cov.get("in_files", [])
+                else f"{t} (not in the files)"
+                for t, n in gaps.items()
+            )
+            + " (see data/processed/coverage.parquet; a file that covers some län: "
+            'declare them in data/raw/SOURCES.yml, e.g. lan: ["08"])'
+        )
 
 
 @app.command()
@@ -386,6 +402,14 @@ def fetch_rutor(
 @fetch_app.command("service")
 def fetch_service(
     lan: _FetchLan = None,
+    buffer_km: Annotated[
+        float,
+        typer.Option(
+            "--buffer-km",
+            help="Also fetch points this far around the län (km), so its border cells find "
+            "their nearest point across the border; the län alone counts as covered.",
+        ),
+    ] = 50.0,
     url: _OverpassUrl = None,
     refresh: _Refresh = False,
     timeout: _Timeout = None,
@@ -393,11 +417,11 @@ def fetch_service(
     backoff: _Backoff = 1.0,
     cache_days: _CacheDays = 7.0,
 ) -> None:
-    """OpenStreetMap service points of a län (Overpass) into data/raw/service."""
+    """OpenStreetMap service points of a län and around it (Overpass) into data/raw/service."""
     from .fetch import fetch_service as run
 
     _fetch(
-        lambda o: run(lan=lan or [], base_url=url, options=o),
+        lambda o: run(lan=lan or [], buffer_km=buffer_km, base_url=url, options=o),
         refresh,
         timeout,
         retries,

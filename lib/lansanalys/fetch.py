@@ -1250,17 +1250,75 @@ def _iso(lan: str) -> str:
     return LAN_ISO[geo.check_lan(lan)]
 
 
-def overpass_service_query(lan: str, timeout: int = 300) -> str:
-    """Overpass QL for the service points of a län (nodes, ways, relations; ``out center``)."""
-    lines = [
-        f"[out:json][timeout:{int(timeout)}];",
-        f'area["ISO3166-2"="{_iso(lan)}"]["admin_level"="4"]->.lan;',
-        "(",
-        *(f"  nwr{f}(area.lan);" for f in OVERPASS_SERVICE_FILTERS),
-        ");",
-        "out center;",
+#: Default buffer (km) around the län for ``fetch service``: the län's border cells find their
+#: nearest point across the border (Pipos searches nationally); no Swedish grid cell is further
+#: than this from a grocery store.
+SERVICE_BUFFER_KM = 50.0
+#: Tolerance (m) to which the buffered area is simplified before it goes into the query.
+_AREA_TOLERANCE_M = 1_000.0
+
+
+def service_area(lan: str, buffer_km: float = SERVICE_BUFFER_KM) -> list[list[tuple[float, float]]]:
+    """The län and ``buffer_km`` around it, as WGS 84 rings of ``(lat, lon)`` for Overpass.
+
+    The buffer is taken in SWEREF 99 TM and simplified to 1 km (the area grows by at most that
+    much); each part of a multipart area is one ring (exterior only).
+    """
+    from pyproj import Transformer
+    from shapely.geometry import MultiPolygon
+
+    if not buffer_km >= 0:
+        raise SelectionError(f"the buffer must be 0 km or more (got {buffer_km!r})")
+    gdf = geo.lan_geometry()
+    shape = gdf.loc[gdf["lan_kod"] == geo.check_lan(lan), "geometry"].iloc[0]
+    # Buffer by the tolerance more, so that simplifying never cuts into the asked-for buffer.
+    area = shape.buffer(buffer_km * 1000 + _AREA_TOLERANCE_M).simplify(_AREA_TOLERANCE_M)
+    parts = list(area.geoms) if isinstance(area, MultiPolygon) else [area]
+    to_wgs = Transformer.from_crs("EPSG:3006", "EPSG:4326", always_xy=True)
+    rings = []
+    for part in parts:
+        x, y = part.exterior.coords.xy
+        lon, lat = to_wgs.transform(list(x), list(y))
+        rings.append([(round(a, 5), round(o, 5)) for a, o in zip(lat, lon, strict=True)])
+    return rings
+
+
+def overpass_service_query(
+    lan: str, timeout: int = 300, buffer_km: float = SERVICE_BUFFER_KM
+) -> str:
+    """Overpass QL for the service points of a län (nodes, ways, relations; ``out center``).
+
+    With ``buffer_km`` > 0 the points within that distance around the län are asked for too
+    (a ``poly`` filter of :func:`service_area`), inside Sweden only (the build places every
+    point in a Swedish kommun); with 0, the län's own area.
+    """
+    head = f"[out:json][timeout:{int(timeout)}];"
+    if buffer_km == 0:
+        return "\n".join(
+            [
+                head,
+                f'area["ISO3166-2"="{_iso(lan)}"]["admin_level"="4"]->.lan;',
+                "(",
+                *(f"  nwr{f}(area.lan);" for f in OVERPASS_SERVICE_FILTERS),
+                ");",
+                "out center;",
+            ]
+        )
+    polys = [
+        'poly:"' + " ".join(f"{a:.5f} {o:.5f}" for a, o in ring) + '"'
+        for ring in service_area(lan, buffer_km)
     ]
-    return "\n".join(lines)
+    return "\n".join(
+        [
+            head,
+            f"/* {geo.lan_name(lan)} ({_iso(lan)}) and {buffer_km:g} km around it, in Sweden */",
+            'area["ISO3166-1"="SE"]["admin_level"="2"]->.se;',
+            "(",
+            *(f"  nwr{f}({poly})(area.se);" for poly in polys for f in OVERPASS_SERVICE_FILTERS),
+            ");",
+            "out center;",
+        ]
+    )
 
 
 def overpass_roads_query(lan: str, timeout: int = 900) -> str:
@@ -1298,6 +1356,7 @@ def _fetch_overpass(
     what: str,
     base_url: str | None,
     options: Options | None,
+    extra: Callable[[str], dict[str, Any]] | None = None,
 ) -> Result:
     options = options or Options()
     url = _base("overpass", base_url, OVERPASS_URL)
@@ -1333,6 +1392,7 @@ def _fetch_overpass(
                 "retrieved": ans.retrieved.date().isoformat(),
                 "licence": OSM_LICENCE,
                 "fetched_by": f"lansanalys fetch {kind}",
+                **(extra(code) if extra else {}),
             }
             stage.add(tmp, name, entry, rows, ans.from_cache)
         result = stage.commit(p, lambda rel, e: False)
@@ -1374,25 +1434,32 @@ def fetch_service(
     p: Paths | None = None,
     *,
     lan: Iterable[str],
+    buffer_km: float = SERVICE_BUFFER_KM,
     base_url: str | None = None,
     options: Options | None = None,
 ) -> Result:
     """Fetch OSM service points of each län into ``data/raw/service/osm_service_<lan>.json``.
 
     The query (:func:`overpass_service_query`) asks for grocery shops, fuel, pharmacies, ATMs,
-    banks, post offices and partners, and parcel lockers inside the län's boundary (by its ISO
-    3166-2 code, :data:`LAN_ISO`), ways and relations at their centre. The answer is stored as
-    Overpass sent it, after :func:`lansanalys.ingest.read_service` has read it.
+    banks, post offices and partners, and parcel lockers inside the län and ``buffer_km`` around
+    it (default 50 km, in Sweden), ways and relations at their centre, so that the län's border
+    cells find their nearest point across the border. The answer is stored as Overpass sent it,
+    after :func:`lansanalys.ingest.read_service` has read it. SOURCES.yml records the län as the
+    file's coverage (``lan``, never the buffer zone) and the buffer (``buffer_km``): the build
+    measures access only in the län covered.
     """
+    if not buffer_km >= 0:
+        raise SelectionError(f"--buffer-km must be 0 or more (got {buffer_km!r})")
     return _fetch_overpass(
         p or paths(),
         "service",
         lan,
-        overpass_service_query,
+        lambda code, timeout: overpass_service_query(code, timeout, buffer_km),
         _check_service,
         "serviceställen",
         base_url,
         options,
+        extra=lambda code: {"buffer_km": float(buffer_km)},
     )
 
 

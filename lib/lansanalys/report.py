@@ -79,9 +79,8 @@ def area_indicators(
         )
     grocery = access_area[access_area["service_type"] == "dagligvaror"].set_index(key)
     out["grocery_over_10"] = grocery["population_share_over_10km"]
-    out.loc["00", "grocery_over_10"] = access_riket.set_index("service_type").at[
-        "dagligvaror", "population_share_over_10km"
-    ]
+    riket = access_riket.set_index("service_type")["population_share_over_10km"]
+    out.loc["00", "grocery_over_10"] = riket.get("dagligvaror", float("nan"))
     out.attrs["span"] = span
     return out
 
@@ -317,17 +316,126 @@ def distance_phrase(meta: dict[str, Any]) -> str:
     return "längs vägnätet" if by_road(meta) else "fågelvägen"
 
 
+#: What a report says where data are missing (a wrong figure is worse than none).
+MISSING = "uppgift saknas"
+
+
+def covered_lan(meta: dict[str, Any], service_type: str) -> list[str]:
+    """The län with service data of ``service_type`` (the build's coverage table)."""
+    cov = meta.get("coverage")
+    if cov is None:  # a build from before coverage was tracked: every point file was national
+        return geo.lan_codes()
+    return list(cov["lan"].get(service_type, []))
+
+
+def in_files(meta: dict[str, Any], service_type: str) -> bool:
+    """Whether the service files hold any point of ``service_type``."""
+    cov = meta.get("coverage", {})
+    return service_type in cov.get("in_files", list(SERVICE_TYPES))
+
+
+def coverage_complete(meta: dict[str, Any]) -> bool:
+    """Whether every service type in the files has data in every län (types absent from the
+    files altogether are said apart, where their figures would be)."""
+    total = len(geo.lan_codes())
+    return all(len(covered_lan(meta, st)) == total for st in SERVICE_TYPES if in_files(meta, st))
+
+
+def riket_label(meta: dict[str, Any], service_type: str) -> str:
+    """ "Riket", or which län riket stands for when only some have data of the type."""
+    n = len(covered_lan(meta, service_type))
+    total = len(geo.lan_codes())
+    return "Riket" if n == total else f"Riket: de län som har uppgifter, {n} av {total}"
+
+
+def missing_sentence(meta: dict[str, Any], types: list[str], where: str) -> str:
+    """Swedish sentence naming the service types without data in ``where``, and why."""
+    if not types:
+        return ""
+    absent = [t for t in types if not in_files(meta, t)]
+    partial = [t for t in types if t not in absent]
+
+    def names(ts: list[str]) -> str:
+        labels = [SERVICE_TYPES[t].lower() for t in ts]
+        return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " och " + labels[-1]
+
+    parts = []
+    if absent:
+        parts.append(
+            f"Uppgift saknas för {names(absent)}: serviceslaget finns inte i servicefilerna "
+            "(data/raw/service/), så inget avstånd kan beräknas."
+        )
+    if partial:
+        parts.append(
+            f"Uppgift saknas för {names(partial)} i {where}: servicefilerna täcker inte området "
+            "(se täckningen i data/raw/SOURCES.yml), och ett avstånd till punkter som saknas "
+            "vore fel."
+        )
+    return " ".join(parts)
+
+
+#: Said for a län whose service file stops at the län border (no points around it).
+EXTRACT_NOTE = (
+    "Servicefilen för länet slutar vid länsgränsen: punkter i grannlänen saknas, så för rutor "
+    "nära gränsen kan avståndet bli för långt (lansanalys fetch service hämtar 50 km runt länet)."
+)
+
+
+def coverage_sentence(meta: dict[str, Any]) -> str:
+    """Which län have service data of which type, for *Om data och metod*."""
+    total = len(geo.lan_codes())
+    parts = []
+    for st, label in SERVICE_TYPES.items():
+        codes = covered_lan(meta, st)
+        if len(codes) == total:
+            parts.append(f"{label.lower()}: alla {total} län")
+        elif not in_files(meta, st):
+            parts.append(f"{label.lower()}: inga (finns inte i servicefilerna)")
+        elif not codes:
+            parts.append(f"{label.lower()}: inga")
+        else:
+            names = ", ".join(geo.lan_name(c) for c in codes)
+            parts.append(f"{label.lower()}: {len(codes)} av {total} län ({names})")
+    return (
+        "Servicefilerna täcker inte hela landet, så närmaste punkt söks bara bland de punkter som "
+        "finns, och bara områden med uppgifter får avståndsmått; jämförelser med riket avser de "
+        "län som har uppgifter. Län med uppgifter per serviceslag: " + "; ".join(parts) + ". Ett "
+        "län räknas som täckt när SOURCES.yml anger det för filen (lansanalys fetch service "
+        "skriver det), annars när filen har punkter i alla länets kommuner och i alla kommuner "
+        "inom 20 km från länet, eller när filen bara har hela län (punkter i alla deras "
+        "kommuner)."
+        + (
+            " För "
+            + ", ".join(geo.lan_name(c) for c in meta["coverage"]["extract"])
+            + " slutar servicefilen vid länsgränsen, så avstånden för rutor nära gränsen kan "
+            "bli för långa."
+            if meta.get("coverage", {}).get("extract")
+            else ""
+        )
+    )
+
+
 def distance_note(meta: dict[str, Any]) -> str:
     """The method sentence under every access figure and table."""
     if by_road(meta):
         a = meta["access"]
         return (
             "Avstånd längs vägnätet från rutans mittpunkt (via närmaste väg) till närmaste "
-            "servicepunkt i hela landet; restid med bil vid skyltad hastighet. Rutor längre än "
+            f"servicepunkt {_where_searched(meta)}; restid med bil vid skyltad hastighet. Rutor längre än "
             f"{fmt.number(a['attach_m'] / 1000, 0)} km från väg eller utan vägförbindelse till "
             "servicen räknas som ej nåbara, aldrig som 0 km."
         )
-    return "Avstånd fågelvägen från rutans mittpunkt; närmaste punkt söks i hela landet."
+    return f"Avstånd fågelvägen från rutans mittpunkt; närmaste punkt söks {_where_searched(meta)}."
+
+
+def _where_searched(meta: dict[str, Any]) -> str:
+    """Where the nearest point was searched: the whole country, or the län that have data."""
+    if coverage_complete(meta):
+        return "i hela landet"
+    return (
+        "bland servicefilernas punkter, även över läns- och kommungränser; servicefilerna "
+        "täcker bara en del av landet, och områden utan uppgifter får inga avståndsmått"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -428,7 +536,22 @@ class LanReport:
 
     def access_source(self) -> str:
         """Source and method note under every access figure and table."""
-        return self.source("rutor", "service", "vagnat") + " " + distance_note(self.meta)
+        text = self.source("rutor", "service", "vagnat") + " " + distance_note(self.meta)
+        if self.lan_kod in self.meta.get("coverage", {}).get("extract", []):
+            text += " " + EXTRACT_NOTE
+        return text
+
+    def covered(self, service_type: str) -> bool:
+        """Whether the län has service data of ``service_type`` (else: "uppgift saknas")."""
+        return self.lan_kod in covered_lan(self.meta, service_type)
+
+    def missing(self, *types: str) -> str:
+        """The sentence said instead of a figure for types without data in the län ("" if none)."""
+        gaps = [t for t in (types or SERVICE_TYPES) if not self.covered(t)]
+        return missing_sentence(self.meta, gaps, self.lan_namn)
+
+    def _missing_block(self, *types: str) -> Markdown:
+        return Markdown(f"*{html.escape(self.missing(*types))}*")
 
     # ---- indicators ----------------------------------------------------------------------
     @cached_property
@@ -437,7 +560,9 @@ class LanReport:
         return area_indicators(self.befolkning, "lan_kod", self.access_lan, self.access_riket)
 
     def _rank(self, col: str) -> str:
-        s = self.lan_indicators.drop(index="00")[col]
+        s = self.lan_indicators.drop(index="00")[col].dropna()  # only län with data are ranked
+        if self.lan_kod not in s.index:
+            return MISSING
         rank = int(s.rank(ascending=False, method="min")[self.lan_kod])
         return fmt.ranking_phrase(rank, len(s))
 
@@ -497,12 +622,13 @@ class LanReport:
             ),
             Card(
                 "Bor > 10 km från dagligvarubutik",
-                fmt.percent(me["grocery_over_10"]),
-                f"Riket {fmt.percent(rk['grocery_over_10'])}",
+                fmt.percent(me["grocery_over_10"]) if self.covered("dagligvaror") else MISSING,
+                f"{riket_label(self.meta, 'dagligvaror')} {fmt.percent(rk['grocery_over_10'])}",
                 self._rank("grocery_over_10"),
             ),
         ]
-        return cards_html(cards, self.source("befolkning", "rutor", "service"))
+        src = self.source("befolkning", "rutor", "service")
+        return cards_html(cards, " ".join(filter(None, [src, self.missing("dagligvaror")])))
 
     def _change_cards(self, me: pd.Series, rk: pd.Series, span: int) -> list[Card]:
         """Change over one year and over ``span`` years; one "uppgift saknas" card when the
@@ -560,8 +686,11 @@ class LanReport:
             f"{fmt.number(me['mean_age'], 1)} år mot {fmt.number(rk['mean_age'], 1)} år.",
             f"- {fmt.percent(me['grocery_over_10'])} av invånarna bor mer än 10 km "
             f"{distance_phrase(self.meta)} från närmaste dagligvarubutik "
-            f"(riket {fmt.percent(rk['grocery_over_10'])}).",
+            f"({riket_label(self.meta, 'dagligvaror').lower()} "
+            f"{fmt.percent(rk['grocery_over_10'])}).",
         ]
+        if not self.covered("dagligvaror"):
+            lines[-1] = f"- {html.escape(self.missing('dagligvaror'))}"
         return Markdown("\n".join(lines))
 
     def fig_pyramid(self) -> go.Figure:
@@ -676,10 +805,12 @@ class LanReport:
         )
         return with_table(fig, ch)
 
-    def fig_distance_map(self, service_type: str = "dagligvaror") -> go.Figure:
+    def fig_distance_map(self, service_type: str = "dagligvaror") -> go.Figure | Markdown:
         """Map of populated cells coloured by distance (road if built) to the nearest point."""
         if service_type not in SERVICE_TYPES:
             raise ValueError(f"unknown service type {service_type!r}; one of {list(SERVICE_TYPES)}")
+        if not self.covered(service_type):
+            return self._missing_block(service_type)
         cells = self.cells
         pts = self.service[self.service["service_type"] == service_type]
         share10 = self.access_lan.set_index(["lan_kod", "service_type"]).at[
@@ -714,6 +845,9 @@ class LanReport:
         acc = pd.concat([acc.sort_values("kommun"), lan_row], ignore_index=True)
         order = {k: i for i, k in enumerate(SERVICE_TYPES)}
         acc = acc.sort_values("service_type", key=lambda s: s.map(order), kind="stable")
+        acc = acc[acc["service_type"].map(self.covered)]
+        if acc.empty:
+            return self._missing_block()
         rows = []
         for _, r in acc.iterrows():
             row = {
@@ -729,7 +863,13 @@ class LanReport:
                 row["Medelrestid"] = fmt.number(r["mean_min"], 1) + " min"
                 row["Ej nåbar via väg"] = fmt.number(r["population_unreachable"])
             rows.append(row)
-        df = pd.DataFrame(rows)
+        # One row per type without data, saying so where its rows would be.
+        rows += [
+            {"Service": label, "Kommun": f"Hela {self.lan_namn}"}
+            for st, label in SERVICE_TYPES.items()
+            if not self.covered(st)
+        ]
+        df = pd.DataFrame(rows).fillna(MISSING)
         limits = ", ".join(fmt.number(t) for t in self.thresholds_km)
         caption = (
             f"Andel av befolkningen som bor mer än {limits} km {distance_phrase(self.meta)} från "
@@ -739,18 +879,20 @@ class LanReport:
         return html_table(
             df,
             caption,
-            self.access_source(),
+            " ".join(filter(None, [self.access_source(), self.missing()])),
             numeric=num,
         )
 
     def fig_travel_time(
         self, service_type: str = "dagligvaror", over_min: float = 10.0
-    ) -> go.Figure:
+    ) -> go.Figure | Markdown:
         """Share of each kommun's population per car-time class to the nearest point."""
         if service_type not in SERVICE_TYPES:
             raise ValueError(f"unknown service type {service_type!r}; one of {list(SERVICE_TYPES)}")
         if not by_road(self.meta):
             raise ValueError("travel times need a road network (data/raw/vagnat/)")
+        if not self.covered(service_type):
+            return self._missing_block(service_type)
         c = self.access_classes
         c = c[
             (c["metric"] == "bil")
@@ -758,7 +900,7 @@ class LanReport:
             & (c["pop_col"] == "population")
         ]
         names = {
-            "00": "Riket",
+            "00": riket_label(self.meta, service_type),
             self.lan_kod: self.lan_namn,
             **self.kommuner.set_index("kommun_kod")["kommun"].to_dict(),
         }
@@ -796,13 +938,19 @@ class LanReport:
         )
         return with_table(fig, table)
 
-    def scenario_closure(self, service_type: str = "dagligvaror", radius_km: float = 40.0) -> HTML:
+    def scenario_closure(
+        self, service_type: str = "dagligvaror", radius_km: float = 40.0
+    ) -> HTML | Markdown:
         """What if the most critical point of the län closed? Recomputed along the roads.
 
         Takes the point whose closure pushes the most people beyond 10 km (the first row of the
         closure ranking), removes it with :func:`lansanalys.access.what_if` and recomputes the
         nearest point for every cell within ``radius_km`` of it, by road when a network is built.
+        Only cells of län with data of the type take part; when the closure leaves those cells
+        without any point of the type, a sentence says so instead of a table.
         """
+        if not self.covered(service_type):
+            return self._missing_block(service_type)
         c = _read(
             self.p,
             "closure",
@@ -816,6 +964,8 @@ class LanReport:
         cells = _read(self.p, "rutor")
         r = radius_km * 1000
         near = cells[(cells["x"] - here["x"]) ** 2 + (cells["y"] - here["y"]) ** 2 <= r * r]
+        # Cells of a län without data have no distance today: they cannot be compared.
+        near = near[near["lan_kod"].isin(covered_lan(self.meta, service_type))]
         net = None
         if by_road(self.meta):
             net = vagnat.load_network(_read(self.p, "vagnat_noder"), _read(self.p, "vagnat_lankar"))
@@ -846,6 +996,23 @@ class LanReport:
                 else float("nan"),
             }
 
+        kommun = geo.kommun_name(str(top["kommun_kod"]))
+        noun = SERVICE_NOUNS[service_type]  # "ha någon dagligvarubutik att nå"
+        if not after.set_index("cell_id")[col].reindex(pop.index).notna().any():
+            left = len(pts) - 1
+            why = (
+                f"det finns ingen annan punkt av slaget {SERVICE_TYPES[service_type].lower()} i "
+                "servicefilerna"
+                if left == 0
+                else f"ingen av de {fmt.number(left)} andra punkterna av slaget går att nå "
+                f"{distance_phrase(self.meta)}"
+            )
+            return Markdown(
+                f"*Om {html.escape(str(top['name']))} i {html.escape(kommun)} stängde skulle "
+                f"ingen av de {fmt.number(pop.sum())} invånarna inom {fmt.number(radius_km)} km "
+                f"ha någon {noun} att nå: {why}. Ett avstånd kan då inte anges; alla räknas "
+                "som längre bort än varje avståndsgräns.*"
+            )
         b, a = summary(before), summary(after)
         phrase = distance_phrase(self.meta)
         rows = [
@@ -871,7 +1038,6 @@ class LanReport:
                     "Skillnad": fmt.signed(a["min"] - b["min"], 1),
                 }
             )
-        kommun = geo.kommun_name(str(top["kommun_kod"]))
         cap = (
             f"Scenario: om {top['name']} i {kommun} stängde. Alla {fmt.number(pop.sum())} "
             f"invånare inom {fmt.number(radius_km)} km fågelvägen från butiken, närmaste "
@@ -885,9 +1051,12 @@ class LanReport:
             numeric=["I dag", "Om den stänger", "Skillnad"],
         )
 
-    def fig_access_matrix(self, threshold_km: float = 10.0) -> go.Figure:
+    def fig_access_matrix(self, threshold_km: float = 10.0) -> go.Figure | Markdown:
         """Share beyond ``threshold_km`` per kommun (rows) and service type (columns)."""
         acc = self.access_kommun.merge(self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod")
+        acc = acc[acc["service_type"].map(self.covered)]  # types without data: no column
+        if acc.empty:
+            return self._missing_block()
         col = f"population_share_over_{threshold_km:g}km"
         if col not in acc.columns:
             raise ValueError(
@@ -903,9 +1072,8 @@ class LanReport:
             f"{SERVICE_NOUNS[worst['service_type']]}"
         )
         matrix.columns = [SERVICE_TYPES[c] for c in matrix.columns]
-        fig = figures.matrix_heatmap(
-            matrix, title, self.source("rutor", "service"), f"> {fmt.number(threshold_km)} km"
-        )
+        src = " ".join(filter(None, [self.source("rutor", "service"), self.missing()]))
+        fig = figures.matrix_heatmap(matrix, title, src, f"> {fmt.number(threshold_km)} km")
         return with_table(fig, matrix.reset_index())
 
     # ---- Kommunerna -----------------------------------------------------------------------
@@ -915,6 +1083,11 @@ class LanReport:
         ind = ind.drop(index="00")
         sek = self.support_per_kommun.set_index("kommun_kod")["sek_per_capita_year"]
         linkable = set(filter(None, os.environ.get(LINKABLE_ENV, "").split(",")))
+        has_grocery = self.covered("dagligvaror")
+
+        def grocery(v: float) -> str:
+            return fmt.percent(v) if has_grocery else MISSING
+
         rows = []
         for code, r in (
             ind.join(self.kommuner.set_index("kommun_kod")).sort_values("kommun").iterrows()
@@ -927,7 +1100,7 @@ class LanReport:
                 f"<td class=num>{fmt.signed(r['change_n'], 1, ' %')}</td>"
                 f"<td class=num>{fmt.number(r['mean_age'], 1)}</td>"
                 f"<td class=num>{fmt.percent(r['share_65'])}</td>"
-                f"<td class=num>{fmt.percent(r['grocery_over_10'])}</td>"
+                f"<td class=num>{grocery(r['grocery_over_10'])}</td>"
                 f"<td class=num>{fmt.number(sek.get(code))}</td></tr>"
             )
         span = ind.attrs["span"]
@@ -1123,8 +1296,10 @@ class LanReport:
         )
 
     # ---- service: vulnerability and the cash rule -----------------------------------------
-    def closure_table(self, service_type: str = "dagligvaror", top: int = 10) -> HTML:
+    def closure_table(self, service_type: str = "dagligvaror", top: int = 10) -> HTML | Markdown:
         """The points whose closure would push the most people beyond 10 km."""
+        if not self.covered(service_type):
+            return self._missing_block(service_type)
         c = _read(
             self.p,
             "closure",
@@ -1152,13 +1327,18 @@ class LanReport:
             numeric=["Får > 10 km om den stänger", "Har den som närmaste"],
         )
 
-    def cash_table(self) -> HTML:
+    def cash_table(self) -> HTML | Markdown:
         """The cash-access rule: share more than 25 km from cash services, against the limit."""
         cash = _read(self.p, "cash_rule")
         codes = ["00", self.lan_kod, *self.kommuner["kommun_kod"]]
         cash = cash[cash["code"].isin(codes)]
+        types = {"kontantuttag": "Kontantuttag", "dagskasseinsattning": "Dagskasseinsättning"}
+        n_lan = {st: len(covered_lan(self.meta, st)) for st in types}
+        if not any(self.covered(st) for st in types):
+            return self._missing_block(*types)
+        partial = any(0 < n < len(geo.lan_codes()) for n in n_lan.values())
         names = {
-            "00": "Riket",
+            "00": "Riket: de län som har uppgifter" if partial else "Riket",
             self.lan_kod: self.lan_namn,
             **self.kommuner.set_index("kommun_kod")["kommun"].to_dict(),
         }
@@ -1166,11 +1346,11 @@ class LanReport:
         for code in codes:
             d = cash[cash["code"] == code].set_index("service_type")
             row = {"Område": names[code]}
-            for st, label in (
-                ("kontantuttag", "Kontantuttag"),
-                ("dagskasseinsattning", "Dagskasseinsättning"),
-            ):
-                if st in d.index:
+            for st, label in types.items():
+                has = self.covered(st) if code != "00" else n_lan[st] > 0
+                if not has or st not in d.index:
+                    row[f"{label} > 25 km"] = MISSING
+                else:
                     ok = "inom" if d.at[st, "within_limit"] else "ÖVER"
                     row[f"{label} > 25 km"] = (
                         f"{fmt.percent(d.at[st, 'share_over_25km'], 2)} "
@@ -1183,8 +1363,22 @@ class LanReport:
             "Kontantregeln (lagen om betaltjänster): högst 0,3 % av befolkningen får ha mer än "
             "25 km till kontantuttag och högst 1,22 % till dagskasseinsättning. PTS prövar regeln "
             f"nationellt och längs vägnätet; här {distance_phrase(self.meta)}, även per kommun för "
-            "att visa var luckorna finns. Invånare utan vägförbindelse räknas som över 25 km.",
-            self.source("rutor", "service", "vagnat"),
+            "att visa var luckorna finns. Invånare utan vägförbindelse räknas som över 25 km."
+            + (
+                " Riket avser de län som har uppgifter: "
+                + ", ".join(
+                    f"{types[st].lower()} {n} av {len(geo.lan_codes())}" for st, n in n_lan.items()
+                )
+                + "."
+                if partial
+                else ""
+            ),
+            " ".join(
+                filter(
+                    None,
+                    [self.source("rutor", "service", "vagnat"), self.missing(*types)],
+                )
+            ),
             numeric=[c for c in df.columns if c != "Område"],
         )
 
@@ -1259,8 +1453,10 @@ class LanReport:
         )
         return with_table(fig, d)
 
-    def fig_support_vs_need(self) -> go.Figure:
+    def fig_support_vs_need(self) -> go.Figure | Markdown:
         """Support per inhabitant against access gaps, coloured by population change."""
+        if not self.covered("dagligvaror"):
+            return self._missing_block("dagligvaror")
         need = stod.against_need(self.support_per_kommun, self.access_kommun, self.kommun_change)
         need["sek_year"] = need["sek_per_capita_year"]
         need = need.merge(self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod")
@@ -1382,8 +1578,14 @@ class LanReport:
             demografi.DEPENDENCY_DEFINITION,
             *self._population_notes(),
             stod.SUPPORT_DEFINITION,
-            "Tillgänglighet: " + distance_note(self.meta) + " Som i Tillväxtverkets Pipos söks "
-            "närmaste punkt i hela landet, även i grannlän. Sårbarheten (näst närmaste punkt och "
+            "Tillgänglighet: "
+            + distance_note(self.meta)
+            + (
+                " Som i Tillväxtverkets Pipos söks närmaste punkt i hela landet, även i grannlän."
+                if coverage_complete(self.meta)
+                else " " + coverage_sentence(self.meta)
+            )
+            + " Sårbarheten (näst närmaste punkt och "
             "stängningsrangordningen) räknas fågelvägen för alla punkter på en gång; scenariot "
             "för den mest sårbara butiken räknas om längs vägnätet.",
             "Befolkade rutor om 1 km × 1 km; invånare räknas i rutan där de är folkbokförda.",
@@ -1472,14 +1674,32 @@ class NationalOverview:
         "grocery_over_10": ("Andel som bor > 10 km från dagligvarubutik", "%", 1),
     }
 
-    def fig_indicator(self, col: str) -> go.Figure:
+    def covered(self, service_type: str, lan_kod: str | None = None) -> bool:
+        """Whether ``lan_kod`` (default: any län) has service data of ``service_type``."""
+        codes = covered_lan(self.meta, service_type)
+        return bool(codes) if lan_kod is None else lan_kod in codes
+
+    def fig_indicator(self, col: str) -> go.Figure | Markdown:
         """Map of one headline indicator across the 21 län, highest and lowest named."""
         if col not in self.INDICATORS:
             raise ValueError(f"unknown indicator {col!r}; one of {list(self.INDICATORS)}")
         name, unit, dec = self.INDICATORS[col]
         ind = self.indicators.drop(index="00")
+        note = ""
+        if col == "grocery_over_10":
+            if not self.covered("dagligvaror"):
+                return Markdown(
+                    f"*{html.escape(missing_sentence(self.meta, ['dagligvaror'], 'alla län'))}*"
+                )
+            n = len(covered_lan(self.meta, "dagligvaror"))
+            if n < len(ind):
+                note = (
+                    f" Uppgift saknas för {len(ind) - n} län: servicefilerna täcker dem inte; "
+                    f"riket avser de län som har uppgifter, {n} av {len(ind)}."
+                )
         gdf = _read(self.p, "lan_geo").merge(ind, left_on="lan_kod", right_index=True)
-        hi, lo = gdf.sort_values(col).iloc[-1], gdf.sort_values(col).iloc[0]
+        ranked = gdf.dropna(subset=[col]).sort_values(col)
+        hi, lo = ranked.iloc[-1], ranked.iloc[0]
         suffix = f" {unit}" if unit else ""
         title = (
             f"{name}: högst i {hi['lan']} ({fmt.number(hi[col], dec)}{suffix}), lägst i "
@@ -1489,6 +1709,8 @@ class NationalOverview:
         hover = [
             f"<b>{html.escape(n)}</b><br>{fmt.number(v, dec)}{suffix} (riket "
             f"{fmt.number(riket, dec)}{suffix})"
+            if v == v
+            else f"<b>{html.escape(n)}</b><br>{MISSING}"
             for n, v in zip(gdf["lan"], gdf[col], strict=True)
         ]
         kinds = ["befolkning"] if col != "grocery_over_10" else ["rutor", "service"]
@@ -1498,7 +1720,7 @@ class NationalOverview:
             "lan",
             hover,
             title,
-            source_note(self.meta, kinds),
+            source_note(self.meta, kinds) + note,
             f"{name.split(' (')[0]}",
             height=760,
         )
@@ -1509,19 +1731,34 @@ class NationalOverview:
         ind = self.indicators.drop(index="00").join(geo.lan().set_index("lan_kod"))
         df = pd.DataFrame({"Län": ind["lan"]})
         for col, (name, _unit, dec) in self.INDICATORS.items():
-            rank = ind[col].rank(ascending=False, method="min").astype(int)
-            df[name] = [f"{fmt.number(v, dec)} ({r})" for v, r in zip(ind[col], rank, strict=True)]
+            # Only län with data are ranked; the others say so.
+            rank = ind[col].rank(ascending=False, method="min")
+            df[name] = [
+                f"{fmt.number(v, dec)} ({int(r)})" if r == r else MISSING
+                for v, r in zip(ind[col], rank, strict=True)
+            ]
         df = df.sort_values("Län")
+        n = len(covered_lan(self.meta, "dagligvaror"))
+        note = (
+            f" Avstånd till dagligvaror: uppgift saknas för {len(ind) - n} län (servicefilerna "
+            f"täcker dem inte); platsen gäller bland de {n} län som har uppgifter."
+            if n < len(ind)
+            else ""
+        )
         return html_table(
             df,
             "Länen rangordnade på nyckeltalen: värde (plats av 21, 1 = högst)",
-            source_note(self.meta, ["befolkning", "rutor", "service"]),
+            source_note(self.meta, ["befolkning", "rutor", "service"]) + note,
             numeric=[c for c in df.columns if c != "Län"],
         )
 
     def lan_table(self) -> HTML:
         """Table of the 21 län with links to each report and headline indicators."""
         ind = self.indicators.drop(index="00").join(geo.lan().set_index("lan_kod"))
+
+        def grocery(code: str, v: float) -> str:
+            return fmt.percent(v) if self.covered("dagligvaror", code) else MISSING
+
         rows = []
         for code, r in ind.iterrows():
             rows.append(
@@ -1531,7 +1768,7 @@ class NationalOverview:
                 f"<td class=num>{fmt.signed(r['change_n'], 1, ' %')}</td>"
                 f"<td class=num>{fmt.number(r['mean_age'], 1)}</td>"
                 f"<td class=num>{fmt.percent(r['share_65'])}</td>"
-                f"<td class=num>{fmt.percent(r['grocery_over_10'])}</td></tr>"
+                f"<td class=num>{grocery(code, r['grocery_over_10'])}</td></tr>"
             )
         span = self.indicators.attrs["span"]
         head = (
@@ -1568,32 +1805,57 @@ class NationalOverview:
             & (cls["pop_col"] == "population")
         ]
         over10min = cls[cls["lower"] >= 10].groupby("code")["share"].sum()
+        if acc.empty:
+            return Markdown(
+                f"*{html.escape(missing_sentence(self.meta, list(SERVICE_TYPES), 'alla län'))}*"
+            )
         wide = acc.pivot(
             index="kommungrupp", columns="service_type", values="population_share_over_10km"
         )
-        pop = acc[acc["service_type"] == "dagligvaror"].set_index("kommungrupp")
+        # Types without data anywhere are not in the table: their cells say so.
+        grocery = "dagligvaror" if "dagligvaror" in set(acc["service_type"]) else None
+        pop = acc[acc["service_type"] == (grocery or acc["service_type"].iloc[0])]
+        pop = pop.set_index("kommungrupp")
+
+        def share(st: str, g: str) -> str:
+            return fmt.percent(wide.at[g, st]) if st in wide.columns else MISSING
+
         rows = []
         for g in sorted(wide.index):
             rows.append(
                 {
                     "Kommungrupp": g,
                     "Invånare": fmt.number(pop.at[g, "population"]),
-                    "Dagligvaror > 10 km": fmt.percent(wide.at[g, "dagligvaror"]),
-                    "Dagligvaror > 10 min": fmt.percent(over10min.get(g, float("nan"))),
-                    "Apotek > 10 km": fmt.percent(wide.at[g, "apotek"]),
-                    "Kontantuttag > 25 km": fmt.percent(cash.at[g, "share_over_25km"], 2),
-                    "Ej nåbar via väg": fmt.number(pop.at[g, "population_unreachable"]),
+                    "Dagligvaror > 10 km": share("dagligvaror", g),
+                    "Dagligvaror > 10 min": fmt.percent(over10min.get(g, float("nan")))
+                    if grocery
+                    else MISSING,
+                    "Apotek > 10 km": share("apotek", g),
+                    "Kontantuttag > 25 km": fmt.percent(cash.at[g, "share_over_25km"], 2)
+                    if g in cash.index
+                    else MISSING,
+                    "Ej nåbar via väg": fmt.number(pop.at[g, "population_unreachable"])
+                    if grocery
+                    else MISSING,
                 }
             )
         df = pd.DataFrame(rows)
         scheme = _read(self.p, "klassning")["scheme"].iloc[0]
+        where = "i hela landet"
+        if not coverage_complete(self.meta):
+            n = {st: len(covered_lan(self.meta, st)) for st in SERVICE_TYPES}
+            where = (
+                f"i de län som har uppgifter (dagligvaror {n['dagligvaror']}, apotek "
+                f"{n['apotek']} och kontantuttag {n['kontantuttag']} av {len(geo.lan_codes())} län)"
+            )
+        gaps = [t for t in ("dagligvaror", "apotek", "kontantuttag") if not self.covered(t)]
         return html_table(
             df,
-            f"Tillgänglighet per kommungrupp i hela landet ({scheme}), "
-            f"{distance_phrase(self.meta)}",
+            f"Tillgänglighet per kommungrupp {where} ({scheme}), {distance_phrase(self.meta)}",
             source_note(self.meta, ["rutor", "service", "vagnat", "klassning"])
             + " "
-            + distance_note(self.meta),
+            + distance_note(self.meta)
+            + (" " + missing_sentence(self.meta, gaps, "alla län") if gaps else ""),
             numeric=[c for c in df.columns if c != "Kommungrupp"],
         )
 
@@ -1652,6 +1914,15 @@ class KommunReport:
         """The län report's note: same sources and method for the kommun."""
         return self.lan.access_source()
 
+    def covered(self, service_type: str) -> bool:
+        """Whether the kommun has service data of ``service_type`` (coverage is per län)."""
+        return self.lan.covered(service_type)
+
+    def missing(self, *types: str) -> str:
+        """The sentence said instead of a figure for types without data ("" if none)."""
+        gaps = [t for t in (types or SERVICE_TYPES) if not self.covered(t)]
+        return missing_sentence(self.meta, gaps, self.namn)
+
     @cached_property
     def indicators(self) -> pd.DataFrame:
         """Indicators for every kommun, plus this kommun's län ("län") and riket ("00")."""
@@ -1669,7 +1940,9 @@ class KommunReport:
         return editorial(self.p, self.kommun_kod, chapter)
 
     def _rank(self, col: str) -> str:
-        s = self.indicators.drop(index=["län", "00"])[col]
+        s = self.indicators.drop(index=["län", "00"])[col].dropna()
+        if self.kommun_kod not in s.index:
+            return MISSING
         rank = int(s.rank(ascending=False, method="min")[self.kommun_kod])
         return f"plats {rank} av {len(s)} i länet"
 
@@ -1734,12 +2007,14 @@ class KommunReport:
             ),
             Card(
                 "Bor > 10 km från dagligvarubutik",
-                pct(me["grocery_over_10"]),
-                cmp("grocery_over_10", pct),
+                pct(me["grocery_over_10"]) if self.covered("dagligvaror") else MISSING,
+                f"Länet {pct(ln['grocery_over_10']) if self.covered('dagligvaror') else MISSING}"
+                f" · {riket_label(self.meta, 'dagligvaror').lower()} {pct(rk['grocery_over_10'])}",
                 self._rank("grocery_over_10"),
             ),
         ]
-        return cards_html(cards, self.source("befolkning", "rutor", "service"))
+        src = self.source("befolkning", "rutor", "service")
+        return cards_html(cards, " ".join(filter(None, [src, self.missing("dagligvaror")])))
 
     def fig_trend(self) -> go.Figure | Markdown:
         """Population over time as an index (first year = 100): kommun, län and riket."""
@@ -1800,8 +2075,10 @@ class KommunReport:
             fig, pd.concat([mine.assign(område=self.namn), lan.assign(område=self.lan.lan_namn)])
         )
 
-    def fig_distance_map(self, service_type: str = "dagligvaror") -> go.Figure:
+    def fig_distance_map(self, service_type: str = "dagligvaror") -> go.Figure | Markdown:
         """Cells of the kommun by distance to the nearest point, with villages and points."""
+        if not self.covered(service_type):
+            return Markdown(f"*{html.escape(self.missing(service_type))}*")
         cells = self.cells
         border = self.lan.kommun_geo[self.lan.kommun_geo["kommun_kod"] == self.kommun_kod]
         x0, y0, x1, y1 = border.total_bounds
@@ -1835,7 +2112,7 @@ class KommunReport:
             ),
         )
 
-    def fig_travel_time(self, over_min: float = 10.0) -> go.Figure:
+    def fig_travel_time(self, over_min: float = 10.0) -> go.Figure | Markdown:
         """Car-time classes to the nearest point of every service type, for the kommun."""
         if not by_road(self.meta):
             raise ValueError("travel times need a road network (data/raw/vagnat/)")
@@ -1843,6 +2120,9 @@ class KommunReport:
         c = c[
             (c["code"] == self.kommun_kod) & (c["metric"] == "bil") & (c["pop_col"] == "population")
         ]
+        c = c[c["service_type"].map(self.covered)]  # types without data: no bar, a sentence
+        if c.empty:
+            return Markdown(f"*{html.escape(self.missing())}*")
         order = {k: i for i, k in enumerate(SERVICE_TYPES)}
         c = c.sort_values(
             ["service_type", "order"], key=lambda s: s.map(order) if s.name == "service_type" else s
@@ -1864,7 +2144,7 @@ class KommunReport:
             "klass",
             "share",
             title,
-            self.access_source(),
+            " ".join(filter(None, [self.access_source(), self.missing()])),
         )
         return with_table(fig, c[["service_type", "klass", "population", "share"]])
 
@@ -1876,8 +2156,10 @@ class KommunReport:
         lan = lan[lan["lan_kod"] == self.lan.lan_kod].set_index("service_type")
         rik = self.lan.access_riket.set_index("service_type")
         rows = []
+        total = len(geo.lan_codes())
         for st, label in SERVICE_TYPES.items():
-            if st not in mine.index:
+            if not self.covered(st) or st not in mine.index:
+                rows.append({"Service": label})  # said as "uppgift saknas" below
                 continue
             row = {"Service": label}
             for t in self.thresholds_km:
@@ -1885,18 +2167,23 @@ class KommunReport:
                 row[f"> {fmt.number(t)} km"] = fmt.percent(mine.at[st, col])
             col10 = "population_share_over_10km"
             row["> 10 km, länet"] = fmt.percent(lan.at[st, col10])
-            row["> 10 km, riket"] = fmt.percent(rik.at[st, col10])
+            n = len(covered_lan(self.meta, st))
+            row["> 10 km, riket"] = fmt.percent(rik.at[st, col10]) + (
+                f" ({n} av {total} län)" if n < total else ""
+            )
             row["70+ > 10 km"] = fmt.percent(mine.at[st, "pop_70plus_share_over_10km"])
             row["Medelavstånd"] = fmt.number(mine.at[st, "mean_km"], 1) + " km"
             if by_road(self.meta):
                 row["Medelrestid"] = fmt.number(mine.at[st, "mean_min"], 1) + " min"
             rows.append(row)
-        df = pd.DataFrame(rows)
+        if all(len(r) == 1 for r in rows):
+            return Markdown(f"*{html.escape(self.missing())}*")
+        df = pd.DataFrame(rows).fillna(MISSING)
         return html_table(
             df,
             f"Andel av invånarna i {self.namn} som bor långt från service, "
             f"{distance_phrase(self.meta)}",
-            self.access_source(),
+            " ".join(filter(None, [self.access_source(), self.missing()])),
             numeric=[c for c in df.columns if c != "Service"],
         )
 

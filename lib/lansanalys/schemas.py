@@ -81,7 +81,9 @@ NEAREST = DataFrameSchema(
         # Along the road network; NaN (never 0 by default) where the cell cannot reach the type.
         "road_m": Column(float, Check.ge(0), nullable=True),
         "road_min": Column(float, Check.ge(0), nullable=True),
-        "road_point_id": Column(str, nullable=True),
+        "road_point_id": Column(str, nullable=True),  # the nearest point by road km
+        # The fastest point by car minutes (``road_min`` is to it); may differ from the nearest.
+        "road_min_point_id": Column(str, nullable=True),
         "reachable": Column(bool),
         "kommun_kod": KOMMUN,
         "lan_kod": LAN,
@@ -91,12 +93,34 @@ NEAREST = DataFrameSchema(
     name="nearest",
 )
 
+#: Which län have service data of which type (:func:`lansanalys.build.service_coverage`): areas
+#: without it get no access figure.
+COVERAGE = DataFrameSchema(
+    {
+        "lan_kod": LAN,
+        "service_type": Column(str, Check.isin(list(SERVICE_TYPES))),
+        "covered": Column(bool),
+        "basis": Column(str, Check.isin(["declared", "inferred", "extract", ""])),
+        "source": Column(str),
+        "reason": Column(str),
+    },
+    unique=["lan_kod", "service_type"],
+    checks=[
+        # Covered rows say where from, uncovered rows say why not.
+        Check(lambda df: (df["covered"] == (df["source"] != "")).all(), name="source_iff_covered"),
+        Check(lambda df: (df["covered"] == (df["reason"] == "")).all(), name="reason_iff_missing"),
+    ],
+    strict=True,
+    name="coverage",
+)
+
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "befolkning": BEFOLKNING,
     "rutor": RUTOR,
     "service": SERVICE,
     "stod": STOD,
     "nearest": NEAREST,
+    "coverage": COVERAGE,
 }
 
 #: Road lines from OpenStreetMap (:func:`lansanalys.osm.read_osm_roads`), before the graph is

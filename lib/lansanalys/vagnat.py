@@ -9,10 +9,16 @@ Speeds are posted limits: a speed column when the file has one (NVDB's *Hastighe
 ``maxspeed``), else a default per road class (NVDB's *funktionell vägklass* 0–9 or OSM's
 ``highway``). Car minutes are therefore "at the speed limit", as in Tillväxtverket's Pipos. Roads
 are treated as two-way; one-way streets change access times very little at this scale.
+
+Pipos' corrected NVDB GeoPackage marks each link with ``networkGrp`` (0 = the connected main
+network, other numbers = pieces of road not joined to it) and ``RemoveCode`` (9000–9999 = a link
+Pipos removed, e.g. a ferry). They are read as Pipos reads them: removed links and links outside
+network group 0 are dropped, so no cell attaches to a removed or disconnected piece of road.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from pathlib import Path
@@ -21,8 +27,10 @@ import numpy as np
 import pandas as pd
 
 from .config import CRS_METRIC
-from .ingest import InputError, check_sweref, file_reader
+from .ingest import SWEREF_BOUNDS, InputError, check_sweref, file_reader
 from .network import RoadNetwork
+
+log = logging.getLogger(__name__)
 
 #: Column names (normalised: lower case, no accents, ``_`` for spaces) read as a speed in km/h.
 SPEED_COLUMNS = (
@@ -41,6 +49,12 @@ CLASS_COLUMNS = ("funktionell_vagklass", "funktionellvagklass", "fv_klass", "kla
 FUNCTIONAL_CLASS_SPEED = {0: 110, 1: 90, 2: 80, 3: 70, 4: 70, 5: 60, 6: 50, 7: 40, 8: 30, 9: 20}
 #: Plausible posted speeds (km/h); anything else is an error naming the row.
 SPEED_RANGE = (5.0, 130.0)
+#: Column names (normalised) of Pipos' network group: 0 is the connected main network.
+NETWORK_GROUP_COLUMNS = ("networkgrp", "network_grp", "networkgroup", "network_group")
+#: Column names (normalised) of Pipos' removal code; :data:`REMOVED_CODES` means removed.
+REMOVE_CODE_COLUMNS = ("removecode", "remove_code")
+#: Pipos' removal codes for links taken out of the network (the 9000 series).
+REMOVED_CODES = (9000, 9999)
 #: Segment ends closer than this (metres) are the same node.
 SNAP_M = 1.0
 
@@ -98,23 +112,88 @@ def _speed_from_columns(gdf, path: Path) -> np.ndarray:
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         col = used or klass
+        row = int(gdf.index[i]) + 1
         raise InputError(
             path,
-            f"road {i + 1} has no usable speed ({gdf[col].iloc[i]!r})",
-            row=i + 1,
+            f"road {row} has no usable speed ({gdf[col].iloc[i]!r})",
+            row=row,
             column=col,
             expected=f"a posted speed {lo:g}–{hi:g} km/h or a functional class 0–9",
         )
     return speed.to_numpy(dtype=float)
 
 
+def _check_bounds(gdf, path: Path) -> None:
+    b = gdf.total_bounds
+    check_sweref(pd.Series([b[0], b[2]]), pd.Series([b[1], b[3]]), path, 1)
+
+
 def _to_metric(gdf, path: Path):
-    if gdf.crs is None or gdf.crs.is_projected:
-        b = gdf.total_bounds
-        corners = pd.Series([b[0], b[2]]), pd.Series([b[1], b[3]])
-        check_sweref(*corners, path, 1)
-        return gdf if gdf.crs is None else gdf.to_crs(CRS_METRIC)
-    return gdf.to_crs(CRS_METRIC)
+    """The lines in SWEREF 99 TM: a declared CRS is transformed, an undeclared one must be 3006.
+
+    A file without a CRS, or declaring SWEREF 99 TM, must hold SWEREF 99 TM metres inside Sweden
+    (WGS 84 degrees passed off as metres are caught). Any other declared CRS (RT90 2.5 gon V,
+    another SWEREF zone, WGS 84) is transformed; the result must then lie in Sweden.
+    """
+    if gdf.crs is None or gdf.crs.equals(CRS_METRIC):
+        _check_bounds(gdf, path)
+        return gdf
+    declared = gdf.crs.name or gdf.crs.to_string()
+    out = gdf.to_crs(CRS_METRIC)
+    b = out.total_bounds
+    x0, y0, x1, y1 = SWEREF_BOUNDS
+    if not (np.isfinite(b).all() and b[0] >= x0 and b[2] <= x1 and b[1] >= y0 and b[3] <= y1):
+        raise InputError(
+            path,
+            f"the lines, transformed from the declared CRS {declared} to {CRS_METRIC}, span "
+            f"x {b[0]:.0f}–{b[2]:.0f}, y {b[1]:.0f}–{b[3]:.0f}, outside Sweden",
+            expected="a declared CRS that matches the coordinates",
+        )
+    return out
+
+
+def _pipos_links(gdf, path: Path):
+    """Keep the links Pipos routes on: network group 0 and no 9000-series removal code."""
+    cols = {_norm(c): c for c in gdf.columns if c != "geometry"}
+    keep = np.ones(len(gdf), dtype=bool)
+    for names, what, expected in (
+        (REMOVE_CODE_COLUMNS, "removal code", "empty, 0 or a Pipos removal code (9000–9999)"),
+        (NETWORK_GROUP_COLUMNS, "network group", "0 for the main network or another group number"),
+    ):
+        col = next((cols[c] for c in names if c in cols), None)
+        if col is None:
+            continue
+        raw = gdf[col]
+        raw = raw.mask(raw.astype("string").str.strip() == "")  # a blank text field is empty
+        num = pd.to_numeric(raw, errors="coerce")
+        # An empty removal code means "not removed"; an empty network group means nothing.
+        bad = (raw.notna() & num.isna()) | (num.notna() & (num != np.round(num)))
+        if names is NETWORK_GROUP_COLUMNS:
+            bad |= raw.isna()
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            row = int(gdf.index[i]) + 1
+            raise InputError(
+                path,
+                f"road {row} has no usable {what} ({raw.iloc[i]!r})",
+                row=row,
+                column=col,
+                expected=expected,
+            )
+        if names is REMOVE_CODE_COLUMNS:
+            drop = num.between(*REMOVED_CODES).to_numpy()
+        else:
+            drop = (num != 0).to_numpy()
+        if drop.any():
+            log.info("%s: %d links dropped by %s (%s)", path.name, drop.sum(), what, col)
+        keep &= ~drop
+    if not keep.any():
+        raise InputError(
+            path,
+            "no link is left in Pipos' main network (networkGrp 0, no 9000-series RemoveCode)",
+            expected="links of network group 0 that are not removed",
+        )
+    return gdf[keep]
 
 
 @file_reader
@@ -126,7 +205,9 @@ def read_vagnat(path: Path) -> pd.DataFrame:
     path : Path
         A GeoPackage (NVDB, Pipos' corrected network, or any line layer with a speed or a
         functional road class column), an OpenStreetMap ``.osm.pbf`` or an Overpass JSON answer
-        (``out geom;``).
+        (``out geom;``). Pipos' ``networkGrp`` and ``RemoveCode`` columns, when present, keep
+        only the main network's links that are not removed. A declared CRS other than SWEREF
+        99 TM (RT90, WGS 84 …) is transformed.
 
     Returns
     -------
@@ -156,7 +237,9 @@ def read_vagnat(path: Path) -> pd.DataFrame:
     gdf = pyogrio.read_dataframe(path, layer=layers[0])
     if gdf.empty:
         raise InputError(path, f"layer {layers[0]!r} is empty", expected="road lines")
-    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].reset_index(drop=True)
+    # The index stays the feature's position in the layer, for errors naming the road.
+    gdf = _pipos_links(gdf, path)
+    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
     gdf = _to_metric(gdf, path)
     speed = _speed_from_columns(gdf, path)
     return _segments(gdf.geometry.to_numpy(), speed)
@@ -170,7 +253,8 @@ def graph_from_segments(seg: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     nodes : DataFrame
         ``x, y`` (metres); the row position is the node index.
     edges : DataFrame
-        ``u, v, length_m, speed_kmh``; parallel duplicates keep the fastest.
+        ``u, v, length_m, speed_kmh``; parallel duplicates keep the shortest length and the
+        shortest time (never their sum).
     """
     ends = np.concatenate(
         [seg[["x0", "y0"]].to_numpy(dtype=float), seg[["x1", "y1"]].to_numpy(dtype=float)]
@@ -191,9 +275,16 @@ def graph_from_segments(seg: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         }
     )
     edges = edges[(edges["u"] != edges["v"]) & (edges["length_m"] > 0)]
-    edges["_min"] = edges["length_m"] / edges["speed_kmh"]
-    edges = edges.sort_values(["u", "v", "_min"]).drop_duplicates(["u", "v"])
-    return nodes, edges.drop(columns="_min").reset_index(drop=True)
+    # Parallel duplicates (the same road twice, or once per direction) are never summed: the
+    # shortest length and, separately, the shortest time; the speed is the one giving that time.
+    edges = edges.assign(_h=edges["length_m"] / edges["speed_kmh"])
+    shortest = edges.groupby(["u", "v"])["length_m"].transform("min")
+    edges = edges.assign(_short=shortest).sort_values(["u", "v", "_h"])
+    edges = edges.drop_duplicates(["u", "v"]).copy()
+    longer = edges["_short"] < edges["length_m"]
+    edges.loc[longer, "speed_kmh"] = edges.loc[longer, "_short"] / edges.loc[longer, "_h"]
+    edges["length_m"] = edges["_short"]
+    return nodes, edges.drop(columns=["_h", "_short"]).reset_index(drop=True)
 
 
 def load_network(nodes: pd.DataFrame, edges: pd.DataFrame) -> RoadNetwork:
