@@ -69,12 +69,24 @@ def test_national_file_covers_every_lan_for_the_types_it_holds_only():
     assert set(missing["reason"]) == {"serviceslaget saknas i punktfilerna"}
 
 
-def test_a_kommun_without_points_leaves_its_lan_uncovered():
+def test_a_national_file_covers_a_kommun_without_points():
+    # Points in every län: a national file. A kommun without a point of the type (common for
+    # day-cash deposit) has none nearby, which is a finding, not missing data.
     kom = [k for k in geo.kommun_codes() if k != "0821"]  # no point in Högsby
+    cov = build.service_coverage(_points("service/a.csv", kom, ["dagskasseinsattning"]), {})
+    assert _covered(cov, "dagskasseinsattning") == set(geo.lan_codes())
+
+
+def test_a_lan_without_points_leaves_it_and_its_near_neighbours_uncovered():
+    kom = [k for k in geo.kommun_codes() if not k.startswith("08")]  # nothing in Kalmar län
     cov = build.service_coverage(_points("service/a.csv", kom, ["dagligvaror"]), {})
     got = _covered(cov, "dagligvaror")
-    assert "08" not in got
-    assert {"01", "09", "13", "25"} <= got  # far from Högsby: unaffected
+    assert "08" not in got and got == set(geo.lan_codes()) - {"08"}
+    # Kalmar län's neighbours are whole in the file but their border cells lack the points
+    # across the border: covered as an extract, which the report says; far län are unaffected.
+    basis = cov[cov["service_type"] == "dagligvaror"].set_index("lan_kod")["basis"]
+    assert set(basis[["06", "07", "10"]]) == {"extract"}
+    assert set(basis[["01", "09", "13", "25"]]) == {"inferred"}
     row = cov.set_index(["lan_kod", "service_type"]).loc[("08", "dagligvaror")]
     assert row["reason"] == "punktfilerna täcker inte länet" and row["source"] == ""
 
@@ -164,10 +176,11 @@ def test_inferred_coverage_needs_every_kommun_of_the_lan(near, data):
     codes = geo.kommun_codes()
     kom = set(codes) - data.draw(st.sets(st.sampled_from(codes), max_size=40))
     got = _covered(build.service_coverage(_points("f", kom, ["apotek"]), {}, near), "apotek")
-    for lan in got:  # a covered län has a point in each of its kommuner
+    if {k[:2] for k in kom} == set(geo.lan_codes()):
+        assert got == set(geo.lan_codes())  # points in every län: a national file
+        return
+    for lan in got:  # otherwise a covered län has a point in each of its kommuner
         assert set(geo.kommun_codes(lan)) <= kom
-    if kom == set(codes):
-        assert got == set(geo.lan_codes())  # a point in every kommun: a national file
     # A län whose own kommuner and those within 20 km all have points is always covered.
     assert {c for c in geo.lan_codes() if near[c] <= kom} <= got
 

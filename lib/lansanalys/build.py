@@ -267,6 +267,8 @@ def service_coverage(
       :data:`EXTRACT_SPILL_M` of them (it stops at län borders: a national file, or an export
       of whole län; basis "extract" unless the next rule also holds, since the border cells of
       such an extract lack the points across the border);
+    - every län, when it has points in every län (a national file: a sparse type such as
+      day-cash deposit need not reach every kommun);
     - otherwise each län where it has a point in every kommun of the län and in every kommun
       within :data:`COVERAGE_NEIGHBOUR_M` of it (basis "inferred"): a file of a län and a buffer
       zone around it covers that län, not the neighbouring län the zone cuts through (their
@@ -303,9 +305,13 @@ def service_coverage(
         stypes = set(stypes) if stypes is not None else have
         lans = _declared(entry, "lan", lan_codes, rel)
         basis = "declared"
-        if lans is None:
+        with_points = set(pts["kommun_kod"])
+        if lans is None and {k[:2] for k in with_points} >= set(lan_codes):
+            # Points in every län: a national file. A sparse type (day-cash deposit, say)
+            # need not have a point in every kommun to be complete.
+            basis, lans = "inferred", lan_codes
+        elif lans is None:
             basis = "inferred"
-            with_points = set(pts["kommun_kod"])
             lans = [c for c in lan_codes if near[c] <= with_points]
             whole = _whole_lan_extract(pts)
             if whole:
