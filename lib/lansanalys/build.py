@@ -34,7 +34,7 @@ from .config import (
     paths,
 )
 from .demo import DEMO_MARKER
-from .ingest import READERS, InputError, read_befolkning
+from .ingest import READERS, InputError, check_complete, read_prognos, reading
 from .provenance import load_sources, save_sources, sha256
 from .schemas import SCHEMAS
 from .util import atomic_dir, library_digest
@@ -49,7 +49,7 @@ KIND_READERS = {
     **READERS,
     "vagnat": vagnat.read_vagnat,
     # An official projection comes in the same layouts as the population itself.
-    "prognos": read_befolkning,
+    "prognos": read_prognos,
     "forandringar": forandringar.read_forandringar,
 }
 
@@ -75,12 +75,15 @@ def is_demo(path: Path, sources: dict[str, dict[str, Any]], p: Paths) -> bool:
     rel = path.resolve().relative_to(p.raw.resolve()).as_posix()
     if rel in sources and "demo" in sources[rel]:
         return bool(sources[rel]["demo"])
-    if path.suffix.lower() == ".gpkg":
-        import pyogrio
+    # Opening the file can fail before any reader runs (a GeoPackage cut short): name it.
+    with reading(path):
+        if path.suffix.lower() == ".gpkg":
+            import pyogrio
 
-        return any(DEMO_MARKER.lower() in name.lower() for name, _ in pyogrio.list_layers(path))
-    with open(path, "rb") as fh:
-        head = fh.read(4096)
+            layers = pyogrio.list_layers(path)
+            return any(DEMO_MARKER.lower() in name.lower() for name, _ in layers)
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
     return DEMO_MARKER.encode() in head
 
 
@@ -94,6 +97,10 @@ def _select_files(p: Paths, kind: str, sources: dict) -> tuple[list[Path], bool]
     real = [f for f in files if not is_demo(f, sources, p)]
     # A real file of one kind replaces the demo data of that kind only.
     return (real, False) if real else (files, True)
+
+
+#: Kinds that are tables of kommun × year × age × sex, used whole.
+POPULATION_KINDS = ("befolkning", "prognos")
 
 
 #: What makes two rows of service files the same point.
@@ -110,11 +117,15 @@ def _dedup_service(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _read_kind(p: Paths, kind: str, sources: dict) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Read every file of ``kind``; any error names its file (and line where it has one)."""
     files, demo = _select_files(p, kind, sources)
     frames, entries = [], []
     for f in files:
         t0 = time.perf_counter()
-        df = KIND_READERS[kind](f)
+        with reading(f):
+            df = KIND_READERS[kind](f)
+            if kind in POPULATION_KINDS:
+                check_complete(df, f)
         rel = f.resolve().relative_to(p.raw.resolve()).as_posix()
         entry = dict(sources.get(rel, {}))
         if not entry:
@@ -138,6 +149,8 @@ def _read_kind(p: Paths, kind: str, sources: dict) -> tuple[pd.DataFrame, dict[s
         frames.append(df)
         log.info("read %s: %d rows in %.1f s", rel, len(df), time.perf_counter() - t0)
     df = pd.concat(frames, ignore_index=True)
+    if kind in POPULATION_KINDS and len(frames) > 1:
+        _no_year_twice(frames, [p.raw / e["file"] for e in entries], kind)
     by_file = None
     if kind == "service":
         by_file = df[[*_POINT_KEY, "file"]]  # each file's own points, for its coverage
@@ -157,6 +170,21 @@ def _read_kind(p: Paths, kind: str, sources: dict) -> tuple[pd.DataFrame, dict[s
         "year": max(years) if years else None,
     }
     return df, meta
+
+
+def _no_year_twice(frames: list[pd.DataFrame], files: list[Path], kind: str) -> None:
+    """Two population files must not both give the same kommun and year (it would count twice)."""
+    seen: dict[tuple[str, int], Path] = {}
+    for df, f in zip(frames, files, strict=True):
+        pairs = set(zip(df["kommun_kod"], df["year"].astype(int), strict=True))
+        for k, y in sorted(pairs):
+            if (k, y) in seen:
+                raise InputError(
+                    f,
+                    f"kommun {k} {geo.kommun_name(k)}, {y} is also in {seen[(k, y)].name}",
+                    expected=f"each kommun and year in one {kind} file only",
+                )
+        seen.update(dict.fromkeys(pairs, f))
 
 
 def _attach_kommun(
@@ -356,7 +384,8 @@ def _fill_areas(df: pd.DataFrame, keys: list[str], full: pd.MultiIndex) -> pd.Da
     return out
 
 
-def _check_complete(bef: pd.DataFrame) -> None:
+def _check_complete(bef: pd.DataFrame, files: str = "") -> None:
+    """The latest year must hold every kommun; ``files`` names the population files."""
     latest = bef["year"].max()
     have = set(bef.loc[bef["year"] == latest, "kommun_kod"])
     missing = sorted(set(geo.kommun_codes()) - have)
@@ -364,7 +393,7 @@ def _check_complete(bef: pd.DataFrame) -> None:
         names = ", ".join(f"{c} {geo.kommun_name(c)}" for c in missing[:8])
         more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
         raise BuildError(
-            f"befolkning: year {latest} lacks {len(missing)} kommuner ({names}{more}); "
+            f"befolkning ({files}): year {latest} lacks {len(missing)} kommuner ({names}{more}); "
             "the reports compare every län with riket, so export all 290 kommuner"
         )
 
@@ -460,8 +489,6 @@ def _official_projection(
             f"prognos ({files}): no year after {last}, the last observed year; an official "
             "projection must look ahead"
         )
-    if off["population"].isna().any():
-        raise BuildError("prognos: the projection has missing values ('..'); export full years")
     off["population"] = off["population"].astype(float)
     off["source"] = "officiell"
     return off[["kommun_kod", "year", "age", "sex", "population", "source"]]
@@ -550,14 +577,10 @@ def build(
     sources = load_sources(p)
     tables: dict[str, pd.DataFrame] = {}
     kinds_meta: dict[str, Any] = {}
+    # Errors name their file: the readers raise InputError, and _read_kind gives anything a
+    # library raises while reading a file that file's name.
     for kind in RAW_KINDS:
-        try:
-            tables[kind], kinds_meta[kind] = _read_kind(p, kind, sources)
-        except InputError:
-            raise
-        except (ValueError, KeyError, OSError) as exc:
-            raise BuildError(f"{kind}: could not read raw files: {exc}") from exc
-
+        tables[kind], kinds_meta[kind] = _read_kind(p, kind, sources)
     for kind in OPTIONAL_KINDS:
         if raw_files(p, kind):
             tables[kind], kinds_meta[kind] = _read_kind(p, kind, sources)
@@ -565,7 +588,7 @@ def build(
         tables["klassning"]["scheme"] = "exempelindelning efter storlek och avstånd, EXEMPELDATA"
     bef = tables["befolkning"]
     bef["lan_kod"] = bef["kommun_kod"].str[:2]
-    _check_complete(bef)
+    _check_complete(bef, ", ".join(e["file"] for e in kinds_meta["befolkning"]["files"]))
     rutor = _attach_kommun(tables["rutor"], "rutor", fill_given=False)
     service = _attach_kommun(tables["service"], "service")
     # Coverage is judged on each file's own points, also those another file holds too.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -13,12 +14,73 @@ import typer
 from . import geo
 from .config import OPTIONAL_KINDS, RAW_KINDS, paths
 
-app = typer.Typer(
+#: Environment variable that, like ``--debug``, shows the traceback of an unexpected error.
+DEBUG_ENV = "LANSANALYS_DEBUG"
+_debug = False
+
+
+def _debugging() -> bool:
+    return _debug or os.environ.get(DEBUG_ENV, "").strip().lower() not in {"", "0", "false", "no"}
+
+
+def _step(argv: list[str]) -> str:
+    """The command named on the command line ("build", "fetch service"), for error lines."""
+    words = [a for a in argv if not a.startswith("-")]
+    if words[:1] == ["fetch"]:
+        return " ".join(words[:2])
+    return words[0] if words else "lansanalys"
+
+
+class _App(typer.Typer):
+    """The command line app: no command ends in a raw traceback.
+
+    Expected failures (a bad raw file, missing processed data, no network) are handled in each
+    command; anything else is reported here in one line naming the command, the error and what
+    to run to see the traceback (``--debug`` or ``LANSANALYS_DEBUG=1``).
+    """
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as exc:
+            if _debugging():
+                raise
+            from .ingest import InputError
+
+            step = _step(sys.argv[1:])
+            if isinstance(exc, InputError):
+                msg = f"{step}: {exc}"  # names the file, and its line where it has one
+            else:
+                msg = (
+                    f"{step}: unexpected error, {type(exc).__name__}: {exc} (run again with "
+                    f"--debug or {DEBUG_ENV}=1 to see where)"
+                )
+            if step == "build":  # the build swaps data/processed in whole or not at all
+                msg += "; nothing changed in data/processed"
+            typer.echo(f"error: {' '.join(msg.split())}", err=True)
+            sys.exit(1)
+
+
+app = _App(
     help="Länsanalys: Swedish regional analysis reports.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+@app.callback()
+def _options(
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug", help=f"Show the traceback of an unexpected error (or set {DEBUG_ENV}=1)."
+        ),
+    ] = False,
+) -> None:
+    """Länsanalys: Swedish regional analysis reports."""
+    global _debug
+    _debug = debug
 
 
 def _fail(msg: str, code: int = 1) -> None:
@@ -88,7 +150,7 @@ def build(
             classes_min=_bounds(classes_min, "--classes-min"),
         )
     except (InputError, BuildError) as exc:
-        _fail(f"{exc}\nbuild: nothing changed in data/processed")
+        _fail(f"build: {exc}; nothing changed in data/processed")
     if meta.get("skipped"):
         typer.echo("build: raw data unchanged; data/processed is up to date")
         return
@@ -195,17 +257,29 @@ def render(
 def info() -> None:
     """Show the paths in use and which raw kinds are demo or real."""
     from .build import is_demo, raw_files
+    from .ingest import InputError
     from .provenance import load_sources
 
     p = paths()
     typer.echo(f"root: {p.root}")
     sources = load_sources(p)
+    broken = []
+
+    def state(f: Path) -> str:
+        try:
+            return "demo" if is_demo(f, sources, p) else "real"
+        except InputError as exc:
+            broken.append(str(exc))
+            return "unreadable"
+
     for kind in RAW_KINDS + OPTIONAL_KINDS:
         files = raw_files(p, kind)
-        desc = ", ".join(
-            f"{f.name} ({'demo' if is_demo(f, sources, p) else 'real'})" for f in files
-        ) or ("no file" if kind in RAW_KINDS else "no file (optional)")
+        desc = ", ".join(f"{f.name} ({state(f)})" for f in files) or (
+            "no file" if kind in RAW_KINDS else "no file (optional)"
+        )
         typer.echo(f"{kind:12s} {desc}")
+    if broken:
+        _fail("info: " + "; ".join(broken))
 
 
 fetch_app = typer.Typer(

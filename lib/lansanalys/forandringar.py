@@ -20,6 +20,9 @@ from .ingest import (
     _kommun_codes,
     _raise_first,
     _table_after_header,
+    check_year_columns,
+    check_years,
+    file_reader,
 )
 
 #: SCB's labels of the variable "förändringar" (lower case) → the kit's component names.
@@ -67,6 +70,7 @@ def _numbers(values: pd.Series, path: Path, column: str, lines: np.ndarray) -> p
     return num.astype(float)
 
 
+@file_reader
 def read_forandringar(path: Path) -> pd.DataFrame:
     """Read SCB's components-of-change export.
 
@@ -89,6 +93,7 @@ def read_forandringar(path: Path) -> pd.DataFrame:
     ccol = _find_column(df, path, r"förändringar|forandringar|förändring", "förändringar")
     scol = _find_column(df, path, r"kön|kon|sex", "sex", required=False)
     year_cols = [c for c in df.columns if re.fullmatch(r"\d{4}", c)]
+    check_year_columns(df.columns, path, header_line)
     ycol = None if year_cols else _find_column(df, path, r"år|ar|year|tid", "year")
     vcol = None if year_cols else _find_column(df, path, r"antal|värde|value|personer", "value")
     df.index = pd.RangeIndex(len(df))
@@ -128,15 +133,7 @@ def read_forandringar(path: Path) -> pd.DataFrame:
             )
         long = pd.concat(parts, ignore_index=True)
     else:
-        years = pd.to_numeric(df[ycol].str.strip(), errors="coerce")
-        _raise_first(
-            years.isna(),
-            path,
-            lines,
-            ycol,
-            "a year like 2024",
-            lambda i: f"{df[ycol].iloc[i]!r} is not a year",
-        )
+        years = check_years(df[ycol], path, lines, ycol)
         long = pd.DataFrame(
             {
                 "kommun_kod": kommun.to_numpy(),

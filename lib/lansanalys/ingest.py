@@ -6,9 +6,16 @@ Files are recognised by content, not name. Every error names the file, the row (
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
+import functools
 import io
 import re
+import sqlite3
+import zipfile
+from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
@@ -47,6 +54,179 @@ class InputError(ValueError):
         super().__init__(msg)
 
 
+def _damage(path: Path, exc: BaseException) -> InputError | None:
+    """The :class:`InputError` for an exception a library raised while reading ``path``.
+
+    Returns None for exceptions that are not about the file (they are bugs, shown as such).
+    """
+    import pyogrio.errors
+
+    name = type(exc).__name__
+    if isinstance(exc, InputError):
+        return exc
+    if isinstance(exc, zipfile.BadZipFile):
+        return InputError(
+            path,
+            f"not a readable Excel workbook ({exc}): the file is damaged or was cut short",
+            expected="a complete .xlsx file (save or download it again)",
+        )
+    if isinstance(exc, (pyogrio.errors.DataSourceError, sqlite3.DatabaseError)):
+        return InputError(
+            path,
+            f"cannot be opened as a geodata file ({exc}): damaged or cut short?",
+            expected="a complete GeoPackage or other vector file (download it again)",
+        )
+    if isinstance(exc, pyogrio.errors.DataLayerError):
+        return InputError(path, f"a layer cannot be read: {exc}", expected="a readable layer")
+    if isinstance(exc, UnicodeDecodeError):
+        return InputError(
+            path,
+            f"byte at offset {exc.start} cannot be decoded as {exc.encoding}",
+            expected="a text file in UTF-8, UTF-16 with a byte order mark, or Windows-1252",
+        )
+    if isinstance(exc, OSError):
+        return InputError(path, f"cannot be read: {exc.strerror or exc}")
+    if isinstance(exc, (ValueError, KeyError, IndexError, TypeError)):
+        return InputError(path, f"could not be read ({name}: {exc})")
+    return None
+
+
+@contextlib.contextmanager
+def reading(path: Path) -> Iterator[None]:
+    """Turn what a library raises while reading ``path`` into an :class:`InputError` naming it.
+
+    Errors the readers raise themselves (:class:`InputError`) pass unchanged; they already name
+    their file, line and column. Anything else that says the file is damaged or malformed
+    (a broken zip or GeoPackage, an undecodable byte, a value a parser chokes on) gets the
+    file's name, so no error about a raw file reaches the user without it.
+    """
+    try:
+        yield
+    except InputError:
+        raise
+    except Exception as exc:
+        err = _damage(Path(path), exc)
+        if err is None:
+            raise
+        raise err from exc
+
+
+def file_reader(func: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
+    """Decorate a reader ``func(path, ...)`` so that every error it raises names ``path``."""
+
+    @functools.wraps(func)
+    def wrapper(path, *args, **kwargs):
+        with reading(path):
+            return func(path, *args, **kwargs)
+
+    return wrapper
+
+
+# --------------------------------------------------------------------------------------------
+# Years
+
+#: First year a population or grant figure can plausibly refer to (Sweden's statistics on
+#: population by kommun-like parishes begin around then).
+FIRST_YEAR = 1860
+#: How far a projection (``prognos``) may look ahead of today.
+PROJECTION_HORIZON_YEARS = 80
+
+
+def year_range(projection: bool = False) -> tuple[int, int]:
+    """Plausible years: observed data up to next year, a projection up to 80 years ahead."""
+    this = date.today().year
+    return FIRST_YEAR, this + (PROJECTION_HORIZON_YEARS if projection else 1)
+
+
+def check_years(
+    years: pd.Series, path: Path, lines, column: str | None, projection: bool = False
+) -> pd.Series:
+    """Parse a year column and raise at the first value that is not a plausible year.
+
+    ``years`` holds the text of the file; "2024" and SCB's "2024M12"-free plain years are
+    accepted. Returns the years as int.
+    """
+    lo, hi = year_range(projection)
+    text = years.astype(str).str.strip()
+    num = pd.to_numeric(text.where(text.str.fullmatch(r"\d{4}")), errors="coerce")
+    _raise_first(
+        num.isna() | (num < lo) | (num > hi),
+        path,
+        lines,
+        column,
+        f"a year {lo}–{hi}" + (" (a projection)" if projection else " (observed data)"),
+        lambda i: f"year {years.iloc[i]!r} is not a plausible year",
+    )
+    return num.astype(int)
+
+
+def check_year_columns(columns, path: Path, header_line: int, projection: bool = False) -> None:
+    """Raise if a header has a year-like column (all digits) that is not a plausible year.
+
+    Wide exports have one column per year; a column "20223" or "2099" is a typo or a damaged
+    header, never a year to skip or to read.
+    """
+    lo, hi = year_range(projection)
+    for col in columns:
+        m = re.fullmatch(r"(?:folkmängd\s+)?X?(\d+)", str(col).strip(), re.IGNORECASE)
+        if m and not (len(m.group(1)) == 4 and lo <= int(m.group(1)) <= hi):
+            raise InputError(
+                path,
+                f"column {col!r} looks like a year but is not a plausible one",
+                row=header_line,
+                column=str(col),
+                expected=f"year columns {lo}–{hi}"
+                + (" (a projection)" if projection else " (observed data)"),
+            )
+
+
+# --------------------------------------------------------------------------------------------
+# Completeness of population tables
+
+SEXES = ("män", "kvinnor")
+AGES = range(101)
+
+
+def check_complete(df: pd.DataFrame, path: Path | str, what: str = "kommun × year") -> None:
+    """Raise unless ``df`` has every age 0–100 and both sexes for each kommun and year it has.
+
+    A population table (or projection) is used as a whole: a kommun without age 37, or a year
+    without one of its kommuner, would give wrong totals, pyramids and projections. The
+    expected combinations are every kommun in the file × every year in the file × ages 0–100 ×
+    both sexes; the error gives the count and the first few missing combinations.
+    """
+    kommuner = sorted(df["kommun_kod"].unique())
+    years = sorted(df["year"].unique())
+    per = len(AGES) * len(SEXES)
+    counts = (
+        df.groupby(["kommun_kod", "year"])
+        .size()
+        .reindex(pd.MultiIndex.from_product([kommuner, years]), fill_value=0)
+    )
+    short = counts[counts < per]
+    if short.empty:
+        return
+    n_missing = int((per - short).sum())
+    examples = []
+    have = df.set_index(["kommun_kod", "year", "age", "sex"]).index
+    for (k, y), c in short.items():
+        if c == 0:
+            examples.append(f"{k} {geo.kommun_name(k)} {y} (no rows at all)")
+        else:
+            want = pd.MultiIndex.from_product([[k], [y], AGES, SEXES])
+            for _, _, a, sx in want.difference(have)[: 5 - len(examples)]:
+                examples.append(f"{k} {geo.kommun_name(k)} {y} age {a} {sx}")
+        if len(examples) >= 5:
+            break
+    raise InputError(
+        path,
+        f"{n_missing} of {len(counts) * per} {what} × age × sex combinations are missing, "
+        f"e.g. {'; '.join(examples[:5])} (file cut off or rows deleted?)",
+        expected=f"every age 0–100+ and both sexes for each of its {len(kommuner)} kommuner and "
+        f"{len(years)} year(s)",
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # Text decoding and CSV sniffing
 
@@ -72,20 +252,158 @@ def _line(first_line, i: int) -> int:
     return int(first_line[i]) if isinstance(first_line, np.ndarray) else first_line + i
 
 
+#: Byte order marks, longest first (UTF-32 LE begins like UTF-16 LE), and the codec that reads
+#: the text after them.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32", "UTF-32"),
+    (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
+    (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"),
+    (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
+)
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """``utf-16-le``/``-be`` when the bytes look like mostly-ASCII UTF-16 with no BOM, else None.
+
+    Text of this kit's kinds is mostly ASCII, so in UTF-16 every other byte is NUL; a cp1252 or
+    UTF-8 text file has none.
+    """
+    head = raw[:4000]
+    if len(head) < 4:
+        return None
+    pairs = len(head) // 2
+    odd_nul = head[1::2].count(0) / pairs
+    even_nul = head[0::2].count(0) / pairs
+    if odd_nul > 0.4 and even_nul < 0.05:
+        return "utf-16-le"
+    if even_nul > 0.4 and odd_nul < 0.05:
+        return "utf-16-be"
+    return None
+
+
 def read_text(path: Path) -> str:
-    """Decode a text file: UTF-8 (with or without BOM), else cp1252 (SCB's and Pipos' older exports)."""
-    raw = Path(path).read_bytes()
-    if not raw.strip():
+    """Decode a text file by its byte order mark, else UTF-8, else cp1252.
+
+    A BOM decides first: UTF-8 (Excel's "CSV UTF-8"), UTF-16 LE/BE (Excel's "Unicode text",
+    tab-separated) or UTF-32. UTF-16 without a BOM is recognised by its NUL bytes. Without a BOM
+    the text is UTF-8 when it decodes as such, else cp1252 (SCB's and Pipos' older exports).
+    Bytes that fit none of these, or NUL characters in the text (a binary file), are an error
+    naming the line.
+    """
+    path = Path(path)
+    raw = path.read_bytes()
+    bom = next(((codec, name) for b, codec, name in _BOMS if raw.startswith(b)), None)
+    if bom is not None:
+        candidates, what = [bom[0]], f"{bom[1]} (the file begins with its byte order mark)"
+    elif (codec16 := _utf16_without_bom(raw)) is not None:
+        candidates, what = [codec16], "UTF-16 without a byte order mark"
+    else:
+        candidates, what = ["utf-8", "cp1252"], "UTF-8 or Windows-1252 (cp1252)"
+    text = None
+    for codec in candidates:
+        try:
+            text = raw.decode(codec)
+            break
+        except UnicodeDecodeError as exc:
+            err = exc
+    if text is None:
+        start = err.start
+        line = raw[:start].count(b"\n") + 1 if len(candidates) > 1 else None
+        raise InputError(
+            path,
+            f"byte 0x{raw[start]:02x} at byte offset {start} cannot be decoded as {what}",
+            row=line,
+            expected="a text file in UTF-8, UTF-16 with a byte order mark, or Windows-1252",
+        )
+    if not text.strip():
         raise InputError(path, "the file is empty")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="strict")
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise InputError(
+            path,
+            "the text holds NUL characters: a binary file, or UTF-16 that lost its byte order mark",
+            row=text.count("\n", 0, nul) + 1,
+            expected="a text file (CSV or tab-separated) in UTF-8, UTF-16 or Windows-1252",
+        )
+    return text
 
 
 def _sniff_delimiter(line: str) -> str:
     counts = {d: line.count(d) for d in (";", ",", "\t")}
     return max(counts, key=counts.get)
+
+
+def _column_names(fields: list[str]) -> list[str]:
+    """Header fields as column names: stripped, empty ones and repeats named as pandas does."""
+    names, seen = [], {}
+    for i, f in enumerate(fields):
+        name = f.strip() or f"Unnamed: {i}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+        names.append(name)
+    return names
+
+
+def _parse_rows(path: Path, lines: list[str], header_idx: int, end: int, sep: str) -> pd.DataFrame:
+    """The rows of ``lines[header_idx + 1:end]`` under the header ``lines[header_idx]``, as text.
+
+    Every row must have as many fields as the header: a row with fewer is a file cut off
+    mid-row or a broken row, one with more an unquoted separator in a value; both are errors
+    naming the file's line (1-based, counting every line above the table). Trailing empty
+    fields (a separator at the end of each line) and rows with nothing in them are allowed.
+    """
+    reader = csv.reader(lines[header_idx:end], delimiter=sep, skipinitialspace=True)
+    header = next(reader)
+    names = _column_names(header)
+    n = len(names)
+    rows: list[list[str]] = []
+    clean = True  # every row as pandas reads it: n fields, not all empty
+    read = reader.line_num
+    for fields in reader:
+        # line_num counts the lines read; a quoted value may span several, so a row's own line
+        # is the one after those read before it.
+        line, read = header_idx + read + 1, reader.line_num
+        if len(fields) == n and fields[0].strip():
+            rows.append(fields)
+            continue
+        if not any(f.strip() for f in fields):
+            clean = False
+            continue
+        if len(fields) > n and not any(f.strip() for f in fields[n:]):
+            fields, clean = fields[:n], False
+        if len(fields) != n:
+            what = "fewer" if len(fields) < n else "more"
+            hint = (
+                "the file may be cut off, or a line broken"
+                if len(fields) < n
+                else f"a value may hold an unquoted {sep!r}"
+            )
+            raise InputError(
+                path,
+                f"the row has {len(fields)} fields, {what} than the {n} of the header on line "
+                f"{header_idx + 1}; {hint}",
+                row=line,
+                expected=f"{n} fields separated by {sep!r} on every row",
+            )
+        rows.append(fields)
+    if clean:
+        # The rows are checked; pandas' C parser makes the text columns fastest.
+        df = pd.read_csv(
+            io.StringIO("\n".join(lines[header_idx:end])),
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            quoting=csv.QUOTE_MINIMAL,
+            skipinitialspace=True,
+        )
+        if len(df) == len(rows) and len(df.columns) == n:
+            df.columns = names
+            return df
+    return pd.DataFrame(rows, columns=names, dtype=object).astype(str)
 
 
 def _table_after_header(
@@ -121,17 +439,8 @@ def _table_after_header(
         if not lines[j].strip():
             end = j
             break
-    body = "\n".join(lines[header_idx:end])
     sep = _sniff_delimiter(lines[header_idx])
-    df = pd.read_csv(
-        io.StringIO(body),
-        sep=sep,
-        dtype=str,
-        keep_default_na=False,
-        quoting=csv.QUOTE_MINIMAL,
-        skipinitialspace=True,
-    )
-    df.columns = [str(c).strip() for c in df.columns]
+    df = _parse_rows(path, lines, header_idx, end, sep)
     if df.empty:
         raise InputError(path, "the table has a header but no rows")
     return df, header_idx + 1
@@ -280,16 +589,18 @@ def _parse_sex(values: pd.Series, path: Path, column: str, first_line: int) -> p
     return out
 
 
-def read_befolkning(path: Path) -> pd.DataFrame:
+@file_reader
+def read_befolkning(path: Path, projection: bool = False) -> pd.DataFrame:
     """Read an SCB population export: kommun × age × sex, one column per year or long.
 
     Returns columns ``kommun_kod, year, age, sex, population`` (population float, NaN = missing).
     Aggregate rows (riket, län, "totalt" ages or sexes) are dropped here; the build reconciles
-    kommun sums itself.
+    kommun sums itself. With ``projection`` (a population projection, ``prognos``) years may
+    lie up to :data:`PROJECTION_HORIZON_YEARS` ahead and no value may be missing ('..').
     """
     path = Path(path)
     if path.suffix.lower() == ".json":
-        return _befolkning_from_jsonstat(path)
+        return _befolkning_from_jsonstat(path, projection)
     df, header_line = _table_after_header(path, r"(region|kommun).*(ålder|alder|age)")
     first = header_line + 1
     rcol = _find_column(df, path, r"region|kommun|kommunkod|region_?kod", "region")
@@ -303,6 +614,7 @@ def read_befolkning(path: Path) -> pd.DataFrame:
         for c in df.columns
         if (m := re.fullmatch(r"(?:folkmängd\s+)?X?(\d{4})", c, re.IGNORECASE))
     }
+    check_year_columns(df.columns, path, header_line, projection)
     df.index = pd.RangeIndex(len(df))
     is_total = (
         df[acol].str.strip().str.lower().isin(AGE_TOTALS)
@@ -354,16 +666,7 @@ def read_befolkning(path: Path) -> pd.DataFrame:
     else:
         ycol = _find_column(df, path, r"år|ar|year|tid", "year")
         vcol = _find_column(df, path, r"folkmängd|folkmangd|antal|value|värde|population", "value")
-        year = pd.to_numeric(df[ycol].str.strip(), errors="coerce")
-        if year.isna().any():
-            i = int(np.flatnonzero(year.isna().to_numpy())[0])
-            raise InputError(
-                path,
-                f"year {df[ycol].iloc[i]!r} not understood",
-                column=ycol,
-                row=int(lines[i]),
-                expected="a four-digit year",
-            )
+        year = check_years(df[ycol], path, lines, ycol, projection)
         out = pd.DataFrame(
             {
                 "kommun_kod": kommun.to_numpy(),
@@ -408,6 +711,19 @@ def read_befolkning(path: Path) -> pd.DataFrame:
             f"duplicate row for kommun {r.kommun_kod}, year {r.year}, age {r.age}, {r.sex}",
             row=int(r._line),
             expected="one row per kommun × age × sex",
+        )
+    if projection:
+        # A projection is used whole: a '..' would silently become a smaller future population.
+        _raise_first(
+            out["population"].isna().to_numpy(),
+            path,
+            out["_line"].to_numpy(),
+            None,
+            "a projected number for every kommun, year, age and sex",
+            lambda i: (
+                f"no value ('..') for kommun {out['kommun_kod'].iloc[i]}, year "
+                f"{out['year'].iloc[i]}, age {out['age'].iloc[i]}, {out['sex'].iloc[i]}"
+            ),
         )
     out = out.drop(columns="_line")
     if len(aggregates):
@@ -590,7 +906,7 @@ def _spaced(value: float) -> str:
     return f"{value:,.0f}".replace(",", " ")
 
 
-def _befolkning_from_jsonstat(path: Path) -> pd.DataFrame:
+def _befolkning_from_jsonstat(path: Path, projection: bool = False) -> pd.DataFrame:
     """SCB PxWeb (v1 or v2) JSON-stat answer: Region × Alder × Kon × Tid."""
     from . import jsonstat
 
@@ -623,6 +939,21 @@ def _befolkning_from_jsonstat(path: Path) -> pd.DataFrame:
             path,
             f"time {df[t][years.isna()].iloc[0]!r} is not a year-end",
             expected="Tid as a year (folkmängd 31 december), e.g. 2024",
+        )
+    lo, hi = year_range(projection)
+    odd = ~years.astype(int).between(lo, hi)
+    if odd.any():
+        raise InputError(
+            path,
+            f"time {df[t][odd].iloc[0]!r} is not a plausible year",
+            expected=f"Tid {lo}–{hi}" + (" (a projection)" if projection else " (observed data)"),
+        )
+    if projection and df["value"].isna().any():
+        cell = df[df["value"].isna()].iloc[0]
+        raise InputError(
+            path,
+            f"no value for Region {cell[r]}, Alder {cell[a]}, Kon {cell[k]}, Tid {cell[t]}",
+            expected="a projected number in every cell",
         )
     valid = set(geo.kommun_codes())
     unknown = sorted(set(df[r]) - valid)  # one check per distinct code, not per row
@@ -805,6 +1136,7 @@ def _rutid(x0: np.ndarray, y0: np.ndarray) -> np.ndarray:
     )
 
 
+@file_reader
 def read_rutor(path: Path) -> pd.DataFrame:
     """Read a population grid: columns ``cell_id, x, y, size_m, population, pop_65plus, pop_70plus``.
 
@@ -1193,6 +1525,7 @@ def _read_latlon_csv(path: Path, df: pd.DataFrame, first: int) -> pd.DataFrame:
     return out
 
 
+@file_reader
 def read_service(path: Path) -> pd.DataFrame:
     """Read service points: Pipos export, OpenStreetMap, or any CSV with X/Y or lat/lon.
 
@@ -1290,7 +1623,8 @@ _STOD_SUFFIXES = {".csv", ".txt", ".xlsx", ".xls"}
 def _stod_table(path: Path) -> tuple[pd.DataFrame, int]:
     """The table of a support list or an org.nr lookup, and the file line of its first row."""
     if path.suffix.lower() in {".xlsx", ".xls"}:
-        df = pd.read_excel(path, dtype=str).fillna("")
+        with reading(path):  # a damaged workbook (BadZipFile) names its file
+            df = pd.read_excel(path, dtype=str).fillna("")
         df.columns = [str(c).strip() for c in df.columns]
         return df, 2
     try:
@@ -1497,6 +1831,7 @@ def _empty_stod() -> pd.DataFrame:
     )
 
 
+@file_reader
 def read_stod(path: Path) -> pd.DataFrame:
     """Read a support list: ``kommun_kod, year, programme, amount_sek, recipient``.
 
@@ -1530,15 +1865,7 @@ def read_stod(path: Path) -> pd.DataFrame:
         raise InputError(
             path, "amount missing", row=first + i, column=acol, expected="an amount in SEK"
         )
-    year = pd.to_numeric(df[ycol].str.strip(), errors="coerce")
-    _raise_first(
-        year.isna(),
-        path,
-        first,
-        ycol,
-        "a four-digit year",
-        lambda i: f"year {df[ycol].iloc[i]!r} not understood",
-    )
+    year = check_years(df[ycol], path, first, ycol)
     kcol = _find_column(df, path, STOD_KOMMUN, "kommun", required=False)
     ocol = _find_column(df, path, STOD_ORGNR, "org.nr", required=False)
     if kcol is not None:
@@ -1567,6 +1894,7 @@ def read_stod(path: Path) -> pd.DataFrame:
     )
 
 
+@file_reader
 def read_klassning(path: Path) -> pd.DataFrame:
     """Read a kommun classification (SKR kommungrupper or any kommun → class CSV).
 
@@ -1603,6 +1931,12 @@ def read_klassning(path: Path) -> pd.DataFrame:
             "class_name": (df[ncol] if ncol else df[ccol]).str.strip().to_numpy(),
         }
     )
+
+
+def read_prognos(path: Path) -> pd.DataFrame:
+    """Read an official population projection: the layouts of :func:`read_befolkning`, years
+    ahead allowed, no missing values."""
+    return read_befolkning(path, projection=True)
 
 
 READERS = {

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .config import CRS_METRIC
-from .ingest import SWEREF_BOUNDS, InputError, check_sweref
+from .ingest import SWEREF_BOUNDS, InputError, check_sweref, file_reader
 from .network import RoadNetwork
 
 log = logging.getLogger(__name__)
@@ -196,6 +196,7 @@ def _pipos_links(gdf, path: Path):
     return gdf[keep]
 
 
+@file_reader
 def read_vagnat(path: Path) -> pd.DataFrame:
     """Read road lines and return their straight segments with a posted speed.
 
