@@ -445,7 +445,8 @@ def test_one_lan_reports_say_what_is_missing_and_what_riket_is(one_lan):
     rik = national_overview(one_lan)
     ranked = rik.ranked_table().data
     assert (
-        ranked.count("<td class=num>uppgift saknas</td>") == 20
+        # Per län without data: the share and, beside it, the number unreachable by road.
+        ranked.count("<td class=num>uppgift saknas</td>") == 2 * 20
         and "bland de 1 län som har uppgifter" in ranked
     )
     fig = rik.fig_indicator("grocery_over_10")

@@ -79,6 +79,18 @@ def test_report_content_is_swedish_and_sourced(rendered):
                 assert re.search(r"K(ä|\\u00e4)lla: .*20\d\d", text), text[:300]
 
 
+def test_access_definition_is_stated_and_unreachable_shown(rendered):
+    from lansanalys import access
+
+    lan = (rendered["out"] / "08-kalmar-lan.html").read_text(encoding="utf-8")
+    kom = (rendered["out"] / "0821-hogsby.html").read_text(encoding="utf-8")
+    for html in (lan, kom):
+        assert access.BEYOND_DEFINITION in html  # under Om data och metod
+        assert "Ej nåbar via väg" in html and "Medelavstånd för nåbara" in html
+        assert "näst närmaste" not in html
+    assert "gäller riket; kommunen jämförs med rikets gräns" in lan
+
+
 def test_hostile_store_name_is_escaped(rendered):
     html = (rendered["out"] / "08-kalmar-lan.html").read_text(encoding="utf-8")
     assert MALICIOUS_NAME not in html

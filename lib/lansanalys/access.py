@@ -96,68 +96,140 @@ def nearest_table(cells: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+#: The one definition of "beyond" (Swedish, as the reports state it under *Om data och metod*;
+#: docs/definitions.md quotes it word for word).
+BEYOND_DEFINITION = (
+    "Andel som bor längre bort än en gräns (t.ex. mer än 10 km eller mer än 10 minuter till "
+    "närmaste dagligvarubutik): invånare som inte kan nå servicen via väg räknas som längre bort "
+    "än varje gräns, i både täljaren och nämnaren, och redovisas dessutom för sig som ”ej nåbar "
+    "via väg”. Den som bor exakt på gränsen räknas inte som längre bort. Medel- och "
+    "medianavstånd och restider avser de invånare som kan nå servicen."
+)
+
+#: Units a threshold can be given in, and the divisor from the distance column to that unit.
+_UNITS = {"km": 1000.0, "min": 1.0}
+
+
+def check_thresholds(thresholds: Sequence[float], unit: str = "km") -> tuple[float, ...]:
+    """Thresholds as a tuple of floats, or a ValueError saying what was expected.
+
+    Parameters
+    ----------
+    thresholds : sequence of float
+        Distance (km) or time (min) limits; "beyond" means strictly more than the limit.
+    unit : {"km", "min"}
+        Unit of the thresholds, used in the message.
+    """
+    if isinstance(thresholds, (str, bytes)) or not isinstance(thresholds, Sequence):
+        raise ValueError(
+            f"thresholds must be a sequence of numbers of {unit}, e.g. (5, 10, 20); "
+            f"got {thresholds!r}"
+        )
+    out = []
+    for t in thresholds:
+        if isinstance(t, bool) or not isinstance(t, (int, float, np.integer, np.floating)):
+            raise ValueError(f"threshold {t!r} is not a number of {unit}")
+        if not np.isfinite(t) or t <= 0:
+            raise ValueError(f"threshold {t!r} {unit}: expected a positive finite number")
+        out.append(float(t))
+    if not out:
+        raise ValueError(f"no threshold given; expected e.g. (5, 10, 20) {unit}")
+    return tuple(out)
+
+
 def beyond_thresholds(
     cell_dist: pd.DataFrame,
     by: str | Sequence[str],
     thresholds_km: Sequence[float] = DEFAULT_THRESHOLDS_KM,
     dist_col: str = "dist_m",
     pop_cols: Sequence[str] = ("population",),
+    unit: str = "km",
 ) -> pd.DataFrame:
     """Population and share living more than each threshold from the nearest point.
+
+    This is the one definition of "beyond" (:data:`BEYOND_DEFINITION`): a cell whose distance is
+    missing or infinite cannot reach the service by road and counts as beyond *every* threshold,
+    in the numerator as in the denominator; its people are also counted apart as unreachable.
+    Mean and median are over the people who can reach the service.
 
     Parameters
     ----------
     cell_dist : DataFrame
         One row per cell × service type with ``service_type``, the grouping column(s), a
-        distance column in metres and the population column(s).
+        distance column and the population column(s).
     by : str or list of str
         Grouping, e.g. ``"kommun_kod"`` or ``"lan_kod"``; ``service_type`` is always added.
     thresholds_km : sequence of float
-        Thresholds in km; "beyond" means strictly more than the threshold.
+        Thresholds in ``unit``; "beyond" means strictly more than the threshold.
+    dist_col : str
+        Distance column: metres when ``unit`` is ``"km"``, car minutes when it is ``"min"``.
+        NaN (or inf) means unreachable.
     pop_cols : sequence of str
-        Population columns to count (e.g. ``population`` and ``pop_70plus``).
+        Population columns to count (e.g. ``population`` and ``pop_70plus``). A column with a
+        missing value in any cell of a group (SCB's open grid has no 70+ band) gives that group
+        no figure for the column (NaN, shown as "uppgift saknas"), never a figure on part of it.
+    unit : {"km", "min"}
+        Unit of the thresholds and of the column names.
 
     Returns
     -------
     DataFrame
-        Per group × service type: the total of each population column, ``<pop>_over_<t>km``
-        counts and ``<pop>_share_over_<t>km`` in percent, and ``mean_km`` and ``median_km``
-        (population-weighted by the first population column).
+        Per group × service type: the total of each population column, ``<pop>_unreachable``
+        and ``<pop>_share_unreachable``, ``<pop>_over_<t><unit>`` counts (unreachable included)
+        and ``<pop>_share_over_<t><unit>`` in percent, ``mean_<unit>`` and ``median_<unit>``
+        (weighted by the first population column, reachable cells only) and
+        ``<pop>_mean_<unit>``, ``<pop>_median_<unit>`` for the other columns.
+
+    Example
+    -------
+    >>> df = pd.DataFrame({"k": ["a"] * 3, "service_type": ["apotek"] * 3,
+    ...                    "dist_m": [2_000, 12_000, np.nan], "population": [10, 20, 30]})
+    >>> out = beyond_thresholds(df, "k", (10,)).iloc[0]
+    >>> float(out["population_over_10km"]), float(out["population_unreachable"])
+    (50.0, 30.0)
     """
+    if unit not in _UNITS:
+        raise ValueError(f"unit must be one of {list(_UNITS)}, not {unit!r}")
+    thresholds = check_thresholds(thresholds_km, unit)
     keys = [by] if isinstance(by, str) else list(by)
     keys = keys + ["service_type"]
     df = cell_dist
-    d_km = df[dist_col].to_numpy(dtype=float) / 1000.0
-    reach = np.isfinite(d_km)
+    value = df[dist_col].astype(float).to_numpy() / _UNITS[unit]
+    reach = np.isfinite(value)
     work = df[keys].copy()
-    weight = df[pop_cols[0]].fillna(0).to_numpy(dtype=float)
-    work["_wd"] = np.where(reach, weight * np.nan_to_num(d_km), 0.0)
-    work["_wr"] = np.where(reach, weight, 0.0)
-    agg = {"_wd": "sum", "_wr": "sum"}
+    agg: dict[str, str] = {}
     for pc in pop_cols:
-        pop = df[pc].fillna(0).to_numpy(dtype=float)
+        pop = df[pc].astype(float).to_numpy()
+        work[f"_{pc}_missing"] = np.isnan(pop)
+        agg[f"_{pc}_missing"] = "any"
+        pop = np.nan_to_num(pop)
         work[pc] = pop
         agg[pc] = "sum"
         work[f"{pc}_unreachable"] = np.where(reach, 0.0, pop)
         agg[f"{pc}_unreachable"] = "sum"
-        for t in thresholds_km:
-            col = f"{pc}_over_{t:g}km"
-            work[col] = np.where(reach & (d_km > t), pop, 0.0)
+        for t in thresholds:
+            col = f"{pc}_over_{t:g}{unit}"
+            # Unreachable counts as beyond every threshold (NaN > t is False, hence ~reach).
+            work[col] = np.where(~reach | (value > t), pop, 0.0)
             agg[col] = "sum"
     out = work.groupby(keys, sort=True).agg(agg)
-    out["mean_km"] = out["_wd"] / out["_wr"].where(out["_wr"] > 0)
-    out = out.drop(columns=["_wd", "_wr"])
     for pc in pop_cols:
-        for t in thresholds_km:
-            col = f"{pc}_over_{t:g}km"
-            out[f"{pc}_share_over_{t:g}km"] = 100 * out[col] / out[pc].where(out[pc] > 0)
-    out["median_km"] = _weighted_median(df[reach], keys, d_km[reach], weight[reach])
-    # The same for the other population columns (e.g. people aged 70+).
-    for pc in pop_cols[1:]:
-        w = df[pc].fillna(0).to_numpy(dtype=float)
-        stats = weighted_stats(df[reach], keys, d_km[reach], w[reach])
-        out[f"{pc}_mean_km"] = stats["mean"]
-        out[f"{pc}_median_km"] = stats["median"]
+        total = out[pc].where(out[pc] > 0)
+        made = [pc, f"{pc}_unreachable", f"{pc}_share_unreachable"]
+        out[f"{pc}_share_unreachable"] = 100 * out[f"{pc}_unreachable"] / total
+        for t in thresholds:
+            col = f"{pc}_over_{t:g}{unit}"
+            out[f"{pc}_share_over_{t:g}{unit}"] = 100 * out[col] / total
+            made += [col, f"{pc}_share_over_{t:g}{unit}"]
+        w = df[pc].astype(float).to_numpy()
+        stats = weighted_stats(df[reach], keys, value[reach], w[reach]).reindex(out.index)
+        prefix = "" if pc == pop_cols[0] else f"{pc}_"
+        out[f"{prefix}mean_{unit}"] = stats["mean"]
+        out[f"{prefix}median_{unit}"] = stats["median"]
+        made += [f"{prefix}mean_{unit}", f"{prefix}median_{unit}"]
+        # Partial data gives no figure: a group with a missing count in any cell shows none.
+        missing = out.pop(f"_{pc}_missing").astype(bool)
+        out.loc[missing, made] = np.nan
     return out.reset_index()
 
 
@@ -166,14 +238,21 @@ def weighted_stats(
 ) -> pd.DataFrame:
     """Population-weighted mean and median of ``value`` per group of ``keys``.
 
-    Rows with a NaN value (unreachable cells) must be left out by the caller. The median is the
-    value half the people live within (the lower weighted median).
+    Rows with a NaN value (unreachable cells) must be left out by the caller: the result is over
+    the people who can reach the service. The median is the value half the people live within
+    (the lower weighted median). A group whose weights are all zero, or with a missing (NaN)
+    weight in any row, has no mean and no median (NaN), never the smallest value.
     """
+    w = np.asarray(weight, dtype=float)
+    v = np.asarray(value, dtype=float)
     tmp = df[keys].copy()
-    tmp["_wv"], tmp["_w"] = value * weight, weight
+    tmp["_wv"], tmp["_w"], tmp["_na"] = v * np.nan_to_num(w), np.nan_to_num(w), np.isnan(w)
     g = tmp.groupby(keys, sort=True)
-    mean = g["_wv"].sum() / g["_w"].sum().where(g["_w"].sum() > 0)
-    return pd.DataFrame({"mean": mean, "median": _weighted_median(df, keys, value, weight)})
+    total = g["_w"].sum()
+    bad = g["_na"].any() | (total <= 0)
+    mean = (g["_wv"].sum() / total.where(total > 0)).where(~bad)
+    median = _weighted_median(df, keys, v, np.nan_to_num(w)).reindex(mean.index).where(~bad)
+    return pd.DataFrame({"mean": mean, "median": median})
 
 
 def access_classes(
@@ -384,15 +463,17 @@ def cash_rule(cell_dist: pd.DataFrame, by: str, dist_col: str = "dist_m") -> pd.
 
     ``cell_dist`` is one row per cell × service type with ``service_type``, ``by``, ``dist_col``
     (metres; the law means by road, so pass ``road_m`` when a network is built) and
-    ``population``. Cells that cannot reach the service by road are not counted as within 25 km;
-    they are reported in ``unreachable``. Returns per area and service type: ``population``, ``over_25km``,
-    ``share_over_25km`` (percent), ``limit_pct`` and ``within_limit``.
+    ``population``. Cells that cannot reach the service by road count as beyond 25 km (the one
+    definition of :func:`beyond_thresholds`) and are also reported in ``unreachable``. Returns
+    per area and service type: ``population``, ``over_25km``, ``share_over_25km`` (percent),
+    ``limit_pct`` and ``within_limit``.
     """
     df = cell_dist[cell_dist["service_type"].isin(list(CASH_RULE_LIMITS))]
+    # The same definition of "beyond" as every other access figure: unreachable counts as beyond.
     out = beyond_thresholds(df, by, (CASH_RULE_KM,), dist_col=dist_col)
     out["unreachable"] = out["population_unreachable"]
-    out["over_25km"] = out["population_over_25km"] + out["unreachable"]
-    out["share_over_25km"] = 100 * out["over_25km"] / out["population"].where(out["population"] > 0)
+    out["over_25km"] = out["population_over_25km"]
+    out["share_over_25km"] = out["population_share_over_25km"]
     out["limit_pct"] = out["service_type"].map(CASH_RULE_LIMITS)
     out["within_limit"] = out["share_over_25km"] <= out["limit_pct"]
     return out[

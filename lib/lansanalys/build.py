@@ -671,7 +671,8 @@ def build(
                 cell_dist[reach],
                 [key, "service_type"],
                 cell_dist.loc[reach, "road_min"].to_numpy(dtype=float),
-                cell_dist.loc[reach, pc].fillna(0).to_numpy(dtype=float),
+                # Missing counts (no 70+ band in the grid) stay missing: no figure, not 0.
+                cell_dist.loc[reach, pc].astype(float).to_numpy(),
             )
             acc[level] = acc[level].merge(
                 st.rename(columns={"mean": f"{prefix}mean_min", "median": f"{prefix}median_min"}),

