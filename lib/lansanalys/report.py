@@ -431,7 +431,8 @@ def distance_note(meta: dict[str, Any]) -> str:
         a = meta["access"]
         return (
             "Avstånd längs vägnätet från rutans mittpunkt (via närmaste väg) till närmaste "
-            f"servicepunkt {_where_searched(meta)}; restid med bil vid skyltad hastighet. Rutor längre än "
+            f"servicepunkt {_where_searched(meta)}; restid med bil vid skyltad hastighet till den "
+            "punkt som nås snabbast, som kan vara en annan än den närmaste. Rutor längre än "
             f"{fmt.number(a['attach_m'] / 1000, 0)} km från väg eller utan vägförbindelse till "
             "servicen räknas som ej nåbara, aldrig som 0 km."
         )
@@ -1174,7 +1175,7 @@ class LanReport:
                 "Skillnad": fmt.signed(a["over10"] - b["over10"], 0),
             },
             {
-                "": "Medelavstånd, km",
+                "": "Medelavstånd för nåbara, km",
                 "I dag": fmt.number(b["mean"], 1),
                 "Om den stänger": fmt.number(a["mean"], 1),
                 "Skillnad": fmt.signed(a["mean"] - b["mean"], 1),
@@ -1183,7 +1184,7 @@ class LanReport:
         if net is not None:
             rows.append(
                 {
-                    "": "Medelrestid med bil, minuter",
+                    "": "Medelrestid med bil för nåbara, minuter",
                     "I dag": fmt.number(b["min"], 1),
                     "Om den stänger": fmt.number(a["min"], 1),
                     "Skillnad": fmt.signed(a["min"] - b["min"], 1),
