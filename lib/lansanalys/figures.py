@@ -541,34 +541,6 @@ def stacked_bars(
     return _finish(fig, title, source, height=520)
 
 
-def _plain_bubbles(df, x, y, sz, label, title, source, x_title, y_title) -> go.Figure:
-    fig = go.Figure(
-        go.Scatter(
-            x=df[x],
-            y=df[y],
-            mode="markers+text",
-            text=[html.escape(str(v)) for v in df[label]],
-            textposition="top center",
-            textfont=dict(size=10),
-            marker=dict(
-                size=np.sqrt(sz / sz.max()) * 40 + 6,
-                color="#999999",
-                line=dict(color="#333", width=0.6),
-            ),
-            customdata=sz.to_numpy(),
-            hovertemplate="<b>%{text}</b><br>"
-            + html.escape(x_title)
-            + ": %{x:.1f}<br>"
-            + html.escape(y_title)
-            + ": %{y:,.0f}<br>%{customdata:,.0f} invånare<extra></extra>",
-            showlegend=False,
-        )
-    )
-    fig.update_xaxes(title=x_title, rangemode="tozero")
-    fig.update_yaxes(title=y_title, rangemode="tozero", tickformat=",.0f")
-    return _finish(fig, title, source, height=560)
-
-
 def bubble_scatter(
     df: pd.DataFrame,
     x: str,
@@ -588,9 +560,26 @@ def bubble_scatter(
     bubbles are grey, with no colour bar and no colour line in the hover text.
     """
     sz = df[size].astype(float)
+    marker = dict(size=np.sqrt(sz / sz.max()) * 40 + 6, line=dict(color="#333", width=0.6))
+    hover = (
+        "<b>%{text}</b><br>"
+        + html.escape(x_title)
+        + ": %{x:.1f}<br>"
+        + html.escape(y_title)
+        + ": %{y:,.0f}<br>%{customdata[0]:,.0f} invånare"
+    )
     if df[color].isna().all():
-        return _plain_bubbles(df, x, y, sz, label, title, source, x_title, y_title)
-    span = float(np.nanmax(np.abs(df[color]))) or 1.0
+        marker["color"] = "#999999"
+    else:
+        span = float(np.nanmax(np.abs(df[color]))) or 1.0
+        marker |= dict(
+            color=df[color],
+            colorscale=DIVERGING,
+            cmin=-span,
+            cmax=span,
+            colorbar=dict(title=dict(text=color_title), thickness=14),
+        )
+        hover += "<br>" + html.escape(color_title) + ": %{customdata[1]:.1f}"
     fig = go.Figure(
         go.Scatter(
             x=df[x],
@@ -599,23 +588,9 @@ def bubble_scatter(
             text=[html.escape(str(v)) for v in df[label]],
             textposition="top center",
             textfont=dict(size=10),
-            marker=dict(
-                size=np.sqrt(sz / sz.max()) * 40 + 6,
-                color=df[color],
-                colorscale=DIVERGING,
-                cmin=-span,
-                cmax=span,
-                line=dict(color="#333", width=0.6),
-                colorbar=dict(title=dict(text=color_title), thickness=14),
-            ),
+            marker=marker,
             customdata=np.column_stack([df[size], df[color]]),
-            hovertemplate="<b>%{text}</b><br>"
-            + html.escape(x_title)
-            + ": %{x:.1f}<br>"
-            + html.escape(y_title)
-            + ": %{y:,.0f}<br>%{customdata[0]:,.0f} invånare<br>"
-            + html.escape(color_title)
-            + ": %{customdata[1]:.1f}<extra></extra>",
+            hovertemplate=hover + "<extra></extra>",
             showlegend=False,
         )
     )

@@ -425,6 +425,12 @@ def coverage_sentence(meta: dict[str, Any]) -> str:
     )
 
 
+def kommun_names(codes: list[str], most: int = 5) -> str:
+    """The names of some kommuner for a sentence: the first ``most``, then "m.fl."."""
+    names = ", ".join(geo.kommun_name(k) for k in codes[:most])
+    return names + (" m.fl." if len(codes) > most else "")
+
+
 def distance_note(meta: dict[str, Any]) -> str:
     """The method sentence under every access figure and table."""
     if by_road(meta):
@@ -1342,12 +1348,10 @@ class LanReport:
             )
         lacking = sorted(set(self.kommuner["kommun_kod"]) - set(raw["kommun_kod"]))
         if lacking:
-            names = ", ".join(geo.kommun_name(k) for k in lacking[:5])
             return missing_note(
                 f"Födda, döda och flyttningar saknas för {len(lacking)} av länets "
-                f"{len(self.kommuner)} kommuner ({names}"
-                + (" m.fl." if len(lacking) > 5 else "")
-                + ") i data/raw/forandringar/; länets summa kan inte visas."
+                f"{len(self.kommuner)} kommuner ({kommun_names(lacking)}) i "
+                "data/raw/forandringar/; länets summa kan inte visas."
             )
         missing = forandringar.missing_parts(raw)
         parts = forandringar.parts_to_show(missing)
@@ -1409,12 +1413,9 @@ class LanReport:
             )
         partial = sorted(set(proj.loc[proj["population"].isna(), "kommun_kod"]))
         if partial:
-            names = ", ".join(geo.kommun_name(k) for k in partial[:5])
             return missing_note(
                 f"Framskrivningen kan inte visas: befolkningen har saknade värden (..) för "
-                f"{len(partial)} av länets kommuner ({names}"
-                + (" m.fl." if len(partial) > 5 else "")
-                + ") under basperioden."
+                f"{len(partial)} av länets kommuner ({kommun_names(partial)}) under basperioden."
             )
         end = int(proj["year"].max())
         now_total = self.lan_pop[self.lan_pop["year"] == self.year]["population"].sum()
