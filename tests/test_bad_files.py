@@ -164,6 +164,24 @@ def test_build_error_names_the_file_not_only_the_kind(home_copy):
     assert err.value.path == f and err.value.row == line
 
 
+def test_point_at_sea_names_its_file_and_id(home_copy):
+    """A point inside Sweden's box but at sea, between Öland and Gotland: its file and its id."""
+    p = config.paths()
+    f = p.raw_kind("service") / "demo_pipos_serviceanalys.csv"
+    with open(f, "a", encoding="cp1252", newline="") as fh:
+        fh.write(
+            "X777777;Apotek;Apoteket Utlandet;Hamngatan 1;Kalmar;0880;Kalmar;645000;6330000;x\r\n"
+        )
+    before = sorted((p.processed).glob("*"))
+    with pytest.raises(build.BuildError) as err:
+        build.build(p, force=True)
+    msg = str(err.value)
+    assert "data/raw/service/demo_pipos_serviceanalys.csv" in msg
+    assert "'X777777'" in msg and "Apoteket Utlandet" in msg and "(645000, 6330000)" in msg
+    assert "SWEREF 99 TM" in msg
+    assert sorted((p.processed).glob("*")) == before  # nothing half-written
+
+
 # ------------------------------------------------------------------------------------------------
 # 2. Encodings: byte order marks first
 

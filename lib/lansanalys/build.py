@@ -207,11 +207,18 @@ def _attach_kommun(
     if drop_far and code.isna().any():
         df, code = df[code.notna()], code[code.notna()]
     if code.isna().any():
-        i = int(np.flatnonzero(code.isna().to_numpy())[0])
-        r = df.iloc[i]
+        far = code.isna().to_numpy()
+        r = df.iloc[int(np.flatnonzero(far)[0])]
+        where = f"data/raw/{r['file']}: " if "file" in df.columns else ""
+        ident = next(
+            (f"{col} {str(r[col])!r} " for col in ("point_id", "cell_id") if col in df.columns),
+            "",
+        )
+        name = f"({r['name']}) " if "name" in df.columns and pd.notna(r["name"]) else ""
+        more = f"; {int(far.sum()) - 1} more point(s) like it" if far.sum() > 1 else ""
         raise BuildError(
-            f"{what}: point ({r.x:.0f}, {r.y:.0f}) lies more than 5 km from every "
-            "kommun; is it in Sweden and in SWEREF 99 TM?"
+            f"{what}: {where}{ident}{name}at ({r.x:.0f}, {r.y:.0f}) lies more than 5 km from "
+            f"every kommun{more}; is it in Sweden and in SWEREF 99 TM (EPSG:3006, metres)?"
         )
     out = df.copy()
     if fill_given and "kommun_kod" in out.columns and out["kommun_kod"].notna().any():
