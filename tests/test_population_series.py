@@ -165,16 +165,20 @@ def value_5557(k: int, c: int, a: int, s: int) -> int:
     return 1 + (7 * k + 3 * c + a + 11 * s) % 50
 
 
+#: The one selection the hand-built TAB5557 recording answers (Kalmar's two kommuner, 2025).
+SELECTION_5557 = {
+    "Region": ["0821", "0880"],
+    "Civilstand": CIVIL_CODES,
+    "Alder": [str(a) for a in range(100)] + ["100+1"],
+    "Kon": ["1", "2"],
+    "ContentsCode": ["000007ME"],
+    "Tid": ["2025"],
+}
+
+
 def recorded_5557() -> dict:
     """The TAB5557 data answer for Kalmar's two kommuner in the metadata, 2025, built by hand."""
-    codes = {
-        "Region": ["0821", "0880"],
-        "Civilstand": CIVIL_CODES,
-        "Alder": [str(a) for a in range(100)] + ["100+1"],
-        "Kon": ["1", "2"],
-        "ContentsCode": ["000007ME"],
-        "Tid": ["2025"],
-    }
+    codes = SELECTION_5557
     doc = _meta("TAB5557", [(d, d.lower(), v, {}, False) for d, v in codes.items()])
     doc["value"] = [
         value_5557(k, c, a, s)
@@ -209,15 +213,7 @@ class SeriesServer:
             return _json_reply(_dataset(order, cats, META_638))
         if req.path == "/api/v2/tables/TAB5557/data":
             sel = {s["variableCode"]: s["valueCodes"] for s in req.json()["selection"]}
-            want = {
-                "Region": ["0821", "0880"],
-                "Civilstand": CIVIL_CODES,
-                "Alder": [str(a) for a in range(100)] + ["100+1"],
-                "Kon": ["1", "2"],
-                "ContentsCode": ["000007ME"],
-                "Tid": ["2025"],
-            }
-            if sel != want:  # the recording answers only this selection
+            if sel != SELECTION_5557:  # the recording answers only this selection
                 return _problem(400, "Bad Request", f"not the recorded selection: {sel}")
             return _json_reply(recorded_5557())
         return _problem(404, "Not Found", f"No table found with id {req.path}")

@@ -86,6 +86,21 @@ def _segments(geoms, speed: np.ndarray) -> pd.DataFrame:
     return seg[(seg["x0"] != seg["x1"]) | (seg["y0"] != seg["y1"])].reset_index(drop=True)
 
 
+def _refuse_first_bad(
+    path, gdf, bad: pd.Series, values: pd.Series, what: str, column: str, expected: str
+) -> None:
+    """Raise the error for the first road flagged in ``bad`` (rows count features from 1)."""
+    i = int(np.flatnonzero(bad.to_numpy())[0])
+    row = int(gdf.index[i]) + 1
+    raise InputError(
+        path,
+        f"road {row} has no usable {what} ({values.iloc[i]!r})",
+        row=row,
+        column=column,
+        expected=expected,
+    )
+
+
 def _speed_from_columns(gdf, path: Path) -> np.ndarray:
     cols = {_norm(c): c for c in gdf.columns if c != "geometry"}
     speed = pd.Series(np.nan, index=gdf.index)
@@ -110,15 +125,15 @@ def _speed_from_columns(gdf, path: Path) -> np.ndarray:
     lo, hi = SPEED_RANGE
     bad = speed.isna() | (speed < lo) | (speed > hi)
     if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
         col = used or klass
-        row = int(gdf.index[i]) + 1
-        raise InputError(
+        _refuse_first_bad(
             path,
-            f"road {row} has no usable speed ({gdf[col].iloc[i]!r})",
-            row=row,
-            column=col,
-            expected=f"a posted speed {lo:g}–{hi:g} km/h or a functional class 0–9",
+            gdf,
+            bad,
+            gdf[col],
+            "speed",
+            col,
+            f"a posted speed {lo:g}–{hi:g} km/h or a functional class 0–9",
         )
     return speed.to_numpy(dtype=float)
 
@@ -171,15 +186,7 @@ def _pipos_links(gdf, path: Path):
         if names is NETWORK_GROUP_COLUMNS:
             bad |= raw.isna()
         if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            row = int(gdf.index[i]) + 1
-            raise InputError(
-                path,
-                f"road {row} has no usable {what} ({raw.iloc[i]!r})",
-                row=row,
-                column=col,
-                expected=expected,
-            )
+            _refuse_first_bad(path, gdf, bad, raw, what, col, expected)
         if names is REMOVE_CODE_COLUMNS:
             drop = num.between(*REMOVED_CODES).to_numpy()
         else:
