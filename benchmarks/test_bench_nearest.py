@@ -9,7 +9,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from lansanalys import access
+from lansanalys.analysis import access
 
 
 def _tables(home):

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lansanalys import access
-from lansanalys.network import RoadNetwork
+from lansanalys.analysis import access
+from lansanalys.analysis.network import RoadNetwork
 
 N = 400
 

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lansanalys import network, vagnat
+from lansanalys.analysis import network
+from lansanalys.sources import vagnat
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lansanalys import access, figures, fmt
+from lansanalys import fmt
+from lansanalys.analysis import access
+from lansanalys.report import figures
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -87,7 +89,9 @@ def test_cash_rule_is_the_same_function():
     assert cash["unreachable"] == 40 and not cash["within_limit"]
 
 
-@pytest.mark.parametrize("bad", [(0,), (-5,), (float("nan"),), (float("inf"),), ("10",), ()])
+@pytest.mark.parametrize(
+    "bad", [(0,), (-5,), (float("nan"),), (float("inf"),), ("10",), (), (0.1, 0.1 + 2e-17)]
+)
 def test_bad_thresholds_are_refused_with_what_was_expected(bad):
     with pytest.raises(ValueError, match="threshold|number"):
         access.beyond_thresholds(_world(), "kommun_kod", bad, dist_col="road_m")
@@ -179,7 +183,9 @@ _cells = st.lists(
     min_size=1,
     max_size=40,
 )
-_limits = st.lists(st.floats(0.1, 70, allow_nan=False), min_size=1, max_size=6, unique=True)
+_limits = st.lists(
+    st.floats(0.1, 70, allow_nan=False), min_size=1, max_size=6, unique_by=lambda t: f"{t:g}"
+)
 
 
 def _frame(cells) -> pd.DataFrame:

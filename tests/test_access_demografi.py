@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lansanalys import access, demografi
+from lansanalys.analysis import access, demography
 
 
 def test_nearest_matches_brute_force():
@@ -98,25 +98,25 @@ def _pop() -> pd.DataFrame:
 def test_mean_age_as_scb_defines_it():
     last = _pop()[_pop()["year"] == 2024]
     expected = (10 * 0.5 + 20 * 30.5 + 10 * 70.5 + 1 * 100.5) / 41
-    assert demografi.mean_age(last, "region")["A"] == pytest.approx(expected)
+    assert demography.mean_age(last, "region")["A"] == pytest.approx(expected)
 
 
 def test_dependency_ratio_and_shares():
     last = _pop()[_pop()["year"] == 2024]
-    assert demografi.dependency_ratio(last, "region")["A"] == pytest.approx(100 * 21 / 20)
-    assert demografi.share_aged(last, "region", 65)["A"] == pytest.approx(100 * 11 / 41)
-    assert demografi.share_aged(last, "region", 80)["A"] == pytest.approx(100 * 1 / 41)
+    assert demography.dependency_ratio(last, "region")["A"] == pytest.approx(100 * 21 / 20)
+    assert demography.share_aged(last, "region", 65)["A"] == pytest.approx(100 * 11 / 41)
+    assert demography.share_aged(last, "region", 80)["A"] == pytest.approx(100 * 1 / 41)
 
 
 def test_change_over_years():
-    ch = demografi.change(_pop(), "region", 10).set_index("region")
+    ch = demography.change(_pop(), "region", 10).set_index("region")
     assert ch.loc["A", "start"] == 30 and ch.loc["A", "end"] == 41
     assert ch.loc["A", "change_pct"] == pytest.approx(100 * 11 / 30)
     with pytest.raises(ValueError, match="no population for 2004"):
-        demografi.change(_pop(), "region", 20)
+        demography.change(_pop(), "region", 20)
 
 
 def test_pyramid_shares_sum_to_100():
-    g = demografi.pyramid_shares(_pop()[_pop()["year"] == 2024])
+    g = demography.pyramid_shares(_pop()[_pop()["year"] == 2024])
     assert g["share"].sum() == pytest.approx(100)
     assert "90+" in set(g["age_group"]) and "0–4" in set(g["age_group"])

@@ -31,8 +31,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lansanalys import build, config
-from lansanalys.forandringar import read_forandringar
-from lansanalys.ingest import (
+from lansanalys.analysis.components import read_forandringar
+from lansanalys.sources.ingest import (
     InputError,
     check_complete,
     read_befolkning,
@@ -42,7 +42,7 @@ from lansanalys.ingest import (
     read_stod,
     read_text,
 )
-from lansanalys.vagnat import read_vagnat
+from lansanalys.sources.vagnat import read_vagnat
 
 REPO = Path(__file__).resolve().parents[1]
 THIS_YEAR = date.today().year

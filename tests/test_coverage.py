@@ -21,12 +21,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from lansanalys import access, build, geo, render
+from lansanalys import build, geo, render
+from lansanalys.analysis import access
+from lansanalys.analysis.network import RoadNetwork
 from lansanalys.cli import app
-from lansanalys.config import SERVICE_TYPES, Paths
-from lansanalys.network import RoadNetwork
+from lansanalys.config import Paths
 from lansanalys.provenance import load_sources, record_source, save_sources
 from lansanalys.report import KommunReport, LanReport, national_overview
+from lansanalys.services import SERVICE_TYPES
 
 DEMO_SERVICE = "service/demo_pipos_serviceanalys.csv"
 LACKING = ["kontantuttag", "betalningsformedling", "dagskasseinsattning"]

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lansanalys import build, config, demo, geo
-from lansanalys.ingest import InputError
+from lansanalys import build, config, demo, geo, services
 from lansanalys.provenance import load_sources, sha256
+from lansanalys.sources.ingest import InputError
 
 
 def _processed(home: Path, name: str) -> pd.DataFrame:
@@ -70,7 +70,7 @@ def test_grid_matches_population_and_covers_every_kommun(demo_home):
 def test_service_points_cover_every_type(demo_home):
     svc = _processed(demo_home, "service")
     assert 15_000 <= len(svc) <= 20_500
-    assert set(svc["service_type"]) == set(config.SERVICE_TYPES)
+    assert set(svc["service_type"]) == set(services.SERVICE_TYPES)
     counts = svc.groupby("lan_kod").size()
     assert len(counts) == 21
 
@@ -78,7 +78,7 @@ def test_service_points_cover_every_type(demo_home):
 def test_nearest_is_national_and_complete(demo_home):
     near = _processed(demo_home, "nearest")
     rutor = _processed(demo_home, "rutor")
-    assert len(near) == len(rutor) * len(config.SERVICE_TYPES)
+    assert len(near) == len(rutor) * len(services.SERVICE_TYPES)
     assert (near["dist2_m"] >= near["dist_m"]).all()
     # Some cells are served from another län: nearest is searched across county borders.
     svc = _processed(demo_home, "service").set_index("point_id")["lan_kod"]

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lansanalys import access, prognos, stod
-from lansanalys.network import RoadNetwork
+from lansanalys.analysis import access, projection, support
+from lansanalys.analysis.network import RoadNetwork
 
 
 def test_closure_ranking_matches_recomputing_from_scratch():
@@ -154,7 +154,7 @@ def _stationary(years=(2020, 2021, 2022), n=100.0) -> pd.DataFrame:
 
 
 def test_projection_keeps_a_stationary_population():
-    proj = prognos.project(_stationary(), "kommun_kod", to_year=2040)
+    proj = projection.project(_stationary(), "kommun_kod", to_year=2040)
     assert sorted(proj["year"].unique()) == list(range(2023, 2041))
     tot = proj.groupby("year")["population"].sum()
     # 100 per age, 100+ is open: ratio 100/200 keeps it at 100; births 100 per 3 500 women.
@@ -164,7 +164,7 @@ def test_projection_keeps_a_stationary_population():
 def test_projection_one_step_by_hand():
     pop = _stationary(years=(2020, 2021))
     pop.loc[(pop["year"] == 2021) & (pop["age"] == 31), "population"] = 110.0
-    proj = prognos.project(pop, "kommun_kod", to_year=2022)
+    proj = projection.project(pop, "kommun_kod", to_year=2022)
     p = proj.set_index(["sex", "age"])["population"]
     # ratio(31) = P(31, 2021) / P(30, 2020) = 1.1; ratio(32) = P(32, 2021) / P(31, 2020) = 1.0
     assert p[("män", 31)] == pytest.approx(100.0 * 1.1)
@@ -186,13 +186,13 @@ def test_support_per_capita_and_group_shares():
             "amount_sek": [50_000.0, 50_000.0, 90_000.0],
         }
     )
-    pc = stod.per_inhabitant_year(grants, bef, ["0001", "0002"], (2024, 2025))
+    pc = support.per_inhabitant_year(grants, bef, ["0001", "0002"], (2024, 2025))
     pc = pc.set_index("kommun_kod")
     # 100 000 kr over 2 years of 1 000 people (2025 takes 2024's population).
     assert pc.at["0001", "sek_per_capita_year"] == 50.0
     assert pc.at["0002", "sek_per_capita_year"] == 5.0  # 90 000 kr / (2 × 9 000)
     groups = pd.Series({"0001": "landsbygd", "0002": "stad"})
-    sh = stod.share_by_group(grants, bef, groups).set_index("group")
+    sh = support.share_by_group(grants, bef, groups).set_index("group")
     assert sh.at["landsbygd", "population_share"] == 10.0
     assert sh.at["landsbygd", "support_share"] == pytest.approx(100 * 100_000 / 190_000)
     assert sh.at["landsbygd", "ratio"] > 5

@@ -34,11 +34,12 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from lansanalys import fetch, geo, jsonstat
+from lansanalys import fetch, geo
 from lansanalys.cli import app
 from lansanalys.config import paths
-from lansanalys.ingest import read_befolkning, read_rutor, read_service
-from lansanalys.osm import DRIVABLE_HIGHWAYS
+from lansanalys.sources import jsonstat
+from lansanalys.sources.ingest import read_befolkning, read_rutor, read_service
+from lansanalys.sources.osm import DRIVABLE_HIGHWAYS
 
 from .conftest import REPO, shared
 

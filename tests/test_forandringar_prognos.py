@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lansanalys import build, config, forandringar, geo, prognos
-from lansanalys.ingest import InputError
+from lansanalys import build, config, geo
+from lansanalys.analysis import components, projection
+from lansanalys.sources.ingest import InputError
 
 HEADER = '"region","förändringar","kön","2023","2024"\r\n'
 
@@ -43,15 +44,15 @@ def test_components_by_hand(tmp_path):
         tmp_path / "f.csv",
         _rows("0821 Högsby", HOGSBY) + _rows("Kalmar", HOGSBY) + _rows("08 Kalmar län", HOGSBY),
     )
-    df = forandringar.read_forandringar(f)
+    df = components.read_forandringar(f)
     assert set(df["kommun_kod"]) == {"0821", "0880"}  # the län row is an aggregate, dropped
-    c = forandringar.components(df).set_index(["code", "year"])
+    c = components.components(df).set_index(["code", "year"])
     r = c.loc[("0821", 2024)]
     assert r["fodelseoverskott"] == 45 - 70
     assert r["utrikes_netto"] == 60 - 5
     assert r["inrikes_netto"] == (310 - 60) - (273 - 5)
     assert r["fodelseoverskott"] + r["inrikes_netto"] + r["utrikes_netto"] == r["folkokning"]
-    lan = forandringar.components(df, {"0821": "08", "0880": "08"}).set_index(["code", "year"])
+    lan = components.components(df, {"0821": "08", "0880": "08"}).set_index(["code", "year"])
     assert lan.at[("08", 2023), "folkokning"] == -80
 
 
@@ -61,7 +62,7 @@ def test_sex_split_is_summed_and_long_layout_read(tmp_path):
         rows.append(f'"0821 Högsby","{k}","män","{a // 2}","{b // 2}"')
         rows.append(f'"0821 Högsby","{k}","kvinnor","{a - a // 2}","{b - b // 2}"')
         rows.append(f'"0821 Högsby","{k}","totalt","999999","999999"')  # ignored beside the split
-    df = forandringar.read_forandringar(_write(tmp_path / "sex.csv", rows))
+    df = components.read_forandringar(_write(tmp_path / "sex.csv", rows))
     got = df.set_index(["year", "component"])["value"]
     assert got[(2024, "fodda")] == 45 and got[(2023, "folkokning")] == -40
     long = tmp_path / "long.csv"
@@ -70,7 +71,7 @@ def test_sex_split_is_summed_and_long_layout_read(tmp_path):
         + "".join(f"0821;{k};2024;{b}\n" for k, (_, b) in HOGSBY.items()),
         encoding="utf-8-sig",
     )
-    got = forandringar.read_forandringar(long).set_index("component")["value"]
+    got = components.read_forandringar(long).set_index("component")["value"]
     assert got["utflyttningar"] == 273
 
 
@@ -85,21 +86,21 @@ def test_sex_split_is_summed_and_long_layout_read(tmp_path):
 def test_bad_components_name_line_and_column(tmp_path, change, row, column, match):
     vals = {**HOGSBY, **change}
     with pytest.raises(InputError, match=match) as err:
-        forandringar.read_forandringar(_write(tmp_path / "bad.csv", _rows("0821 Högsby", vals)))
+        components.read_forandringar(_write(tmp_path / "bad.csv", _rows("0821 Högsby", vals)))
     assert err.value.row == row and err.value.column in (column, None)
 
 
 def test_unknown_kommun_and_duplicates_are_errors(tmp_path):
     with pytest.raises(InputError, match="821"):
-        forandringar.read_forandringar(_write(tmp_path / "z.csv", _rows("821", HOGSBY)))
+        components.read_forandringar(_write(tmp_path / "z.csv", _rows("821", HOGSBY)))
     dup = _rows("0821 Högsby", HOGSBY) + _rows("0821 Högsby", {"födda": (40, 45)})
     with pytest.raises(InputError, match="appears twice"):
-        forandringar.read_forandringar(_write(tmp_path / "d.csv", dup))
+        components.read_forandringar(_write(tmp_path / "d.csv", dup))
 
 
 def test_demo_components_explain_the_demo_population(demo_home):
     p = demo_home / "data" / "processed"
-    comp = forandringar.components(pd.read_parquet(p / "forandringar.parquet"))
+    comp = components.components(pd.read_parquet(p / "forandringar.parquet"))
     bef = pd.read_parquet(p / "befolkning.parquet")
     tot = bef.groupby(["kommun_kod", "year"])["population"].sum().unstack()
     delta = tot.diff(axis=1).stack().rename("delta")
@@ -174,13 +175,13 @@ def test_file_without_moves_gives_no_domestic_migration_and_no_made_up_change(tm
     """Födda, döda, invandringar and utvandringar only: the old code gave inrikes = −utrikes
     and folkökning 0."""
     parts = {k: HOGSBY[k] for k in ("födda", "döda", "invandringar", "utvandringar")}
-    df = forandringar.read_forandringar(_write(tmp_path / "f.csv", _rows("0821 Högsby", parts)))
-    c = forandringar.components(df).set_index(["code", "year"]).loc[("0821", 2024)]
+    df = components.read_forandringar(_write(tmp_path / "f.csv", _rows("0821 Högsby", parts)))
+    c = components.components(df).set_index(["code", "year"]).loc[("0821", 2024)]
     assert c["fodelseoverskott"] == 45 - 70
     assert c["utrikes_netto"] == 60 - 5
     assert np.isnan(c["inrikes_netto"]) and np.isnan(c["flyttnetto"])
     assert np.isnan(c["folkokning"]) and np.isnan(c["justering"])
-    missing = forandringar.missing_parts(df)
+    missing = components.missing_parts(df)
     assert missing["inrikes_netto"] == ["inflyttningar", "utflyttningar"]
     assert missing["folkokning"] == ["folkokning"] and "fodelseoverskott" not in missing
 
@@ -190,12 +191,12 @@ def test_moves_without_migration_show_net_migration_in_place_of_its_split():
     df = pd.DataFrame(
         {"kommun_kod": "0821", "year": 2024, "component": list(rows), "value": list(rows.values())}
     )
-    missing = forandringar.missing_parts(df)
+    missing = components.missing_parts(df)
     assert missing["inrikes_netto"] == ["invandringar", "utvandringar"]
-    assert list(forandringar.parts_to_show(missing)) == ["fodelseoverskott", "flyttnetto"]
-    assert forandringar.components(df).at[0, "flyttnetto"] == 310 - 273
-    full = forandringar.parts_to_show({})
-    assert list(full) == list(forandringar.PARTS)  # a complete file: the split, no flyttnetto
+    assert list(components.parts_to_show(missing)) == ["fodelseoverskott", "flyttnetto"]
+    assert components.components(df).at[0, "flyttnetto"] == 310 - 273
+    full = components.parts_to_show({})
+    assert list(full) == list(components.PARTS)  # a complete file: the split, no flyttnetto
 
 
 def test_folkokning_is_derived_only_from_every_part():
@@ -204,7 +205,7 @@ def test_folkokning_is_derived_only_from_every_part():
         {"kommun_kod": "0821", "year": 2024, "component": list(rows), "value": list(rows.values())}
     )
     # Without justeringspost the change is not known exactly: left out.
-    assert np.isnan(forandringar.components(base)["folkokning"].iloc[0])
+    assert np.isnan(components.components(base)["folkokning"].iloc[0])
     adj = pd.concat(
         [
             base,
@@ -213,7 +214,7 @@ def test_folkokning_is_derived_only_from_every_part():
             ),
         ]
     )
-    c = forandringar.components(adj).iloc[0]
+    c = components.components(adj).iloc[0]
     assert c["folkokning"] == 45 - 70 + 310 - 273 - 3
     assert c["flyttnetto"] == 310 - 273 and np.isnan(c["inrikes_netto"])
 
@@ -227,7 +228,7 @@ def test_area_sum_with_a_missing_kommun_value_is_missing():
             "value": [45.0, 70.0, np.nan, 20.0],  # Kalmar's births '..'
         }
     )
-    lan = forandringar.components(df, {"0821": "08", "0880": "08"}).iloc[0]
+    lan = components.components(df, {"0821": "08", "0880": "08"}).iloc[0]
     assert np.isnan(lan["fodda"]) and np.isnan(lan["fodelseoverskott"])
     assert lan["doda"] == 90
 
@@ -237,7 +238,7 @@ def test_a_missing_sex_makes_the_sum_missing(tmp_path):
         '"0821 Högsby","födda","män","20","21"',
         '"0821 Högsby","födda","kvinnor","..","24"',
     ]
-    got = forandringar.read_forandringar(_write(tmp_path / "s.csv", rows))
+    got = components.read_forandringar(_write(tmp_path / "s.csv", rows))
     got = got.set_index("year")["value"]
     assert np.isnan(got[2023]) and got[2024] == 45
 
@@ -268,7 +269,7 @@ def test_gap_years_are_not_consecutive_by_hand():
     newborn of each sex; 2026 has 242 everywhere.
     """
     pop = _uniform({2020: 100.0, 2021: 110.0, 2022: 121.0, 2024: 200.0})
-    proj = prognos.project(pop, "kommun_kod", to_year=2026)
+    proj = projection.project(pop, "kommun_kod", to_year=2026)
     got = proj.set_index(["year", "sex", "age"])["population"]
     np.testing.assert_allclose(got.loc[2025].to_numpy(), 220.0)
     np.testing.assert_allclose(got.loc[2026].to_numpy(), 242.0)
@@ -279,8 +280,8 @@ def test_gap_years_are_not_consecutive_by_hand():
 def test_brief_gap_series_uses_its_one_consecutive_pair():
     """2019, 2021, 2022, 2024: only 2021→2022 is a pair; ratio 121/110 = 1.1 as above."""
     pop = _uniform({2019: 100.0, 2021: 110.0, 2022: 121.0, 2024: 200.0})
-    assert prognos.base_pairs(pop["year"].unique()) == [2021]
-    proj = prognos.project(pop, "kommun_kod", to_year=2025)
+    assert projection.base_pairs(pop["year"].unique()) == [2021]
+    proj = projection.project(pop, "kommun_kod", to_year=2025)
     np.testing.assert_allclose(proj["population"].to_numpy(), 220.0)
 
 
@@ -295,8 +296,8 @@ def test_brief_gap_series_uses_its_one_consecutive_pair():
 def test_base_period_without_a_consecutive_pair_is_refused(years, sentence):
     """One year in the window gave 0 births silently before; now a clear error."""
     pop = _uniform({y: 100.0 for y in years})
-    with pytest.raises(prognos.SeriesTooShort, match="consecutive years") as err:
-        prognos.project(pop, "kommun_kod")
+    with pytest.raises(projection.SeriesTooShort, match="consecutive years") as err:
+        projection.project(pop, "kommun_kod")
     assert err.value.sentence.startswith("Framskrivningen kräver befolkning")
     assert err.value.sentence.endswith(sentence)
 
@@ -336,7 +337,7 @@ def _reference_projection(pop: pd.DataFrame, to_year: int, base_years: int = 5) 
 @settings(max_examples=25, deadline=None)
 @given(
     years=st.sets(st.integers(2014, 2024), min_size=2, max_size=8).filter(
-        lambda ys: prognos.series_problem(ys) is None
+        lambda ys: projection.series_problem(ys) is None
     ),
     seed=st.integers(0, 2**32 - 1),
 )
@@ -350,7 +351,7 @@ def test_projection_matches_a_plain_reference_for_any_gaps(years, seed):
     ]
     pop = pd.DataFrame(rows, columns=["kommun_kod", "year", "age", "sex", "population"])
     to_year = max(years) + 3
-    got = prognos.project(pop, "kommun_kod", to_year=to_year)
+    got = projection.project(pop, "kommun_kod", to_year=to_year)
     want = _reference_projection(pop, to_year)
     got = got.set_index(["year", "sex", "age"])["population"]
     keys = sorted(want)
@@ -362,6 +363,6 @@ def test_an_area_with_a_missing_value_gets_no_projection():
     pop.loc[
         (pop["kommun_kod"] == "B") & (pop["year"] == 2023) & (pop["age"] == 40), "population"
     ] = np.nan
-    proj = prognos.project(pop, "kommun_kod", to_year=2025)
+    proj = projection.project(pop, "kommun_kod", to_year=2025)
     assert proj.loc[proj["kommun_kod"] == "B", "population"].isna().all()
     np.testing.assert_allclose(proj.loc[proj["kommun_kod"] == "A", "population"], 121 * 1.1)

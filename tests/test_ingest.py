@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lansanalys.ingest import InputError, read_befolkning, read_service, read_stod
+from lansanalys.sources.ingest import InputError, read_befolkning, read_service, read_stod
 
 from .conftest import shared
 

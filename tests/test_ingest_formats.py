@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from lansanalys import osm
-from lansanalys.ingest import InputError, orgnr_valid, read_rutor, read_service, read_stod
-from lansanalys.schemas import OSM_ROADS
+from lansanalys.build.schemas import OSM_ROADS
+from lansanalys.sources import osm
+from lansanalys.sources.ingest import InputError, orgnr_valid, read_rutor, read_service, read_stod
 
 osmium = pytest.importorskip("osmium")
 from osmium.osm.mutable import Node, Way  # noqa: E402
@@ -604,7 +604,7 @@ def test_osm_object_with_two_services_gives_two_points(tmp_path):
     """A supermarket that is also a parcel point (post_office=post_partner) counts for both."""
     import json
 
-    from lansanalys.ingest import read_service
+    from lansanalys.sources.ingest import read_service
 
     answer = {
         "elements": [

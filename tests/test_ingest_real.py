@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lansanalys import jsonstat
-from lansanalys.ingest import (
+from lansanalys.sources import jsonstat
+from lansanalys.sources.ingest import (
     InputError,
     age_code,
     read_befolkning,

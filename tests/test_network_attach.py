@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lansanalys import access, vagnat
-from lansanalys.network import ATTACH_M, RoadNetwork, nearest_by_type
+from lansanalys.analysis import access
+from lansanalys.analysis.network import ATTACH_M, RoadNetwork, nearest_by_type
+from lansanalys.sources import vagnat
 
 X0, Y0 = 500_000.0, 6_500_000.0
 

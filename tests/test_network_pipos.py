@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from lansanalys import vagnat
-from lansanalys.ingest import InputError
-from lansanalys.network import nearest_by_type
+from lansanalys.analysis.network import nearest_by_type
+from lansanalys.sources import vagnat
+from lansanalys.sources.ingest import InputError
 
 X0, Y0 = 560_000.0, 6_340_000.0  # near Högsby, Kalmar län
 

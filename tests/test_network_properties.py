@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lansanalys.network import ATTACH_M, nearest_by_type
+from lansanalys.analysis.network import ATTACH_M, nearest_by_type
 
 from .network_reference import reference_nearest
 
@@ -88,7 +88,7 @@ def test_road_access_matches_networkx_and_keeps_its_invariants(
     seed, n_nodes, n_edges, n_cells, n_points
 ):
     nodes, edges, cells_xy, points_xy = _world(seed, n_nodes, n_edges, n_cells, n_points)
-    from lansanalys.network import RoadNetwork
+    from lansanalys.analysis.network import RoadNetwork
 
     net = RoadNetwork(nodes, edges)
     cells, points = _frames(cells_xy, points_xy)
@@ -141,7 +141,7 @@ def test_parallel_links_are_never_summed(seed, length, speeds):
             "speed_kmh": speeds,
         }
     )
-    from lansanalys.network import RoadNetwork
+    from lansanalys.analysis.network import RoadNetwork
 
     net = RoadNetwork(nodes, edges)
     res = net.nearest(np.array([[X0, Y0]]), np.array([[X0 + length, Y0]]))

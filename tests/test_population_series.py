@@ -16,10 +16,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lansanalys import build, config, demo, demografi, fetch, geo, render
-from lansanalys.ingest import InputError, read_befolkning
+from lansanalys import build, config, demo, fetch, geo, render
+from lansanalys.analysis import demography
 from lansanalys.provenance import load_sources, save_sources
 from lansanalys.report import area_indicators, source_note
+from lansanalys.sources.ingest import InputError, read_befolkning
 
 from .conftest import shared
 from .test_fetch import PX, Reply, Req, _dataset, _json_reply, _problem, serve
@@ -308,7 +309,7 @@ def test_indicators_with_gaps_use_only_years_in_the_data():
 
 @given(st.sets(st.integers(2000, 2030), min_size=1, max_size=12))
 def test_change_span_starts_at_a_year_in_the_data(years):
-    span = demografi.change_span(sorted(years))
+    span = demography.change_span(sorted(years))
     last = max(years)
     if span:
         assert last - span in years and 1 <= span <= 10

@@ -80,7 +80,7 @@ def test_report_content_is_swedish_and_sourced(rendered):
 
 
 def test_access_definition_is_stated_and_unreachable_shown(rendered):
-    from lansanalys import access
+    from lansanalys.analysis import access
 
     lan = (rendered["out"] / "08-kalmar-lan.html").read_text(encoding="utf-8")
     kom = (rendered["out"] / "0821-hogsby.html").read_text(encoding="utf-8")

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lansanalys import downloads, stod
+from lansanalys.analysis import support
+from lansanalys.report import downloads
 
 
 def _bef(pops: dict[str, float], years=(2020, 2021, 2022)) -> pd.DataFrame:
@@ -28,7 +29,7 @@ def test_kommun_without_grants_takes_part_with_zero():
         {"kommun_kod": ["0101", "0102"], "year": [2020, 2021], "amount_sek": [3000.0, 600.0]}
     )
     bef = _bef({"0101": 100.0, "0102": 20.0, "0103": 50.0})
-    out = stod.per_inhabitant_year(grants, bef, ["0101", "0102", "0103"], (2020, 2022))
+    out = support.per_inhabitant_year(grants, bef, ["0101", "0102", "0103"], (2020, 2022))
     out = out.set_index("kommun_kod")
     # 3 000 kr over 3 years of 100 people = 10 kr per inhabitant and year, not 30 (one grant year).
     assert out.at["0101", "sek_per_capita_year"] == pytest.approx(10.0)
@@ -50,9 +51,9 @@ def test_rank_correlation_with_the_zeros_included():
         {"kommun_kod": ["1", "2", "3"], "year": 2020, "amount_sek": [100.0, 200.0, 300.0]}
     )
     bef = _bef({k: 100.0 for k in "12345"}, years=(2020,))
-    per = stod.per_inhabitant_year(grants, bef, list("12345"), (2020, 2020))
+    per = support.per_inhabitant_year(grants, bef, list("12345"), (2020, 2020))
     change = pd.DataFrame({"kommun_kod": list("12345"), "change_pct": 0.0})
-    both = stod.against_need(per, need, change)
+    both = support.against_need(per, need, change)
     assert len(both) == 5
     corr = both["sek_per_capita_year"].corr(both["population_share_over_10km"], method="spearman")
     only_paid = both[both["amount_sek"] > 0]
@@ -70,7 +71,7 @@ def test_rank_correlation_with_the_zeros_included():
 def test_population_years_outside_the_data_take_the_nearest_year():
     grants = pd.DataFrame({"kommun_kod": ["0101"], "year": [2024], "amount_sek": [900.0]})
     bef = pd.DataFrame({"kommun_kod": "0101", "year": [2021, 2022], "population": [100.0, 200.0]})
-    out = stod.per_inhabitant_year(grants, bef, ["0101"], (2020, 2024))
+    out = support.per_inhabitant_year(grants, bef, ["0101"], (2020, 2024))
     # 2020 -> 2021's 100; 2021 100; 2022 200; 2023, 2024 -> 2022's 200: 800 person-years.
     assert out.at[0, "person_years"] == 800.0
     assert out.at[0, "sek_per_capita_year"] == pytest.approx(900 / 800)
@@ -92,7 +93,7 @@ def test_per_inhabitant_year_gives_back_all_the_money(amounts, pops):
         }
     )
     bef = _bef(dict(zip(kommuner, pops, strict=True)))
-    out = stod.per_inhabitant_year(grants, bef, kommuner, (2020, 2022))
+    out = support.per_inhabitant_year(grants, bef, kommuner, (2020, 2022))
     assert len(out) == 3 and (out["sek_per_capita_year"] >= 0).all()
     back = (out["sek_per_capita_year"] * out["person_years"]).sum()
     assert back == pytest.approx(sum(amounts), rel=1e-9, abs=1e-6)

@@ -15,9 +15,10 @@ import pandas as pd
 import pytest
 import shapely
 
-from lansanalys import access, vagnat
-from lansanalys.ingest import InputError
-from lansanalys.network import ATTACH_M, nearest_by_type
+from lansanalys.analysis import access
+from lansanalys.analysis.network import ATTACH_M, nearest_by_type
+from lansanalys.sources import vagnat
+from lansanalys.sources.ingest import InputError
 
 from .network_reference import Foot, split_graph
 

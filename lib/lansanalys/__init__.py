@@ -11,9 +11,18 @@ Heavy work runs once in :func:`lansanalys.build.build`; reports only filter and 
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import access, demografi, figures, fmt, geo
-from .config import SERVICE_TYPES, paths
-from .report import KommunReport, LanReport, NationalOverview, national_overview, setup
+from lansanalys import fmt, geo
+from lansanalys.analysis import access, demography
+from lansanalys.config import paths
+from lansanalys.report import (
+    KommunReport,
+    LanReport,
+    NationalOverview,
+    figures,
+    national_overview,
+    setup,
+)
+from lansanalys.services import SERVICE_TYPES
 
 try:
     __version__ = version("lansanalys")
@@ -26,7 +35,7 @@ __all__ = [
     "LanReport",
     "NationalOverview",
     "access",
-    "demografi",
+    "demography",
     "figures",
     "fmt",
     "geo",

@@ -11,8 +11,8 @@ from typing import Annotated
 
 import typer
 
-from . import geo
-from .config import OPTIONAL_KINDS, RAW_KINDS, paths
+from lansanalys import geo
+from lansanalys.config import OPTIONAL_KINDS, RAW_KINDS, paths
 
 #: Environment variable that, like ``--debug``, shows the traceback of an unexpected error.
 DEBUG_ENV = "LANSANALYS_DEBUG"
@@ -45,7 +45,7 @@ class _App(typer.Typer):
         except Exception as exc:
             if _debugging():
                 raise
-            from .ingest import InputError
+            from lansanalys.sources.ingest import InputError
 
             step = _step(sys.argv[1:])
             if isinstance(exc, InputError):
@@ -97,7 +97,7 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 20261123,
 ) -> None:
     """Write demo raw files, in the real formats, for kinds that have no file yet."""
-    from .demo import DEMO_KINDS, generate, kinds_missing
+    from lansanalys.demo import DEMO_KINDS, generate, kinds_missing
 
     p = paths()
     todo = kinds if kinds else kinds_missing(p)
@@ -137,9 +137,9 @@ def build(
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Read, validate and process raw data into data/processed (all or nothing)."""
-    from .build import BuildError
-    from .build import build as run_build
-    from .ingest import InputError
+    from lansanalys.build import BuildError
+    from lansanalys.build import build as run_build
+    from lansanalys.sources.ingest import InputError
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
     t0 = time.perf_counter()
@@ -203,9 +203,9 @@ def render(
     pdf: Annotated[bool, typer.Option("--pdf", help="Also print each report to PDF.")] = False,
 ) -> None:
     """Render län reports and the index page to offline HTML."""
-    from .render import default_jobs, summary
-    from .render import render as run_render
-    from .report import MissingDataError
+    from lansanalys.render import default_jobs, summary
+    from lansanalys.render import render as run_render
+    from lansanalys.report import MissingDataError
 
     if lan and all_lan:
         _fail("give either --all or --lan, not both")
@@ -240,7 +240,7 @@ def render(
     typer.echo(summary(outcomes))
     target = out or paths().reports
     if pdf:
-        from .render import print_pdf
+        from lansanalys.render import print_pdf
 
         for o in outcomes:
             if o.status in ("rendered", "skipped"):
@@ -256,9 +256,9 @@ def render(
 @app.command()
 def info() -> None:
     """Show the paths in use and which raw kinds are demo or real."""
-    from .build import is_demo, raw_files
-    from .ingest import InputError
-    from .provenance import load_sources
+    from lansanalys.build import is_demo, raw_files
+    from lansanalys.provenance import load_sources
+    from lansanalys.sources.ingest import InputError
 
     p = paths()
     typer.echo(f"root: {p.root}")
@@ -316,7 +316,7 @@ _FetchLan = Annotated[
 
 def _fetch(run, refresh: bool, timeout, retries: int, backoff: float, cache_days: float) -> None:
     """Run a fetch: its report on stdout, or one line on stderr and a non-zero exit code."""
-    from .fetch import FetchError, Options
+    from lansanalys.fetch import FetchError, Options
 
     options = Options(
         refresh=refresh,
@@ -366,7 +366,7 @@ def fetch_befolkning(
     cache_days: _CacheDays = 7.0,
 ) -> None:
     """Population by kommun, age, sex and year from SCB PxWeb into data/raw/befolkning."""
-    from .fetch import fetch_befolkning as run
+    from lansanalys.fetch import fetch_befolkning as run
 
     _fetch(
         lambda o: run(api=api, years=years, lan=lan, table=table, base_url=url, options=o),
@@ -394,7 +394,7 @@ def fetch_rutor(
     cache_days: _CacheDays = 7.0,
 ) -> None:
     """SCB's open 1 km population grid (GeoPackage) into data/raw/rutor."""
-    from .fetch import fetch_rutor as run
+    from lansanalys.fetch import fetch_rutor as run
 
     _fetch(lambda o: run(url=url, options=o), refresh, timeout, retries, backoff, cache_days)
 
@@ -418,7 +418,7 @@ def fetch_service(
     cache_days: _CacheDays = 7.0,
 ) -> None:
     """OpenStreetMap service points of a län and around it (Overpass) into data/raw/service."""
-    from .fetch import fetch_service as run
+    from lansanalys.fetch import fetch_service as run
 
     _fetch(
         lambda o: run(lan=lan or [], buffer_km=buffer_km, base_url=url, options=o),
@@ -441,7 +441,7 @@ def fetch_vagnat(
     cache_days: _CacheDays = 7.0,
 ) -> None:
     """OpenStreetMap roads of a län with geometry (Overpass) into data/raw/vagnat."""
-    from .fetch import fetch_vagnat as run
+    from lansanalys.fetch import fetch_vagnat as run
 
     _fetch(
         lambda o: run(lan=lan or [], base_url=url, options=o),

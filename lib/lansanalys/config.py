@@ -21,28 +21,6 @@ TEMPLATE_DIR = PACKAGE_DIR / "templates"
 CRS_METRIC = "EPSG:3006"
 CRS_WGS84 = "EPSG:4326"
 
-#: Service types as in Tillväxtverket's Serviceanalys, with their Swedish report labels.
-SERVICE_TYPES: dict[str, str] = {
-    "dagligvaror": "Dagligvaror",
-    "drivmedel": "Drivmedel",
-    "apotek": "Apotek och apoteksombud",
-    "post_paket": "Post och paket",
-    "kontantuttag": "Kontantuttag",
-    "betalningsformedling": "Betalningsförmedling",
-    "dagskasseinsattning": "Dagskasseinsättning",
-}
-
-#: Singular Swedish noun for "the nearest …" in report titles.
-SERVICE_NOUNS: dict[str, str] = {
-    "dagligvaror": "dagligvarubutik",
-    "drivmedel": "drivmedelsstation",
-    "apotek": "apotek eller apoteksombud",
-    "post_paket": "post- eller paketombud",
-    "kontantuttag": "uttagsautomat",
-    "betalningsformedling": "betalningsförmedling",
-    "dagskasseinsattning": "plats för dagskasseinsättning",
-}
-
 #: Default distance thresholds in km for "share of population beyond X km".
 DEFAULT_THRESHOLDS_KM: tuple[float, ...] = (5.0, 10.0, 20.0)
 

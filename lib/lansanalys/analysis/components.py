@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .ingest import (
+from lansanalys.sources.ingest import (
     _AGGREGATE_REGION,
     InputError,
     _find_column,

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .geo import slugify
-from .util import atomic_path
+from lansanalys.geo import slugify
+from lansanalys.util import atomic_path
 
 ENV = "LANSANALYS_DOWNLOADS"  # folder the kernel writes to (a temporary one while rendering)
 ENV_HREF = "LANSANALYS_DOWNLOADS_HREF"  # the same folder as linked from the report

@@ -3,7 +3,7 @@
 Every line is cut into its straight segments; segment ends that meet within a metre become one
 node. The result is stored in ``data/processed`` as two tables, ``vagnat_noder`` (``x, y`` in SWEREF
 99 TM metres; the row is the node index) and ``vagnat_lankar`` (``u, v, length_m, speed_kmh``),
-ready for :class:`lansanalys.network.RoadNetwork`.
+ready for :class:`lansanalys.analysis.network.RoadNetwork`.
 
 Speeds are posted limits: a speed column when the file has one (NVDB's *Hastighetsgräns*, OSM's
 ``maxspeed``), else a default per road class (NVDB's *funktionell vägklass* 0–9 or OSM's
@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import CRS_METRIC
-from .ingest import SWEREF_BOUNDS, InputError, check_sweref, file_reader
-from .network import RoadNetwork
+from lansanalys.analysis.network import RoadNetwork
+from lansanalys.config import CRS_METRIC
+from lansanalys.sources.ingest import SWEREF_BOUNDS, InputError, check_sweref, file_reader
 
 log = logging.getLogger(__name__)
 
@@ -224,7 +224,7 @@ def read_vagnat(path: Path) -> pd.DataFrame:
     path = Path(path)
     suffix = "".join(path.suffixes[-2:]).lower() if path.suffix.lower() == ".pbf" else path.suffix
     if suffix.lower() in {".osm.pbf", ".pbf", ".json"}:
-        from .osm import default_speed_kmh, read_osm_roads
+        from lansanalys.sources.osm import default_speed_kmh, read_osm_roads
 
         gdf = read_osm_roads(path)
         if gdf.empty:

@@ -3,7 +3,7 @@
 :class:`LanReport` loads the processed national tables once, filtered to one län, and returns
 figures (plotly) and HTML blocks. It does no heavy computation: that ran once in the build.
 Everything that reaches HTML from data (names of kommuner, stores, sources) is escaped here or in
-:mod:`lansanalys.figures`.
+:mod:`lansanalys.report.figures`.
 """
 
 from __future__ import annotations
@@ -28,20 +28,13 @@ import plotly.io as pio
 from IPython.display import HTML, Markdown
 from plotly.io._base_renderers import MimetypeRenderer
 
-from . import (
-    access,
-    demografi,
-    downloads,
-    figures,
-    fmt,
-    forandringar,
-    geo,
-    prognos,
-    stod,
-    vagnat,
-)
-from .config import DEFAULT_THRESHOLDS_KM, PROJ_ROOT, SERVICE_NOUNS, SERVICE_TYPES, Paths, paths
-from .ingest import CKM_FIRST_YEAR
+from lansanalys import fmt, geo
+from lansanalys.analysis import access, components, demography, projection, support
+from lansanalys.config import DEFAULT_THRESHOLDS_KM, PROJ_ROOT, Paths, paths
+from lansanalys.report import downloads, figures
+from lansanalys.services import SERVICE_NOUNS, SERVICE_TYPES
+from lansanalys.sources import vagnat
+from lansanalys.sources.ingest import CKM_FIRST_YEAR
 
 DEMO_NOTE = "EXEMPELDATA – inte verkliga siffror"
 RENDER_ENV = "LANSANALYS_RENDER"
@@ -57,27 +50,27 @@ def area_indicators(
     Columns: population, mean_age, share_65, share_80, dependency (per 100 aged 20–64), change_1
     and change_n (percent over 1 and up to 10 years; ``attrs["span"]`` is n), grocery_over_10
     (percent living more than 10 km from the nearest grocery store, those who cannot reach one by
-    road included: :data:`lansanalys.access.BEYOND_DEFINITION`) and grocery_unreachable (people).
+    road included: :data:`lansanalys.analysis.access.BEYOND_DEFINITION`) and grocery_unreachable (people).
     A change the data cannot give (one year only, or the year before the last missing) is NaN;
     ``attrs["span"]`` is 0 when no earlier year is there at all.
     """
     year = int(bef["year"].max())
     years = set(bef["year"].unique())
-    span = demografi.change_span(years)
+    span = demography.change_span(years)
     both = pd.concat([bef, bef.assign(**{key: "00"})], ignore_index=True)
     last = both[both["year"] == year]
     out = pd.DataFrame(
         {
             "population": last.groupby(key)["population"].sum(),
-            "mean_age": demografi.mean_age(last, key),
-            "share_65": demografi.share_aged(last, key, 65),
-            "share_80": demografi.share_aged(last, key, 80),
-            "dependency": demografi.dependency_ratio(last, key),
+            "mean_age": demography.mean_age(last, key),
+            "share_65": demography.share_aged(last, key, 65),
+            "share_80": demography.share_aged(last, key, 80),
+            "dependency": demography.dependency_ratio(last, key),
         }
     )
     for col, n in (("change_1", 1 if year - 1 in years else 0), ("change_n", span)):
         out[col] = (
-            demografi.change(both, key, n).set_index(key)["change_pct"] if n else float("nan")
+            demography.change(both, key, n).set_index(key)["change_pct"] if n else float("nan")
         )
     grocery = access_area[access_area["service_type"] == "dagligvaror"].set_index(key)
     out["grocery_over_10"] = grocery["population_share_over_10km"]
@@ -505,7 +498,7 @@ def cells_with_distance(
     """Cell × service type distances from the build's nearest table, with each cell's people.
 
     Used to compute a threshold the build did not precompute (any the API accepts), with the
-    same function and definition as the build (:func:`lansanalys.access.beyond_thresholds`).
+    same function and definition as the build (:func:`lansanalys.analysis.access.beyond_thresholds`).
     ``filters`` apply to both tables (e.g. ``[("lan_kod", "==", "08")]``). Only cells of län
     with service data of the row's type are kept (:func:`covered_lan`), as in the build: an
     area without data gets no row, hence no figure.
@@ -671,7 +664,7 @@ class LanReport:
             The build's access table for ``level`` with ``population_share_over_<t><unit>``
             (and counts, 70+) for every threshold. The build's columns are used where it
             precomputed the threshold; any other is computed here from the cells' distances with
-            :func:`lansanalys.access.beyond_thresholds`, the same definition.
+            :func:`lansanalys.analysis.access.beyond_thresholds`, the same definition.
         """
         thresholds = access.check_thresholds(thresholds, unit)
         if level == "kommun":
@@ -783,7 +776,7 @@ class LanReport:
         """Change over one year and over ``span`` years; one "uppgift saknas" card when the
         data have a single year, so no change figure is ever made up."""
         if not span:
-            return [change_card("", float("nan"), "", demografi.series_needed(self.years), 0)]
+            return [change_card("", float("nan"), "", demography.series_needed(self.years), 0)]
         has_1 = self.year - 1 in self.years
         return [
             change_card(
@@ -793,7 +786,7 @@ class LanReport:
                 self._rank("change_1")
                 if has_1
                 else f"kräver folkmängd för {self.year - 1}; data innehåller "
-                + prognos.years_phrase(self.years),
+                + projection.years_phrase(self.years),
                 int(has_1),
             ),
             change_card(
@@ -827,7 +820,7 @@ class LanReport:
         else:
             lines = [
                 f"- {html.escape(self.lan_namn)} har {fmt.number(me['population'])} invånare "
-                f"({self.year}). " + demografi.series_needed(self.years),
+                f"({self.year}). " + demography.series_needed(self.years),
             ]
         older = "äldre" if me["mean_age"] > rk["mean_age"] else "yngre"
         lines += [
@@ -845,8 +838,8 @@ class LanReport:
     def fig_pyramid(self) -> go.Figure:
         """Age pyramid of the län against riket, in percent of each total."""
         last = self.befolkning[self.befolkning["year"] == self.year]
-        region = demografi.pyramid_shares(self.lan_pop[self.lan_pop["year"] == self.year])
-        riket = demografi.pyramid_shares(last)
+        region = demography.pyramid_shares(self.lan_pop[self.lan_pop["year"] == self.year])
+        riket = demography.pyramid_shares(last)
         ind = self.lan_indicators
         a, b = ind.at[self.lan_kod, "share_65"], ind.at["00", "share_65"]
         more = "större" if a > b else "mindre"
@@ -865,11 +858,11 @@ class LanReport:
         """Age pyramid of the län now against the same län in the first year of the data."""
         if len(self.years) < 2:
             return missing_note(
-                demografi.series_needed(self.years, "Jämförelsen med ett tidigare år")
+                demography.series_needed(self.years, "Jämförelsen med ett tidigare år")
             )
         first = int(self.lan_pop["year"].min())
-        now = demografi.pyramid_shares(self.lan_pop[self.lan_pop["year"] == self.year])
-        then = demografi.pyramid_shares(self.lan_pop[self.lan_pop["year"] == first])
+        now = demography.pyramid_shares(self.lan_pop[self.lan_pop["year"] == self.year])
+        then = demography.pyramid_shares(self.lan_pop[self.lan_pop["year"] == first])
         old_now = now[now["age_lo"] >= 80]["share"].sum()
         old_then = then[then["age_lo"] >= 80]["share"].sum()
         title = (
@@ -893,7 +886,7 @@ class LanReport:
         ``attrs["start_year"]`` is None."""
         span = self.lan_indicators.attrs["span"]
         if span:
-            ch = demografi.change(self.lan_pop, "kommun_kod", span)
+            ch = demography.change(self.lan_pop, "kommun_kod", span)
         else:
             now = self.lan_pop[self.lan_pop["year"] == self.year]
             ch = now.groupby("kommun_kod", as_index=False)["population"].sum()
@@ -908,7 +901,7 @@ class LanReport:
         """Map of population change per kommun over the last (up to) ten years."""
         ch = self.kommun_change
         if ch.attrs["start_year"] is None:
-            return missing_note(demografi.series_needed(self.years, "Kartan över förändringen"))
+            return missing_note(demography.series_needed(self.years, "Kartan över förändringen"))
         y0, y1 = ch.attrs["start_year"], ch.attrs["end_year"]
         gdf = self.kommun_geo.merge(ch, on=["kommun_kod", "kommun"])
         hover = [
@@ -937,7 +930,7 @@ class LanReport:
         """Population change per kommun, ranked, with the län and riket for reference."""
         ch = self.kommun_change
         if ch.attrs["start_year"] is None:
-            return missing_note(demografi.series_needed(self.years))
+            return missing_note(demography.series_needed(self.years))
         y0, y1 = ch.attrs["start_year"], ch.attrs["end_year"]
         ind = self.lan_indicators
         top = ch.sort_values("change_pct").iloc[-1]
@@ -1102,7 +1095,7 @@ class LanReport:
         """What if the most critical point of the län closed? Recomputed along the roads.
 
         Takes the point whose closure pushes the most people beyond 10 km (the first row of the
-        closure ranking), removes it with :func:`lansanalys.access.what_if` and recomputes the
+        closure ranking), removes it with :func:`lansanalys.analysis.access.what_if` and recomputes the
         nearest point for every cell within ``radius_km`` of it, by road when a network is built.
         Only cells of län with data of the type take part; when the closure leaves those cells
         without any point of the type, a sentence says so instead of a table.
@@ -1332,7 +1325,7 @@ class LanReport:
         df = self.components_raw
         if df is None or df.empty:
             return None
-        return forandringar.components(df, df.set_index("kommun_kod")["lan_kod"].to_dict())
+        return components.components(df, df.set_index("kommun_kod")["lan_kod"].to_dict())
 
     def fig_components(self) -> go.Figure | Markdown:
         """Components of change: natural increase, domestic and international net migration.
@@ -1353,8 +1346,8 @@ class LanReport:
                 f"{len(self.kommuner)} kommuner ({kommun_names(lacking)}) i "
                 "data/raw/forandringar/; länets summa kan inte visas."
             )
-        missing = forandringar.missing_parts(raw)
-        parts = forandringar.parts_to_show(missing)
+        missing = components.missing_parts(raw)
+        parts = components.parts_to_show(missing)
         has_total = "folkokning" not in missing
         if not parts and not has_total:
             return missing_note(
@@ -1390,7 +1383,7 @@ class LanReport:
             ("folkokning", "Folkökning"),
         ):
             if part in missing:
-                need = " och ".join(forandringar.SWEDISH[x] for x in missing[part])
+                need = " och ".join(components.SWEDISH[x] for x in missing[part])
                 notes.append(f"{label} visas inte: filen saknar {need}.")
         fig = figures.component_bars(
             c,
@@ -1574,7 +1567,7 @@ class LanReport:
     @cached_property
     def support_per_kommun(self) -> pd.DataFrame:
         """Kr per invånare och år for every kommun of the län (0 kr where no grant was paid)."""
-        return stod.per_inhabitant_year(
+        return support.per_inhabitant_year(
             self.support, self.lan_pop, self.kommuner["kommun_kod"], self.support_period
         )
 
@@ -1631,7 +1624,7 @@ class LanReport:
         """Support per inhabitant against access gaps, coloured by population change."""
         if not self.covered("dagligvaror"):
             return self._missing_block("dagligvaror")
-        need = stod.against_need(self.support_per_kommun, self.access_kommun, self.kommun_change)
+        need = support.against_need(self.support_per_kommun, self.access_kommun, self.kommun_change)
         need["sek_year"] = need["sek_per_capita_year"]
         need = need.merge(self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod")
         if len(need) >= 3:
@@ -1684,7 +1677,7 @@ class LanReport:
             + kl.set_index("kommun_kod")["class_name"]
         )
         mine = groups.reindex(self.kommuner["kommun_kod"])
-        sh = stod.share_by_group(self.support, self.lan_pop, mine).sort_values("group")
+        sh = support.share_by_group(self.support, self.lan_pop, mine).sort_values("group")
         long = pd.concat(
             [
                 sh.assign(measure="Andel av befolkningen", value=sh["population_share"]),
@@ -1750,10 +1743,10 @@ class LanReport:
         pk = self.meta.get("packages", {})
         versions = ", ".join(f"{n} {v}" for n, v in pk.items())
         items = [
-            demografi.MEAN_AGE_DEFINITION,
-            demografi.DEPENDENCY_DEFINITION,
+            demography.MEAN_AGE_DEFINITION,
+            demography.DEPENDENCY_DEFINITION,
             *self._population_notes(),
-            stod.SUPPORT_DEFINITION,
+            support.SUPPORT_DEFINITION,
             "Tillgänglighet: "
             + distance_note(self.meta)
             + (
@@ -1821,7 +1814,7 @@ class NationalOverview:
         years = _read(self.p, "befolkning", columns=["year"])["year"].unique()
         year = int(years.max())
         if not span:
-            return missing_note(demografi.series_needed(years, "Kartan över förändringen"))
+            return missing_note(demography.series_needed(years, "Kartan över förändringen"))
         hover = [
             f"<b>{html.escape(n)}</b><br>{fmt.number(pop)} invånare<br>"
             f"{fmt.signed(c, 1, ' %')} på {span} år"
@@ -2177,7 +2170,7 @@ class KommunReport:
                 f"{self.year - span}–{self.year}",
                 me["change_n"],
                 cmp("change_n", chg),
-                self._rank("change_n") if span else demografi.series_needed(self.lan.years),
+                self._rank("change_n") if span else demography.series_needed(self.lan.years),
                 span,
             ),
             Card(
@@ -2213,7 +2206,7 @@ class KommunReport:
         """Population over time as an index (first year = 100): kommun, län and riket."""
         bef = self.lan.befolkning
         if len(self.lan.years) < 2:
-            return missing_note(demografi.series_needed(self.lan.years, "Utvecklingen över tid"))
+            return missing_note(demography.series_needed(self.lan.years, "Utvecklingen över tid"))
         series = {
             self.namn: bef[bef["kommun_kod"] == self.kommun_kod],
             self.lan.lan_namn: self.lan.lan_pop,
@@ -2248,8 +2241,8 @@ class KommunReport:
     def fig_pyramid(self) -> go.Figure:
         bef = self.lan.befolkning
         last = bef[bef["year"] == self.year]
-        mine = demografi.pyramid_shares(last[last["kommun_kod"] == self.kommun_kod])
-        lan = demografi.pyramid_shares(last[last["lan_kod"] == self.lan.lan_kod])
+        mine = demography.pyramid_shares(last[last["kommun_kod"] == self.kommun_kod])
+        lan = demography.pyramid_shares(last[last["lan_kod"] == self.lan.lan_kod])
         a = self.indicators.at[self.kommun_kod, "share_65"]
         b = self.indicators.at["län", "share_65"]
         title = (

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from .config import DEFAULT_THRESHOLDS_KM, SERVICE_TYPES
+from lansanalys.config import DEFAULT_THRESHOLDS_KM
+from lansanalys.services import CASH_RULE_KM, CASH_RULE_LIMITS, SERVICE_TYPES
 
 
 def nearest_points(
@@ -134,6 +135,14 @@ def check_thresholds(thresholds: Sequence[float], unit: str = "km") -> tuple[flo
         out.append(float(t))
     if not out:
         raise ValueError(f"no threshold given; expected e.g. (5, 10, 20) {unit}")
+    named: dict[str, float] = {}
+    for t in out:  # the column names carry the threshold as f"{t:g}"
+        if f"{t:g}" in named:
+            raise ValueError(
+                f"thresholds {named[f'{t:g}']!r} and {t!r} {unit} both read {t:g} {unit}; "
+                "expected distinct thresholds"
+            )
+        named[f"{t:g}"] = t
     return tuple(out)
 
 
@@ -409,7 +418,7 @@ def what_if(
     -------
     DataFrame
         :func:`nearest_table` (straight-line) or
-        :func:`lansanalys.network.nearest_by_type` (road) for the new set of points. A type whose
+        :func:`lansanalys.analysis.network.nearest_by_type` (road) for the new set of points. A type whose
         last point was removed has rows with NaN distances (and ``reachable`` False by road).
     """
     pts = points.copy()
@@ -431,7 +440,7 @@ def what_if(
     )
     pts = pts[pts["service_type"].isin(wanted)]
     if net is not None:
-        from .network import nearest_by_type
+        from lansanalys.analysis.network import nearest_by_type
 
         return nearest_by_type(net, cells, pts, wanted)
     found = [t for t in wanted if (pts["service_type"] == t).any()]
@@ -450,12 +459,6 @@ def what_if(
                 )
             )
     return pd.concat(parts, ignore_index=True)
-
-
-#: Lagen om betaltjänster (2021), supervised by PTS: share of the population that may live more
-#: than 25 km from the service.
-CASH_RULE_KM = 25.0
-CASH_RULE_LIMITS = {"kontantuttag": 0.3, "dagskasseinsattning": 1.22}
 
 
 def cash_rule(cell_dist: pd.DataFrame, by: str, dist_col: str = "dist_m") -> pd.DataFrame:

@@ -46,11 +46,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from . import geo
-from .config import Paths, paths
-from .osm import DRIVABLE_HIGHWAYS
-from .provenance import load_sources, save_sources, sha256
-from .util import atomic_write_text
+from lansanalys import geo
+from lansanalys.config import Paths, paths
+from lansanalys.provenance import load_sources, save_sources, sha256
+from lansanalys.services import overpass_filters
+from lansanalys.sources.osm import DRIVABLE_HIGHWAYS
+from lansanalys.util import atomic_write_text
 
 # --------------------------------------------------------------------------------------------
 # Sources
@@ -118,13 +119,8 @@ LAN_ISO: dict[str, str] = {
 SCB_LICENCE = "CC0 1.0 (SCB, Statistiska centralbyrån)"
 OSM_LICENCE = "ODbL 1.0 – © OpenStreetMap contributors"
 
-#: OSM objects kept as service points (the reader maps them to the kit's service types).
-OVERPASS_SERVICE_FILTERS: tuple[str, ...] = (
-    '["shop"~"^(supermarket|convenience|grocery)$"]',
-    '["amenity"~"^(fuel|pharmacy|atm|bank|post_office|post_partner|parcel_locker)$"]',
-    '["vending"="parcel_pickup"]',
-    '["post_office"="post_partner"]',
-)
+#: OSM objects kept as service points: exactly the tags of :mod:`lansanalys.services`.
+OVERPASS_SERVICE_FILTERS: tuple[str, ...] = overpass_filters()
 #: Road classes fetched for the network (tracks included; the reader decides what is drivable).
 OVERPASS_ROAD_TYPES: tuple[str, ...] = tuple(sorted(DRIVABLE_HIGHWAYS))
 
@@ -648,7 +644,7 @@ def _lan_list(lan: Iterable[str] | None) -> list[str]:
 
 def _other_real_files(p: Paths, kind: str, keep: set[Path]) -> list[str]:
     """Real files of ``kind`` not written by ``fetch``: the build reads them beside ours."""
-    from .build import is_demo, raw_files
+    from lansanalys.build import is_demo, raw_files
 
     sources = load_sources(p)
     out = []
@@ -1021,7 +1017,7 @@ def _summary(sel: dict[str, list[str]], plan: _Plan) -> str:
 
 def _check_population(path: Path, sel: dict[str, list[str]], plan: _Plan, url: str) -> int:
     """Read a staged answer with the kit's reader; it must hold what was asked for."""
-    from .ingest import InputError, read_befolkning
+    from lansanalys.sources.ingest import InputError, read_befolkning
 
     try:
         df = read_befolkning(path)
@@ -1147,7 +1143,7 @@ def fetch_befolkning(
         :data:`PXWEB_V1_MAX_CELLS` (v1).
 
     One JSON-stat 2 file per request is written (named by table, län and years), after every
-    answer has been read by :func:`lansanalys.ingest.read_befolkning`. Earlier fetched files
+    answer has been read by :func:`lansanalys.sources.ingest.read_befolkning`. Earlier fetched files
     covering the same län and years are replaced.
     """
     p = p or paths()
@@ -1218,7 +1214,7 @@ def fetch_befolkning(
                 and bool(new_years & {int(y) for y in e.get("years") or []})
             )
 
-        from .ingest import CKM_FIRST_YEAR
+        from lansanalys.sources.ingest import CKM_FIRST_YEAR
 
         result = stage.commit(p, supersedes)
         _note_others(p, "befolkning", result)
@@ -1403,7 +1399,7 @@ def _fetch_overpass(
 
 
 def _check_service(path: Path, ans: Answer, what: str) -> int:
-    from .ingest import InputError, read_service
+    from lansanalys.sources.ingest import InputError, read_service
 
     _overpass_doc(ans, what)
     try:
@@ -1444,7 +1440,7 @@ def fetch_service(
     banks, post offices and partners, and parcel lockers inside the län and ``buffer_km`` around
     it (default 50 km, in Sweden), ways and relations at their centre, so that the län's border
     cells find their nearest point across the border. The answer is stored as Overpass sent it,
-    after :func:`lansanalys.ingest.read_service` has read it. SOURCES.yml records the län as the
+    after :func:`lansanalys.sources.ingest.read_service` has read it. SOURCES.yml records the län as the
     file's coverage (``lan``, never the buffer zone) and the buffer (``buffer_km``): the build
     measures access only in the län covered.
     """
@@ -1473,7 +1469,7 @@ def fetch_vagnat(
     """Fetch OSM roads of each län into ``data/raw/vagnat/osm_vagnat_<lan>.json`` (``out geom``).
 
     Ways carry ``tags`` (``highway``, ``maxspeed`` …) and ``geometry`` (lat/lon per node), the
-    format :func:`lansanalys.osm.read_osm_roads` reads.
+    format :func:`lansanalys.sources.osm.read_osm_roads` reads.
     """
     return _fetch_overpass(
         p or paths(),
@@ -1577,7 +1573,7 @@ def fetch_rutor(
     ``url`` (or ``LANSANALYS_GRID_URL``) is the zip, a GeoPackage, or a page linking it; by
     default the link to "Befolkning totalt" is looked up on :data:`GRID_PAGE_URL`, since SCB's
     file addresses change with each yearly release. The GeoPackage is read by
-    :func:`lansanalys.ingest.read_rutor` before it is written; an earlier fetched grid is
+    :func:`lansanalys.sources.ingest.read_rutor` before it is written; an earlier fetched grid is
     replaced.
     """
     p = p or paths()
@@ -1587,7 +1583,7 @@ def fetch_rutor(
     stage = _Stage(p.raw_kind("rutor"))
 
     def body() -> Result:
-        from .ingest import InputError, read_rutor
+        from lansanalys.sources.ingest import InputError, read_rutor
 
         ans = http.get(given)
         zip_url, page = given, ""

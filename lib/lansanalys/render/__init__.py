@@ -35,10 +35,10 @@ from jupyter_client.manager import AsyncKernelManager
 from tqdm import tqdm
 from traitlets import CaselessStrEnum, default
 
-from . import downloads, geo
-from .config import NOTEBOOK_DIR, TEMPLATE_DIR, Paths, paths
-from .report import LINKABLE_ENV, RENDER_ENV, MissingDataError
-from .util import atomic_path, atomic_write_text, library_digest
+from lansanalys import geo
+from lansanalys.config import NOTEBOOK_DIR, TEMPLATE_DIR, Paths, paths
+from lansanalys.report import LINKABLE_ENV, RENDER_ENV, MissingDataError, downloads
+from lansanalys.util import atomic_path, atomic_write_text, library_digest
 
 MANIFEST = "manifest.json"
 EXECUTED_DIR = "_executed"

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.colors import sample_colorscale
 
-from . import fmt
+from lansanalys import fmt
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -205,7 +205,7 @@ def pyramid(
 ) -> go.Figure:
     """Population pyramid in percent of the total: bars for the region, outline for a reference.
 
-    ``region`` and ``reference`` come from :func:`lansanalys.demografi.pyramid_shares`.
+    ``region`` and ``reference`` come from :func:`lansanalys.analysis.demography.pyramid_shares`.
     """
     fig = go.Figure()
     for sex, sign, color in (("män", -1, OKABE_ITO[0]), ("kvinnor", 1, OKABE_ITO[1])):
@@ -313,7 +313,7 @@ def distance_grid_map(
     ``cells`` needs ``x, y`` (centres, metres), ``size_m``, ``population`` and the distance column
     in km. Drawn as a heatmap on the grid, so cells keep their true size at any zoom.
 
-    As in :func:`lansanalys.access.access_classes`, a distance equal to a bound belongs to the
+    As in :func:`lansanalys.analysis.access.access_classes`, a distance equal to a bound belongs to the
     lower class: "≤ 2 km" holds 2,0 km, "2–5 km" means more than 2 and at most 5 km.
     """
     size = int(cells["size_m"].mode().iloc[0]) if len(cells) else 1000

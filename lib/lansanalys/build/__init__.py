@@ -22,22 +22,16 @@ import numpy as np
 import pandas as pd
 import pandera.errors
 
-from . import access, forandringar, geo, network, prognos, vagnat
-from .config import (
-    CRS_METRIC,
-    DEFAULT_CLASSES_KM,
-    DEFAULT_CLASSES_MIN,
-    OPTIONAL_KINDS,
-    RAW_KINDS,
-    SERVICE_TYPES,
-    Paths,
-    paths,
-)
-from .demo import DEMO_MARKER
-from .ingest import READERS, InputError, check_complete, read_prognos, reading
-from .provenance import load_sources, save_sources, sha256
-from .schemas import SCHEMAS
-from .util import atomic_dir, library_digest
+from lansanalys.analysis import access, components, network, projection
+from lansanalys import geo
+from lansanalys.sources import vagnat
+from lansanalys.config import CRS_METRIC, DEFAULT_CLASSES_KM, DEFAULT_CLASSES_MIN, OPTIONAL_KINDS, RAW_KINDS, Paths, paths
+from lansanalys.services import SERVICE_TYPES
+from lansanalys.demo import DEMO_MARKER
+from lansanalys.sources.ingest import READERS, InputError, check_complete, read_prognos, reading
+from lansanalys.provenance import load_sources, save_sources, sha256
+from lansanalys.build.schemas import SCHEMAS
+from lansanalys.util import atomic_dir, library_digest
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +44,7 @@ KIND_READERS = {
     "vagnat": vagnat.read_vagnat,
     # An official projection comes in the same layouts as the population itself.
     "prognos": read_prognos,
-    "forandringar": forandringar.read_forandringar,
+    "forandringar": components.read_forandringar,
 }
 
 
@@ -503,19 +497,19 @@ def _official_projection(
 
 def _transparent_projection(
     bef: pd.DataFrame,
-) -> tuple[pd.DataFrame | None, prognos.SeriesTooShort | None]:
+) -> tuple[pd.DataFrame | None, projection.SeriesTooShort | None]:
     """The cohort-change projection, or None and why when the series is too short for one.
 
     A single year of population (SCB's most common export) is a valid input: the build goes on
     and the report's projection chapter says what it needs.
     """
-    problem = prognos.series_problem(bef["year"].unique())
+    problem = projection.series_problem(bef["year"].unique())
     if problem is not None:
         log.info("no projection: %s", problem)
         return None, problem
-    projection = prognos.project(bef, "kommun_kod", to_year=PROJECTION_YEAR)
-    projection["source"] = "framskrivning"
-    return projection, None
+    projected = projection.project(bef, "kommun_kod", to_year=PROJECTION_YEAR)
+    projected["source"] = "framskrivning"
+    return projected, None
 
 
 def _components(tables: dict[str, pd.DataFrame], kinds_meta: dict[str, Any]) -> pd.DataFrame | None:
@@ -735,21 +729,21 @@ def build(
         coverage,
     )
     t_proj = time.perf_counter()
-    projection, too_short = _transparent_projection(validated["befolkning"])
+    proj_table, too_short = _transparent_projection(validated["befolkning"])
     official = _official_projection(tables, kinds_meta, validated["befolkning"])
     if official is not None:
         # The official projection replaces the transparent one for the kommuner it covers.
         covered = set(official["kommun_kod"])
-        projection = (
+        proj_table = (
             official
-            if projection is None
+            if proj_table is None
             else pd.concat(
-                [projection[~projection["kommun_kod"].isin(covered)], official],
+                [proj_table[~proj_table["kommun_kod"].isin(covered)], official],
                 ignore_index=True,
             )
         )
-    if projection is not None:
-        projection["lan_kod"] = projection["kommun_kod"].str[:2]
+    if proj_table is not None:
+        proj_table["lan_kod"] = proj_table["kommun_kod"].str[:2]
     t_proj = time.perf_counter() - t_proj
     changes = _components(tables, kinds_meta)
 
@@ -809,8 +803,8 @@ def build(
             ],
         },
         "projection": {
-            "method": prognos.METHOD,
-            "to_year": int(projection["year"].max()) if projection is not None else None,
+            "method": projection.METHOD,
+            "to_year": int(proj_table["year"].max()) if proj_table is not None else None,
             # What the report says where the transparent projection could not be made.
             "missing": too_short.sentence if too_short is not None else None,
             "official_kommuner": sorted(set(official["kommun_kod"]))
@@ -836,8 +830,8 @@ def build(
         edges.to_parquet(tmp / "vagnat_lankar.parquet", index=False)
         cash.to_parquet(tmp / "cash_rule.parquet", index=False)
         closure.to_parquet(tmp / "closure.parquet", index=False)
-        if projection is not None:
-            projection.to_parquet(tmp / "prognos.parquet", index=False)
+        if proj_table is not None:
+            proj_table.to_parquet(tmp / "prognos.parquet", index=False)
         if "klassning" in tables:
             tables["klassning"].to_parquet(tmp / "klassning.parquet", index=False)
         if changes is not None:

@@ -25,8 +25,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import CRS_METRIC
-from .ingest import InputError, _osm_frame, _overpass_elements
+from lansanalys.config import CRS_METRIC
+from lansanalys.services import OSM_SERVICE_KEYS, osm_type
+from lansanalys.sources.ingest import InputError, _osm_frame, _overpass_elements
 
 #: WGS 84 box around Sweden (same as the service readers): lon 10–24.5, lat 55–69.5.
 WGS84_BOUNDS = (10.0, 55.0, 24.5, 69.5)
@@ -210,10 +211,6 @@ def _check_wgs84(path: Path, lon: np.ndarray, lat: np.ndarray, where) -> None:
 # service points
 
 
-#: Keys whose values :data:`lansanalys.ingest.OSM_TAGS` maps to service types.
-SERVICE_KEYS = ("shop", "amenity", "vending")
-
-
 def read_service_pbf(path: Path) -> pd.DataFrame:
     """Service points from an ``.osm.pbf``: tagged nodes, and ways at the centre of their extent.
 
@@ -223,15 +220,13 @@ def read_service_pbf(path: Path) -> pd.DataFrame:
     Overpass reader: ``point_id`` (``osm-n<id>``/``osm-w<id>``), ``service_type, label, name,
     x, y, kommun_kod``.
     """
-    from .ingest import OSM_TAGS
-
     path = Path(path)
     ids, tags, lon, lat = [], [], [], []
     relations = 0
     try:
-        for obj in _processor(path, SERVICE_KEYS):
+        for obj in _processor(path, OSM_SERVICE_KEYS):
             t = dict(obj.tags)
-            if not any(t.get(k) in OSM_TAGS for k in SERVICE_KEYS):
+            if not any(osm_type(k, t.get(k)) for k in OSM_SERVICE_KEYS):
                 continue
             if obj.is_node():
                 ids.append(f"n{obj.id}")

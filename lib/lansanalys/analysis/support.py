@@ -115,7 +115,7 @@ def against_need(
 
     ``per_kommun`` from :func:`per_inhabitant_year` (one row per kommun, kommuner without
     grants at 0 kr), ``access_kommun`` from the build, ``change`` from
-    :func:`lansanalys.demografi.change`. Every kommun of ``per_kommun`` keeps its row.
+    :func:`lansanalys.analysis.demography.change`. Every kommun of ``per_kommun`` keeps its row.
     """
     acc = access_kommun[access_kommun["service_type"] == service_type][
         ["kommun_kod", "population_share_over_10km"]

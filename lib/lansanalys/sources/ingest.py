@@ -22,8 +22,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import geo
-from .config import CRS_METRIC
+from lansanalys import geo
+from lansanalys.config import CRS_METRIC
+from lansanalys.services import (
+    OSM_SERVICE_KEYS,
+    OSM_VALUE_TYPES,
+    SERVICE_TYPES,
+    osm_type,
+    pipos_type,
+)
 
 # Bounding box of Sweden in SWEREF 99 TM, with a margin (metres).
 SWEREF_BOUNDS = (200_000.0, 6_100_000.0, 1_000_000.0, 7_700_000.0)
@@ -908,7 +915,7 @@ def _spaced(value: float) -> str:
 
 def _befolkning_from_jsonstat(path: Path, projection: bool = False) -> pd.DataFrame:
     """SCB PxWeb (v1 or v2) JSON-stat answer: Region × Alder × Kon × Tid."""
-    from . import jsonstat
+    from lansanalys.sources import jsonstat
 
     try:
         df = jsonstat.read(path)
@@ -1320,53 +1327,16 @@ def check_sweref(x: pd.Series, y: pd.Series, path: Path, first_line: int) -> Non
 # --------------------------------------------------------------------------------------------
 # service: Pipos Serviceanalys export
 
-#: Swedish Pipos-style labels (lower case, prefix match) → the kit's service types.
-PIPOS_LABELS: dict[str, str] = {
-    "dagligvaror": "dagligvaror",
-    "dagligvarubutik": "dagligvaror",
-    "livsmedel": "dagligvaror",
-    "drivmedel": "drivmedel",
-    "bensin": "drivmedel",
-    "apotek": "apotek",
-    "apoteksombud": "apotek",
-    "post": "post_paket",
-    "paket": "post_paket",
-    "ombud för post": "post_paket",
-    "kontantuttag": "kontantuttag",
-    "uttagsautomat": "kontantuttag",
-    "bankomat": "kontantuttag",
-    "betalningsförmedling": "betalningsformedling",
-    "betaltjänst": "betalningsformedling",
-    "dagskasse": "dagskasseinsattning",
-    "dagkasse": "dagskasseinsattning",
-}
+#: Pseudo OSM key under which a CSV's type column reaches :func:`_osm_frame`: its value is an
+#: OSM tag value ("pharmacy") or a service type code.
+CSV_TYPE_KEY = "facility"
 
 
-def map_service_label(label: str) -> str | None:
-    """Map a Pipos service label ("Dagligvaror, fullsortiment") to a kit service type."""
-    key = str(label).strip().lower()
-    for prefix, stype in PIPOS_LABELS.items():
-        if key.startswith(prefix):
-            return stype
-    return None
-
-
-#: OpenStreetMap keys whose values :data:`OSM_TAGS` reads, most specific first.
-OSM_SERVICE_KEYS: tuple[str, ...] = ("shop", "amenity", "vending", "post_office", "facility")
-#: OpenStreetMap tag values → service types (shop, amenity, vending and post_office keys).
-OSM_TAGS: dict[str, str] = {
-    "supermarket": "dagligvaror",
-    "convenience": "dagligvaror",
-    "grocery": "dagligvaror",
-    "fuel": "drivmedel",
-    "pharmacy": "apotek",
-    "post_office": "post_paket",
-    "post_partner": "post_paket",
-    "parcel_locker": "post_paket",
-    "parcel_pickup": "post_paket",
-    "atm": "kontantuttag",
-    "bank": "betalningsformedling",
-}
+def _tag_type(key: str, value: object) -> str | None:
+    """The service type of one tag of an OSM object (or of a CSV row's type column)."""
+    if key == CSV_TYPE_KEY:
+        return OSM_VALUE_TYPES.get(value) or (value if value in SERVICE_TYPES else None)  # type: ignore[arg-type]
+    return osm_type(key, value)
 
 
 def _to_sweref(
@@ -1408,8 +1378,8 @@ def _osm_frame(path: Path, ids, tags: list[dict], lon, lat, first, source: str) 
     rows = []  # (object position, service type, label, id suffix)
     for pos, t in enumerate(tags):
         seen = []
-        for key in OSM_SERVICE_KEYS:
-            stype_k = OSM_TAGS.get(t.get(key))
+        for key in (*OSM_SERVICE_KEYS, CSV_TYPE_KEY):
+            stype_k = _tag_type(key, t.get(key))
             if stype_k and stype_k not in seen:
                 seen.append(stype_k)
                 rows.append((pos, stype_k, f"{key}={t[key]}", "" if len(seen) == 1 else stype_k))
@@ -1513,12 +1483,10 @@ def _read_latlon_csv(path: Path, df: pd.DataFrame, first: int) -> pd.DataFrame:
     names = df[ncol] if ncol else pd.Series([""] * len(df))
     tags = []
     for value, name in zip(df[tcol].astype(str).str.strip(), names, strict=True):
-        stype = OSM_TAGS.get(value) or map_service_label(value)
+        stype = OSM_VALUE_TYPES.get(value) or pipos_type(value)
         tag = {"name": name} if name else {}
         if stype:  # an OSM value ("pharmacy") or a Swedish label ("Apotek")
-            tag["facility"] = (
-                value if value in OSM_TAGS else next(k for k, t in OSM_TAGS.items() if t == stype)
-            )
+            tag[CSV_TYPE_KEY] = value if value in OSM_VALUE_TYPES else stype
         tags.append(tag)
     ids = df[idcol] if idcol else pd.Series(range(1, len(df) + 1))
     out = _osm_frame(path, ids, tags, df[lon], df[lat], first, "csv")
@@ -1530,16 +1498,16 @@ def read_service(path: Path) -> pd.DataFrame:
     """Read service points: Pipos export, OpenStreetMap, or any CSV with X/Y or lat/lon.
 
     Pipos' export is ``;``-separated cp1252 with X/Y in SWEREF 99 TM; OpenStreetMap data come as
-    an ``.osm.pbf`` extract (see :func:`lansanalys.osm.read_service_pbf`), an Overpass JSON answer
+    an ``.osm.pbf`` extract (see :func:`lansanalys.sources.osm.read_service_pbf`), an Overpass JSON answer
     or a CSV with ``lat``/``lon`` (WGS 84) and a tag column, and only objects with a service tag
-    (:data:`OSM_TAGS`) are kept. Returns ``point_id, service_type, label, name, x, y,
+    (:data:`lansanalys.services.OSM_TAG_TYPES`) are kept. Returns ``point_id, service_type, label, name, x, y,
     kommun_kod``.
     """
     path = Path(path)
     if path.suffix.lower() == ".json":
         return _read_overpass(path)
     if path.suffix.lower() == ".pbf":
-        from .osm import read_service_pbf
+        from lansanalys.sources.osm import read_service_pbf
 
         return read_service_pbf(path)
     head = read_text(path).splitlines()[:50]
@@ -1557,7 +1525,7 @@ def read_service(path: Path) -> pd.DataFrame:
     ncol = _find_column(df, path, r"namn|name", "name", required=False)
     idcol = _find_column(df, path, r"id|objektid|point_id", "id", required=False)
     kcol = _find_column(df, path, r"kommunkod|kommun_kod", "kommun code", required=False)
-    stype = df[tcol].map(map_service_label)
+    stype = df[tcol].map(pipos_type)
     if stype.isna().any():
         i = int(np.flatnonzero(stype.isna().to_numpy())[0])
         raise InputError(

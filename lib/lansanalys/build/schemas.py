@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandera.pandas as pa
 from pandera.pandas import Check, Column, DataFrameSchema
 
-from .config import SERVICE_TYPES
+from lansanalys.services import SERVICE_TYPES
 
 KOMMUN = Column(str, Check.str_matches(r"^\d{4}$"), nullable=False)
 LAN = Column(str, Check.str_matches(r"^\d{2}$"), nullable=False)
@@ -123,7 +123,7 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "coverage": COVERAGE,
 }
 
-#: Road lines from OpenStreetMap (:func:`lansanalys.osm.read_osm_roads`), before the graph is
+#: Road lines from OpenStreetMap (:func:`lansanalys.sources.osm.read_osm_roads`), before the graph is
 #: built; the GeoDataFrame also carries a LineString ``geometry`` in EPSG:3006. Not a processed
 #: table, so not in :data:`SCHEMAS`.
 OSM_ROADS = DataFrameSchema(
