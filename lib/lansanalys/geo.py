@@ -106,6 +106,34 @@ def check_kommun(kommun_kod: object) -> str:
     )
 
 
+def code_parameter(value: object, width: int) -> object:
+    """A notebook parameter as a code string: an integer is zero-padded to ``width``.
+
+    ``papermill nb.ipynb out.ipynb -p lan_kod 08`` passes the integer 8 (papermill parses
+    parameter values), so a parameter that arrives as an integer is padded back (8 → "08",
+    821 → "0821") and then checked as usual. Anything else is returned unchanged for the check to
+    accept or refuse; codes read from data files never pass through here and stay strict.
+
+    >>> code_parameter(8, 2), code_parameter(821, 4), code_parameter("0821", 4)
+    ('08', '0821', '0821')
+    >>> code_parameter(True, 2)
+    True
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return str(value).zfill(width)
+    return value
+
+
+def lan_parameter(value: object) -> str:
+    """A län code given as a notebook parameter (integer or string), checked."""
+    return check_lan(code_parameter(value, 2))
+
+
+def kommun_parameter(value: object) -> str:
+    """A kommun code given as a notebook parameter (integer or string), checked."""
+    return check_kommun(code_parameter(value, 4))
+
+
 def lan_name(lan_kod: str) -> str:
     """SCB name of a län ("Kalmar län")."""
     code = check_lan(lan_kod)
