@@ -37,6 +37,7 @@ from traitlets import CaselessStrEnum, default
 
 from lansanalys import geo
 from lansanalys.config import NOTEBOOK_DIR, TEMPLATE_DIR, Paths, paths
+from lansanalys.render.search import SEARCH_INDEX, write_search_index
 from lansanalys.report import LINKABLE_ENV, RENDER_ENV, MissingDataError, downloads
 from lansanalys.util import atomic_path, atomic_write_text, library_digest
 
@@ -268,6 +269,8 @@ def render_one(
             "report_css": (TEMPLATE_DIR / "report.css").read_text(encoding="utf-8"),
             "lansanalys_version": version("lansanalys"),
             "index_href": "index.html",
+            # The index page carries the search over the whole set (render.search).
+            "search_index_src": SEARCH_INDEX if job.output == index_job().output else "",
         }
         body, _ = exporter.from_notebook_node(nb, resources=resources)
         downloads.write_xlsx(dl_tmp, dl_tmp / f"{job.name}.xlsx")
@@ -476,6 +479,8 @@ def render(
     for oc in outcomes:
         if oc.status == "skipped":
             _record(manifest, oc, out)
+    if (out / index_job().output).exists():
+        write_search_index(p, out)
     return sorted(outcomes, key=lambda o: o.job.output)
 
 
