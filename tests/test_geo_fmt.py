@@ -109,3 +109,25 @@ def test_percent_signed_and_rank():
     assert fmt.ranking_phrase(2, 21) == "näst högst i landet"
     assert fmt.ranking_phrase(21, 21) == "lägst i landet"
     assert fmt.ranking_phrase(7, 21) == "plats 7 av 21"
+
+
+@pytest.mark.parametrize(("given", "code"), [(8, "08"), (1, "01"), ("08", "08"), (25, "25")])
+def test_lan_parameter_pads_an_integer_papermill_made(given, code):
+    assert geo.lan_parameter(given) == code
+
+
+@pytest.mark.parametrize(("given", "code"), [(821, "0821"), (180, "0180"), ("0821", "0821")])
+def test_kommun_parameter_pads_an_integer_papermill_made(given, code):
+    assert geo.kommun_parameter(given) == code
+
+
+@pytest.mark.parametrize("bad", ["8", True, -8, 8.0, 99])
+def test_lan_parameters_other_than_integers_stay_strict(bad):
+    with pytest.raises(geo.UnknownCodeError):
+        geo.lan_parameter(bad)
+
+
+@pytest.mark.parametrize("bad", ["821", 8.21e2, 9999])
+def test_kommun_parameters_other_than_integers_stay_strict(bad):
+    with pytest.raises(geo.UnknownCodeError):
+        geo.kommun_parameter(bad)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -212,3 +213,29 @@ def test_index_links_the_rendered_kommun_reports(rendered):
     html = (rendered["out"] / "index.html").read_text(encoding="utf-8")
     assert 'href="0821-hogsby.html"' in html and 'href="0880-kalmar.html"' in html
     assert 'href="0860-hultsfred.html"' not in html
+
+
+def test_papermill_command_line_as_its_docs_type_it(demo_home, tmp_path):
+    """``papermill nb out -p lan_kod 08``: papermill makes 8 of 08; the report pads it back."""
+    from lansanalys.config import NOTEBOOK_DIR
+
+    out = tmp_path / "ut.ipynb"
+    env = {**os.environ, "LANSANALYS_HOME": str(demo_home)}
+    for nb, name, value, title in (
+        ("lansrapport.ipynb", "lan_kod", "08", "Kalmar län"),
+        ("kommunrapport.ipynb", "kommun_kod", "0821", "Högsby"),
+    ):
+        res = subprocess.run(
+            [sys.executable, "-m", "papermill", str(NOTEBOOK_DIR / nb), str(out)]
+            + ["-p", name, value, "--cwd", str(NOTEBOOK_DIR), "-k", "python3"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert res.returncode == 0, res.stderr[-2000:]
+        cells = json.loads(out.read_text(encoding="utf-8"))["cells"]
+        injected = next(c for c in cells if "injected-parameters" in c["metadata"].get("tags", []))
+        assert f"{name} = {int(value)}" in "".join(injected["source"])  # papermill made an int
+        text = json.dumps([c.get("outputs", []) for c in cells], ensure_ascii=False)
+        assert title in text

@@ -535,7 +535,7 @@ class LanReport:
     p: Paths = field(default_factory=paths)
 
     def __post_init__(self) -> None:
-        self.lan_kod = geo.check_lan(self.lan_kod)
+        self.lan_kod = geo.lan_parameter(self.lan_kod)
         self.thresholds_km = access.check_thresholds(self.thresholds_km, "km")
         self.lan_namn = geo.lan_name(self.lan_kod)
         self.started = time.time()
@@ -2083,7 +2083,7 @@ class KommunReport:
     p: Paths = field(default_factory=paths)
 
     def __post_init__(self) -> None:
-        self.kommun_kod = geo.check_kommun(self.kommun_kod)
+        self.kommun_kod = geo.kommun_parameter(self.kommun_kod)
         self.namn = geo.kommun_name(self.kommun_kod)
         self.lan = LanReport(self.kommun_kod[:2], self.thresholds_km, self.p)
         self.meta = self.lan.meta
