@@ -32,8 +32,8 @@ from hypothesis import strategies as st
 
 from lansanalys import build, config
 from lansanalys.analysis.components import read_forandringar
+from lansanalys.errors import BuildError, InputError
 from lansanalys.sources.ingest import (
-    InputError,
     check_complete,
     read_befolkning,
     read_klassning,
@@ -173,7 +173,7 @@ def test_point_at_sea_names_its_file_and_id(home_copy):
             "X777777;Apotek;Apoteket Utlandet;Hamngatan 1;Kalmar;0880;Kalmar;645000;6330000;x\r\n"
         )
     before = sorted((p.processed).glob("*"))
-    with pytest.raises(build.BuildError) as err:
+    with pytest.raises(BuildError) as err:
         build.build(p, force=True)
     msg = str(err.value)
     assert "data/raw/service/demo_pipos_serviceanalys.csv" in msg
@@ -549,7 +549,7 @@ def test_population_without_some_kommuner_names_the_file(home_copy):
     demo_file = p.raw_kind("befolkning") / "demo_befolkning_scb.csv"
     real = write_lines(p.raw_kind("befolkning") / "kalmar_lan.csv", pop_lines(years=(2024,)))
     demo_file.unlink()
-    with pytest.raises(build.BuildError) as err:
+    with pytest.raises(BuildError) as err:
         build.build(p, force=True)
     msg = str(err.value)
     assert real.name in msg and "year 2024 lacks 288 kommuner" in msg

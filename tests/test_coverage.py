@@ -26,6 +26,7 @@ from lansanalys.analysis import access
 from lansanalys.analysis.network import RoadNetwork
 from lansanalys.cli import app
 from lansanalys.config import Paths
+from lansanalys.errors import BuildError
 from lansanalys.provenance import load_sources, record_source, save_sources
 from lansanalys.report import KommunReport, LanReport, national_overview
 from lansanalys.services import SERVICE_TYPES
@@ -157,7 +158,7 @@ def test_declared_coverage_wins_over_inference():
 )
 def test_a_bad_declaration_is_one_clear_error(entry, what):
     pts = _points("service/e.csv", ["0821"], ["dagligvaror"])
-    with pytest.raises(build.BuildError, match="SOURCES.yml, entry 'service/e.csv'") as exc:
+    with pytest.raises(BuildError, match="SOURCES.yml, entry 'service/e.csv'") as exc:
         build.service_coverage(pts, {"service/e.csv": entry})
     assert what in str(exc.value) and "expected a list of codes" in str(exc.value)
 

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from lansanalys import build, config, demo, geo, services
+from lansanalys.errors import BuildError, InputError
 from lansanalys.provenance import load_sources, sha256
-from lansanalys.sources.ingest import InputError
 
 
 def _processed(home: Path, name: str) -> pd.DataFrame:
@@ -109,7 +109,7 @@ def test_bad_raw_file_fails_and_keeps_processed(home_copy, kind, mutate, match):
     before = _processed_state(home_copy)
     f = build.raw_files(p, kind)[0]
     f.write_text(mutate(f.read_text(encoding="cp1252")), encoding="cp1252")
-    with pytest.raises((InputError, build.BuildError), match=match) as exc:
+    with pytest.raises((InputError, BuildError), match=match) as exc:
         build.build(p, force=True)
     assert str(f) in str(exc.value)
     assert _processed_state(home_copy) == before
@@ -139,7 +139,7 @@ def test_missing_kind_is_a_clear_error(home_copy):
     p = config.paths()
     for f in build.raw_files(p, "stod"):
         f.unlink()
-    with pytest.raises(build.BuildError, match="data/raw/stod/ has no data file"):
+    with pytest.raises(BuildError, match="data/raw/stod/ has no data file"):
         build.build(p, force=True)
 
 

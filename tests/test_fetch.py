@@ -37,6 +37,7 @@ from typer.testing import CliRunner
 from lansanalys import fetch, geo
 from lansanalys.cli import app
 from lansanalys.config import paths
+from lansanalys.errors import SelectionError
 from lansanalys.sources import jsonstat
 from lansanalys.sources.ingest import read_befolkning, read_rutor, read_service
 from lansanalys.sources.osm import DRIVABLE_HIGHWAYS
@@ -546,7 +547,7 @@ def test_recorded_v1_income_table_is_refused_in_one_line(home: Path, monkeypatch
 
 def test_years_the_table_lacks_are_named(home: Path):
     with serve(PxWebV2()) as (base, _):
-        with pytest.raises(fetch.SelectionError, match=r"has years 2025–2025; 2024 not there"):
+        with pytest.raises(SelectionError, match=r"has years 2025–2025; 2024 not there"):
             fetch.fetch_befolkning(table="TAB6471", years="2024", base_url=base + "/api/v2")
 
 
@@ -714,14 +715,14 @@ def test_plan_sums_or_totals_other_variables_and_refuses_the_rest():
     totals = dim("Fodelseregion", ["TOT", "SE", "UTL"], labels={"TOT": "totalt"})
     plan = fetch._population_plan([*base, totals], "T", ["09"], [2024])
     assert plan.selection["Fodelseregion"] == ["TOT"] and plan.selection["Tid"] == ["2024"]
-    with pytest.raises(fetch.SelectionError, match="variable Bakgrund .* cannot be left out"):
+    with pytest.raises(SelectionError, match="variable Bakgrund .* cannot be left out"):
         fetch._population_plan([*base, dim("Bakgrund", ["a", "b"])], "T", ["09"], None)
 
 
 def test_parse_years():
     assert fetch._parse_years("2014-2016,2020") == [2014, 2015, 2016, 2020]
     assert fetch._parse_years(None) is None
-    with pytest.raises(fetch.SelectionError, match="not understood"):
+    with pytest.raises(SelectionError, match="not understood"):
         fetch._parse_years("2014..2016")
 
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from lansanalys import build, config, geo
 from lansanalys.analysis import components, projection
-from lansanalys.sources.ingest import InputError
+from lansanalys.errors import BuildError, InputError
 
 HEADER = '"region","förändringar","kön","2023","2024"\r\n'
 
@@ -160,7 +160,7 @@ def test_projection_without_future_years_fails_and_keeps_processed(home_copy):
     folder = p.raw_kind("prognos")
     folder.mkdir(parents=True)
     _projection_csv(folder / "old.csv", geo.kommuner()["kommun_kod"].tolist()[:2], [2020, 2021])
-    with pytest.raises(build.BuildError, match="no year after 2024"):
+    with pytest.raises(BuildError, match="no year after 2024"):
         build.build(p)
     after = json.loads((p.processed / "meta.json").read_text(encoding="utf-8"))
     assert after["built_at"] == before["built_at"]

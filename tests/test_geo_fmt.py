@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lansanalys import fmt, geo
+from lansanalys.errors import UnknownCodeError
 
 
 def test_21_lan_and_290_kommuner_with_string_codes():
@@ -54,16 +55,16 @@ def test_kalmar_has_twelve_kommuner():
 
 @pytest.mark.parametrize("bad", ["8", 8, "02", "99", "../../x", "08; rm -rf", ""])
 def test_bad_lan_code_is_a_clear_error(bad):
-    with pytest.raises(geo.UnknownCodeError) as exc:
+    with pytest.raises(UnknownCodeError) as exc:
         geo.check_lan(bad)
     msg = str(exc.value)
     assert repr(bad) in msg and "01, 03" in msg
 
 
 def test_lost_leading_zero_gets_a_hint_not_a_guess():
-    with pytest.raises(geo.UnknownCodeError, match="leading zero.*'0821'"):
+    with pytest.raises(UnknownCodeError, match="leading zero.*'0821'"):
         geo.check_kommun("821")
-    with pytest.raises(geo.UnknownCodeError, match="leading zero.*'08'"):
+    with pytest.raises(UnknownCodeError, match="leading zero.*'08'"):
         geo.check_lan(8)
 
 
@@ -73,7 +74,7 @@ def test_resolve_kommun_forms(text):
 
 
 def test_resolve_kommun_rejects_unknown():
-    with pytest.raises(geo.UnknownCodeError, match="Atlantis"):
+    with pytest.raises(UnknownCodeError, match="Atlantis"):
         geo.resolve_kommun("Atlantis")
 
 
@@ -123,11 +124,11 @@ def test_kommun_parameter_pads_an_integer_papermill_made(given, code):
 
 @pytest.mark.parametrize("bad", ["8", True, -8, 8.0, 99])
 def test_lan_parameters_other_than_integers_stay_strict(bad):
-    with pytest.raises(geo.UnknownCodeError):
+    with pytest.raises(UnknownCodeError):
         geo.lan_parameter(bad)
 
 
 @pytest.mark.parametrize("bad", ["821", 8.21e2, 9999])
 def test_kommun_parameters_other_than_integers_stay_strict(bad):
-    with pytest.raises(geo.UnknownCodeError):
+    with pytest.raises(UnknownCodeError):
         geo.kommun_parameter(bad)

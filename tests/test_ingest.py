@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from lansanalys.sources.ingest import InputError, read_befolkning, read_service, read_stod
+from lansanalys.errors import InputError
+from lansanalys.sources.ingest import read_befolkning, read_service, read_stod
 
 from .conftest import shared
 

@@ -19,8 +19,9 @@ import pytest
 import shapely
 
 from lansanalys.build.schemas import OSM_ROADS
+from lansanalys.errors import InputError
 from lansanalys.sources import osm
-from lansanalys.sources.ingest import InputError, orgnr_valid, read_rutor, read_service, read_stod
+from lansanalys.sources.ingest import orgnr_valid, read_rutor, read_service, read_stod
 
 osmium = pytest.importorskip("osmium")
 from osmium.osm.mutable import Node, Way  # noqa: E402

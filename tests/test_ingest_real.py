@@ -10,14 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from lansanalys.errors import InputError
 from lansanalys.sources import jsonstat
-from lansanalys.sources.ingest import (
-    InputError,
-    age_code,
-    read_befolkning,
-    read_klassning,
-    read_service,
-)
+from lansanalys.sources.ingest import age_code, read_befolkning, read_klassning, read_service
 
 from .conftest import shared
 

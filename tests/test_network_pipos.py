@@ -11,8 +11,8 @@ import pytest
 import shapely
 
 from lansanalys.analysis.network import nearest_by_type
+from lansanalys.errors import InputError
 from lansanalys.sources import vagnat
-from lansanalys.sources.ingest import InputError
 
 X0, Y0 = 560_000.0, 6_340_000.0  # near Högsby, Kalmar län
 

@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 
 from lansanalys import build, config, demo, fetch, geo, render
 from lansanalys.analysis import demography
+from lansanalys.errors import InputError, SelectionError
 from lansanalys.provenance import load_sources, save_sources
 from lansanalys.report import area_indicators, source_note
-from lansanalys.sources.ingest import InputError, read_befolkning
+from lansanalys.sources.ingest import read_befolkning
 
 from .conftest import shared
 from .test_fetch import PX, Reply, Req, _dataset, _json_reply, _problem, serve
@@ -260,7 +261,7 @@ def test_fetch_years_across_the_join_and_years_nobody_has(home: Path):
         result = fetch.fetch_befolkning(years="2024-2025", lan=["08"], base_url=base + "/api/v2")
         assert sorted(w.entry["years"][0] for w in result.written) == [2024, 2025]
         assert sorted(w.entry["table"] for w in result.written) == ["TAB5557", "TAB638"]
-        with pytest.raises(fetch.SelectionError, match="TAB5557 2024–2025.*lacks 2026"):
+        with pytest.raises(SelectionError, match="TAB5557 2024–2025.*lacks 2026"):
             fetch.fetch_befolkning(years="2025-2026", lan=["08"], base_url=base + "/api/v2")
 
 

@@ -17,8 +17,8 @@ import shapely
 
 from lansanalys.analysis import access
 from lansanalys.analysis.network import ATTACH_M, nearest_by_type
+from lansanalys.errors import InputError
 from lansanalys.sources import vagnat
-from lansanalys.sources.ingest import InputError
 
 from .network_reference import Foot, split_graph
 

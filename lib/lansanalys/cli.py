@@ -13,6 +13,7 @@ import typer
 
 from lansanalys import geo
 from lansanalys.config import OPTIONAL_KINDS, RAW_KINDS, paths
+from lansanalys.errors import UnknownCodeError
 
 #: Environment variable that, like ``--debug``, shows the traceback of an unexpected error.
 DEBUG_ENV = "LANSANALYS_DEBUG"
@@ -45,7 +46,7 @@ class _App(typer.Typer):
         except Exception as exc:
             if _debugging():
                 raise
-            from lansanalys.sources.ingest import InputError
+            from lansanalys.errors import InputError
 
             step = _step(sys.argv[1:])
             if isinstance(exc, InputError):
@@ -137,9 +138,8 @@ def build(
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Read, validate and process raw data into data/processed (all or nothing)."""
-    from lansanalys.build import BuildError
     from lansanalys.build import build as run_build
-    from lansanalys.sources.ingest import InputError
+    from lansanalys.errors import BuildError, InputError
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
     t0 = time.perf_counter()
@@ -203,16 +203,16 @@ def render(
     pdf: Annotated[bool, typer.Option("--pdf", help="Also print each report to PDF.")] = False,
 ) -> None:
     """Render län reports and the index page to offline HTML."""
+    from lansanalys.errors import MissingDataError
     from lansanalys.render import default_jobs, summary
     from lansanalys.render import render as run_render
-    from lansanalys.report import MissingDataError
 
     if lan and all_lan:
         _fail("give either --all or --lan, not both")
     try:
         codes = [geo.check_lan(c) for c in lan] if lan else None
         kcodes = [geo.check_kommun(c) for c in kommun] if kommun else []
-    except geo.UnknownCodeError as exc:
+    except UnknownCodeError as exc:
         _fail(str(exc), 2)
     if kommuner:
         kcodes += [k for c in (codes or geo.lan_codes()) for k in geo.kommun_codes(c)]
@@ -257,8 +257,8 @@ def render(
 def info() -> None:
     """Show the paths in use and which raw kinds are demo or real."""
     from lansanalys.build import is_demo, raw_files
+    from lansanalys.errors import InputError
     from lansanalys.provenance import load_sources
-    from lansanalys.sources.ingest import InputError
 
     p = paths()
     typer.echo(f"root: {p.root}")
@@ -316,7 +316,8 @@ _FetchLan = Annotated[
 
 def _fetch(run, refresh: bool, timeout, retries: int, backoff: float, cache_days: float) -> None:
     """Run a fetch: its report on stdout, or one line on stderr and a non-zero exit code."""
-    from lansanalys.fetch import FetchError, Options
+    from lansanalys.errors import FetchError
+    from lansanalys.fetch import Options
 
     options = Options(
         refresh=refresh,
@@ -330,7 +331,7 @@ def _fetch(run, refresh: bool, timeout, retries: int, backoff: float, cache_days
     except FetchError as exc:
         typer.echo(f"fetch: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from None
-    except geo.UnknownCodeError as exc:
+    except UnknownCodeError as exc:
         typer.echo(f"fetch: {exc}; nothing was changed", err=True)
         raise typer.Exit(2) from None
     except KeyboardInterrupt:

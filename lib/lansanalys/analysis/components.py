@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lansanalys.errors import InputError
 from lansanalys.sources.ingest import (
     _AGGREGATE_REGION,
-    InputError,
     _find_column,
     _kommun_codes,
     _raise_first,

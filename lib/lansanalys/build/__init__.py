@@ -22,13 +22,15 @@ import numpy as np
 import pandas as pd
 import pandera.errors
 
+from lansanalys.errors import BuildError
 from lansanalys.analysis import access, components, network, projection
 from lansanalys import geo
 from lansanalys.sources import vagnat
 from lansanalys.config import CRS_METRIC, DEFAULT_CLASSES_KM, DEFAULT_CLASSES_MIN, OPTIONAL_KINDS, RAW_KINDS, Paths, paths
 from lansanalys.services import SERVICE_TYPES
 from lansanalys.demo import DEMO_MARKER
-from lansanalys.sources.ingest import READERS, InputError, check_complete, read_prognos, reading
+from lansanalys.sources.ingest import READERS, check_complete, read_prognos, reading
+from lansanalys.errors import InputError
 from lansanalys.provenance import load_sources, save_sources, sha256
 from lansanalys.build.schemas import SCHEMAS
 from lansanalys.util import atomic_dir, library_digest
@@ -48,8 +50,6 @@ KIND_READERS = {
 }
 
 
-class BuildError(RuntimeError):
-    """The build could not produce valid tables; ``data/processed`` was left as it was."""
 
 
 def raw_files(p: Paths, kind: str) -> list[Path]:

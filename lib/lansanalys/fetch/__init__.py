@@ -48,6 +48,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lansanalys import geo
 from lansanalys.config import Paths, paths
+from lansanalys.errors import FetchError, NetworkError, SelectionError
 from lansanalys.provenance import load_sources, save_sources, sha256
 from lansanalys.services import overpass_filters
 from lansanalys.sources.osm import DRIVABLE_HIGHWAYS
@@ -132,24 +133,6 @@ CACHE_DIR = Path(".cache") / "fetch"
 
 # --------------------------------------------------------------------------------------------
 # Errors
-
-
-class FetchError(RuntimeError):
-    """A download that could not be done. The message is one line; no data file was written."""
-
-    exit_code = 4
-
-
-class NetworkError(FetchError):
-    """No network, a server that cannot be reached or does not answer in time."""
-
-    exit_code = 3
-
-
-class SelectionError(FetchError):
-    """The request cannot be met by the source (a year or län it does not have)."""
-
-    exit_code = 2
 
 
 def _one_line(text: str, limit: int = 300) -> str:
@@ -1017,7 +1000,8 @@ def _summary(sel: dict[str, list[str]], plan: _Plan) -> str:
 
 def _check_population(path: Path, sel: dict[str, list[str]], plan: _Plan, url: str) -> int:
     """Read a staged answer with the kit's reader; it must hold what was asked for."""
-    from lansanalys.sources.ingest import InputError, read_befolkning
+    from lansanalys.errors import InputError
+    from lansanalys.sources.ingest import read_befolkning
 
     try:
         df = read_befolkning(path)
@@ -1399,7 +1383,8 @@ def _fetch_overpass(
 
 
 def _check_service(path: Path, ans: Answer, what: str) -> int:
-    from lansanalys.sources.ingest import InputError, read_service
+    from lansanalys.errors import InputError
+    from lansanalys.sources.ingest import read_service
 
     _overpass_doc(ans, what)
     try:
@@ -1583,7 +1568,8 @@ def fetch_rutor(
     stage = _Stage(p.raw_kind("rutor"))
 
     def body() -> Result:
-        from lansanalys.sources.ingest import InputError, read_rutor
+        from lansanalys.errors import InputError
+        from lansanalys.sources.ingest import read_rutor
 
         ans = http.get(given)
         zip_url, page = given, ""

@@ -37,8 +37,9 @@ from traitlets import CaselessStrEnum, default
 
 from lansanalys import geo
 from lansanalys.config import NOTEBOOK_DIR, TEMPLATE_DIR, Paths, paths
+from lansanalys.errors import MissingDataError
 from lansanalys.render.search import SEARCH_INDEX, write_search_index
-from lansanalys.report import LINKABLE_ENV, RENDER_ENV, MissingDataError, downloads
+from lansanalys.report import LINKABLE_ENV, RENDER_ENV, downloads
 from lansanalys.util import atomic_path, atomic_write_text, library_digest
 
 MANIFEST = "manifest.json"

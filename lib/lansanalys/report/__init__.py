@@ -31,6 +31,7 @@ from plotly.io._base_renderers import MimetypeRenderer
 from lansanalys import fmt, geo
 from lansanalys.analysis import access, components, demography, projection, support
 from lansanalys.config import DEFAULT_THRESHOLDS_KM, PROJ_ROOT, Paths, paths
+from lansanalys.errors import MissingDataError
 from lansanalys.report import downloads, figures
 from lansanalys.services import SERVICE_NOUNS, SERVICE_TYPES
 from lansanalys.sources import vagnat
@@ -121,10 +122,6 @@ def editorial(p: Paths, code: str, chapter: str) -> Markdown:
     safe = html.escape(text, quote=False)
     body = "\n".join("> " + ln if ln.strip() else ">" for ln in safe.splitlines())
     return Markdown(f"{body}\n>\n> *Kommentar från {html.escape(path.name)}*")
-
-
-class MissingDataError(FileNotFoundError):
-    """A processed table the report needs is missing: run the build first."""
 
 
 # --------------------------------------------------------------------------------------------

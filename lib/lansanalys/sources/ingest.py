@@ -24,6 +24,7 @@ import pandas as pd
 
 from lansanalys import geo
 from lansanalys.config import CRS_METRIC
+from lansanalys.errors import InputError, UnknownCodeError
 from lansanalys.services import (
     OSM_SERVICE_KEYS,
     OSM_VALUE_TYPES,
@@ -35,30 +36,6 @@ from lansanalys.services import (
 # Bounding box of Sweden in SWEREF 99 TM, with a margin (metres).
 SWEREF_BOUNDS = (200_000.0, 6_100_000.0, 1_000_000.0, 7_700_000.0)
 MISSING_TOKENS = {"..", "-", "–", ".", ""}
-
-
-class InputError(ValueError):
-    """A raw file that cannot be used, with where and why."""
-
-    def __init__(
-        self,
-        path: Path | str,
-        problem: str,
-        *,
-        row: int | None = None,
-        column: str | None = None,
-        expected: str | None = None,
-    ):
-        self.path, self.row, self.column = Path(path), row, column
-        where = str(path)
-        if row is not None:
-            where += f", row {row}"
-        if column is not None:
-            where += f", column {column!r}"
-        msg = f"{where}: {problem}"
-        if expected:
-            msg += f" (expected {expected})"
-        super().__init__(msg)
 
 
 def _damage(path: Path, exc: BaseException) -> InputError | None:
@@ -518,7 +495,7 @@ def _kommun_codes(values: pd.Series, path: Path, column: str, first_line: int) -
     for v in uniq:
         try:
             mapping[v] = geo.resolve_kommun(v)
-        except geo.UnknownCodeError as exc:
+        except UnknownCodeError as exc:
             i = int(np.flatnonzero((values == v).to_numpy())[0])
             raise InputError(
                 path,

@@ -26,8 +26,9 @@ import numpy as np
 import pandas as pd
 
 from lansanalys.config import CRS_METRIC
+from lansanalys.errors import InputError
 from lansanalys.services import OSM_SERVICE_KEYS, osm_type
-from lansanalys.sources.ingest import InputError, _osm_frame, _overpass_elements
+from lansanalys.sources.ingest import _osm_frame, _overpass_elements
 
 #: WGS 84 box around Sweden (same as the service readers): lon 10–24.5, lat 55–69.5.
 WGS84_BOUNDS = (10.0, 55.0, 24.5, 69.5)
