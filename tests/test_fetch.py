@@ -34,7 +34,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from lansanalys import fetch, geo
+from lansanalys import config, fetch, geo
 from lansanalys.cli import app
 from lansanalys.config import paths
 from lansanalys.errors import SelectionError
@@ -333,7 +333,7 @@ class PxWebV1:
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty project home; the real PxWeb/Overpass/grid addresses are never used."""
     monkeypatch.setenv("LANSANALYS_HOME", str(tmp_path))
-    for var in fetch.ENV_URLS.values():
+    for var in config.URL_ENVS.values():
         monkeypatch.delenv(var, raising=False)
     return tmp_path
 
@@ -666,7 +666,7 @@ def test_no_network_one_line_exit_3_nothing_written(home: Path):
 @pytest.mark.parametrize("kind", ["befolkning", "service", "vagnat", "rutor"])
 def test_no_network_for_every_source(home: Path, monkeypatch, kind: str):
     dead = f"http://127.0.0.1:{_closed_port()}"
-    for var in fetch.ENV_URLS.values():
+    for var in config.URL_ENVS.values():
         monkeypatch.setenv(var, dead + "/x")
     extra = ["--lan", "08"] if kind in ("service", "vagnat") else []
     res = cli(kind, *extra, *FAST)

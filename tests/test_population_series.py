@@ -224,7 +224,7 @@ class SeriesServer:
 @pytest.fixture()
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("LANSANALYS_HOME", str(tmp_path))
-    for var in fetch.ENV_URLS.values():
+    for var in config.URL_ENVS.values():
         monkeypatch.delenv(var, raising=False)
     return tmp_path
 

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lansanalys import config
 from lansanalys.analysis import support
 from lansanalys.report import downloads
 
@@ -100,8 +101,8 @@ def test_per_inhabitant_year_gives_back_all_the_money(amounts, pops):
 
 
 def test_xlsx_keeps_codes_as_text(tmp_path, monkeypatch):
-    monkeypatch.setenv(downloads.ENV, str(tmp_path))
-    monkeypatch.setenv(downloads.ENV_HREF, "downloads/x")
+    monkeypatch.setenv(config.DOWNLOADS_ENV, str(tmp_path))
+    monkeypatch.setenv(config.DOWNLOADS_HREF_ENV, "downloads/x")
     df = pd.DataFrame({"kommun_kod": ["0821", "0880"], "andel": [12.5, 3.25]})
     href = downloads.save(df, "Tillgänglighet")
     assert href and href.endswith(".csv")

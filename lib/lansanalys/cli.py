@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import time
 from pathlib import Path
@@ -12,16 +11,15 @@ from typing import Annotated
 import typer
 
 from lansanalys import geo
-from lansanalys.config import OPTIONAL_KINDS, RAW_KINDS, paths
+from lansanalys.config import DEBUG_ENV, OPTIONAL_KINDS, RAW_KINDS, debugging, paths
 from lansanalys.errors import UnknownCodeError
 
-#: Environment variable that, like ``--debug``, shows the traceback of an unexpected error.
-DEBUG_ENV = "LANSANALYS_DEBUG"
 _debug = False
 
 
 def _debugging() -> bool:
-    return _debug or os.environ.get(DEBUG_ENV, "").strip().lower() not in {"", "0", "false", "no"}
+    """``--debug`` or ``LANSANALYS_DEBUG``: show the traceback of an unexpected error."""
+    return _debug or debugging()
 
 
 def _step(argv: list[str]) -> str:

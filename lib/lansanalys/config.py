@@ -1,9 +1,30 @@
-"""One place for paths and settings.
+"""One place for paths, settings and every environment variable the kit reads.
 
 Every path the kit uses is derived here from the project root, so no notebook holds a path string.
 The root is the repository checkout (``lib/lansanalys/config.py`` → two levels up); set the
 environment variable ``LANSANALYS_HOME`` to point the whole kit at another folder with the same
 layout (``data/raw``, ``data/processed``, ``reports``), which is how tests run on temporary data.
+
+Environment variables (read only through the functions below; no other module reads one):
+
+============================  ======================================================  ==========
+variable                      meaning                                                 set by
+============================  ======================================================  ==========
+``LANSANALYS_HOME``           project root (``data/``, ``reports/``) instead of repo  the user
+``LANSANALYS_DEBUG``          ``1``: show the traceback of an unexpected CLI error    the user
+``LANSANALYS_PXWEB_V2_URL``   SCB PxWeb v2 API root (a mirror or a test server)       the user
+``LANSANALYS_PXWEB_V1_URL``   SCB PxWeb v1 API root                                   the user
+``LANSANALYS_OVERPASS_URL``   Overpass API interpreter URL                            the user
+``LANSANALYS_GRID_URL``       SCB grid GeoPackage (or its page) URL                   the user
+``CHROMIUM``                  browser used to print PDF                               the user
+``LANSANALYS_RENDER``         ``html``: kernels emit self-drawing HTML figures        renderer
+``LANSANALYS_LINKABLE``       report files in the set (links only to those)          renderer
+``LANSANALYS_DOWNLOADS``      folder a report writes its CSV downloads to             renderer
+``LANSANALYS_DOWNLOADS_HREF`` the downloads' link prefix, relative to the report      renderer
+============================  ======================================================  ==========
+
+The tests also read ``LANSANALYS_REQUIRE_BROWSER`` (fail, not skip, without Chromium) and
+``LANSANALYS_CHECK_BUNDLE`` (a rendered folder to check in the browser); see ``tests/``.
 """
 
 from __future__ import annotations
@@ -62,5 +83,65 @@ class Paths:
 
 def paths() -> Paths:
     """Return the active project paths (``LANSANALYS_HOME`` or the repository root)."""
-    home = os.environ.get("LANSANALYS_HOME")
+    home = os.environ.get(HOME_ENV)
     return Paths(Path(home).resolve() if home else PROJ_ROOT)
+
+
+# --------------------------------------------------------------------------------------------
+# Environment variables (the table in the module docstring)
+
+HOME_ENV = "LANSANALYS_HOME"
+DEBUG_ENV = "LANSANALYS_DEBUG"
+#: Source → environment variable overriding its base URL (function arguments win over it).
+URL_ENVS: dict[str, str] = {
+    "pxweb_v2": "LANSANALYS_PXWEB_V2_URL",
+    "pxweb_v1": "LANSANALYS_PXWEB_V1_URL",
+    "overpass": "LANSANALYS_OVERPASS_URL",
+    "grid": "LANSANALYS_GRID_URL",
+}
+CHROMIUM_ENV = "CHROMIUM"
+RENDER_ENV = "LANSANALYS_RENDER"
+LINKABLE_ENV = "LANSANALYS_LINKABLE"
+DOWNLOADS_ENV = "LANSANALYS_DOWNLOADS"
+DOWNLOADS_HREF_ENV = "LANSANALYS_DOWNLOADS_HREF"
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+def debugging() -> bool:
+    """``LANSANALYS_DEBUG`` is set to something other than 0/false/no."""
+    return (_env(DEBUG_ENV) or "0").lower() not in {"0", "false", "no"}
+
+
+def url_override(source: str) -> str | None:
+    """The base URL the environment sets for ``source`` (a key of :data:`URL_ENVS`), or None."""
+    return _env(URL_ENVS[source])
+
+
+def chromium_override() -> str | None:
+    """The browser named by ``CHROMIUM``, or None."""
+    return _env(CHROMIUM_ENV)
+
+
+def rendering_html() -> bool:
+    """This kernel runs under the batch renderer, which wants self-drawing HTML figures."""
+    return _env(RENDER_ENV) == "html"
+
+
+def linkable_reports() -> set[str]:
+    """Report files of the set being rendered (links go only to those); empty outside it."""
+    return set(filter(None, (_env(LINKABLE_ENV) or "").split(",")))
+
+
+def downloads_dir() -> Path | None:
+    """Folder this report writes its downloads to, or None outside batch rendering."""
+    folder = _env(DOWNLOADS_ENV)
+    return Path(folder) if folder else None
+
+
+def downloads_href() -> str | None:
+    """Link prefix of this report's downloads, relative to the report."""
+    return _env(DOWNLOADS_HREF_ENV)

@@ -24,7 +24,7 @@ server refuses, :class:`FetchError` says so in one line and no data file is writ
 already complete stay in the cache, so a re-run resumes there).
 
 The base URLs are the public services unless given per call or by the environment variables in
-:data:`ENV_URLS` (the tests point them at a server on 127.0.0.1).
+:data:`lansanalys.config.URL_ENVS` (the tests point them at a server on 127.0.0.1).
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from lansanalys import geo
-from lansanalys.config import Paths, paths
+from lansanalys.config import Paths, paths, url_override
 from lansanalys.errors import FetchError, NetworkError, SelectionError
 from lansanalys.provenance import load_sources, save_sources, sha256
 from lansanalys.services import overpass_filters
@@ -83,13 +83,6 @@ OVERPASS_URL = "https://overpass-api.de/api/interpreter"
 #: the link to "Befolkning totalt" is looked up there unless a URL is given.
 GRID_PAGE_URL = "https://www.scb.se/vara-tjanster/oppna-data/oppna-geodata/statistik-pa-rutor/"
 
-#: Environment variables that override the base URLs (function arguments win over them).
-ENV_URLS = {
-    "pxweb_v2": "LANSANALYS_PXWEB_V2_URL",
-    "pxweb_v1": "LANSANALYS_PXWEB_V1_URL",
-    "overpass": "LANSANALYS_OVERPASS_URL",
-    "grid": "LANSANALYS_GRID_URL",
-}
 
 #: SCB län code → ISO 3166-2 code, as OpenStreetMap tags the län boundary relations.
 LAN_ISO: dict[str, str] = {
@@ -611,7 +604,7 @@ def _run(http: Http, stage: _Stage, body: Callable[[], Result]) -> Result:
 
 
 def _base(name: str, given: str | None, default: str) -> str:
-    return (given or os.environ.get(ENV_URLS[name]) or default).rstrip("/")
+    return (given or url_override(name) or default).rstrip("/")
 
 
 def _lan_list(lan: Iterable[str] | None) -> list[str]:
@@ -1122,7 +1115,7 @@ def fetch_befolkning(
         sex and year works; variables the API may leave out (civilstånd) are summed by it, and
         civilstånd that cannot be left out (TAB5557) is fetched whole and summed by the
         reader.
-    base_url : the API root; default the environment variable (:data:`ENV_URLS`) or SCB's.
+    base_url : the API root; default the environment variable (:data:`lansanalys.config.URL_ENVS`) or SCB's.
     max_cells : cells per request at most; default the API's ``maxDataCells`` (v2) or
         :data:`PXWEB_V1_MAX_CELLS` (v1).
 
@@ -1563,7 +1556,7 @@ def fetch_rutor(
     """
     p = p or paths()
     options = options or Options()
-    given = url or os.environ.get(ENV_URLS["grid"]) or page_url
+    given = url or url_override("grid") or page_url
     http = Http(p.raw / CACHE_DIR, options, DEFAULT_TIMEOUTS["rutor"])
     stage = _Stage(p.raw_kind("rutor"))
 

@@ -36,10 +36,21 @@ from tqdm import tqdm
 from traitlets import CaselessStrEnum, default
 
 from lansanalys import geo
-from lansanalys.config import NOTEBOOK_DIR, TEMPLATE_DIR, Paths, paths
+from lansanalys.config import (
+    DOWNLOADS_ENV,
+    DOWNLOADS_HREF_ENV,
+    HOME_ENV,
+    LINKABLE_ENV,
+    NOTEBOOK_DIR,
+    RENDER_ENV,
+    TEMPLATE_DIR,
+    Paths,
+    chromium_override,
+    paths,
+)
 from lansanalys.errors import MissingDataError
 from lansanalys.render.search import SEARCH_INDEX, write_search_index
-from lansanalys.report import LINKABLE_ENV, RENDER_ENV, downloads
+from lansanalys.report import downloads
 from lansanalys.util import atomic_path, atomic_write_text, library_digest
 
 MANIFEST = "manifest.json"
@@ -234,8 +245,8 @@ def render_one(
     # Downloads go to a temporary folder, swapped in only when the report succeeds.
     (out / DOWNLOADS_DIR).mkdir(parents=True, exist_ok=True)
     dl_tmp = Path(tempfile.mkdtemp(prefix=f".{job.name}.tmp-", dir=out / DOWNLOADS_DIR))
-    os.environ[downloads.ENV] = str(dl_tmp)
-    os.environ[downloads.ENV_HREF] = f"{DOWNLOADS_DIR}/{job.name}"
+    os.environ[DOWNLOADS_ENV] = str(dl_tmp)
+    os.environ[DOWNLOADS_HREF_ENV] = f"{DOWNLOADS_DIR}/{job.name}"
     # The kernel inherits this worker's stderr: send it to a log beside the executed notebook
     # instead of the user's terminal (kernel start-up and shutdown chatter, crashes).
     log = open(executed.with_suffix(".log"), "w", encoding="utf-8")  # noqa: SIM115
@@ -428,9 +439,9 @@ def render(
     bar = tqdm(
         total=len(jobs), initial=len(outcomes), desc="Rapporter", unit="rapport", disable=not show
     )
-    env_home = os.environ.get("LANSANALYS_HOME")
+    env_home = os.environ.get(HOME_ENV)
     if p.root != paths().root:
-        os.environ["LANSANALYS_HOME"] = str(p.root)
+        os.environ[HOME_ENV] = str(p.root)
     try:
         if todo:
             ctx = get_context("spawn")  # fresh interpreters: no inherited zmq sockets or threads
@@ -472,7 +483,7 @@ def render(
             pool.shutdown(wait=True)
     finally:
         bar.close()
-        for name, value in (("LANSANALYS_HOME", env_home), (LINKABLE_ENV, env_linkable)):
+        for name, value in ((HOME_ENV, env_home), (LINKABLE_ENV, env_linkable)):
             if value is None:
                 os.environ.pop(name, None)
             else:
@@ -537,7 +548,7 @@ def summary(outcomes: list[Outcome]) -> str:
 def find_chromium() -> str | None:
     """Path of a Chromium to print with (``CHROMIUM`` overrides), or None."""
     return (
-        os.environ.get("CHROMIUM")
+        chromium_override()
         or shutil.which("chromium")
         or shutil.which("chromium-browser")
         or shutil.which("google-chrome")

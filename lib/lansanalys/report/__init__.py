@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import subprocess
 import time
@@ -30,7 +29,14 @@ from plotly.io._base_renderers import MimetypeRenderer
 
 from lansanalys import fmt, geo
 from lansanalys.analysis import access, components, demography, projection, support
-from lansanalys.config import DEFAULT_THRESHOLDS_KM, PROJ_ROOT, Paths, paths
+from lansanalys.config import (
+    DEFAULT_THRESHOLDS_KM,
+    PROJ_ROOT,
+    Paths,
+    linkable_reports,
+    paths,
+    rendering_html,
+)
 from lansanalys.errors import MissingDataError
 from lansanalys.report import downloads, figures
 from lansanalys.services import SERVICE_NOUNS, SERVICE_TYPES
@@ -38,9 +44,6 @@ from lansanalys.sources import vagnat
 from lansanalys.sources.ingest import CKM_FIRST_YEAR
 
 DEMO_NOTE = "EXEMPELDATA – inte verkliga siffror"
-RENDER_ENV = "LANSANALYS_RENDER"
-#: Report files the renderer knows will exist in the bundle (comma-separated), for links.
-LINKABLE_ENV = "LANSANALYS_LINKABLE"
 
 
 def area_indicators(
@@ -164,7 +167,7 @@ def setup() -> None:
     sets ``LANSANALYS_RENDER=html`` for its kernels so figures become self-drawing HTML.
     """
     pio.templates.default = "lansanalys"
-    if os.environ.get(RENDER_ENV) == "html":
+    if rendering_html():
         pio.renderers["lansanalys_html"] = ReportHtmlRenderer()
         pio.renderers.default = "lansanalys_html"
 
@@ -1236,7 +1239,7 @@ class LanReport:
         ind = area_indicators(self.lan_pop, "kommun_kod", self.access_kommun, self.access_riket)
         ind = ind.drop(index="00")
         sek = self.support_per_kommun.set_index("kommun_kod")["sek_per_capita_year"]
-        linkable = set(filter(None, os.environ.get(LINKABLE_ENV, "").split(",")))
+        linkable = linkable_reports()
         has_grocery = self.covered("dagligvaror")
 
         def grocery(v: float) -> str:
@@ -2044,7 +2047,7 @@ class NationalOverview:
 
     def kommun_links(self) -> HTML:
         """Links to the kommun reports that exist in this bundle, grouped by län."""
-        linkable = set(filter(None, os.environ.get(LINKABLE_ENV, "").split(",")))
+        linkable = linkable_reports()
         kom = geo.kommuner()
         kom = kom[(kom["slug"] + ".html").isin(linkable)]
         if kom.empty:

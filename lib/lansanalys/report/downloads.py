@@ -8,17 +8,15 @@ JupyterLab the variable is unset and nothing is written.
 from __future__ import annotations
 
 import itertools
-import os
 import shutil
 from pathlib import Path
 
 import pandas as pd
 
+from lansanalys.config import downloads_dir, downloads_href
 from lansanalys.geo import slugify
 from lansanalys.util import atomic_path
 
-ENV = "LANSANALYS_DOWNLOADS"  # folder the kernel writes to (a temporary one while rendering)
-ENV_HREF = "LANSANALYS_DOWNLOADS_HREF"  # the same folder as linked from the report
 FRAMES_DIR = ".frames"  # the saved frames, read by write_xlsx and then removed
 _counter = itertools.count(1)
 #: Tables registered for figures, keyed by the id stored in the figure's ``layout.meta``.
@@ -39,8 +37,8 @@ def lookup(key: str | None) -> tuple[pd.DataFrame, str] | None:
 def save(df: pd.DataFrame, title: str) -> str | None:
     """Write ``df`` as CSV (``;``, decimal comma, UTF-8 with BOM: opens right in a Swedish
     Excel) and return its link relative to the report, or None outside batch rendering."""
-    folder = os.environ.get(ENV)
-    if not folder:
+    folder = downloads_dir()
+    if folder is None:
         return None
     name = f"{next(_counter):02d}-{slugify(title)[:60] or 'data'}.csv"
     with atomic_path(Path(folder) / name) as tmp:
@@ -51,13 +49,13 @@ def save(df: pd.DataFrame, title: str) -> str | None:
     frames.mkdir(exist_ok=True)
     with atomic_path(frames / f"{Path(name).stem}.pkl") as tmp:
         df.to_pickle(tmp)
-    return f"{os.environ.get(ENV_HREF, 'downloads')}/{name}"
+    return f"{downloads_href() or 'downloads'}/{name}"
 
 
 def workbook_href() -> str | None:
     """Link to the report's XLSX (written by the renderer after the notebook ran)."""
-    href = os.environ.get(ENV_HREF)
-    return f"{href}/{Path(href).name}.xlsx" if href and os.environ.get(ENV) else None
+    href = downloads_href()
+    return f"{href}/{Path(href).name}.xlsx" if href and downloads_dir() is not None else None
 
 
 def write_xlsx(folder: Path, target: Path) -> Path | None:
