@@ -24,7 +24,7 @@ import pandera.errors
 
 from lansanalys.errors import BuildError
 from lansanalys.analysis import access, components, network, projection
-from lansanalys import geo
+from lansanalys import catalogue, geo
 from lansanalys.sources import vagnat
 from lansanalys.config import CRS_METRIC, DEFAULT_CLASSES_KM, DEFAULT_CLASSES_MIN, OPTIONAL_KINDS, RAW_KINDS, Paths, paths
 from lansanalys.services import SERVICE_TYPES
@@ -415,10 +415,10 @@ def _geometries(dest: Path) -> None:
     """Kommun and län boundaries for maps: SWEREF 99 TM, generalised to keep reports small."""
     kom = geo.kommun_geometry(CRS_METRIC)
     kom["geometry"] = kom.geometry.simplify(300, preserve_topology=True)
-    kom.to_parquet(dest / "kommun_geo.parquet")
+    catalogue.write(dest, "kommun_geo", kom)
     lan = geo.lan_geometry(CRS_METRIC)
     lan["geometry"] = lan.geometry.simplify(600, preserve_topology=True)
-    lan.to_parquet(dest / "lan_geo.parquet")
+    catalogue.write(dest, "lan_geo", lan)
 
 
 #: Projection horizon of the transparent projection (Nutid och Framtid looks to 2040).
@@ -567,9 +567,8 @@ def build(
     """
     p = p or paths()
     t0 = time.perf_counter()
-    meta_file = p.processed / "meta.json"
-    if not force and meta_file.exists():
-        old = json.loads(meta_file.read_text(encoding="utf-8"))
+    if not force and (p.processed / catalogue.META).exists():
+        old = catalogue.read_meta(p)
         same_classes = old.get("access", {}).get("classes_km") == list(classes_km) and old.get(
             "access", {}
         ).get("classes_min") == list(classes_min)
@@ -817,30 +816,28 @@ def build(
     meta["inputs_digest"] = inputs_digest(p)
     with atomic_dir(p.processed) as tmp:
         for name, df in validated.items():
-            df.to_parquet(tmp / f"{name}.parquet", index=False)
-        nearest.to_parquet(tmp / "nearest.parquet", index=False)
-        coverage.to_parquet(tmp / "coverage.parquet", index=False)
-        by_kommun.to_parquet(tmp / "access_kommun.parquet", index=False)
-        by_lan.to_parquet(tmp / "access_lan.parquet", index=False)
-        by_riket.drop(columns="riket").to_parquet(tmp / "access_riket.parquet", index=False)
+            catalogue.write(tmp, name, df)
+        catalogue.write(tmp, "nearest", nearest)
+        catalogue.write(tmp, "coverage", coverage)
+        catalogue.write(tmp, "access_kommun", by_kommun)
+        catalogue.write(tmp, "access_lan", by_lan)
+        catalogue.write(tmp, "access_riket", by_riket.drop(columns="riket"))
         if "kommungrupp" in acc:
-            acc["kommungrupp"].to_parquet(tmp / "access_kommungrupp.parquet", index=False)
-        access_classes.to_parquet(tmp / "access_klasser.parquet", index=False)
-        nodes.to_parquet(tmp / "vagnat_noder.parquet", index=False)
-        edges.to_parquet(tmp / "vagnat_lankar.parquet", index=False)
-        cash.to_parquet(tmp / "cash_rule.parquet", index=False)
-        closure.to_parquet(tmp / "closure.parquet", index=False)
+            catalogue.write(tmp, "access_kommungrupp", acc["kommungrupp"])
+        catalogue.write(tmp, "access_klasser", access_classes)
+        catalogue.write(tmp, "vagnat_noder", nodes)
+        catalogue.write(tmp, "vagnat_lankar", edges)
+        catalogue.write(tmp, "cash_rule", cash)
+        catalogue.write(tmp, "closure", closure)
         if proj_table is not None:
-            proj_table.to_parquet(tmp / "prognos.parquet", index=False)
+            catalogue.write(tmp, "prognos", proj_table)
         if "klassning" in tables:
-            tables["klassning"].to_parquet(tmp / "klassning.parquet", index=False)
+            catalogue.write(tmp, "klassning", tables["klassning"])
         if changes is not None:
-            changes.to_parquet(tmp / "forandringar.parquet", index=False)
+            catalogue.write(tmp, "forandringar", changes)
         _geometries(tmp)
         places = _attach_kommun(geo.places(), "places", fill_given=False, drop_far=True)
-        places.to_parquet(tmp / "places.parquet", index=False)
+        catalogue.write(tmp, "places", places)
         meta["timings_s"]["total"] = round(time.perf_counter() - t0, 2)
-        (tmp / "meta.json").write_text(
-            json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8"
-        )
+        catalogue.write_meta(tmp, meta)
     return meta

@@ -35,7 +35,7 @@ from jupyter_client.manager import AsyncKernelManager
 from tqdm import tqdm
 from traitlets import CaselessStrEnum, default
 
-from lansanalys import geo
+from lansanalys import catalogue, geo
 from lansanalys.config import (
     DOWNLOADS_ENV,
     DOWNLOADS_HREF_ENV,
@@ -48,7 +48,6 @@ from lansanalys.config import (
     chromium_override,
     paths,
 )
-from lansanalys.errors import MissingDataError
 from lansanalys.render.search import SEARCH_INDEX, write_search_index
 from lansanalys.report import downloads
 from lansanalys.util import atomic_path, atomic_write_text, library_digest
@@ -148,11 +147,8 @@ def _sha(data: bytes) -> str:
 
 def data_digest(p: Paths) -> str:
     """Digest of the processed tables (their build's input digest)."""
-    meta = p.processed / "meta.json"
-    if not meta.exists():
-        raise MissingDataError(f"{meta} is missing: run `lansanalys build` first")
-    m = json.loads(meta.read_text(encoding="utf-8"))
-    return m.get("inputs_digest") or _sha(meta.read_bytes())
+    m = catalogue.read_meta(p)
+    return m.get("inputs_digest") or _sha(json.dumps(m, sort_keys=True).encode())
 
 
 def job_digest(

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lansanalys import geo
+from lansanalys import catalogue, geo
 from lansanalys.config import Paths
 from lansanalys.services import SERVICE_TYPES
 from lansanalys.util import atomic_write_text
@@ -136,8 +136,7 @@ def search_entries(p: Paths, out: Path) -> dict:
 
 
 def _table(p: Paths, name: str) -> pd.DataFrame | None:
-    path = p.processed / f"{name}.parquet"
-    return pd.read_parquet(path) if path.exists() else None
+    return catalogue.read(p, name) if catalogue.exists(p, name) else None
 
 
 def write_search_index(p: Paths, out: Path) -> Path:

@@ -9,7 +9,6 @@ Everything that reaches HTML from data (names of kommuner, stores, sources) is e
 from __future__ import annotations
 
 import html
-import json
 import re
 import subprocess
 import time
@@ -27,7 +26,7 @@ import plotly.io as pio
 from IPython.display import HTML, Markdown
 from plotly.io._base_renderers import MimetypeRenderer
 
-from lansanalys import fmt, geo
+from lansanalys import catalogue, fmt, geo
 from lansanalys.analysis import access, components, demography, projection, support
 from lansanalys.config import (
     DEFAULT_THRESHOLDS_KM,
@@ -37,7 +36,6 @@ from lansanalys.config import (
     paths,
     rendering_html,
 )
-from lansanalys.errors import MissingDataError
 from lansanalys.report import downloads, figures
 from lansanalys.services import SERVICE_NOUNS, SERVICE_TYPES
 from lansanalys.sources import vagnat
@@ -174,27 +172,6 @@ def setup() -> None:
 
 # --------------------------------------------------------------------------------------------
 # Loading
-
-
-def _read(p: Paths, name: str, **kw: Any) -> pd.DataFrame:
-    path = p.processed / f"{name}.parquet"
-    if not path.exists():
-        raise MissingDataError(
-            f"{path} is missing: run `lansanalys build` (or `make reports`) "
-            "to create the processed tables"
-        )
-    if name.endswith("_geo"):
-        return gpd.read_parquet(path, **kw)
-    return pd.read_parquet(path, **kw)
-
-
-def load_meta(p: Paths | None = None) -> dict[str, Any]:
-    """The build's metadata (sources, years, versions)."""
-    p = p or paths()
-    path = p.processed / "meta.json"
-    if not path.exists():
-        raise MissingDataError(f"{path} is missing: run `lansanalys build` first")
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def git_revision() -> str:
@@ -505,8 +482,10 @@ def cells_with_distance(
     """
     flt = list(filters or [])
     nflt = flt + ([("service_type", "==", service_type)] if service_type else [])
-    near = _read(p, "nearest", filters=nflt or None)
-    rutor = _read(p, "rutor", columns=["cell_id", "population", "pop_70plus"], filters=flt or None)
+    near = catalogue.read(p, "nearest", filters=nflt or None)
+    rutor = catalogue.read(
+        p, "rutor", columns=["cell_id", "population", "pop_70plus"], filters=flt or None
+    )
     out = near.merge(rutor, on="cell_id", how="left", validate="m:1")
     pairs = {(lan, st) for st in SERVICE_TYPES for lan in covered_lan(meta, st)}
     keep = [(lan, st) in pairs for lan, st in zip(out["lan_kod"], out["service_type"], strict=True)]
@@ -539,13 +518,13 @@ class LanReport:
         self.thresholds_km = access.check_thresholds(self.thresholds_km, "km")
         self.lan_namn = geo.lan_name(self.lan_kod)
         self.started = time.time()
-        self.meta = load_meta(self.p)
+        self.meta = catalogue.read_meta(self.p)
 
     # ---- data ---------------------------------------------------------------------------
     @cached_property
     def befolkning(self) -> pd.DataFrame:
         """The national population table (all kommuner, all years)."""
-        return _read(self.p, "befolkning")
+        return catalogue.read(self.p, "befolkning")
 
     @property
     def year(self) -> int:
@@ -568,8 +547,8 @@ class LanReport:
     def cells(self) -> pd.DataFrame:
         """Populated cells of the län with their nearest distance per service type (wide, km)."""
         flt = [("lan_kod", "==", self.lan_kod)]
-        rutor = _read(self.p, "rutor", filters=flt)
-        near = _read(self.p, "nearest", filters=flt)
+        rutor = catalogue.read(self.p, "rutor", filters=flt)
+        near = catalogue.read(self.p, "nearest", filters=flt)
         col = "road_m" if by_road(self.meta) else "dist_m"
         wide = near.pivot(index="cell_id", columns="service_type", values=col) / 1000.0
         return rutor.merge(wide, left_on="cell_id", right_index=True, how="left")
@@ -578,23 +557,23 @@ class LanReport:
     def access_classes(self) -> pd.DataFrame:
         """Population per access class (road km, car minutes, straight km) for the län's areas."""
         codes = ["00", self.lan_kod, *self.kommuner["kommun_kod"]]
-        return _read(self.p, "access_klasser", filters=[("code", "in", codes)])
+        return catalogue.read(self.p, "access_klasser", filters=[("code", "in", codes)])
 
     @cached_property
     def service(self) -> pd.DataFrame:
         """Service points in and within 25 km of the län (people cross county borders)."""
-        pts = _read(self.p, "service")
+        pts = catalogue.read(self.p, "service")
         x0, y0, x1, y1 = self.kommun_geo.total_bounds
         m = 25_000
         return pts[pts["x"].between(x0 - m, x1 + m) & pts["y"].between(y0 - m, y1 + m)]
 
     @cached_property
     def kommun_geo(self) -> gpd.GeoDataFrame:
-        return _read(self.p, "kommun_geo", filters=[("lan_kod", "==", self.lan_kod)])
+        return catalogue.read(self.p, "kommun_geo", filters=[("lan_kod", "==", self.lan_kod)])
 
     @cached_property
     def access_kommun(self) -> pd.DataFrame:
-        return _read(
+        return catalogue.read(
             self.p,
             "access_kommun",
             filters=[("kommun_kod", "in", self.kommuner["kommun_kod"].tolist())],
@@ -602,11 +581,11 @@ class LanReport:
 
     @cached_property
     def access_lan(self) -> pd.DataFrame:
-        return _read(self.p, "access_lan")
+        return catalogue.read(self.p, "access_lan")
 
     @cached_property
     def access_riket(self) -> pd.DataFrame:
-        return _read(self.p, "access_riket")
+        return catalogue.read(self.p, "access_riket")
 
     def source(self, *kinds: str, year: int | str | None = None) -> str:
         return source_note(self.meta, list(kinds), year)
@@ -1102,7 +1081,7 @@ class LanReport:
         """
         if not self.covered(service_type):
             return self._missing_block(service_type)
-        c = _read(
+        c = catalogue.read(
             self.p,
             "closure",
             filters=[("lan_kod", "==", self.lan_kod), ("service_type", "==", service_type)],
@@ -1110,18 +1089,20 @@ class LanReport:
         if c.empty:
             return HTML(f"<p>Länet har ingen {html.escape(SERVICE_NOUNS[service_type])}.</p>")
         top = c.sort_values(["pushed_beyond", "served"], ascending=False).iloc[0]
-        pts = _read(self.p, "service", filters=[("service_type", "==", service_type)])
+        pts = catalogue.read(self.p, "service", filters=[("service_type", "==", service_type)])
         here = pts.set_index("point_id").loc[top["point_id"]]
-        cells = _read(self.p, "rutor")
+        cells = catalogue.read(self.p, "rutor")
         r = radius_km * 1000
         near = cells[(cells["x"] - here["x"]) ** 2 + (cells["y"] - here["y"]) ** 2 <= r * r]
         # Cells of a län without data have no distance today: they cannot be compared.
         near = near[near["lan_kod"].isin(covered_lan(self.meta, service_type))]
         net = None
         if by_road(self.meta):
-            net = vagnat.load_network(_read(self.p, "vagnat_noder"), _read(self.p, "vagnat_lankar"))
+            net = vagnat.load_network(
+                catalogue.read(self.p, "vagnat_noder"), catalogue.read(self.p, "vagnat_lankar")
+            )
         # Today's distances are the build's; only the world without the store is computed here.
-        before = _read(
+        before = catalogue.read(
             self.p,
             "nearest",
             filters=[
@@ -1307,17 +1288,17 @@ class LanReport:
     @cached_property
     def projection(self) -> pd.DataFrame | None:
         """Projected population of the län's kommuner; None when the build could not make one."""
-        if not (self.p.processed / "prognos.parquet").exists():
+        if not catalogue.exists(self.p, "prognos"):
             return None
-        proj = _read(self.p, "prognos", filters=[("lan_kod", "==", self.lan_kod)])
+        proj = catalogue.read(self.p, "prognos", filters=[("lan_kod", "==", self.lan_kod)])
         return proj if set(self.kommuner["kommun_kod"]) <= set(proj["kommun_kod"]) else None
 
     @cached_property
     def components_raw(self) -> pd.DataFrame | None:
         """The län's rows of the components file (kommun × year × component), or None."""
-        if not (self.p.processed / "forandringar.parquet").exists():
+        if not catalogue.exists(self.p, "forandringar"):
             return None
-        return _read(self.p, "forandringar", filters=[("lan_kod", "==", self.lan_kod)])
+        return catalogue.read(self.p, "forandringar", filters=[("lan_kod", "==", self.lan_kod)])
 
     @cached_property
     def components(self) -> pd.DataFrame | None:
@@ -1454,7 +1435,7 @@ class LanReport:
         """The points whose closure would push the most people beyond 10 km."""
         if not self.covered(service_type):
             return self._missing_block(service_type)
-        c = _read(
+        c = catalogue.read(
             self.p,
             "closure",
             filters=[("lan_kod", "==", self.lan_kod), ("service_type", "==", service_type)],
@@ -1483,7 +1464,7 @@ class LanReport:
 
     def cash_table(self) -> HTML | Markdown:
         """The cash-access rule: share more than 25 km from cash services, against the limit."""
-        cash = _read(self.p, "cash_rule")
+        cash = catalogue.read(self.p, "cash_rule")
         codes = ["00", self.lan_kod, *self.kommuner["kommun_kod"]]
         cash = cash[cash["code"].isin(codes)]
         types = {"kontantuttag": "Kontantuttag", "dagskasseinsattning": "Dagskasseinsättning"}
@@ -1552,7 +1533,7 @@ class LanReport:
     # ---- Stöd --------------------------------------------------------------------------------
     @cached_property
     def support(self) -> pd.DataFrame:
-        return _read(self.p, "stod", filters=[("lan_kod", "==", self.lan_kod)])
+        return catalogue.read(self.p, "stod", filters=[("lan_kod", "==", self.lan_kod)])
 
     @property
     def support_period(self) -> tuple[int, int]:
@@ -1663,14 +1644,13 @@ class LanReport:
 
     def fig_support_by_group(self) -> go.Figure | Markdown:
         """Each kommungrupp's share of the län's support against its share of the population."""
-        path = self.p.processed / "klassning.parquet"
-        if not path.exists():
+        if not catalogue.exists(self.p, "klassning"):
             return Markdown(
                 "*Ingen kommungruppering finns i data/raw/klassning/ (t.ex. SKR:s "
                 "kommungruppsindelning); jämförelsen per kommungrupp visas när den "
                 "finns.*"
             )
-        kl = pd.read_parquet(path)
+        kl = catalogue.read(self.p, "klassning")
         groups = (
             kl.set_index("kommun_kod")["class_code"]
             + " "
@@ -1787,16 +1767,16 @@ class NationalOverview:
     p: Paths
 
     def __post_init__(self) -> None:
-        self.meta = load_meta(self.p)
+        self.meta = catalogue.read_meta(self.p)
 
     @cached_property
     def indicators(self) -> pd.DataFrame:
         """Headline indicators for all 21 län and riket ("00")."""
         return area_indicators(
-            _read(self.p, "befolkning"),
+            catalogue.read(self.p, "befolkning"),
             "lan_kod",
-            _read(self.p, "access_lan"),
-            _read(self.p, "access_riket"),
+            catalogue.read(self.p, "access_lan"),
+            catalogue.read(self.p, "access_riket"),
         )
 
     def title(self) -> Markdown:
@@ -1809,9 +1789,9 @@ class NationalOverview:
 
     def fig_map(self) -> go.Figure | Markdown:
         ind = self.indicators.drop(index="00")
-        gdf = _read(self.p, "lan_geo").merge(ind, left_on="lan_kod", right_index=True)
+        gdf = catalogue.read(self.p, "lan_geo").merge(ind, left_on="lan_kod", right_index=True)
         span = self.indicators.attrs["span"]
-        years = _read(self.p, "befolkning", columns=["year"])["year"].unique()
+        years = catalogue.read(self.p, "befolkning", columns=["year"])["year"].unique()
         year = int(years.max())
         if not span:
             return missing_note(demography.series_needed(years, "Kartan över förändringen"))
@@ -1866,7 +1846,7 @@ class NationalOverview:
                     f" Uppgift saknas för {len(ind) - n} län: servicefilerna täcker dem inte; "
                     f"riket avser de län som har uppgifter, {n} av {len(ind)}."
                 )
-        gdf = _read(self.p, "lan_geo").merge(ind, left_on="lan_kod", right_index=True)
+        gdf = catalogue.read(self.p, "lan_geo").merge(ind, left_on="lan_kod", right_index=True)
         ranked = gdf.dropna(subset=[col]).sort_values(col)
         hi, lo = ranked.iloc[-1], ranked.iloc[0]
         suffix = f" {unit}" if unit else ""
@@ -1972,20 +1952,23 @@ class NationalOverview:
     def kommungrupp_table(self) -> HTML | Markdown:
         """Access to service per kommungrupp (riket), by road: shares beyond 10 km and the
         cash rule, with the population that cannot reach service by road."""
-        path = self.p.processed / "access_kommungrupp.parquet"
-        if not path.exists():
+        if not catalogue.exists(self.p, "access_kommungrupp"):
             return Markdown(
                 "*Ingen kommungruppering finns i data/raw/klassning/; tabellen per kommungrupp "
                 "visas när den finns.*"
             )
-        acc = pd.read_parquet(path)
-        cash = _read(self.p, "cash_rule")
+        acc = catalogue.read(self.p, "access_kommungrupp")
+        cash = catalogue.read(self.p, "cash_rule")
         cash = cash[(cash["level"] == "kommungrupp") & (cash["service_type"] == "kontantuttag")]
         cash = cash.set_index("code")
         # "> 10 min" from the cells' car minutes, whatever classes the build drew; unreachable
         # counts as beyond (the one definition). Only cells of län with grocery data count.
         cells = cells_with_distance(self.p, self.meta, service_type="dagligvaror")
-        kl = _read(self.p, "klassning").drop_duplicates("kommun_kod").set_index("kommun_kod")
+        kl = (
+            catalogue.read(self.p, "klassning")
+            .drop_duplicates("kommun_kod")
+            .set_index("kommun_kod")
+        )
         cells["kommungrupp"] = cells["kommun_kod"].map(kl["class_name"])
         mins = access.beyond_thresholds(cells, "kommungrupp", (10.0,), "road_min", unit="min")
         over10min = mins.set_index("kommungrupp")["population_share_over_10min"]
@@ -2024,7 +2007,7 @@ class NationalOverview:
                 }
             )
         df = pd.DataFrame(rows)
-        scheme = _read(self.p, "klassning")["scheme"].iloc[0]
+        scheme = catalogue.read(self.p, "klassning")["scheme"].iloc[0]
         where = "i hela landet"
         if not coverage_complete(self.meta):
             n = {st: len(covered_lan(self.meta, st)) for st in SERVICE_TYPES}
@@ -2138,7 +2121,7 @@ class KommunReport:
 
     @cached_property
     def places(self) -> pd.DataFrame:
-        return _read(self.p, "places", filters=[("kommun_kod", "==", self.kommun_kod)])
+        return catalogue.read(self.p, "places", filters=[("kommun_kod", "==", self.kommun_kod)])
 
     def title(self) -> Markdown:
         demo = any(k["demo"] for k in self.meta["kinds"].values())

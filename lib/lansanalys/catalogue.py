@@ -1,0 +1,133 @@
+"""The catalogue of processed tables: the one list of what ``data/processed/`` holds.
+
+The build writes every table through :func:`write` and the reports read through :func:`read`, so a
+table's file name, its grain ("one row per …") and its schema are stated once, here. A name that is
+not in :data:`TABLES` is a programming error, raised at once.
+
+This module is light on purpose (no pandera, no geopandas until a map table is read): the report
+kernels import it.
+
+>>> TABLES["nearest"].row
+'cell × service type'
+>>> sorted(t.name for t in TABLES.values() if t.optional)
+['access_kommungrupp', 'forandringar', 'klassning', 'prognos']
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from lansanalys.config import Paths
+from lansanalys.errors import MissingDataError
+
+#: The build's metadata beside the tables (sources, years, versions, timings).
+META = "meta.json"
+
+
+@dataclass(frozen=True)
+class Table:
+    """One processed table."""
+
+    name: str
+    #: The grain: what one row is.
+    row: str
+    #: Written only when its input exists (a supplied grouping, projection, components).
+    optional: bool = False
+    #: A GeoDataFrame (read with geopandas).
+    geo: bool = False
+    #: Name of its pandera schema in :data:`lansanalys.build.schemas.SCHEMAS`, where it has one.
+    schema: str | None = None
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.parquet"
+
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table("befolkning", "kommun × year × age (0–100+) × sex", schema="befolkning"),
+        Table("rutor", "populated grid cell", schema="rutor"),
+        Table("service", "service point", schema="service"),
+        Table("stod", "grant", schema="stod"),
+        Table("nearest", "cell × service type", schema="nearest"),
+        Table("coverage", "län × service type", schema="coverage"),
+        Table("access_kommun", "kommun × service type"),
+        Table("access_lan", "län × service type"),
+        Table("access_riket", "service type (the whole country)"),
+        Table("access_kommungrupp", "kommungrupp × service type", optional=True),
+        Table("access_klasser", "level × area × service type × metric × class"),
+        Table("cash_rule", "area × cash service type"),
+        Table("closure", "service point"),
+        Table("vagnat_noder", "road graph node"),
+        Table("vagnat_lankar", "road graph link"),
+        Table("prognos", "kommun × year × age × sex (projected)", optional=True),
+        Table("klassning", "kommun", optional=True),
+        Table("forandringar", "kommun × year × component", optional=True),
+        Table("kommun_geo", "kommun (generalised boundary)", geo=True),
+        Table("lan_geo", "län (generalised boundary)", geo=True),
+        Table("places", "GeoNames settlement"),
+    )
+}
+
+
+def table(name: str) -> Table:
+    """The catalogue entry of ``name``; a KeyError names the tables there are."""
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise KeyError(f"no processed table {name!r}; the catalogue has {sorted(TABLES)}") from None
+
+
+def path(p: Paths, name: str) -> Path:
+    """Where table ``name`` lives under ``p``."""
+    return p.processed / table(name).file
+
+
+def exists(p: Paths, name: str) -> bool:
+    """Whether the build wrote table ``name`` (optional tables may be absent)."""
+    return path(p, name).exists()
+
+
+def read(p: Paths, name: str, **kw: Any) -> pd.DataFrame:
+    """Read table ``name`` (``columns=``, ``filters=`` as for ``pandas.read_parquet``).
+
+    A missing table raises :class:`~lansanalys.errors.MissingDataError` saying to run the build.
+    """
+    t, file = table(name), path(p, name)
+    if not file.exists():
+        raise MissingDataError(
+            f"{file} is missing: run `lansanalys build` (or `make reports`) "
+            "to create the processed tables"
+        )
+    if t.geo:
+        import geopandas as gpd
+
+        return gpd.read_parquet(file, **kw)
+    return pd.read_parquet(file, **kw)
+
+
+def write(folder: Path, name: str, df: pd.DataFrame) -> None:
+    """Write table ``name`` into ``folder`` (the build's temporary processed folder)."""
+    t = table(name)
+    if t.geo:
+        df.to_parquet(folder / t.file)
+    else:
+        df.to_parquet(folder / t.file, index=False)
+
+
+def read_meta(p: Paths) -> dict[str, Any]:
+    """The build's metadata."""
+    file = p.processed / META
+    if not file.exists():
+        raise MissingDataError(f"{file} is missing: run `lansanalys build` first")
+    return json.loads(file.read_text(encoding="utf-8"))
+
+
+def write_meta(folder: Path, meta: dict[str, Any]) -> None:
+    (folder / META).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
