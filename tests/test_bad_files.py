@@ -31,17 +31,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lansanalys import build, config
-from lansanalys.analysis.components import read_forandringar
 from lansanalys.errors import BuildError, InputError
-from lansanalys.sources.ingest import (
-    check_complete,
-    read_befolkning,
-    read_klassning,
-    read_prognos,
-    read_rutor,
-    read_stod,
-    read_text,
-)
+from lansanalys.sources.befolkning import read_befolkning, read_prognos
+from lansanalys.sources.common import check_complete, read_text
+from lansanalys.sources.forandringar import read_forandringar
+from lansanalys.sources.klassning import read_klassning
+from lansanalys.sources.rutor import read_rutor
+from lansanalys.sources.stod import read_stod
 from lansanalys.sources.vagnat import read_vagnat
 
 REPO = Path(__file__).resolve().parents[1]

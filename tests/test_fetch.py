@@ -39,8 +39,10 @@ from lansanalys.cli import app
 from lansanalys.config import paths
 from lansanalys.errors import SelectionError
 from lansanalys.sources import jsonstat
-from lansanalys.sources.ingest import read_befolkning, read_rutor, read_service
+from lansanalys.sources.befolkning import read_befolkning
 from lansanalys.sources.osm import DRIVABLE_HIGHWAYS
+from lansanalys.sources.rutor import read_rutor
+from lansanalys.sources.service import read_service
 
 from .conftest import REPO, shared
 

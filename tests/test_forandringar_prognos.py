@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from lansanalys import build, config, geo
 from lansanalys.analysis import components, projection
 from lansanalys.errors import BuildError, InputError
+from lansanalys.sources.forandringar import read_forandringar
 
 HEADER = '"region","förändringar","kön","2023","2024"\r\n'
 
@@ -44,7 +45,7 @@ def test_components_by_hand(tmp_path):
         tmp_path / "f.csv",
         _rows("0821 Högsby", HOGSBY) + _rows("Kalmar", HOGSBY) + _rows("08 Kalmar län", HOGSBY),
     )
-    df = components.read_forandringar(f)
+    df = read_forandringar(f)
     assert set(df["kommun_kod"]) == {"0821", "0880"}  # the län row is an aggregate, dropped
     c = components.components(df).set_index(["code", "year"])
     r = c.loc[("0821", 2024)]
@@ -62,7 +63,7 @@ def test_sex_split_is_summed_and_long_layout_read(tmp_path):
         rows.append(f'"0821 Högsby","{k}","män","{a // 2}","{b // 2}"')
         rows.append(f'"0821 Högsby","{k}","kvinnor","{a - a // 2}","{b - b // 2}"')
         rows.append(f'"0821 Högsby","{k}","totalt","999999","999999"')  # ignored beside the split
-    df = components.read_forandringar(_write(tmp_path / "sex.csv", rows))
+    df = read_forandringar(_write(tmp_path / "sex.csv", rows))
     got = df.set_index(["year", "component"])["value"]
     assert got[(2024, "fodda")] == 45 and got[(2023, "folkokning")] == -40
     long = tmp_path / "long.csv"
@@ -71,7 +72,7 @@ def test_sex_split_is_summed_and_long_layout_read(tmp_path):
         + "".join(f"0821;{k};2024;{b}\n" for k, (_, b) in HOGSBY.items()),
         encoding="utf-8-sig",
     )
-    got = components.read_forandringar(long).set_index("component")["value"]
+    got = read_forandringar(long).set_index("component")["value"]
     assert got["utflyttningar"] == 273
 
 
@@ -86,16 +87,16 @@ def test_sex_split_is_summed_and_long_layout_read(tmp_path):
 def test_bad_components_name_line_and_column(tmp_path, change, row, column, match):
     vals = {**HOGSBY, **change}
     with pytest.raises(InputError, match=match) as err:
-        components.read_forandringar(_write(tmp_path / "bad.csv", _rows("0821 Högsby", vals)))
+        read_forandringar(_write(tmp_path / "bad.csv", _rows("0821 Högsby", vals)))
     assert err.value.row == row and err.value.column in (column, None)
 
 
 def test_unknown_kommun_and_duplicates_are_errors(tmp_path):
     with pytest.raises(InputError, match="821"):
-        components.read_forandringar(_write(tmp_path / "z.csv", _rows("821", HOGSBY)))
+        read_forandringar(_write(tmp_path / "z.csv", _rows("821", HOGSBY)))
     dup = _rows("0821 Högsby", HOGSBY) + _rows("0821 Högsby", {"födda": (40, 45)})
     with pytest.raises(InputError, match="appears twice"):
-        components.read_forandringar(_write(tmp_path / "d.csv", dup))
+        read_forandringar(_write(tmp_path / "d.csv", dup))
 
 
 def test_demo_components_explain_the_demo_population(demo_home):
@@ -175,7 +176,7 @@ def test_file_without_moves_gives_no_domestic_migration_and_no_made_up_change(tm
     """Födda, döda, invandringar and utvandringar only: the old code gave inrikes = −utrikes
     and folkökning 0."""
     parts = {k: HOGSBY[k] for k in ("födda", "döda", "invandringar", "utvandringar")}
-    df = components.read_forandringar(_write(tmp_path / "f.csv", _rows("0821 Högsby", parts)))
+    df = read_forandringar(_write(tmp_path / "f.csv", _rows("0821 Högsby", parts)))
     c = components.components(df).set_index(["code", "year"]).loc[("0821", 2024)]
     assert c["fodelseoverskott"] == 45 - 70
     assert c["utrikes_netto"] == 60 - 5
@@ -238,7 +239,7 @@ def test_a_missing_sex_makes_the_sum_missing(tmp_path):
         '"0821 Högsby","födda","män","20","21"',
         '"0821 Högsby","födda","kvinnor","..","24"',
     ]
-    got = components.read_forandringar(_write(tmp_path / "s.csv", rows))
+    got = read_forandringar(_write(tmp_path / "s.csv", rows))
     got = got.set_index("year")["value"]
     assert np.isnan(got[2023]) and got[2024] == 45
 

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from lansanalys.errors import InputError
-from lansanalys.sources.ingest import read_befolkning, read_service, read_stod
+from lansanalys.sources.befolkning import read_befolkning
+from lansanalys.sources.service import read_service
+from lansanalys.sources.stod import read_stod
 
 from .conftest import shared
 

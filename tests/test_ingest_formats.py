@@ -21,7 +21,9 @@ import shapely
 from lansanalys.build.schemas import OSM_ROADS
 from lansanalys.errors import InputError
 from lansanalys.sources import osm
-from lansanalys.sources.ingest import orgnr_valid, read_rutor, read_service, read_stod
+from lansanalys.sources.rutor import read_rutor
+from lansanalys.sources.service import read_service
+from lansanalys.sources.stod import orgnr_valid, read_stod
 
 osmium = pytest.importorskip("osmium")
 from osmium.osm.mutable import Node, Way  # noqa: E402
@@ -605,7 +607,7 @@ def test_osm_object_with_two_services_gives_two_points(tmp_path):
     """A supermarket that is also a parcel point (post_office=post_partner) counts for both."""
     import json
 
-    from lansanalys.sources.ingest import read_service
+    from lansanalys.sources.service import read_service
 
     answer = {
         "elements": [

@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 from lansanalys.errors import InputError
 from lansanalys.sources import jsonstat
-from lansanalys.sources.ingest import age_code, read_befolkning, read_klassning, read_service
+from lansanalys.sources.befolkning import age_code, read_befolkning
+from lansanalys.sources.klassning import read_klassning
+from lansanalys.sources.service import read_service
 
 from .conftest import shared
 

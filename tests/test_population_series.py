@@ -21,7 +21,7 @@ from lansanalys.analysis import demography
 from lansanalys.errors import InputError, SelectionError
 from lansanalys.provenance import load_sources, save_sources
 from lansanalys.report import area_indicators, source_note
-from lansanalys.sources.ingest import read_befolkning
+from lansanalys.sources.befolkning import read_befolkning
 
 from .conftest import shared
 from .test_fetch import PX, Reply, Req, _dataset, _json_reply, _problem, serve

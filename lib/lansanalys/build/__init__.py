@@ -29,7 +29,9 @@ from lansanalys.sources import vagnat
 from lansanalys.config import CRS_METRIC, DEFAULT_CLASSES_KM, DEFAULT_CLASSES_MIN, OPTIONAL_KINDS, RAW_KINDS, Paths, paths
 from lansanalys.services import SERVICE_TYPES
 from lansanalys.demo import DEMO_MARKER
-from lansanalys.sources.ingest import READERS, check_complete, read_prognos, reading
+from lansanalys.sources import READERS
+from lansanalys.sources.common import check_complete, reading
+from lansanalys.sources.befolkning import read_prognos
 from lansanalys.errors import InputError
 from lansanalys.provenance import load_sources, save_sources, sha256
 from lansanalys.build.schemas import SCHEMAS
@@ -39,15 +41,6 @@ log = logging.getLogger(__name__)
 
 DATA_SUFFIXES = {".csv", ".txt", ".gpkg", ".xlsx", ".json", ".parquet", ".geojson", ".pbf"}
 
-
-#: The reader of every kind (the road network's reader lives with the graph code).
-KIND_READERS = {
-    **READERS,
-    "vagnat": vagnat.read_vagnat,
-    # An official projection comes in the same layouts as the population itself.
-    "prognos": read_prognos,
-    "forandringar": components.read_forandringar,
-}
 
 
 
@@ -117,7 +110,7 @@ def _read_kind(p: Paths, kind: str, sources: dict) -> tuple[pd.DataFrame, dict[s
     for f in files:
         t0 = time.perf_counter()
         with reading(f):
-            df = KIND_READERS[kind](f)
+            df = READERS[kind](f)
             if kind in POPULATION_KINDS:
                 check_complete(df, f)
         rel = f.resolve().relative_to(p.raw.resolve()).as_posix()

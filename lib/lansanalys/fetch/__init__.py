@@ -994,7 +994,7 @@ def _summary(sel: dict[str, list[str]], plan: _Plan) -> str:
 def _check_population(path: Path, sel: dict[str, list[str]], plan: _Plan, url: str) -> int:
     """Read a staged answer with the kit's reader; it must hold what was asked for."""
     from lansanalys.errors import InputError
-    from lansanalys.sources.ingest import read_befolkning
+    from lansanalys.sources.befolkning import read_befolkning
 
     try:
         df = read_befolkning(path)
@@ -1120,7 +1120,7 @@ def fetch_befolkning(
         :data:`PXWEB_V1_MAX_CELLS` (v1).
 
     One JSON-stat 2 file per request is written (named by table, län and years), after every
-    answer has been read by :func:`lansanalys.sources.ingest.read_befolkning`. Earlier fetched files
+    answer has been read by :func:`lansanalys.sources.befolkning.read_befolkning`. Earlier fetched files
     covering the same län and years are replaced.
     """
     p = p or paths()
@@ -1191,7 +1191,7 @@ def fetch_befolkning(
                 and bool(new_years & {int(y) for y in e.get("years") or []})
             )
 
-        from lansanalys.sources.ingest import CKM_FIRST_YEAR
+        from lansanalys.sources.befolkning import CKM_FIRST_YEAR
 
         result = stage.commit(p, supersedes)
         _note_others(p, "befolkning", result)
@@ -1377,7 +1377,7 @@ def _fetch_overpass(
 
 def _check_service(path: Path, ans: Answer, what: str) -> int:
     from lansanalys.errors import InputError
-    from lansanalys.sources.ingest import read_service
+    from lansanalys.sources.service import read_service
 
     _overpass_doc(ans, what)
     try:
@@ -1418,7 +1418,7 @@ def fetch_service(
     banks, post offices and partners, and parcel lockers inside the län and ``buffer_km`` around
     it (default 50 km, in Sweden), ways and relations at their centre, so that the län's border
     cells find their nearest point across the border. The answer is stored as Overpass sent it,
-    after :func:`lansanalys.sources.ingest.read_service` has read it. SOURCES.yml records the län as the
+    after :func:`lansanalys.sources.service.read_service` has read it. SOURCES.yml records the län as the
     file's coverage (``lan``, never the buffer zone) and the buffer (``buffer_km``): the build
     measures access only in the län covered.
     """
@@ -1551,7 +1551,7 @@ def fetch_rutor(
     ``url`` (or ``LANSANALYS_GRID_URL``) is the zip, a GeoPackage, or a page linking it; by
     default the link to "Befolkning totalt" is looked up on :data:`GRID_PAGE_URL`, since SCB's
     file addresses change with each yearly release. The GeoPackage is read by
-    :func:`lansanalys.sources.ingest.read_rutor` before it is written; an earlier fetched grid is
+    :func:`lansanalys.sources.rutor.read_rutor` before it is written; an earlier fetched grid is
     replaced.
     """
     p = p or paths()
@@ -1562,7 +1562,7 @@ def fetch_rutor(
 
     def body() -> Result:
         from lansanalys.errors import InputError
-        from lansanalys.sources.ingest import read_rutor
+        from lansanalys.sources.rutor import read_rutor
 
         ans = http.get(given)
         zip_url, page = given, ""

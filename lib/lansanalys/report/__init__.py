@@ -39,7 +39,7 @@ from lansanalys.config import (
 from lansanalys.report import downloads, figures
 from lansanalys.services import SERVICE_NOUNS, SERVICE_TYPES
 from lansanalys.sources import vagnat
-from lansanalys.sources.ingest import CKM_FIRST_YEAR
+from lansanalys.sources.befolkning import CKM_FIRST_YEAR
 
 DEMO_NOTE = "EXEMPELDATA – inte verkliga siffror"
 

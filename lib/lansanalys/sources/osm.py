@@ -28,7 +28,7 @@ import pandas as pd
 from lansanalys.config import CRS_METRIC
 from lansanalys.errors import InputError
 from lansanalys.services import OSM_SERVICE_KEYS, osm_type
-from lansanalys.sources.ingest import _osm_frame, _overpass_elements
+from lansanalys.sources.osm_points import osm_frame, overpass_elements
 
 #: WGS 84 box around Sweden (same as the service readers): lon 10–24.5, lat 55–69.5.
 WGS84_BOUNDS = (10.0, 55.0, 24.5, 69.5)
@@ -257,7 +257,7 @@ def read_service_pbf(path: Path) -> pd.DataFrame:
             "are placed)",
             stacklevel=2,
         )
-    return _osm_frame(path, ids, tags, lon, lat, None, "OpenStreetMap")
+    return osm_frame(path, ids, tags, lon, lat, None, "OpenStreetMap")
 
 
 # --------------------------------------------------------------------------------------------
@@ -336,7 +336,7 @@ def _overpass_geometry(el: dict, nodes: dict, path: Path, row: int, missing_node
 
 
 def _roads_from_overpass(path: Path, missing_nodes: str):
-    elements = _overpass_elements(path)
+    elements = overpass_elements(path)
     nodes = {
         el["id"]: (float(el["lon"]), float(el["lat"]))
         for el in elements

@@ -29,7 +29,7 @@ import pandas as pd
 from lansanalys.analysis.network import RoadNetwork
 from lansanalys.config import CRS_METRIC
 from lansanalys.errors import InputError
-from lansanalys.sources.ingest import SWEREF_BOUNDS, check_sweref, file_reader
+from lansanalys.sources.common import SWEREF_BOUNDS, check_sweref, file_reader
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,304 @@
+"""SCB's population grid: GeoPackage, CSV with SCB's cell id, or CSV with corner coordinates;
+every cell on its lattice, SWEREF 99 TM centre, size and population (70+ where given).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from lansanalys.errors import InputError
+from lansanalys.sources.common import (
+    check_sweref,
+    file_line,
+    file_reader,
+    find_column,
+    parse_count,
+    raise_first,
+    table_after_header,
+)
+
+# --------------------------------------------------------------------------------------------
+# rutor: SCB population grid (GeoPackage, CSV with SCB's cell id, or CSV with corner coordinates)
+
+#: Cell sizes (metres) a grid may have; SCB delivers 1 km and 250 m, and 500 m / 5 km exist.
+GRID_SIZES = (250, 500, 1000, 5000)
+#: Column pairs naming a cell's lower-left corner in SWEREF 99 TM metres (lower case).
+CORNER_COLUMNS = (
+    ("x", "y"),
+    ("ruta_x", "ruta_y"),
+    ("easting", "northing"),
+    ("x_sweref", "y_sweref"),
+)
+RUTID_COLUMNS = r"rutid_scb|rutid|ruta|cell_id"
+SIZE_COLUMNS = r"rutstorl|rutstorlek|size|size_m|storlek|cellsize|cell_size"
+_RUTOR_HEADER = (
+    r"^(?=.*(rut|cell|\bx\b|easting|x_sweref))(?=.*(beftotalt|befolkning|population|\btot|pop))"
+)
+
+
+def _cell_from_rutid(rutid: pd.Series, size: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """SCB's ``rutid_scb`` is the lower-left corner: 6 digits easting + 7 digits northing.
+
+    The same 13-digit form is used for every cell size (1 km and 250 m); the size comes from
+    ``rutstorl`` or the lattice, never from the id. Returns the cell centres.
+    """
+    x0, y0 = _corner_from_rutid(rutid)
+    return x0 + size.to_numpy() / 2, y0 + size.to_numpy() / 2
+
+
+def _corner_from_rutid(rutid: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    s = rutid.astype(str).str.strip()
+    x0 = pd.to_numeric(s.str[:6], errors="coerce").to_numpy(dtype=float)
+    y0 = pd.to_numeric(s.str[6:13], errors="coerce").to_numpy(dtype=float)
+    return x0, y0
+
+
+def _on_lattice(v: np.ndarray, size) -> np.ndarray:
+    return np.mod(v, size) == 0
+
+
+def _infer_size(x0: np.ndarray, y0: np.ndarray, path: Path, lines, column: str) -> np.ndarray:
+    """Cell size from the corner lattice: 1000 m when every corner is a multiple of 1000, 250 m
+    when every corner is a multiple of 250 and some lie at a 250/750 m offset. Anything else is
+    an error naming the first row off the lattice (500 m offsets alone are 1 km centres given
+    as corners, or a 500 m grid: a size column settles it)."""
+    n = len(x0)
+    on_1000 = _on_lattice(x0, 1000) & _on_lattice(y0, 1000)
+    if on_1000.all():
+        return np.full(n, 1000)
+    on_250 = _on_lattice(x0, 250) & _on_lattice(y0, 250)
+    quarter = ~(_on_lattice(x0, 500) & _on_lattice(y0, 500))
+    if on_250.all() and quarter.any():
+        return np.full(n, 250)
+    bad = ~on_250 if not on_250.all() else ~on_1000
+    i = int(np.flatnonzero(bad)[0])
+    if np.mod(x0[i], 1000) == 500 and np.mod(y0[i], 1000) == 500:
+        hint = " — half a 1 km cell off: a centre given where the lower-left corner is expected?"
+    elif np.mod(x0[i], 250) == 125 and np.mod(y0[i], 250) == 125:
+        hint = " — half a 250 m cell off: a centre given where the lower-left corner is expected?"
+    elif on_250.all():
+        hint = " — the file has no 250/750 m offsets, so it is not a 250 m grid"
+    else:
+        hint = ""
+    raise InputError(
+        path,
+        f"corner ({x0[i]:.0f}, {y0[i]:.0f}) is not on the 1000 m or 250 m grid lattice{hint}",
+        row=file_line(lines, i),
+        column=column,
+        expected="lower-left cell corners in SWEREF 99 TM that are multiples of the cell size, "
+        "or a size column (rutstorl) giving 250, 500, 1000 or 5000",
+    )
+
+
+def _check_lattice(x0, y0, size, path: Path, lines, column: str) -> None:
+    size = np.asarray(size)
+    bad = ~(_on_lattice(x0, size) & _on_lattice(y0, size))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        s = int(size[i])
+        hint = ""
+        if np.mod(x0[i], s) == s / 2 and np.mod(y0[i], s) == s / 2:
+            hint = " — half a cell off: a centre given where the lower-left corner is expected?"
+        raise InputError(
+            path,
+            f"corner ({x0[i]:.0f}, {y0[i]:.0f}) is not on the {s} m grid lattice{hint}",
+            row=file_line(lines, i),
+            column=column,
+            expected=f"lower-left cell corners in SWEREF 99 TM, multiples of the cell size ({s} m)",
+        )
+
+
+def _check_sizes(size: np.ndarray, path: Path, lines, column: str) -> None:
+    bad = ~np.isin(size, GRID_SIZES)
+    raise_first(
+        bad,
+        path,
+        lines,
+        column,
+        "a cell size of " + ", ".join(map(str, GRID_SIZES)) + " m",
+        lambda i: f"cell size {size[i]:g} m not supported",
+    )
+
+
+def _rutid_corners(ids: pd.Series, path: Path, lines, column: str):
+    s = ids.astype(str).str.strip()
+    raise_first(
+        ~s.str.fullmatch(r"\d{13}").to_numpy(),
+        path,
+        lines,
+        column,
+        "SCB's 13-digit rutid: 6 digits easting + 7 digits northing of the lower-left corner",
+        lambda i: f"cell id {s.iloc[i]!r} is not an SCB rutid",
+    )
+    return _corner_from_rutid(s)
+
+
+def _rutid(x0: np.ndarray, y0: np.ndarray) -> np.ndarray:
+    """SCB-style rutid from lower-left corners (6 + 7 digits)."""
+    return np.array(
+        [f"{int(a):06d}{int(b):07d}" for a, b in zip(x0, y0, strict=True)], dtype=object
+    )
+
+
+@file_reader
+def read_rutor(path: Path) -> pd.DataFrame:
+    """Read a population grid: columns ``cell_id, x, y, size_m, population, pop_65plus, pop_70plus``.
+
+    ``x, y`` are cell centres in SWEREF 99 TM metres. Accepted layouts:
+
+    - a GeoPackage (or other vector file) of square cells in SWEREF 99 TM, as SCB delivers;
+    - a CSV with SCB's ``rutid``/``rutid_scb`` (13 digits: easting and northing of the
+      lower-left corner);
+    - a CSV with the lower-left corner in columns ``x``/``y``, ``ruta_x``/``ruta_y``,
+      ``easting``/``northing`` or ``x_sweref``/``y_sweref``.
+
+    The cell size comes from a ``rutstorl``/``size`` column, the geometry, or else the corner
+    lattice (1000 m or 250 m, see :func:`_infer_size`). Every corner must lie on the lattice of
+    its size: a centre given as a corner is an error naming the row.
+    """
+    path = Path(path)
+    if path.suffix.lower() in {".gpkg", ".shp", ".geojson", ".fgb", ".parquet"}:
+        gdf = gpd.read_parquet(path) if path.suffix == ".parquet" else gpd.read_file(path)
+        if gdf.crs is None or gdf.crs.to_epsg() != 3006:
+            raise InputError(path, f"grid is in {gdf.crs}", expected="SWEREF 99 TM (EPSG:3006)")
+        df = pd.DataFrame(gdf.drop(columns="geometry"))
+        df.columns = [c.lower() for c in df.columns]
+        first = 1
+        bounds = gdf.geometry.bounds
+        x0 = bounds["minx"].round(3).to_numpy()
+        y0 = bounds["miny"].round(3).to_numpy()
+        width = (bounds["maxx"] - bounds["minx"]).round().to_numpy()
+        height = (bounds["maxy"] - bounds["miny"]).round().to_numpy()
+        raise_first(
+            width != height,
+            path,
+            first,
+            "geometry",
+            "square grid cells",
+            lambda i: f"cell is {width[i]:g} × {height[i]:g} m, not square",
+        )
+        size = width.astype(int)
+        _check_sizes(size, path, first, "geometry")
+        check_sweref(pd.Series(x0), pd.Series(y0), path, first)
+        _check_lattice(x0, y0, size, path, first, "geometry")
+        idcol = find_column(df, path, RUTID_COLUMNS, "cell id", required=False)
+        if idcol is not None:
+            ids = df[idcol].astype(str).str.strip()
+            scb = ids.str.fullmatch(r"\d{13}").to_numpy()
+            ix, iy = _corner_from_rutid(ids)
+            raise_first(
+                scb & ((ix != x0) | (iy != y0)),
+                path,
+                first,
+                idcol,
+                "the rutid of the cell's own lower-left corner",
+                lambda i: (
+                    f"rutid {ids.iloc[i]!r} does not match the cell's corner "
+                    f"({x0[i]:.0f}, {y0[i]:.0f})"
+                ),
+            )
+            cell_id = ids.to_numpy()
+        else:
+            cell_id = _rutid(x0, y0)
+    else:
+        # Two columns (rutid, population) make a table; the header names a cell and a population.
+        df, header_line = table_after_header(path, _RUTOR_HEADER, min_fields=2)
+        df.columns = [c.lower() for c in df.columns]
+        first = header_line + 1
+        idcol = find_column(df, path, RUTID_COLUMNS, "cell id", required=False)
+        corner = next(
+            ((a, b) for a, b in CORNER_COLUMNS if a in df.columns and b in df.columns), None
+        )
+        if idcol is None and corner is None:
+            raise InputError(
+                path,
+                f"no cell id and no corner columns; columns are {list(df.columns)}",
+                expected="SCB's rutid (rutid_scb), or the lower-left corner as x/y, ruta_x/ruta_y, "
+                "easting/northing or x_sweref/y_sweref (SWEREF 99 TM metres)",
+            )
+        if corner is not None:
+            cx = parse_count(df[corner[0]], path, corner[0], first, allow_decimal=True)
+            cy = parse_count(df[corner[1]], path, corner[1], first, allow_decimal=True)
+            for col, s in zip(corner, (cx, cy), strict=True):
+                raise_first(
+                    s.isna(), path, first, col, "SWEREF 99 TM metres", lambda i: "corner missing"
+                )
+            cx, cy = cx.to_numpy(), cy.to_numpy()
+        if idcol is not None:
+            x0, y0 = _rutid_corners(df[idcol], path, first, idcol)
+            if corner is not None:
+                ids = df[idcol].astype(str).str.strip()
+                for col, given, own in ((corner[0], cx, x0), (corner[1], cy, y0)):
+                    raise_first(
+                        given != own,
+                        path,
+                        first,
+                        col,
+                        "the lower-left corner, as in the rutid",
+                        lambda i, g=given, o=own: (
+                            f"{g[i]:.0f} differs from {o[i]:.0f} in rutid "
+                            f"{ids.iloc[i]!r} (a centre given as the corner?)"
+                        ),
+                    )
+            cell_id = df[idcol].astype(str).str.strip().to_numpy()
+            where = idcol
+        else:
+            x0, y0 = cx, cy
+            cell_id = _rutid(x0, y0)
+            where = corner[0]
+        check_sweref(pd.Series(x0), pd.Series(y0), path, first)
+        scol = find_column(df, path, SIZE_COLUMNS, "cell size", required=False)
+        if scol:
+            size = parse_count(df[scol], path, scol, first).to_numpy()
+            raise_first(
+                np.isnan(size), path, first, scol, "a cell size in metres", lambda i: "size missing"
+            )
+            _check_sizes(size, path, first, scol)
+            size = size.astype(int)
+            _check_lattice(x0, y0, size, path, first, where)
+        else:
+            size = _infer_size(x0, y0, path, first, where)
+    centre_x = np.asarray(x0, dtype=float) + size / 2
+    centre_y = np.asarray(y0, dtype=float) + size / 2
+    popcol = find_column(df, path, r"beftotalt|befolkning|population|tot|pop", "population")
+    pop = parse_count(df[popcol].astype(str), path, popcol, first).fillna(0)
+    out = pd.DataFrame(
+        {
+            "cell_id": np.asarray(cell_id, dtype=object),
+            "x": np.asarray(centre_x, dtype=float),
+            "y": np.asarray(centre_y, dtype=float),
+            "size_m": np.asarray(size, dtype=int),
+            "population": pop.astype(np.int64).to_numpy(),
+        }
+    )
+    older = [c for c in ("ald65_79", "ald80w") if c in df.columns]
+    out["pop_65plus"] = (
+        sum(parse_count(df[c].astype(str), path, c, first).fillna(0) for c in older)
+        .astype(np.int64)
+        .to_numpy()
+        if len(older) == 2
+        else pd.array([pd.NA] * len(out), dtype="Int64")
+    )
+    out["pop_70plus"] = (
+        parse_count(df["ald70w"].astype(str), path, "ald70w", first)
+        .fillna(0)
+        .astype(np.int64)
+        .to_numpy()
+        if "ald70w" in df.columns
+        else pd.array([pd.NA] * len(out), dtype="Int64")
+    )
+    check_sweref(out["x"], out["y"], path, first)
+    dup = out["cell_id"].duplicated()
+    raise_first(
+        dup,
+        path,
+        first,
+        idcol,
+        "each grid cell once",
+        lambda i: f"duplicate cell {out['cell_id'].iloc[i]!r}",
+    )
+    return out
