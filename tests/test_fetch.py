@@ -38,6 +38,8 @@ from lansanalys import config, fetch, geo
 from lansanalys.cli import app
 from lansanalys.config import paths
 from lansanalys.errors import SelectionError
+from lansanalys.fetch import overpass as overpass_mod
+from lansanalys.fetch import pxweb, scb_grid
 from lansanalys.sources import jsonstat
 from lansanalys.sources.befolkning import read_befolkning
 from lansanalys.sources.osm import DRIVABLE_HIGHWAYS
@@ -700,7 +702,7 @@ def test_bad_lan_code_is_refused_before_any_request(home: Path):
 
 def test_plan_sums_or_totals_other_variables_and_refuses_the_rest():
     def dim(code, codes, elimination=False, labels=None):
-        return fetch._Dim(code, code.lower(), codes, labels or {}, elimination)
+        return pxweb._Dim(code, code.lower(), codes, labels or {}, elimination)
 
     base = [
         dim("Region", ["00", "09", "0980"]),
@@ -709,23 +711,23 @@ def test_plan_sums_or_totals_other_variables_and_refuses_the_rest():
         dim("Tid", ["2023", "2024"]),
     ]
     extra = dim("Civilstand", ["OG", "G"], elimination=True)
-    plan = fetch._population_plan([*base, extra], "T", ["09"], None)
+    plan = pxweb._population_plan([*base, extra], "T", ["09"], None)
     assert list(plan.selection) == ["Region", "Alder", "Kon", "Tid"] and plan.omitted == [
         "Civilstand"
     ]
     assert plan.selection["Region"] == ["0980"] and plan.selection["Tid"] == ["2023", "2024"]
     totals = dim("Fodelseregion", ["TOT", "SE", "UTL"], labels={"TOT": "totalt"})
-    plan = fetch._population_plan([*base, totals], "T", ["09"], [2024])
+    plan = pxweb._population_plan([*base, totals], "T", ["09"], [2024])
     assert plan.selection["Fodelseregion"] == ["TOT"] and plan.selection["Tid"] == ["2024"]
     with pytest.raises(SelectionError, match="variable Bakgrund .* cannot be left out"):
-        fetch._population_plan([*base, dim("Bakgrund", ["a", "b"])], "T", ["09"], None)
+        pxweb._population_plan([*base, dim("Bakgrund", ["a", "b"])], "T", ["09"], None)
 
 
 def test_parse_years():
-    assert fetch._parse_years("2014-2016,2020") == [2014, 2015, 2016, 2020]
-    assert fetch._parse_years(None) is None
+    assert pxweb._parse_years("2014-2016,2020") == [2014, 2015, 2016, 2020]
+    assert pxweb._parse_years(None) is None
     with pytest.raises(SelectionError, match="not understood"):
-        fetch._parse_years("2014..2016")
+        pxweb._parse_years("2014..2016")
 
 
 # --------------------------------------------------------------------------------------------
@@ -947,7 +949,7 @@ def test_service_fetch_takes_a_buffer_around_the_lan_and_records_the_lan_only(
         # The area asked for holds the whole län and 49 km around it, and not 60 km out.
         areas = poly_areas(log[0].form()["data"][0])  # one per filter, all the same
         area = areas[0]
-        assert len(areas) == len(fetch.OVERPASS_SERVICE_FILTERS)
+        assert len(areas) == len(overpass_mod.OVERPASS_SERVICE_FILTERS)
         assert all(a.equals(area) for a in areas)
         to_wgs = Transformer.from_crs("EPSG:3006", "EPSG:4326", always_xy=True)
         gdf = geo.lan_geometry()
@@ -1023,8 +1025,8 @@ def test_service_needs_a_lan(home: Path):
 
 
 def test_lan_iso_codes_cover_every_lan():
-    assert list(fetch.LAN_ISO) == geo.lan_codes()
-    assert fetch.LAN_ISO["08"] == "SE-H" and fetch.LAN_ISO["25"] == "SE-BD"
+    assert list(overpass_mod.LAN_ISO) == geo.lan_codes()
+    assert overpass_mod.LAN_ISO["08"] == "SE-H" and overpass_mod.LAN_ISO["25"] == "SE-BD"
 
 
 # --------------------------------------------------------------------------------------------
@@ -1076,15 +1078,15 @@ def test_grid_link_found_by_its_label_or_name():
     page = GRID_PAGE.replace("{total}", "ruta_1km_2024.zip")
     base = "https://www.scb.se/vara-tjanster/oppna-data/oppna-geodata/statistik-pa-rutor/"
     assert (
-        fetch.find_grid_link(page, base)
+        scb_grid.find_grid_link(page, base)
         == "https://www.scb.se/contentassets/bb22/ruta_1km_2024.zip"
     )
     named = '<a href="x/TotRut_SweRef.zip">a</a> <a href="y/Totalbefolkning_1km_241231.zip">b</a>'
     assert (
-        fetch.find_grid_link(named, base)
+        scb_grid.find_grid_link(named, base)
         == "https://www.scb.se/vara-tjanster/oppna-data/oppna-geodata/statistik-pa-rutor/y/Totalbefolkning_1km_241231.zip"
     )
-    assert fetch.find_grid_link("<p>no links</p>", base) is None
+    assert scb_grid.find_grid_link("<p>no links</p>", base) is None
 
 
 def test_grid_from_scb_page_replaces_the_earlier_grid(home: Path, monkeypatch):
