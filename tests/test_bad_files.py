@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 
 from lansanalys import build, config
 from lansanalys.errors import BuildError, InputError
+from lansanalys.sources import files
 from lansanalys.sources.befolkning import read_befolkning, read_prognos
 from lansanalys.sources.common import check_complete, read_text
 from lansanalys.sources.forandringar import read_forandringar
@@ -344,7 +345,7 @@ def test_truncated_geopackage_is_named_before_any_reader_runs(tmp_path, demo_hom
     src = demo_home / "data" / "raw" / "rutor" / "demo_befolkning_1km.gpkg"
     bad = truncated_gpkg(p.raw_kind("rutor"), src, "rutor.gpkg")
     with pytest.raises(InputError) as err:
-        build.is_demo(bad, {}, p)
+        files.is_demo(bad, {}, p)
     assert err.value.path == bad
 
 

@@ -12,6 +12,7 @@ import pytest
 from lansanalys import build, config, demo, geo, services
 from lansanalys.errors import BuildError, InputError
 from lansanalys.provenance import load_sources, sha256
+from lansanalys.sources import files
 
 
 def _processed(home: Path, name: str) -> pd.DataFrame:
@@ -29,14 +30,14 @@ def test_demo_files_are_marked_and_recorded(demo_home):
     p = config.Paths(demo_home)
     sources = load_sources(p)
     for kind in config.RAW_KINDS:
-        files = build.raw_files(p, kind)
-        assert files, kind
-        for f in files:
-            assert build.is_demo(f, sources, p)
+        found = files.raw_files(p, kind)
+        assert found, kind
+        for f in found:
+            assert files.is_demo(f, sources, p)
             entry = sources[f.relative_to(p.raw).as_posix()]
             assert entry["demo"] is True and entry["sha256"] == sha256(f)
     text = (p.raw / "befolkning" / "demo_befolkning_scb.csv").read_bytes()[:300]
-    assert demo.DEMO_MARKER.encode() in text
+    assert files.DEMO_MARKER.encode() in text
 
 
 def test_population_reconciles_kommun_lan_riket(demo_home):
@@ -107,7 +108,7 @@ def _processed_state(home: Path) -> dict[str, str]:
 def test_bad_raw_file_fails_and_keeps_processed(home_copy, kind, mutate, match):
     p = config.paths()
     before = _processed_state(home_copy)
-    f = build.raw_files(p, kind)[0]
+    f = files.raw_files(p, kind)[0]
     f.write_text(mutate(f.read_text(encoding="cp1252")), encoding="cp1252")
     with pytest.raises((InputError, BuildError), match=match) as exc:
         build.build(p, force=True)
@@ -137,7 +138,7 @@ def test_real_file_replaces_demo_for_its_kind_only(home_copy):
 
 def test_missing_kind_is_a_clear_error(home_copy):
     p = config.paths()
-    for f in build.raw_files(p, "stod"):
+    for f in files.raw_files(p, "stod"):
         f.unlink()
     with pytest.raises(BuildError, match="data/raw/stod/ has no data file"):
         build.build(p, force=True)

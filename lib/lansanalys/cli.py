@@ -254,9 +254,9 @@ def render(
 @app.command()
 def info() -> None:
     """Show the paths in use and which raw kinds are demo or real."""
-    from lansanalys.build import is_demo, raw_files
     from lansanalys.errors import InputError
     from lansanalys.provenance import load_sources
+    from lansanalys.sources.files import is_demo, raw_files
 
     p = paths()
     typer.echo(f"root: {p.root}")

@@ -28,9 +28,9 @@ from scipy.spatial import cKDTree
 from lansanalys import geo
 from lansanalys.config import CRS_METRIC, RAW_KINDS, Paths, paths
 from lansanalys.provenance import record_source
+from lansanalys.sources.files import DEMO_MARKER
 from lansanalys.util import atomic_path
 
-DEMO_MARKER = "EXEMPELDATA"
 DEFAULT_SEED = 20261123
 
 CELL = 1000  # metres, SCB's open grid

@@ -28,7 +28,7 @@ from lansanalys import catalogue, geo
 from lansanalys.sources import vagnat
 from lansanalys.config import CRS_METRIC, DEFAULT_CLASSES_KM, DEFAULT_CLASSES_MIN, OPTIONAL_KINDS, RAW_KINDS, Paths, paths
 from lansanalys.services import SERVICE_TYPES
-from lansanalys.demo import DEMO_MARKER
+from lansanalys.sources.files import DEMO_MARKER
 from lansanalys.sources import READERS
 from lansanalys.sources.common import check_complete, reading
 from lansanalys.sources.befolkning import read_prognos
@@ -38,41 +38,6 @@ from lansanalys.build.schemas import SCHEMAS
 from lansanalys.util import atomic_dir, library_digest
 
 log = logging.getLogger(__name__)
-
-DATA_SUFFIXES = {".csv", ".txt", ".gpkg", ".xlsx", ".json", ".parquet", ".geojson", ".pbf"}
-
-
-
-
-
-def raw_files(p: Paths, kind: str) -> list[Path]:
-    """Data files under ``data/raw/<kind>/`` (hidden and temporary files skipped)."""
-    folder = p.raw_kind(kind)
-    if not folder.exists():
-        return []
-    return sorted(
-        f
-        for f in folder.iterdir()
-        if f.is_file() and not f.name.startswith(".") and f.suffix.lower() in DATA_SUFFIXES
-    )
-
-
-def is_demo(path: Path, sources: dict[str, dict[str, Any]], p: Paths) -> bool:
-    """A demo file: so marked in SOURCES.yml, or carrying the demo marker in its first bytes."""
-    rel = path.resolve().relative_to(p.raw.resolve()).as_posix()
-    if rel in sources and "demo" in sources[rel]:
-        return bool(sources[rel]["demo"])
-    # Opening the file can fail before any reader runs (a GeoPackage cut short): name it.
-    with reading(path):
-        if path.suffix.lower() == ".gpkg":
-            import pyogrio
-
-            layers = pyogrio.list_layers(path)
-            return any(DEMO_MARKER.lower() in name.lower() for name, _ in layers)
-        with open(path, "rb") as fh:
-            head = fh.read(4096)
-    return DEMO_MARKER.encode() in head
-
 
 def _select_files(p: Paths, kind: str, sources: dict) -> tuple[list[Path], bool]:
     files = raw_files(p, kind)

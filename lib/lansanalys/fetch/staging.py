@@ -166,7 +166,7 @@ def _lan_list(lan: Iterable[str] | None) -> list[str]:
 
 def _other_real_files(p: Paths, kind: str, keep: set[Path]) -> list[str]:
     """Real files of ``kind`` not written by ``fetch``: the build reads them beside ours."""
-    from lansanalys.build import is_demo, raw_files
+    from lansanalys.sources.files import is_demo, raw_files
 
     sources = load_sources(p)
     out = []
