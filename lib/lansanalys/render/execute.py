@@ -1,0 +1,186 @@
+"""One report in a worker process: papermill on a kernel over IPC sockets (no TCP port races),
+a watchdog for the report time limit, downloads swapped in only on success, atomic HTML.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import shutil
+import signal
+import tempfile
+import threading
+import time
+import traceback
+import uuid
+from importlib.metadata import version
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import CaselessStrEnum, default
+
+from lansanalys.config import (
+    DOWNLOADS_ENV,
+    DOWNLOADS_HREF_ENV,
+    NOTEBOOK_DIR,
+    RENDER_ENV,
+    TEMPLATE_DIR,
+)
+from lansanalys.render.export import _html_exporter
+from lansanalys.render.jobs import ASSETS_DIR, DOWNLOADS_DIR, Job, Outcome, index_job
+from lansanalys.render.search import SEARCH_INDEX
+from lansanalys.report import downloads
+from lansanalys.util import atomic_path
+
+
+class IpcKernelManager(AsyncKernelManager):
+    """Kernel manager whose kernels talk over Unix sockets with a unique prefix (no TCP ports).
+
+    jupyter_client's default IPC prefix is the relative name ``kernel-ipc``: two kernels started
+    in the same folder would share sockets. Each kernel here gets its own prefix in the temp dir.
+    """
+
+    transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+    @default("ip")
+    def _unique_ipc_prefix(self) -> str:
+        return str(Path(tempfile.gettempdir()) / f"lansanalys-{uuid.uuid4().hex[:16]}")
+
+
+def render_one(
+    job: Job, out_dir: str, executed_dir: str, self_contained: bool, timeout: int, digest: str
+) -> Outcome:
+    """Execute one notebook with papermill and export it to HTML (worker entry point)."""
+    import nbformat
+    import papermill as pm
+    import psutil
+
+    t0 = time.perf_counter()
+    timed_out = threading.Event()
+
+    def _watchdog() -> None:
+        # A hung report (a cell that never returns, a kernel that stops answering) is killed
+        # here; nbclient then sees a dead kernel and the report fails on its own.
+        timed_out.set()
+        for child in psutil.Process().children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                child.kill()
+
+    timer = threading.Timer(timeout, _watchdog)
+    timer.daemon = True
+    timer.start()
+    out = Path(out_dir)
+    executed = Path(executed_dir) / f"{job.name}.ipynb"
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    os.environ[RENDER_ENV] = "html"
+    # Downloads go to a temporary folder, swapped in only when the report succeeds.
+    (out / DOWNLOADS_DIR).mkdir(parents=True, exist_ok=True)
+    dl_tmp = Path(tempfile.mkdtemp(prefix=f".{job.name}.tmp-", dir=out / DOWNLOADS_DIR))
+    os.environ[DOWNLOADS_ENV] = str(dl_tmp)
+    os.environ[DOWNLOADS_HREF_ENV] = f"{DOWNLOADS_DIR}/{job.name}"
+    # The kernel inherits this worker's stderr: send it to a log beside the executed notebook
+    # instead of the user's terminal (kernel start-up and shutdown chatter, crashes).
+    log = open(executed.with_suffix(".log"), "w", encoding="utf-8")  # noqa: SIM115
+    saved_stderr = os.dup(2)
+    os.dup2(log.fileno(), 2)
+    try:
+        nb = pm.execute_notebook(
+            str(NOTEBOOK_DIR / job.notebook),
+            str(executed),
+            parameters=job.parameters,
+            kernel_name="python3",
+            cwd=str(NOTEBOOK_DIR),
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=timeout,
+            start_timeout=120,
+            kernel_manager_class=IpcKernelManager,
+        )
+        nb = nbformat.from_dict(nb)
+        nb.metadata["title"] = job.title
+        plotly_js = None
+        if self_contained:
+            import plotly
+
+            plotly_js = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text(
+                encoding="utf-8"
+            )
+        exporter = _html_exporter(self_contained, plotly_js)
+        resources = {
+            "plotly_js_src": f"{ASSETS_DIR}/plotly.min.js",
+            "plotly_js_inline": plotly_js.replace("</script", "<\\/script") if plotly_js else "",
+            "report_css": (TEMPLATE_DIR / "report.css").read_text(encoding="utf-8"),
+            "lansanalys_version": version("lansanalys"),
+            "index_href": "index.html",
+            # The index page carries the search over the whole set (render.search).
+            "search_index_src": SEARCH_INDEX if job.output == index_job().output else "",
+        }
+        body, _ = exporter.from_notebook_node(nb, resources=resources)
+        downloads.write_xlsx(dl_tmp, dl_tmp / f"{job.name}.xlsx")
+        _swap_dir(dl_tmp, out / DOWNLOADS_DIR / job.name)
+        with atomic_path(out / job.output) as tmp:
+            tmp.write_text(body, encoding="utf-8")
+        status, error = "rendered", ""
+    except Exception as exc:  # noqa: BLE001 - any failure of one report is reported, not raised
+        status = "failed"
+        error = _short_error(exc)
+        if timed_out.is_set():
+            error = f"timed out after {timeout} s (report time limit); {error}"
+    finally:
+        shutil.rmtree(dl_tmp, ignore_errors=True)
+        timer.cancel()
+        os.dup2(saved_stderr, 2)
+        os.close(saved_stderr)
+        log.close()
+    # Peak resident memory of this worker and of its largest finished kernel (kB on Linux).
+    peak_kb = max(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    )
+    return Outcome(
+        job,
+        status,
+        time.perf_counter() - t0,
+        error,
+        str(executed),
+        round(peak_kb / 1024, 1),
+        digest,
+    )
+
+
+def _swap_dir(new: Path, target: Path) -> None:
+    """Put folder ``new`` in place of ``target`` (the old one removed only after the swap)."""
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _short_error(exc: BaseException) -> str:
+    """The first useful lines of an error (papermill puts the cell's traceback in the message)."""
+    if getattr(exc, "ename", None):  # papermill: the notebook raised in a cell
+        where = f" (cell {exc.exec_count})" if getattr(exc, "exec_count", None) else ""
+        return f"{exc.ename}: {exc.evalue}{where}"
+    text = str(exc).strip() or "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    lines = [ln for ln in text.splitlines() if ln.strip() and not set(ln.strip()) <= {"-"}]
+    return "\n".join(lines[:8])
+
+
+def _worker_init() -> None:
+    """Workers ignore Ctrl-C: the parent stops them and their kernels together."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def kill_process_tree() -> int:
+    """Kill every descendant of this process (workers and their kernels); return how many."""
+    import psutil
+
+    procs = psutil.Process().children(recursive=True)
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+    psutil.wait_procs(procs, timeout=10)
+    return len(procs)

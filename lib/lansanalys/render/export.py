@@ -1,0 +1,69 @@
+"""Executed notebook → offline HTML with nbconvert and the kit's template (no CDN scripts; stderr
+outputs dropped from the page), and the shared assets beside the reports.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from lansanalys.config import (
+    TEMPLATE_DIR,
+)
+from lansanalys.render.jobs import ASSETS_DIR, _sha
+from lansanalys.util import atomic_path
+
+
+def _html_exporter(self_contained: bool, plotly_js: str | None):
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exporter = HTMLExporter(template_name="lansanalys", extra_template_basedirs=[str(TEMPLATE_DIR)])
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.language_code = "sv"
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags={"injected-parameters", "parameters"}), enabled=True
+    )
+    exporter.register_preprocessor(DropStderr(), enabled=True)
+    return exporter
+
+
+def _drop_stderr(nb):
+    """Remove stderr streams (warnings, logging) from a notebook about to become a report.
+
+    They stay in the executed notebook under ``_executed/`` for whoever debugs the report, and the
+    render tests fail on any: a warning is a bug to fix, not text for a board member.
+    """
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            cell.outputs = [
+                o
+                for o in cell.get("outputs", [])
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+    return nb
+
+
+class DropStderr:
+    """nbconvert preprocessor wrapper around :func:`_drop_stderr`."""
+
+    def __call__(self, nb, resources):
+        return _drop_stderr(nb), resources
+
+
+def copy_assets(out: Path) -> None:
+    """plotly.js once in ``assets/`` (written atomically, skipped when unchanged)."""
+    import plotly
+
+    src = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    dest = out / ASSETS_DIR / "plotly.min.js"
+    if (
+        dest.exists()
+        and dest.stat().st_size == src.stat().st_size
+        and _sha(dest.read_bytes()) == _sha(src.read_bytes())
+    ):
+        return
+    with atomic_path(dest) as tmp:
+        shutil.copyfile(src, tmp)

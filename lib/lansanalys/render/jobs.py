@@ -1,0 +1,111 @@
+"""What to render: one :class:`Job` per report (notebook, parameters, output file, title), its
+:class:`Outcome`, the bundle's layout, and the digests that let an unchanged report be skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lansanalys import catalogue, geo
+from lansanalys.config import (
+    NOTEBOOK_DIR,
+    Paths,
+)
+
+MANIFEST = "manifest.json"
+EXECUTED_DIR = "_executed"
+ASSETS_DIR = "assets"
+DOWNLOADS_DIR = "downloads"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One report to render."""
+
+    notebook: str  # file name in notebooks/
+    parameters: dict[str, Any]
+    output: str  # file name of the HTML in the output folder
+    title: str
+
+    @property
+    def name(self) -> str:
+        return Path(self.output).stem
+
+
+@dataclass
+class Outcome:
+    job: Job
+    status: str  # rendered | skipped | failed
+    seconds: float = 0.0
+    error: str = ""
+    executed: str = ""
+    peak_rss_mb: float = 0.0
+    digest: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def lan_job(lan_kod: str) -> Job:
+    """The län report job for ``lan_kod`` (validated: nothing else reaches a file name)."""
+    code = geo.check_lan(lan_kod)
+    return Job(
+        "lansrapport.ipynb",
+        {"lan_kod": code},
+        f"{geo.lan_slug(code)}.html",
+        f"{geo.lan_name(code)} – Länsanalys",
+    )
+
+
+def kommun_job(kommun_kod: str) -> Job:
+    """The kommun deep-dive job for ``kommun_kod`` (validated)."""
+    code = geo.check_kommun(kommun_kod)
+    return Job(
+        "kommunrapport.ipynb",
+        {"kommun_kod": code},
+        f"{geo.kommun_slug(code)}.html",
+        f"{geo.kommun_name(code)} – kommunprofil",
+    )
+
+
+def index_job() -> Job:
+    return Job("riksoversikt.ipynb", {}, "index.html", "Länsanalys – riksöversikt")
+
+
+def default_jobs(
+    lan_codes: list[str] | None = None, index: bool = True, kommun_codes: list[str] | None = None
+) -> list[Job]:
+    """Index, län reports (default all 21) and kommun reports (default none)."""
+    codes = geo.lan_codes() if lan_codes is None else lan_codes
+    jobs = [lan_job(c) for c in codes] + [kommun_job(c) for c in (kommun_codes or [])]
+    return ([index_job()] if index else []) + jobs
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def data_digest(p: Paths) -> str:
+    """Digest of the processed tables (their build's input digest)."""
+    m = catalogue.read_meta(p)
+    return m.get("inputs_digest") or _sha(json.dumps(m, sort_keys=True).encode())
+
+
+def job_digest(
+    job: Job, lib: str, data: str, self_contained: bool, linkable: tuple[str, ...] = ()
+) -> str:
+    nb = (NOTEBOOK_DIR / job.notebook).read_bytes()
+    payload = json.dumps(
+        {
+            "linkable": _sha("\n".join(linkable).encode()),
+            "nb": _sha(nb),
+            "params": job.parameters,
+            "lib": lib,
+            "data": data,
+            "self_contained": self_contained,
+        },
+        sort_keys=True,
+    )
+    return _sha(payload.encode())
