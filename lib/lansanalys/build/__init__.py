@@ -8,7 +8,6 @@ so a failed build leaves the previous ``data/processed/`` untouched.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import platform
 import time
@@ -22,22 +21,28 @@ import numpy as np
 import pandas as pd
 import pandera.errors
 
-from lansanalys.errors import BuildError
-from lansanalys.analysis import access, components, network, projection
 from lansanalys import catalogue, geo
-from lansanalys.sources import vagnat
-from lansanalys.config import CRS_METRIC, DEFAULT_CLASSES_KM, DEFAULT_CLASSES_MIN, OPTIONAL_KINDS, RAW_KINDS, Paths, paths
-from lansanalys.services import SERVICE_TYPES
-from lansanalys.sources.files import DEMO_MARKER
-from lansanalys.sources import READERS
-from lansanalys.sources.common import check_complete, reading
-from lansanalys.sources.befolkning import read_prognos
-from lansanalys.errors import InputError
-from lansanalys.provenance import load_sources, save_sources, sha256
+from lansanalys.analysis import access, network, projection
 from lansanalys.build.schemas import SCHEMAS
+from lansanalys.config import (
+    CRS_METRIC,
+    DEFAULT_CLASSES_KM,
+    DEFAULT_CLASSES_MIN,
+    OPTIONAL_KINDS,
+    RAW_KINDS,
+    Paths,
+    paths,
+)
+from lansanalys.errors import BuildError, InputError
+from lansanalys.provenance import load_sources, save_sources, sha256
+from lansanalys.services import SERVICE_TYPES
+from lansanalys.sources import READERS, vagnat
+from lansanalys.sources.common import check_complete, reading
+from lansanalys.sources.files import is_demo, raw_files
 from lansanalys.util import atomic_dir, library_digest
 
 log = logging.getLogger(__name__)
+
 
 def _select_files(p: Paths, kind: str, sources: dict) -> tuple[list[Path], bool]:
     files = raw_files(p, kind)
