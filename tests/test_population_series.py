@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 
 from lansanalys import build, config, demo, fetch, geo, render
 from lansanalys.analysis import demography
+from lansanalys.analysis.indicators import area_indicators
 from lansanalys.errors import InputError, SelectionError
 from lansanalys.provenance import load_sources, save_sources
-from lansanalys.report import area_indicators, source_note
+from lansanalys.report.text import source_note
 from lansanalys.sources.befolkning import read_befolkning
 
 from .conftest import shared

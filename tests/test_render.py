@@ -163,7 +163,7 @@ def test_kommun_report_links_back_and_names_villages(rendered):
 
 def test_editorial_text_is_placed_and_escaped(tmp_path):
     from lansanalys import config
-    from lansanalys.report import editorial
+    from lansanalys.report.blocks import editorial
 
     p = config.Paths(tmp_path)
     (p.raw / "kommentarer").mkdir(parents=True)

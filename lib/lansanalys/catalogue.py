@@ -24,6 +24,8 @@ import pandas as pd
 
 from lansanalys.config import Paths
 from lansanalys.errors import MissingDataError
+from lansanalys.geo import lan_codes
+from lansanalys.services import SERVICE_TYPES
 
 #: The build's metadata beside the tables (sources, years, versions, timings).
 META = "meta.json"
@@ -127,6 +129,23 @@ def read_meta(p: Paths) -> dict[str, Any]:
     if not file.exists():
         raise MissingDataError(f"{file} is missing: run `lansanalys build` first")
     return json.loads(file.read_text(encoding="utf-8"))
+
+
+# The build's record of service coverage (see :mod:`lansanalys.build.coverage`).
+
+
+def covered_lan(meta: dict[str, Any], service_type: str) -> list[str]:
+    """The län with service data of ``service_type`` (the build's coverage table)."""
+    cov = meta.get("coverage")
+    if cov is None:  # a build from before coverage was tracked: every point file was national
+        return lan_codes()
+    return list(cov["lan"].get(service_type, []))
+
+
+def in_files(meta: dict[str, Any], service_type: str) -> bool:
+    """Whether the service files hold any point of ``service_type``."""
+    cov = meta.get("coverage", {})
+    return service_type in cov.get("in_files", list(SERVICE_TYPES))
 
 
 def write_meta(folder: Path, meta: dict[str, Any]) -> None:

@@ -29,7 +29,7 @@ from lansanalys.build.population import _components, projection_table
 from lansanalys.build.tables import (
     Measured,
     _closure_tables,
-    area_indicators,
+    access_indicator_tables,
     cash_table,
     class_table,
     measured_cells,
@@ -91,7 +91,7 @@ def build(
     validated, coverage = validated_tables(tables, kinds_meta)
     nearest, nodes, edges, timings = nearest_table(validated, tables["vagnat"])
     m = measured_cells(nearest, validated["rutor"], coverage, tables.get("klassning"))
-    acc = area_indicators(m)
+    acc = access_indicator_tables(m)
     closure = _closure_tables(
         validated["rutor"],
         validated["service"][validated["service"]["service_type"].isin(m.types)],

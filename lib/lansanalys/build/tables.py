@@ -160,7 +160,7 @@ def measured_cells(
 POP_COLS = ["population", "pop_70plus"]
 
 
-def area_indicators(m: Measured) -> dict[str, pd.DataFrame]:
+def access_indicator_tables(m: Measured) -> dict[str, pd.DataFrame]:
     """Per level (kommun, lan, riket, kommungrupp) × type: shares beyond the thresholds by road
     (km) and mean and median car minutes over the cells that reach the service."""
     cd = m.cell_dist

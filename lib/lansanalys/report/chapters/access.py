@@ -1,0 +1,419 @@
+"""Service och tillgänglighet: distance maps, access tables, travel time, closure scenario and
+ranking, the access matrix and the cash rule.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import plotly.graph_objects as go
+from IPython.display import HTML, Markdown
+
+from lansanalys import catalogue, fmt, geo
+from lansanalys.analysis import access
+from lansanalys.catalogue import covered_lan
+from lansanalys.report import figures
+from lansanalys.report.blocks import MISSING, html_table, with_table
+from lansanalys.report.text import (
+    beyond_note,
+    by_road,
+    distance_phrase,
+    limit_text,
+    percent_or_missing,
+    riket_label,
+)
+from lansanalys.services import SERVICE_NOUNS, SERVICE_TYPES
+from lansanalys.sources import vagnat
+
+
+class AccessChapter:
+    """Methods of :class:`~lansanalys.report.lan.LanReport` for this chapter."""
+
+    def fig_distance_map(self, service_type: str = "dagligvaror") -> go.Figure | Markdown:
+        """Map of populated cells coloured by distance (road if built) to the nearest point."""
+        if service_type not in SERVICE_TYPES:
+            raise ValueError(f"unknown service type {service_type!r}; one of {list(SERVICE_TYPES)}")
+        if not self.covered(service_type):
+            return self._missing_block(service_type)
+        cells = self.cells
+        pts = self.service[self.service["service_type"] == service_type]
+        share10 = self.access_lan.set_index(["lan_kod", "service_type"]).at[
+            (self.lan_kod, service_type), "population_share_over_10km"
+        ]
+        label = SERVICE_NOUNS[service_type]
+        title = (
+            f"{fmt.percent(share10)} av invånarna i {self.lan_namn} bor mer än 10 km "
+            f"{distance_phrase(self.meta)} från närmaste {label}"
+        )
+        fig = figures.distance_grid_map(
+            cells,
+            service_type,
+            self.kommun_geo,
+            pts,
+            title,
+            self.access_source(),
+        )
+        return with_table(
+            fig,
+            cells[["cell_id", "kommun_kod", "x", "y", "population", service_type]].rename(
+                columns={service_type: "avstand_km"}
+            ),
+        )
+
+    def access_table(self) -> HTML:
+        """Share of each kommun's population beyond each threshold, per service type.
+
+        Unreachable people count as beyond every threshold and are shown in their own column;
+        any threshold of ``thresholds_km`` works (computed from the cells if not precomputed).
+        """
+        acc = self.beyond("kommun", self.thresholds_km).merge(
+            self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod"
+        )
+        lan_row = self.beyond("lan", self.thresholds_km).assign(kommun=f"Hela {self.lan_namn}")
+        acc = pd.concat([acc.sort_values("kommun"), lan_row], ignore_index=True)
+        order = {k: i for i, k in enumerate(SERVICE_TYPES)}
+        acc = acc.sort_values("service_type", key=lambda s: s.map(order), kind="stable")
+        acc = acc[acc["service_type"].map(self.covered)]
+        if acc.empty:
+            return self._missing_block()
+        rows = []
+        for _, r in acc.iterrows():
+            row = {
+                "Service": SERVICE_TYPES[r["service_type"]],
+                "Kommun": r["kommun"],
+                "Invånare": fmt.number(r["population"]),
+            }
+            for t in self.thresholds_km:
+                row[f"> {limit_text(t)} km"] = fmt.percent(r[f"population_share_over_{t:g}km"])
+            if by_road(self.meta):
+                row["Ej nåbar via väg"] = fmt.number(r["population_unreachable"])
+            row["70+ > 10 km"] = percent_or_missing(r["pop_70plus_share_over_10km"])
+            row["Medelavstånd för nåbara"] = fmt.number(r["mean_km"], 1) + " km"
+            if by_road(self.meta):
+                row["Medelrestid för nåbara"] = fmt.number(r["mean_min"], 1) + " min"
+            rows.append(row)
+        # One row per type without data, saying so where its rows would be.
+        rows += [
+            {"Service": label, "Kommun": f"Hela {self.lan_namn}"}
+            for st, label in SERVICE_TYPES.items()
+            if not self.covered(st)
+        ]
+        df = pd.DataFrame(rows).fillna(MISSING)
+        limits = ", ".join(limit_text(t) for t in self.thresholds_km)
+        caption = (
+            f"Andel av befolkningen som bor mer än {limits} km {distance_phrase(self.meta)} från "
+            "närmaste servicepunkt, per serviceslag och kommun; ej nåbara via väg räknas in"
+        )
+        num = [c for c in df.columns if c not in ("Kommun", "Service")]
+        return html_table(
+            df,
+            caption,
+            " ".join(filter(None, [self.access_source(), self.missing()])),
+            numeric=num,
+        )
+
+    def fig_travel_time(
+        self, service_type: str = "dagligvaror", over_min: float = 10.0
+    ) -> go.Figure | Markdown:
+        """Share of each kommun's population per car-time class to the nearest point."""
+        if service_type not in SERVICE_TYPES:
+            raise ValueError(f"unknown service type {service_type!r}; one of {list(SERVICE_TYPES)}")
+        if not by_road(self.meta):
+            raise ValueError("travel times need a road network (data/raw/vagnat/)")
+        if not self.covered(service_type):
+            return self._missing_block(service_type)
+        c = self.access_classes
+        c = c[
+            (c["metric"] == "bil")
+            & (c["service_type"] == service_type)
+            & (c["pop_col"] == "population")
+        ]
+        names = {
+            "00": riket_label(self.meta, service_type),
+            self.lan_kod: self.lan_namn,
+            **self.kommuner.set_index("kommun_kod")["kommun"].to_dict(),
+        }
+        c = c.assign(area=c["code"].map(names))
+        # "> over_min" from the cells' car minutes, whatever classes the build drew (a class
+        # table built with 5,15,30 has no 10-minute edge); unreachable counts as beyond.
+        share = f"population_share_over_{over_min:g}min"
+        kom = self.beyond("kommun", (over_min,), unit="min")
+        kom = kom[kom["service_type"] == service_type].set_index("kommun_kod")[share]
+        lan = self.beyond("lan", (over_min,), unit="min")
+        lan_far = float(lan.loc[lan["service_type"] == service_type, share].iloc[0])
+        # Kommuner from the longest car times down, then the län and riket for reference.
+        kom = kom.sort_values(ascending=False, kind="stable")
+        order = [*kom.index, self.lan_kod, "00"]
+        c = (
+            c.set_index("code")
+            .loc[order]
+            .reset_index()
+            .sort_values(
+                ["code", "order"],
+                key=lambda s: s.map({k: i for i, k in enumerate(order)}) if s.name == "code" else s,
+                kind="stable",
+            )
+        )
+        title = (
+            f"{fmt.percent(lan_far)} av invånarna i {self.lan_namn} har mer än "
+            f"{limit_text(over_min)} minuter med bil till närmaste {SERVICE_NOUNS[service_type]}"
+        )
+        fig = figures.class_bars(
+            c,
+            "area",
+            "klass",
+            "share",
+            title,
+            self.access_source(),
+        )
+        table = c[["code", "area", "klass", "population", "share"]].rename(
+            columns={"code": "kod", "area": "omrade", "share": "andel_procent"}
+        )
+        return with_table(fig, table)
+
+    def scenario_closure(
+        self, service_type: str = "dagligvaror", radius_km: float = 40.0
+    ) -> HTML | Markdown:
+        """What if the most critical point of the län closed? Recomputed along the roads.
+
+        Takes the point whose closure pushes the most people beyond 10 km (the first row of the
+        closure ranking), removes it with :func:`lansanalys.analysis.access.what_if` and recomputes the
+        nearest point for every cell within ``radius_km`` of it, by road when a network is built.
+        Only cells of län with data of the type take part; when the closure leaves those cells
+        without any point of the type, a sentence says so instead of a table.
+        """
+        if not self.covered(service_type):
+            return self._missing_block(service_type)
+        c = catalogue.read(
+            self.p,
+            "closure",
+            filters=[("lan_kod", "==", self.lan_kod), ("service_type", "==", service_type)],
+        )
+        if c.empty:
+            return HTML(f"<p>Länet har ingen {html.escape(SERVICE_NOUNS[service_type])}.</p>")
+        top = c.sort_values(["pushed_beyond", "served"], ascending=False).iloc[0]
+        pts = catalogue.read(self.p, "service", filters=[("service_type", "==", service_type)])
+        here = pts.set_index("point_id").loc[top["point_id"]]
+        cells = catalogue.read(self.p, "rutor")
+        r = radius_km * 1000
+        near = cells[(cells["x"] - here["x"]) ** 2 + (cells["y"] - here["y"]) ** 2 <= r * r]
+        # Cells of a län without data have no distance today: they cannot be compared.
+        near = near[near["lan_kod"].isin(covered_lan(self.meta, service_type))]
+        net = None
+        if by_road(self.meta):
+            net = vagnat.load_network(
+                catalogue.read(self.p, "vagnat_noder"), catalogue.read(self.p, "vagnat_lankar")
+            )
+        # Today's distances are the build's; only the world without the store is computed here.
+        before = catalogue.read(
+            self.p,
+            "nearest",
+            filters=[
+                ("service_type", "==", service_type),
+                ("cell_id", "in", near["cell_id"].tolist()),
+            ],
+        )
+        after = access.what_if(
+            near, pts, remove=[top["point_id"]], service_types=[service_type], net=net
+        )
+        col = "road_m" if net is not None else "dist_m"
+        pop = near.set_index("cell_id")["population"]
+
+        def summary(t: pd.DataFrame) -> dict[str, float]:
+            t = t.set_index("cell_id")
+            d = t[col].reindex(pop.index) / 1000
+            ok = d.notna()
+            return {
+                "over10": float(pop[ok & (d > 10)].sum() + pop[~ok].sum()),
+                "mean": float((d[ok] * pop[ok]).sum() / pop[ok].sum()),
+                "min": float((t["road_min"].reindex(pop.index)[ok] * pop[ok]).sum() / pop[ok].sum())
+                if net is not None
+                else float("nan"),
+            }
+
+        kommun = geo.kommun_name(str(top["kommun_kod"]))
+        noun = SERVICE_NOUNS[service_type]  # "ha någon dagligvarubutik att nå"
+        if not after.set_index("cell_id")[col].reindex(pop.index).notna().any():
+            left = len(pts) - 1
+            why = (
+                f"det finns ingen annan punkt av slaget {SERVICE_TYPES[service_type].lower()} i "
+                "servicefilerna"
+                if left == 0
+                else f"ingen av de {fmt.number(left)} andra punkterna av slaget går att nå "
+                f"{distance_phrase(self.meta)}"
+            )
+            return Markdown(
+                f"*Om {html.escape(str(top['name']))} i {html.escape(kommun)} stängde skulle "
+                f"ingen av de {fmt.number(pop.sum())} invånarna inom {fmt.number(radius_km)} km "
+                f"ha någon {noun} att nå: {why}. Ett avstånd kan då inte anges; alla räknas "
+                "som längre bort än varje avståndsgräns.*"
+            )
+        b, a = summary(before), summary(after)
+        phrase = distance_phrase(self.meta)
+        rows = [
+            {
+                "": f"Invånare > 10 km {phrase}",
+                "I dag": fmt.number(b["over10"]),
+                "Om den stänger": fmt.number(a["over10"]),
+                "Skillnad": fmt.signed(a["over10"] - b["over10"], 0),
+            },
+            {
+                "": "Medelavstånd för nåbara, km",
+                "I dag": fmt.number(b["mean"], 1),
+                "Om den stänger": fmt.number(a["mean"], 1),
+                "Skillnad": fmt.signed(a["mean"] - b["mean"], 1),
+            },
+        ]
+        if net is not None:
+            rows.append(
+                {
+                    "": "Medelrestid med bil för nåbara, minuter",
+                    "I dag": fmt.number(b["min"], 1),
+                    "Om den stänger": fmt.number(a["min"], 1),
+                    "Skillnad": fmt.signed(a["min"] - b["min"], 1),
+                }
+            )
+        cap = (
+            f"Scenario: om {top['name']} i {kommun} stängde. Alla {fmt.number(pop.sum())} "
+            f"invånare inom {fmt.number(radius_km)} km fågelvägen från butiken, närmaste "
+            f"{SERVICE_NOUNS[service_type]} beräknad på nytt {phrase} (även över länsgränsen)"
+        )
+        df = pd.DataFrame(rows)
+        return html_table(
+            df,
+            cap,
+            self.access_source(),
+            numeric=["I dag", "Om den stänger", "Skillnad"],
+        )
+
+    def fig_access_matrix(self, threshold_km: float = 10.0) -> go.Figure | Markdown:
+        """Share beyond ``threshold_km`` per kommun (rows) and service type (columns).
+
+        Any positive threshold works (computed from the cells if the build did not precompute
+        it); unreachable people count as beyond and their number is in the data download.
+        """
+        (threshold_km,) = access.check_thresholds((threshold_km,), "km")
+        acc = self.beyond("kommun", (threshold_km,)).merge(
+            self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod"
+        )
+        acc = acc[acc["service_type"].map(self.covered)]  # types without data: no column
+        if acc.empty:
+            return self._missing_block()
+        col = f"population_share_over_{threshold_km:g}km"
+        matrix = acc.pivot(index="kommun", columns="service_type", values=col)
+        matrix = matrix[[s for s in SERVICE_TYPES if s in matrix.columns]]
+        worst = acc.sort_values(col).iloc[-1]
+        title = (
+            f"Längst till service: i {worst['kommun']} bor {fmt.percent(worst[col])} mer än "
+            f"{limit_text(threshold_km)} km från närmaste "
+            f"{SERVICE_NOUNS[worst['service_type']]}"
+        )
+        matrix.columns = [SERVICE_TYPES[c] for c in matrix.columns]
+        km = limit_text(threshold_km)
+        src = " ".join(filter(None, [self.access_source(), self.missing()]))
+        fig = figures.matrix_heatmap(matrix, title, src, f"> {km} km")
+        table = acc[["kommun_kod", "kommun", "service_type", "population", col]].assign(
+            ej_nabar_via_vag=acc["population_unreachable"]
+        )
+        return with_table(fig, table)
+
+    # ---- service: vulnerability and the cash rule -----------------------------------------
+    def closure_table(self, service_type: str = "dagligvaror", top: int = 10) -> HTML | Markdown:
+        """The points whose closure would push the most people beyond 10 km."""
+        if not self.covered(service_type):
+            return self._missing_block(service_type)
+        c = catalogue.read(
+            self.p,
+            "closure",
+            filters=[("lan_kod", "==", self.lan_kod), ("service_type", "==", service_type)],
+        )
+        c = c.sort_values(["pushed_beyond", "served"], ascending=False).head(top)
+        names = self.kommuner.set_index("kommun_kod")["kommun"]
+        df = pd.DataFrame(
+            {
+                "Servicepunkt": c["name"],
+                "Slag": c["label"],
+                "Kommun": c["kommun_kod"].map(names),
+                "Får > 10 km om den stänger": [fmt.number(v) for v in c["pushed_beyond"]],
+                "Har den som närmaste": [fmt.number(v) for v in c["served"]],
+            }
+        )
+        cap = (
+            f"Sårbara punkter: {SERVICE_NOUNS[service_type]} vars stängning skulle ge flest "
+            "invånare mer än 10 km till närmaste alternativ (fågelvägen, även över länsgränsen)"
+        )
+        return html_table(
+            df,
+            cap,
+            self.source("rutor", "service"),
+            numeric=["Får > 10 km om den stänger", "Har den som närmaste"],
+        )
+
+    def cash_table(self) -> HTML | Markdown:
+        """The cash-access rule: share more than 25 km from cash services, against the limit."""
+        cash = catalogue.read(self.p, "cash_rule")
+        codes = ["00", self.lan_kod, *self.kommuner["kommun_kod"]]
+        cash = cash[cash["code"].isin(codes)]
+        types = {"kontantuttag": "Kontantuttag", "dagskasseinsattning": "Dagskasseinsättning"}
+        n_lan = {st: len(covered_lan(self.meta, st)) for st in types}
+        if not any(self.covered(st) for st in types):
+            return self._missing_block(*types)
+        partial = any(0 < n < len(geo.lan_codes()) for n in n_lan.values())
+        names = {
+            "00": "Riket: de län som har uppgifter" if partial else "Riket",
+            self.lan_kod: self.lan_namn,
+            **self.kommuner.set_index("kommun_kod")["kommun"].to_dict(),
+        }
+        rule = {
+            "00": "gäller riket (lagens krav)",
+            self.lan_kod: "gäller riket; länet jämförs med rikets gräns",
+        }
+        rows = []
+        for code in codes:
+            d = cash[cash["code"] == code].set_index("service_type")
+            row = {"Område": names[code]}
+            for st, label in types.items():
+                has = self.covered(st) if code != "00" else n_lan[st] > 0
+                if not has or st not in d.index:
+                    row[f"{label} > 25 km"] = MISSING
+                    row[f"{label}, ej nåbar via väg"] = MISSING
+                else:
+                    ok = "inom" if d.at[st, "within_limit"] else "över"
+                    limit = fmt.number(d.at[st, "limit_pct"], 2)
+                    row[f"{label} > 25 km"] = (
+                        f"{fmt.percent(d.at[st, 'share_over_25km'], 2)} "
+                        f"({ok} rikets gräns {limit} %)"
+                    )
+                    row[f"{label}, ej nåbar via väg"] = fmt.number(d.at[st, "unreachable"])
+            # The law sets one limit for the whole country; areas are only set against it.
+            row["Regeln"] = rule.get(code, "gäller riket; kommunen jämförs med rikets gräns")
+            rows.append(row)
+        df = pd.DataFrame(rows)
+        return html_table(
+            df,
+            "Kontantregeln (lagen om betaltjänster): högst 0,3 % av befolkningen får ha mer än "
+            "25 km till kontantuttag och högst 1,22 % till dagskasseinsättning. PTS prövar regeln "
+            f"nationellt och längs vägnätet; här {distance_phrase(self.meta)}, även per kommun för "
+            "att visa var luckorna finns. Invånare utan vägförbindelse räknas som över 25 km."
+            + (
+                " Riket avser de län som har uppgifter: "
+                + ", ".join(
+                    f"{types[st].lower()} {n} av {len(geo.lan_codes())}" for st, n in n_lan.items()
+                )
+                + "."
+                if partial
+                else ""
+            ),
+            " ".join(
+                filter(
+                    None,
+                    [
+                        self.source("rutor", "service", "vagnat"),
+                        beyond_note(self.meta),
+                        self.missing(*types),
+                    ],
+                )
+            ),
+            numeric=[c for c in df.columns if c not in ("Område", "Regeln")],
+        )

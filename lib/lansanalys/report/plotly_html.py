@@ -1,0 +1,56 @@
+"""Plotly output that survives nbconvert and draws offline: in batch rendering each figure becomes
+a ``<figure>`` with a ``Plotly.newPlot`` call and no plotly.js (the template loads it once).
+"""
+
+from __future__ import annotations
+
+import html
+
+import plotly.io as pio
+from plotly.io._base_renderers import MimetypeRenderer
+
+from lansanalys.config import (
+    rendering_html,
+)
+from lansanalys.report import downloads
+
+
+class ReportHtmlRenderer(MimetypeRenderer):
+    """Emit each figure as a ``<div>`` plus a ``Plotly.newPlot`` call, without plotly.js.
+
+    The report template loads plotly.js once (from ``assets/`` or inlined), so figures draw with
+    no network. The div is wrapped in a ``<figure>`` with the finding as accessible name.
+    """
+
+    def to_mimebundle(self, fig_dict: dict) -> dict[str, str]:
+        meta = (fig_dict.get("layout") or {}).get("meta") or {}
+        label = html.escape(str(meta.get("title", "Diagram")), quote=True)
+        div = pio.to_html(
+            fig_dict,
+            include_plotlyjs=False,
+            full_html=False,
+            validate=False,
+            config={
+                "displaylogo": False,
+                "responsive": True,
+                "toImageButtonOptions": {"format": "png", "scale": 2},
+            },
+        )
+        found = downloads.lookup(meta.get("table"))
+        link = downloads.link_html(downloads.save(*found)) if found else ""
+        return {
+            "text/html": f'<figure class="la-figure" role="group" aria-label="{label}">'
+            f"{div}{link}</figure>"
+        }
+
+
+def setup() -> None:
+    """Configure plotly for this session: report template, and in batch rendering the HTML renderer.
+
+    In JupyterLab the default renderer stays (interactive figures in the notebook). The renderer
+    sets ``LANSANALYS_RENDER=html`` for its kernels so figures become self-drawing HTML.
+    """
+    pio.templates.default = "lansanalys"
+    if rendering_html():
+        pio.renderers["lansanalys_html"] = ReportHtmlRenderer()
+        pio.renderers.default = "lansanalys_html"
