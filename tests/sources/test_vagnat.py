@@ -20,7 +20,7 @@ from lansanalys.analysis.network import ATTACH_M, nearest_by_type
 from lansanalys.errors import InputError
 from lansanalys.sources import vagnat
 
-from .network_reference import Foot, split_graph
+from ..analysis.network_reference import Foot, split_graph
 
 X0, Y0 = 500_000.0, 6_500_000.0
 

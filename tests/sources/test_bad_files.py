@@ -41,7 +41,7 @@ from lansanalys.sources.rutor import read_rutor
 from lansanalys.sources.stod import read_stod
 from lansanalys.sources.vagnat import read_vagnat
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 THIS_YEAR = date.today().year
 SEXES = ("män", "kvinnor")
 

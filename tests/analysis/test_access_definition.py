@@ -26,7 +26,7 @@ from lansanalys import fmt
 from lansanalys.analysis import access
 from lansanalys.report import figures
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 # --------------------------------------------------------------------------------------------
 # Hand-made worlds

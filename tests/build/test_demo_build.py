@@ -179,7 +179,7 @@ def test_klassning_is_optional_and_used_when_present(home_copy):
 
     from lansanalys import LanReport
 
-    from .conftest import shared
+    from ..conftest import shared
 
     p = config.paths()
     # The demo's own grouping is used, and says it is an example.

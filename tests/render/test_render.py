@@ -14,7 +14,7 @@ import pytest
 
 from lansanalys import render
 
-from .conftest import MALICIOUS_NAME, figure_cells
+from ..conftest import MALICIOUS_NAME, figure_cells
 
 pytestmark = pytest.mark.render
 

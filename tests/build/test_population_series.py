@@ -24,8 +24,8 @@ from lansanalys.provenance import load_sources, save_sources
 from lansanalys.report.text import source_note
 from lansanalys.sources.befolkning import read_befolkning
 
-from .conftest import shared
-from .test_fetch import PX, Reply, Req, _dataset, _json_reply, _problem, serve
+from ..conftest import shared
+from ..fetch.test_fetch import PX, Reply, Req, _dataset, _json_reply, _problem, serve
 
 KALMAR = geo.kommun_codes("08")
 CIVIL = ("ogifta", "gifta", "skilda", "änkor/änklingar")

@@ -15,7 +15,7 @@ import pytest
 
 from lansanalys.render.search import SEARCH_INDEX, search_entries
 
-from .conftest import MALICIOUS_NAME
+from ..conftest import MALICIOUS_NAME
 from .test_browser import _open, browser  # noqa: F401 - the module's browser fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.render]

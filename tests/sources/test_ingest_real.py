@@ -16,7 +16,7 @@ from lansanalys.sources.befolkning import age_code, read_befolkning
 from lansanalys.sources.klassning import read_klassning
 from lansanalys.sources.service import read_service
 
-from .conftest import shared
+from ..conftest import shared
 
 
 def test_pxweb_v2_jsonstat_decodes_to_known_cells():

@@ -46,7 +46,7 @@ from lansanalys.sources.osm import DRIVABLE_HIGHWAYS
 from lansanalys.sources.rutor import read_rutor
 from lansanalys.sources.service import read_service
 
-from .conftest import REPO, shared
+from ..conftest import REPO, shared
 
 PX = ("scb-pxweb-api",)
 

@@ -11,7 +11,7 @@ from lansanalys.sources.befolkning import read_befolkning
 from lansanalys.sources.service import read_service
 from lansanalys.sources.stod import read_stod
 
-from .conftest import shared
+from ..conftest import shared
 
 
 def test_real_scb_2019_export_loads_as_is():

@@ -12,7 +12,7 @@ import shutil
 import numpy as np
 import pytest
 
-from .conftest import figure_cells
+from ..conftest import figure_cells
 
 pytestmark = [pytest.mark.browser, pytest.mark.render]
 
@@ -175,7 +175,7 @@ def _axe() -> str:
     path = (
         Path(os.environ.get("AXE_CORE_JS", ""))
         if os.environ.get("AXE_CORE_JS")
-        else (Path(__file__).resolve().parents[1] / ".cache/axe/node_modules/axe-core/axe.min.js")
+        else (Path(__file__).resolve().parents[2] / ".cache/axe/node_modules/axe-core/axe.min.js")
     )
     if not path.exists():
         if os.environ.get("LANSANALYS_REQUIRE_BROWSER"):
