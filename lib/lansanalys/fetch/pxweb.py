@@ -203,6 +203,27 @@ def _population_plan(
     dims: list[_Dim], table: str, lan: list[str], years: list[int] | None, n_default: int = 11
 ) -> _Plan:
     """The selection for kommun × single-year age × sex × year from a table's variables."""
+    region, age, sex, tid = _by_role(dims, table)
+    regions = _regions(region, lan, table)
+    year_of, tids = _times(tid, years, n_default, table)
+    chosen = {region.code: regions, age.code: _ages(age, table), sex.code: _sexes(sex, table)}
+    chosen[tid.code] = tids
+    selection: dict[str, list[str]] = {}
+    omitted: list[str] = []
+    for d in dims:
+        if d.code in chosen:
+            selection[d.code] = chosen[d.code]
+        else:
+            values = _other_values(d, table, omitted)
+            if values is not None:
+                selection[d.code] = values
+    lan_used = sorted({k[:2] for k in regions})
+    return _Plan(selection, region.code, tid.code, year_of, lan_used, omitted)
+
+
+def _by_role(dims: list[_Dim], table: str) -> tuple[_Dim, _Dim, _Dim, _Dim]:
+    """The region, age, sex and time variables of a table, or a SelectionError naming those
+    it lacks."""
     by_role: dict[str, _Dim] = {}
     for d in dims:
         for role, names in _ROLE.items():
@@ -215,33 +236,49 @@ def _population_plan(
             f"{', '.join(d.code for d in dims)}); expected a population table by region, age, "
             "sex and year"
         )
-    region, age, sex, tid = (by_role[r] for r in ("region", "age", "sex", "time"))
-    wanted = [k for c in lan for k in geo.kommun_codes(c)]
+    return by_role["region"], by_role["age"], by_role["sex"], by_role["time"]
+
+
+def _regions(region: _Dim, lan: list[str], table: str) -> list[str]:
+    """The kommuner of ``lan`` the table has."""
     have = set(region.codes)
-    regions = [k for k in wanted if k in have]
+    regions = [k for c in lan for k in geo.kommun_codes(c) if k in have]
     if not regions:
         raise SelectionError(
             f"table {table} has none of the kommuner of län {', '.join(lan)} in variable "
             f"{region.code}; expected 4-digit kommun codes"
         )
+    return regions
+
+
+def _ages(age: _Dim, table: str) -> list[str]:
+    """Single-year ages and the open top class ("100+"; "100+1" from 2025, TAB5557); a class
+    such as "65+" in a table of age classes is not one."""
     single = [c for c in age.codes if re.fullmatch(r"\d{1,3}", c)]
-    # The open top class ("100+") belongs to single-year ages; "65+" in a table of classes not.
-    # From 2025 (TAB5557) the code carries its value set: "100+1" in single years.
-    top = None
-    if single:
-        n = max(map(int, single)) + 1
-        top = next((c for c in (f"{n}+1", f"{n}+") if c in age.codes), None)
-    ages = [c for c in age.codes if c in single or c == top]
     if not single:
         raise SelectionError(
             f"table {table} has no single-year ages in variable {age.code} (has "
             f"{', '.join(age.codes[:4])}…); expected ages 0 … 100+"
         )
+    n = max(map(int, single)) + 1
+    top = next((c for c in (f"{n}+1", f"{n}+") if c in age.codes), None)
+    return [c for c in age.codes if c in single or c == top]
+
+
+def _sexes(sex: _Dim, table: str) -> list[str]:
     sexes = [c for c in sex.codes if c in ("1", "2")]
     if sorted(sexes) != ["1", "2"]:
         raise SelectionError(
             f"table {table} does not give men and women apart in {sex.code} (codes 1 and 2)"
         )
+    return sexes
+
+
+def _times(
+    tid: _Dim, years: list[int] | None, n_default: int, table: str
+) -> tuple[dict[str, int], list[str]]:
+    """Time code → year (one code per year), and the codes of the years asked for (default the
+    last ``n_default``); a year the table lacks is a SelectionError."""
     year_of: dict[str, int] = {}
     for c in tid.codes:
         y = _year_of(c)
@@ -265,38 +302,30 @@ def _population_plan(
                 + f"; {', '.join(map(str, absent))} not there"
             )
         chosen = years
-    tids = [c for c, y in year_of.items() if y in chosen]
-    selection: dict[str, list[str]] = {}
-    omitted = []
-    for d in dims:
-        if d is region:
-            selection[d.code] = regions
-        elif d is age:
-            selection[d.code] = ages
-        elif d is sex:
-            selection[d.code] = sexes
-        elif d is tid:
-            selection[d.code] = tids
-        elif d.code.lower() in _ROLE["contents"]:
-            selection[d.code] = [_population_contents(d, table)]
-        elif d.elimination:
-            omitted.append(d.code)  # summed by the API (civilstånd …)
-        elif len(d.codes) == 1:
-            selection[d.code] = list(d.codes)
-        elif total := _total_code(d):
-            selection[d.code] = [total]
-        elif _CIVIL.fullmatch(d.code):
-            # TAB5557 cannot leave civilstånd out and has no total: every value is fetched
-            # and the reader sums them.
-            selection[d.code] = list(d.codes)
-            omitted.append(d.code)
-        else:
-            raise SelectionError(
-                f"table {table}: variable {d.code} ({d.label}) cannot be left out and has "
-                f"{len(d.codes)} values; expected a population table by region, age, sex and year"
-            )
-    lan_used = sorted({k[:2] for k in regions})
-    return _Plan(selection, region.code, tid.code, year_of, lan_used, omitted)
+    return year_of, [c for c, y in year_of.items() if y in chosen]
+
+
+def _other_values(d: _Dim, table: str, omitted: list[str]) -> list[str] | None:
+    """The values to ask for of a variable that is not region, age, sex or time; None (and its
+    code in ``omitted``) when the API sums it."""
+    if d.code.lower() in _ROLE["contents"]:
+        return [_population_contents(d, table)]
+    if d.elimination:
+        omitted.append(d.code)  # summed by the API (civilstånd …)
+        return None
+    if len(d.codes) == 1:
+        return list(d.codes)
+    if total := _total_code(d):
+        return [total]
+    if _CIVIL.fullmatch(d.code):
+        # TAB5557 cannot leave civilstånd out and has no total: every value is fetched and the
+        # reader sums them.
+        omitted.append(d.code)
+        return list(d.codes)
+    raise SelectionError(
+        f"table {table}: variable {d.code} ({d.label}) cannot be left out and has "
+        f"{len(d.codes)} values; expected a population table by region, age, sex and year"
+    )
 
 
 def _total_code(d: _Dim) -> str | None:
@@ -319,6 +348,28 @@ def _population_contents(d: _Dim, table: str) -> str:
         f"table {table}: no 'Folkmängd' among the contents "
         + ", ".join(f"{c} ({d.labels.get(c, '')})" for c in d.codes)
     )
+
+
+def _pack_by_lan(regions: list[str], cap: int) -> list[list[str]]:
+    """Kommuner in groups of at most ``cap``, whole län together (a län larger than ``cap``
+    alone is split)."""
+    groups: list[list[str]] = []
+    current: list[str] = []
+    for lan in sorted({k[:2] for k in regions}):
+        members = [k for k in regions if k[:2] == lan]
+        while len(members) > cap:  # a län too large alone
+            if current:
+                groups.append(current)
+                current = []
+            groups.append(members[:cap])
+            members = members[cap:]
+        if len(current) + len(members) > cap:
+            groups.append(current)
+            current = []
+        current = current + members
+    if current:
+        groups.append(current)
+    return groups
 
 
 def _chunks(plan: _Plan, max_cells: int) -> list[dict[str, list[str]]]:
@@ -344,23 +395,7 @@ def _chunks(plan: _Plan, max_cells: int) -> list[dict[str, list[str]]]:
         for i in range(0, len(tids), step):
             out.append({**sel, plan.time: tids[i : i + step]})
         return out
-    cap = max_cells // other
-    groups: list[list[str]] = []
-    current: list[str] = []
-    for lan in sorted({k[:2] for k in regions}):
-        members = [k for k in regions if k[:2] == lan]
-        while len(members) > cap:  # a län too large alone
-            if current:
-                groups.append(current)
-                current = []
-            groups.append(members[:cap])
-            members = members[cap:]
-        if len(current) + len(members) > cap:
-            groups.append(current)
-            current = []
-        current = current + members
-    if current:
-        groups.append(current)
+    groups = _pack_by_lan(regions, max_cells // other)
     for t in tids:
         for g in groups:
             out.append({**sel, plan.region: g, plan.time: [t]})
@@ -491,6 +526,81 @@ def _stage_table(
         stage.add(tmp, name, entry, rows, ans.from_cache)
 
 
+#: A request to make: (table id, data URL, source text, file slug, plan).
+_Job = tuple[str, str, str, str, _Plan]
+
+
+def _v2_jobs(
+    http: Http, base_url: str | None, table: str | None, lan_codes: list[str], wanted: list[int]
+) -> tuple[list[_Job], int, RateLimit]:
+    """PxWebApi 2.0: one job per table (the series, each year from the first table that has
+    it, or the one table asked for), the API's cell limit and its rate limit."""
+    base = _base("pxweb_v2", base_url, PXWEB_V2_URL)
+    cfg = http.get(f"{base}/config").json()
+    if not isinstance(cfg, dict):
+        raise FetchError(f"the answer from {base}/config is not a PxWebApi 2 config")
+    limit = int(cfg.get("maxDataCells") or 150_000)
+    rate = RateLimit(cfg.get("maxCallsPerTimeWindow") or 0, cfg.get("timeWindow") or 0)
+    metas = []
+    for tid in [table] if table else list(PXWEB_V2_SERIES):
+        meta_url = f"{base}/tables/{tid}/metadata"
+        title, dims = _dims_v2(
+            http.get(meta_url, params={"lang": "sv"}, before_send=rate.wait).json(), meta_url
+        )
+        metas.append((tid, title, dims))
+    if table:  # one table, as asked: its own years
+        split = [wanted]
+    else:  # the series: each year from the first table that has it
+        split = _split_years([(t, d) for t, _, d in metas], wanted)
+    jobs: list[_Job] = []
+    for (tid, title, dims), ys in zip(metas, split, strict=True):
+        if ys is not None and not ys:
+            continue  # a table of the series with none of the years asked for
+        source = f"SCB Statistikdatabasen (PxWebApi 2.0), tabell {tid}: {title}".rstrip(": ")
+        plan = _population_plan(dims, tid, lan_codes, ys)
+        jobs.append((tid, f"{base}/tables/{tid}/data", source, tid, plan))
+    return jobs, limit, rate
+
+
+def _v1_jobs(
+    http: Http, base_url: str | None, table: str | None, lan_codes: list[str], wanted: list[int]
+) -> tuple[list[_Job], int, RateLimit]:
+    """The older v1 API: one table, its documented cell and rate limits."""
+    base = _base("pxweb_v1", base_url, PXWEB_V1_URL)
+    tid = (table or PXWEB_V1_TABLE).strip("/")
+    data_url = f"{base}/{tid}"
+    rate = RateLimit(*PXWEB_V1_RATE)
+    title, dims = _dims_v1(http.get(data_url, before_send=rate.wait).json(), data_url)
+    source = f"SCB Statistikdatabasen (PxWeb API v1), {tid.split('/')[-1]}: {title}"
+    plan = _population_plan(dims, tid, lan_codes, wanted)
+    return [(tid, data_url, source, tid.split("/")[-1], plan)], PXWEB_V1_MAX_CELLS, rate
+
+
+def _population_notes(
+    api: str, table: str | None, new_lan: set[str], new_years: set[int]
+) -> list[str]:
+    """What the user should know about the fetched population (noise, gaps, partial län)."""
+    from lansanalys.sources.befolkning import CKM_FIRST_YEAR
+
+    notes = []
+    if any(y >= CKM_FIRST_YEAR for y in new_years):
+        notes.append(
+            f"from {CKM_FIRST_YEAR} SCB adds Cell Key Method noise to every value "
+            "(TAB5557): parts need not add up to totals; the build tolerates it"
+        )
+    if api == "v1" and not table and max(new_years) < CKM_FIRST_YEAR:
+        notes.append(
+            f"the v1 table ends before {CKM_FIRST_YEAR}; later years are in "
+            f"{PXWEB_V2_CKM_TABLE}, which the default --api v2 joins to the series"
+        )
+    if new_lan != set(geo.lan_codes()):
+        notes.append(
+            "only some län fetched: the build needs every kommun of the latest year "
+            "(fetch the others, or all with no --lan)"
+        )
+    return notes
+
+
 def fetch_befolkning(
     p: Paths | None = None,
     *,
@@ -541,46 +651,8 @@ def fetch_befolkning(
             wanted_years = _parse_years(years)
         else:
             wanted_years = sorted({int(y) for y in years})
-        # One entry per table: (table id, data URL, source text, file slug, plan).
-        jobs: list[tuple[str, str, str, str, _Plan]] = []
-        if api == "v2":
-            base = _base("pxweb_v2", base_url, PXWEB_V2_URL)
-            cfg = http.get(f"{base}/config").json()
-            if not isinstance(cfg, dict):
-                raise FetchError(f"the answer from {base}/config is not a PxWebApi 2 config")
-            limit = int(cfg.get("maxDataCells") or 150_000)
-            rate = RateLimit(cfg.get("maxCallsPerTimeWindow") or 0, cfg.get("timeWindow") or 0)
-            tables = [table] if table else list(PXWEB_V2_SERIES)
-            metas = []
-            for tid in tables:
-                meta_url = f"{base}/tables/{tid}/metadata"
-                title, dims = _dims_v2(
-                    http.get(meta_url, params={"lang": "sv"}, before_send=rate.wait).json(),
-                    meta_url,
-                )
-                metas.append((tid, title, dims))
-            if table:  # one table, as asked: its own years
-                split = [wanted_years]
-            else:  # the series: each year from the first table that has it
-                split = _split_years([(t, d) for t, _, d in metas], wanted_years)
-            for (tid, title, dims), ys in zip(metas, split, strict=True):
-                if ys is not None and not ys:
-                    continue  # a table of the series with none of the years asked for
-                source = f"SCB Statistikdatabasen (PxWebApi 2.0), tabell {tid}: {title}".rstrip(
-                    ": "
-                )
-                plan = _population_plan(dims, tid, lan_codes, ys)
-                jobs.append((tid, f"{base}/tables/{tid}/data", source, tid, plan))
-        else:
-            base = _base("pxweb_v1", base_url, PXWEB_V1_URL)
-            tid = (table or PXWEB_V1_TABLE).strip("/")
-            data_url = f"{base}/{tid}"
-            rate = RateLimit(*PXWEB_V1_RATE)
-            title, dims = _dims_v1(http.get(data_url, before_send=rate.wait).json(), data_url)
-            limit = PXWEB_V1_MAX_CELLS
-            source = f"SCB Statistikdatabasen (PxWeb API v1), {tid.split('/')[-1]}: {title}"
-            plan = _population_plan(dims, tid, lan_codes, wanted_years)
-            jobs.append((tid, data_url, source, tid.split("/")[-1], plan))
+        make_jobs = _v2_jobs if api == "v2" else _v1_jobs
+        jobs, limit, rate = make_jobs(http, base_url, table, lan_codes, wanted_years)
         limit = min(limit, max_cells) if max_cells else limit
         for tid, data_url, source, slug, plan in jobs:
             _stage_table(http, stage, api, rate, limit, tid, data_url, source, slug, plan)
@@ -596,25 +668,9 @@ def fetch_befolkning(
                 and bool(new_years & {int(y) for y in e.get("years") or []})
             )
 
-        from lansanalys.sources.befolkning import CKM_FIRST_YEAR
-
         result = stage.commit(p, supersedes)
         _note_others(p, "befolkning", result)
-        if any(y >= CKM_FIRST_YEAR for y in new_years):
-            result.notes.append(
-                f"from {CKM_FIRST_YEAR} SCB adds Cell Key Method noise to every value "
-                "(TAB5557): parts need not add up to totals; the build tolerates it"
-            )
-        if api == "v1" and not table and max(new_years) < CKM_FIRST_YEAR:
-            result.notes.append(
-                f"the v1 table ends before {CKM_FIRST_YEAR}; later years are in "
-                f"{PXWEB_V2_CKM_TABLE}, which the default --api v2 joins to the series"
-            )
-        if new_lan != set(geo.lan_codes()):
-            result.notes.append(
-                "only some län fetched: the build needs every kommun of the latest year "
-                "(fetch the others, or all with no --lan)"
-            )
+        result.notes.extend(_population_notes(api, table, new_lan, new_years))
         return result
 
     return _run(http, stage, body)
