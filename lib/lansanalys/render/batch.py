@@ -9,6 +9,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from importlib.metadata import version
 from multiprocessing import get_context
@@ -76,89 +77,112 @@ def render(
     _remove_stale_temp(out)
     jobs = default_jobs() if jobs is None else jobs
     workers = workers or max(1, min(len(jobs), os.cpu_count() or 1))
-    lib, data = library_digest(), data_digest(p)
     if not self_contained:
         copy_assets(out)
     manifest = load_manifest(out)
-    outcomes: list[Outcome] = []
-    todo: list[tuple[Job, str]] = []
     # Reports may link to each other (län → kommun) only where the target exists or is being
     # rendered now; the set is part of each digest, so links appear once the targets do.
     linkable = tuple(sorted({f.name for f in out.glob("*.html")} | {j.output for j in jobs}))
-    env_linkable = os.environ.get(LINKABLE_ENV)
-    os.environ[LINKABLE_ENV] = ",".join(linkable)  # inherited by the spawned workers
-    for job in jobs:
-        digest = job_digest(job, lib, data, self_contained, linkable)
-        prev = manifest["reports"].get(job.output, {})
-        if (
-            not force
-            and prev.get("digest") == digest
-            and prev.get("status") == "rendered"
-            and (out / job.output).exists()
-        ):
-            outcomes.append(Outcome(job, "skipped", 0.0, digest=digest))
-        else:
-            todo.append((job, digest))
-    executed_dir = out / EXECUTED_DIR
+    digests = {
+        job.output: job_digest(job, library_digest(), data_digest(p), self_contained, linkable)
+        for job in jobs
+    }
+    outcomes, todo = _split_unchanged(jobs, digests, manifest, out, force)
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(
         total=len(jobs), initial=len(outcomes), desc="Rapporter", unit="rapport", disable=not show
     )
-    env_home = os.environ.get(HOME_ENV)
-    if p.root != paths().root:
-        os.environ[HOME_ENV] = str(p.root)
+
+    def done(oc: Outcome) -> None:
+        outcomes.append(oc)
+        _record(manifest, oc, out)
+        bar.update(1)
+        bar.set_postfix(fel=sum(o.status == "failed" for o in outcomes))
+
+    args = (str(out), str(out / EXECUTED_DIR), self_contained, timeout)
     try:
-        if todo:
-            ctx = get_context("spawn")  # fresh interpreters: no inherited zmq sockets or threads
-            pool = ProcessPoolExecutor(
-                max_workers=min(workers, len(todo)), mp_context=ctx, initializer=_worker_init
-            )
-            try:
-                futures: dict[Future, Job] = {
-                    pool.submit(
-                        render_one,
-                        job,
-                        str(out),
-                        str(executed_dir),
-                        self_contained,
-                        timeout,
-                        digest,
-                    ): job
-                    for job, digest in todo
-                }
-                pending = set(futures)
-                while pending:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for fut in done:
-                        job = futures[fut]
-                        try:
-                            oc = fut.result()
-                        except Exception as exc:  # noqa: BLE001 - a dead worker fails one report
-                            oc = Outcome(job, "failed", error=_short_error(exc))
-                        outcomes.append(oc)
-                        _record(manifest, oc, out)
-                        bar.update(1)
-                        bar.set_postfix(fel=sum(o.status == "failed" for o in outcomes))
-            except KeyboardInterrupt:
-                # Stop everything now, workers and kernels. Every HTML is either the old or the
-                # new one (atomic renames); leftover temp files go at the next start.
-                pool.shutdown(wait=False, cancel_futures=True)
-                kill_process_tree()
-                raise
-            pool.shutdown(wait=True)
+        with _worker_env(p, linkable):
+            _run_pool([(job, digests[job.output]) for job in todo], args, workers, done)
     finally:
         bar.close()
-        for name, value in ((HOME_ENV, env_home), (LINKABLE_ENV, env_linkable)):
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
     for oc in outcomes:
         if oc.status == "skipped":
             _record(manifest, oc, out)
     if (out / index_job().output).exists():
         write_search_index(p, out)
     return sorted(outcomes, key=lambda o: o.job.output)
+
+
+def _split_unchanged(
+    jobs: list[Job], digests: dict[str, str], manifest: dict[str, Any], out: Path, force: bool
+) -> tuple[list[Outcome], list[Job]]:
+    """Skipped outcomes for reports rendered before from the same inputs, and the rest to do."""
+    skipped, todo = [], []
+    for job in jobs:
+        prev = manifest["reports"].get(job.output, {})
+        if (
+            not force
+            and prev.get("digest") == digests[job.output]
+            and prev.get("status") == "rendered"
+            and (out / job.output).exists()
+        ):
+            skipped.append(Outcome(job, "skipped", 0.0, digest=digests[job.output]))
+        else:
+            todo.append(job)
+    return skipped, todo
+
+
+@contextlib.contextmanager
+def _worker_env(p: Paths, linkable: tuple[str, ...]) -> Iterator[None]:
+    """The settings the spawned workers inherit (project root, the set's report files), restored
+    afterwards."""
+    saved = {name: os.environ.get(name) for name in (HOME_ENV, LINKABLE_ENV)}
+    os.environ[LINKABLE_ENV] = ",".join(linkable)
+    if p.root != paths().root:
+        os.environ[HOME_ENV] = str(p.root)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _run_pool(
+    todo: list[tuple[Job, str]], args: tuple, workers: int, done: Callable[[Outcome], None]
+) -> None:
+    """Render ``todo`` on spawned worker processes; ``done`` gets each outcome as it comes.
+
+    A report that fails, or whose worker dies, fails alone. Ctrl-C stops every worker and kernel
+    at once; every HTML is then the old or the new one (atomic renames) and leftover temporary
+    files go at the next start.
+    """
+    if not todo:
+        return
+    ctx = get_context("spawn")  # fresh interpreters: no inherited zmq sockets or threads
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, len(todo)), mp_context=ctx, initializer=_worker_init
+    )
+    try:
+        futures: dict[Future, Job] = {
+            pool.submit(render_one, job, *args, digest): job for job, digest in todo
+        }
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                try:
+                    oc = fut.result()
+                except Exception as exc:  # noqa: BLE001 - a dead worker fails one report
+                    oc = Outcome(futures[fut], "failed", error=_short_error(exc))
+                done(oc)
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)
+        kill_process_tree()
+        raise
+    pool.shutdown(wait=True)
 
 
 def _record(manifest: dict[str, Any], oc: Outcome, out: Path) -> None:

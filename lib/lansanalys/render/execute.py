@@ -14,7 +14,6 @@ import threading
 import time
 import traceback
 import uuid
-from importlib.metadata import version
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
@@ -25,11 +24,9 @@ from lansanalys.config import (
     DOWNLOADS_HREF_ENV,
     NOTEBOOK_DIR,
     RENDER_ENV,
-    TEMPLATE_DIR,
 )
-from lansanalys.render.export import _html_exporter
-from lansanalys.render.jobs import ASSETS_DIR, DOWNLOADS_DIR, Job, Outcome, index_job
-from lansanalys.render.search import SEARCH_INDEX
+from lansanalys.render.export import notebook_html
+from lansanalys.render.jobs import DOWNLOADS_DIR, Job, Outcome
 from lansanalys.report import downloads
 from lansanalys.util import atomic_path
 
@@ -97,26 +94,7 @@ def render_one(
             start_timeout=120,
             kernel_manager_class=IpcKernelManager,
         )
-        nb = nbformat.from_dict(nb)
-        nb.metadata["title"] = job.title
-        plotly_js = None
-        if self_contained:
-            import plotly
-
-            plotly_js = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text(
-                encoding="utf-8"
-            )
-        exporter = _html_exporter(self_contained, plotly_js)
-        resources = {
-            "plotly_js_src": f"{ASSETS_DIR}/plotly.min.js",
-            "plotly_js_inline": plotly_js.replace("</script", "<\\/script") if plotly_js else "",
-            "report_css": (TEMPLATE_DIR / "report.css").read_text(encoding="utf-8"),
-            "lansanalys_version": version("lansanalys"),
-            "index_href": "index.html",
-            # The index page carries the search over the whole set (render.search).
-            "search_index_src": SEARCH_INDEX if job.output == index_job().output else "",
-        }
-        body, _ = exporter.from_notebook_node(nb, resources=resources)
+        body = notebook_html(nbformat.from_dict(nb), job, self_contained)
         downloads.write_xlsx(dl_tmp, dl_tmp / f"{job.name}.xlsx")
         _swap_dir(dl_tmp, out / DOWNLOADS_DIR / job.name)
         with atomic_path(out / job.output) as tmp:

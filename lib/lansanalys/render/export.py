@@ -5,16 +5,18 @@ outputs dropped from the page), and the shared assets beside the reports.
 from __future__ import annotations
 
 import shutil
+from importlib.metadata import version
 from pathlib import Path
 
 from lansanalys.config import (
     TEMPLATE_DIR,
 )
-from lansanalys.render.jobs import ASSETS_DIR, _sha
+from lansanalys.render.jobs import ASSETS_DIR, Job, _sha, index_job
+from lansanalys.render.search import SEARCH_INDEX
 from lansanalys.util import atomic_path
 
 
-def _html_exporter(self_contained: bool, plotly_js: str | None):
+def _html_exporter():
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
@@ -67,3 +69,28 @@ def copy_assets(out: Path) -> None:
         return
     with atomic_path(dest) as tmp:
         shutil.copyfile(src, tmp)
+
+
+def notebook_html(nb, job: Job, self_contained: bool) -> str:
+    """The report page of an executed notebook: the kit's template, plotly.js linked from
+    ``assets/`` (or inlined when ``self_contained``), the search box on the index page."""
+    nb.metadata["title"] = job.title
+    plotly_js = None
+    if self_contained:
+        import plotly
+
+        plotly_js = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text(
+            encoding="utf-8"
+        )
+    exporter = _html_exporter()
+    resources = {
+        "plotly_js_src": f"{ASSETS_DIR}/plotly.min.js",
+        "plotly_js_inline": plotly_js.replace("</script", "<\\/script") if plotly_js else "",
+        "report_css": (TEMPLATE_DIR / "report.css").read_text(encoding="utf-8"),
+        "lansanalys_version": version("lansanalys"),
+        "index_href": "index.html",
+        # The index page carries the search over the whole set (render.search).
+        "search_index_src": SEARCH_INDEX if job.output == index_job().output else "",
+    }
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    return body
