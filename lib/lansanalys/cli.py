@@ -175,6 +175,36 @@ def build(
         )
 
 
+def _report_codes(
+    lan: list[str] | None, all_lan: bool, kommun: list[str] | None, kommuner: bool
+) -> tuple[list[str] | None, list[str]]:
+    """The län codes (None: all 21) and kommun codes the render options ask for, checked."""
+    if lan and all_lan:
+        _fail("give either --all or --lan, not both")
+    try:
+        codes = [geo.check_lan(c) for c in lan] if lan else None
+        kcodes = [geo.check_kommun(c) for c in kommun] if kommun else []
+    except UnknownCodeError as exc:
+        _fail(str(exc), 2)
+    if kommuner:
+        kcodes += [k for c in (codes or geo.lan_codes()) for k in geo.kommun_codes(c)]
+    if (kommuner or kcodes) and not lan and not all_lan:
+        codes = []  # kommun reports alone (and the index)
+    return codes, kcodes
+
+
+def _print_pdfs(outcomes: list, target: Path) -> None:
+    """Print every rendered (or unchanged) report to PDF beside its HTML."""
+    from lansanalys.render import print_pdf
+
+    for o in outcomes:
+        if o.status in ("rendered", "skipped"):
+            try:
+                typer.echo(f"pdf: {print_pdf(target / o.job.output).name}")
+            except RuntimeError as exc:
+                _fail(str(exc))
+
+
 @app.command()
 def render(
     lan: Annotated[
@@ -205,19 +235,7 @@ def render(
     from lansanalys.render import default_jobs, summary
     from lansanalys.render import render as run_render
 
-    if lan and all_lan:
-        _fail("give either --all or --lan, not both")
-    try:
-        codes = [geo.check_lan(c) for c in lan] if lan else None
-        kcodes = [geo.check_kommun(c) for c in kommun] if kommun else []
-    except UnknownCodeError as exc:
-        _fail(str(exc), 2)
-    if kommuner:
-        kcodes += [k for c in (codes or geo.lan_codes()) for k in geo.kommun_codes(c)]
-        if not lan and not all_lan:
-            codes = []  # --kommuner alone renders the kommun reports (and the index)
-    elif kcodes and not lan and not all_lan:
-        codes = []
+    codes, kcodes = _report_codes(lan, all_lan, kommun, kommuner)
     t0 = time.perf_counter()
     try:
         outcomes = run_render(
@@ -238,14 +256,7 @@ def render(
     typer.echo(summary(outcomes))
     target = out or paths().reports
     if pdf:
-        from lansanalys.render import print_pdf
-
-        for o in outcomes:
-            if o.status in ("rendered", "skipped"):
-                try:
-                    typer.echo(f"pdf: {print_pdf(target / o.job.output).name}")
-                except RuntimeError as exc:
-                    _fail(str(exc))
+        _print_pdfs(outcomes, target)
     typer.echo(f"render: {time.perf_counter() - t0:.1f} s; open {target / 'index.html'}")
     if any(o.status == "failed" for o in outcomes):
         raise typer.Exit(1)

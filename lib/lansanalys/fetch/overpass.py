@@ -206,7 +206,7 @@ def _fetch_overpass(
                 **(extra(code) if extra else {}),
             }
             stage.add(tmp, name, entry, rows, ans.from_cache)
-        result = stage.commit(p, lambda rel, e: False)
+        result = stage.commit(p, lambda _rel, _entry: False)
         _note_others(p, kind, result)
         return result
 
@@ -227,7 +227,7 @@ def _check_service(path: Path, ans: Answer, what: str) -> int:
         ) from None
 
 
-def _check_roads(path: Path, ans: Answer, what: str) -> int:
+def _check_roads(_path: Path, ans: Answer, what: str) -> int:
     doc = _overpass_doc(ans, what)
     ways = [
         el
@@ -271,7 +271,7 @@ def fetch_service(
         "serviceställen",
         base_url,
         options,
-        extra=lambda code: {"buffer_km": float(buffer_km)},
+        extra=lambda _code: {"buffer_km": float(buffer_km)},
     )
 
 

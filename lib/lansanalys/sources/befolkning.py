@@ -91,6 +91,76 @@ def _parse_sex(values: pd.Series, path: Path, column: str, first_line: int) -> p
     return out
 
 
+def _rows(
+    df: pd.DataFrame, path: Path, keys: tuple, lines, year_cols: dict[str, int], projection: bool
+) -> tuple[pd.DataFrame, str | None, str | None]:
+    """One row per kommun × year × age × sex (× civilstånd) with its file line, from a wide
+    (a column per year) or a long layout; the long layout's year and value columns."""
+    kommun, age, sex = keys
+    ycol = vcol = None
+    if year_cols:
+        frames = []
+        for col, year in year_cols.items():
+            pop = parse_count(df[col], path, col, lines)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "kommun_kod": kommun.to_numpy(),
+                        "year": year,
+                        "age": age.to_numpy(),
+                        "sex": sex.to_numpy(),
+                        "population": pop.to_numpy(),
+                        "_line": lines,
+                    }
+                )
+            )
+        out = pd.concat(frames, ignore_index=True)
+    else:
+        ycol = find_column(df, path, r"år|ar|year|tid", "year")
+        vcol = find_column(df, path, r"folkmängd|folkmangd|antal|value|värde|population", "value")
+        year = check_years(df[ycol], path, lines, ycol, projection)
+        out = pd.DataFrame(
+            {
+                "kommun_kod": kommun.to_numpy(),
+                "year": year.astype(int).to_numpy(),
+                "age": age.to_numpy(),
+                "sex": sex.to_numpy(),
+                "population": parse_count(df[vcol], path, vcol, lines).to_numpy(),
+                "_line": lines,
+            }
+        )
+    return out, ycol, vcol
+
+
+def _sum_civil_rows(out: pd.DataFrame, civil: pd.Series, path: Path) -> pd.DataFrame:
+    """Rows by civilstånd summed to one per kommun × year × age × sex; a sum with a missing part
+    ('..') is missing. A civilstånd given twice is an error naming the row."""
+    civ = np.tile(civil.str.strip().to_numpy(), len(out) // len(civil))
+    dup = out.assign(_civ=civ).duplicated(["kommun_kod", "year", "age", "sex", "_civ"])
+    if dup.any():
+        r = out[dup].iloc[0]
+        raise InputError(
+            path,
+            f"duplicate row for kommun {r.kommun_kod}, year {r.year}, age {r.age}, {r.sex}, "
+            f"civilstånd {civ[int(np.flatnonzero(dup.to_numpy())[0])]!r}",
+            row=int(r._line),
+            expected="one row per kommun × civilstånd × age × sex",
+        )
+    out = (
+        out.assign(_nan=out["population"].isna())
+        .groupby(["kommun_kod", "year", "age", "sex"], as_index=False, sort=False)
+        .agg(
+            population=("population", "sum"),
+            _nan=("_nan", "any"),
+            _line=("_line", "min"),
+            _cells=("_cells", "sum"),
+        )
+    )
+    # A sum with a missing part ('..') is missing, never the sum of the rest.
+    out["population"] = out["population"].mask(out.pop("_nan"))
+    return out
+
+
 @file_reader
 def read_befolkning(path: Path, projection: bool = False) -> pd.DataFrame:
     """Read an SCB population export: kommun × age × sex, one column per year or long.
@@ -148,63 +218,11 @@ def read_befolkning(path: Path, projection: bool = False) -> pd.DataFrame:
     kommun = parse_kommun_codes(df[rcol].str.strip(), path, rcol, lines)
     age = _parse_age(df[acol], path, acol, lines)
     sex = _parse_sex(df[scol], path, scol, lines)
-    if year_cols:
-        frames = []
-        for col, year in year_cols.items():
-            pop = parse_count(df[col], path, col, lines)
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "kommun_kod": kommun.to_numpy(),
-                        "year": year,
-                        "age": age.to_numpy(),
-                        "sex": sex.to_numpy(),
-                        "population": pop.to_numpy(),
-                        "_line": lines,
-                    }
-                )
-            )
-        out = pd.concat(frames, ignore_index=True)
-    else:
-        ycol = find_column(df, path, r"år|ar|year|tid", "year")
-        vcol = find_column(df, path, r"folkmängd|folkmangd|antal|value|värde|population", "value")
-        year = check_years(df[ycol], path, lines, ycol, projection)
-        out = pd.DataFrame(
-            {
-                "kommun_kod": kommun.to_numpy(),
-                "year": year.astype(int).to_numpy(),
-                "age": age.to_numpy(),
-                "sex": sex.to_numpy(),
-                "population": parse_count(df[vcol], path, vcol, lines).to_numpy(),
-                "_line": lines,
-            }
-        )
+    out, ycol, vcol = _rows(df, path, (kommun, age, sex), lines, year_cols, projection)
     # Published cells behind each row, for the Cell Key Method tolerance (zeros carry no noise).
     out["_cells"] = (out["population"] > 0).astype(int)
     if ccol is not None:
-        civ = np.tile(df[ccol].str.strip().to_numpy(), len(out) // len(df))
-        dup = out.assign(_civ=civ).duplicated(["kommun_kod", "year", "age", "sex", "_civ"])
-        if dup.any():
-            r = out[dup].iloc[0]
-            raise InputError(
-                path,
-                f"duplicate row for kommun {r.kommun_kod}, year {r.year}, age {r.age}, {r.sex}, "
-                f"civilstånd {civ[int(np.flatnonzero(dup.to_numpy())[0])]!r}",
-                row=int(r._line),
-                expected="one row per kommun × civilstånd × age × sex",
-            )
-        out = (
-            out.assign(_nan=out["population"].isna())
-            .groupby(["kommun_kod", "year", "age", "sex"], as_index=False, sort=False)
-            .agg(
-                population=("population", "sum"),
-                _nan=("_nan", "any"),
-                _line=("_line", "min"),
-                _cells=("_cells", "sum"),
-            )
-        )
-        # A sum with a missing part ('..') is missing, never the sum of the rest.
-        out["population"] = out["population"].mask(out.pop("_nan"))
+        out = _sum_civil_rows(out, df[ccol], path)
     dup = out.duplicated(["kommun_kod", "year", "age", "sex"], keep="first")
     if dup.any():
         r = out[dup].iloc[0]

@@ -257,7 +257,7 @@ def read_service_pbf(path: Path) -> pd.DataFrame:
             "are placed)",
             stacklevel=2,
         )
-    return osm_frame(path, ids, tags, lon, lat, None, "OpenStreetMap")
+    return osm_frame(path, ids, tags, lon, lat, None)
 
 
 # --------------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ def _tag_type(key: str, value: object) -> str | None:
     return osm_type(key, value)
 
 
-def osm_frame(path: Path, ids, tags: list[dict], lon, lat, first, source: str) -> pd.DataFrame:
+def osm_frame(path: Path, ids, tags: list[dict], lon, lat, first) -> pd.DataFrame:
     """Service points from OSM objects (ids, tag dicts, WGS 84 lon/lat), service-tagged only.
 
     ``first`` is the line of the first object, an array with each object's line (row), or None
@@ -134,4 +134,4 @@ def read_overpass(path: Path) -> pd.DataFrame:
         lon.append(pos["lon"])
         lat.append(pos["lat"])
         rows.append(n)
-    return osm_frame(path, ids, tags, lon, lat, np.array(rows, dtype=int), "OpenStreetMap")
+    return osm_frame(path, ids, tags, lon, lat, np.array(rows, dtype=int))

@@ -144,6 +144,124 @@ def _rutid(x0: np.ndarray, y0: np.ndarray) -> np.ndarray:
     )
 
 
+def _vector_cells(path: Path) -> tuple:
+    """Cells of a GeoPackage (or other vector file) of square cells in SWEREF 99 TM: the
+    attribute frame, its first row, the id column, ids, lower-left corners and sizes."""
+    gdf = gpd.read_parquet(path) if path.suffix == ".parquet" else gpd.read_file(path)
+    if gdf.crs is None or gdf.crs.to_epsg() != 3006:
+        raise InputError(path, f"grid is in {gdf.crs}", expected="SWEREF 99 TM (EPSG:3006)")
+    df = pd.DataFrame(gdf.drop(columns="geometry"))
+    df.columns = [c.lower() for c in df.columns]
+    first = 1
+    bounds = gdf.geometry.bounds
+    x0 = bounds["minx"].round(3).to_numpy()
+    y0 = bounds["miny"].round(3).to_numpy()
+    width = (bounds["maxx"] - bounds["minx"]).round().to_numpy()
+    height = (bounds["maxy"] - bounds["miny"]).round().to_numpy()
+    raise_first(
+        width != height,
+        path,
+        first,
+        "geometry",
+        "square grid cells",
+        lambda i: f"cell is {width[i]:g} × {height[i]:g} m, not square",
+    )
+    size = width.astype(int)
+    _check_sizes(size, path, first, "geometry")
+    check_sweref(pd.Series(x0), pd.Series(y0), path, first)
+    _check_lattice(x0, y0, size, path, first, "geometry")
+    idcol = find_column(df, path, RUTID_COLUMNS, "cell id", required=False)
+    if idcol is not None:
+        ids = df[idcol].astype(str).str.strip()
+        scb = ids.str.fullmatch(r"\d{13}").to_numpy()
+        ix, iy = _corner_from_rutid(ids)
+        raise_first(
+            scb & ((ix != x0) | (iy != y0)),
+            path,
+            first,
+            idcol,
+            "the rutid of the cell's own lower-left corner",
+            lambda i: (
+                f"rutid {ids.iloc[i]!r} does not match the cell's corner ({x0[i]:.0f}, {y0[i]:.0f})"
+            ),
+        )
+        cell_id = ids.to_numpy()
+    else:
+        cell_id = _rutid(x0, y0)
+    return df, first, idcol, cell_id, x0, y0, size
+
+
+def _table_cells(path: Path) -> tuple:
+    """Cells of a CSV with SCB's rutid or the lower-left corner: as :func:`_vector_cells`."""
+    # Two columns (rutid, population) make a table; the header names a cell and a population.
+    df, header_line = table_after_header(path, _RUTOR_HEADER, min_fields=2)
+    df.columns = [c.lower() for c in df.columns]
+    first = header_line + 1
+    idcol = find_column(df, path, RUTID_COLUMNS, "cell id", required=False)
+    corner = next(((a, b) for a, b in CORNER_COLUMNS if a in df.columns and b in df.columns), None)
+    if idcol is None and corner is None:
+        raise InputError(
+            path,
+            f"no cell id and no corner columns; columns are {list(df.columns)}",
+            expected="SCB's rutid (rutid_scb), or the lower-left corner as x/y, ruta_x/ruta_y, "
+            "easting/northing or x_sweref/y_sweref (SWEREF 99 TM metres)",
+        )
+    if corner is not None:
+        cx = parse_count(df[corner[0]], path, corner[0], first, allow_decimal=True)
+        cy = parse_count(df[corner[1]], path, corner[1], first, allow_decimal=True)
+        for col, s in zip(corner, (cx, cy), strict=True):
+            raise_first(
+                s.isna(), path, first, col, "SWEREF 99 TM metres", lambda _i: "corner missing"
+            )
+        cx, cy = cx.to_numpy(), cy.to_numpy()
+    if idcol is not None:
+        x0, y0 = _rutid_corners(df[idcol], path, first, idcol)
+        if corner is not None:
+            ids = df[idcol].astype(str).str.strip()
+            for col, given, own in ((corner[0], cx, x0), (corner[1], cy, y0)):
+                raise_first(
+                    given != own,
+                    path,
+                    first,
+                    col,
+                    "the lower-left corner, as in the rutid",
+                    lambda i, g=given, o=own: (
+                        f"{g[i]:.0f} differs from {o[i]:.0f} in rutid "
+                        f"{ids.iloc[i]!r} (a centre given as the corner?)"
+                    ),
+                )
+        cell_id = df[idcol].astype(str).str.strip().to_numpy()
+        where = idcol
+    else:
+        x0, y0 = cx, cy
+        cell_id = _rutid(x0, y0)
+        where = corner[0]
+    check_sweref(pd.Series(x0), pd.Series(y0), path, first)
+    size = _table_sizes(df, path, first, x0, y0, where)
+    return df, first, idcol, cell_id, x0, y0, size
+
+
+def _table_sizes(df: pd.DataFrame, path: Path, first: int, x0, y0, where: str) -> np.ndarray:
+    """Cell sizes from a size column (checked against the lattice), or inferred from it."""
+    scol = find_column(df, path, SIZE_COLUMNS, "cell size", required=False)
+    if scol:
+        size = parse_count(df[scol], path, scol, first).to_numpy()
+        raise_first(
+            np.isnan(size),
+            path,
+            first,
+            scol,
+            "a cell size in metres",
+            lambda _i: "size missing",
+        )
+        _check_sizes(size, path, first, scol)
+        size = size.astype(int)
+        _check_lattice(x0, y0, size, path, first, where)
+    else:
+        size = _infer_size(x0, y0, path, first, where)
+    return size
+
+
 @file_reader
 def read_rutor(path: Path) -> pd.DataFrame:
     """Read a population grid: columns ``cell_id, x, y, size_m, population, pop_65plus, pop_70plus``.
@@ -162,106 +280,9 @@ def read_rutor(path: Path) -> pd.DataFrame:
     """
     path = Path(path)
     if path.suffix.lower() in {".gpkg", ".shp", ".geojson", ".fgb", ".parquet"}:
-        gdf = gpd.read_parquet(path) if path.suffix == ".parquet" else gpd.read_file(path)
-        if gdf.crs is None or gdf.crs.to_epsg() != 3006:
-            raise InputError(path, f"grid is in {gdf.crs}", expected="SWEREF 99 TM (EPSG:3006)")
-        df = pd.DataFrame(gdf.drop(columns="geometry"))
-        df.columns = [c.lower() for c in df.columns]
-        first = 1
-        bounds = gdf.geometry.bounds
-        x0 = bounds["minx"].round(3).to_numpy()
-        y0 = bounds["miny"].round(3).to_numpy()
-        width = (bounds["maxx"] - bounds["minx"]).round().to_numpy()
-        height = (bounds["maxy"] - bounds["miny"]).round().to_numpy()
-        raise_first(
-            width != height,
-            path,
-            first,
-            "geometry",
-            "square grid cells",
-            lambda i: f"cell is {width[i]:g} × {height[i]:g} m, not square",
-        )
-        size = width.astype(int)
-        _check_sizes(size, path, first, "geometry")
-        check_sweref(pd.Series(x0), pd.Series(y0), path, first)
-        _check_lattice(x0, y0, size, path, first, "geometry")
-        idcol = find_column(df, path, RUTID_COLUMNS, "cell id", required=False)
-        if idcol is not None:
-            ids = df[idcol].astype(str).str.strip()
-            scb = ids.str.fullmatch(r"\d{13}").to_numpy()
-            ix, iy = _corner_from_rutid(ids)
-            raise_first(
-                scb & ((ix != x0) | (iy != y0)),
-                path,
-                first,
-                idcol,
-                "the rutid of the cell's own lower-left corner",
-                lambda i: (
-                    f"rutid {ids.iloc[i]!r} does not match the cell's corner "
-                    f"({x0[i]:.0f}, {y0[i]:.0f})"
-                ),
-            )
-            cell_id = ids.to_numpy()
-        else:
-            cell_id = _rutid(x0, y0)
+        df, first, idcol, cell_id, x0, y0, size = _vector_cells(path)
     else:
-        # Two columns (rutid, population) make a table; the header names a cell and a population.
-        df, header_line = table_after_header(path, _RUTOR_HEADER, min_fields=2)
-        df.columns = [c.lower() for c in df.columns]
-        first = header_line + 1
-        idcol = find_column(df, path, RUTID_COLUMNS, "cell id", required=False)
-        corner = next(
-            ((a, b) for a, b in CORNER_COLUMNS if a in df.columns and b in df.columns), None
-        )
-        if idcol is None and corner is None:
-            raise InputError(
-                path,
-                f"no cell id and no corner columns; columns are {list(df.columns)}",
-                expected="SCB's rutid (rutid_scb), or the lower-left corner as x/y, ruta_x/ruta_y, "
-                "easting/northing or x_sweref/y_sweref (SWEREF 99 TM metres)",
-            )
-        if corner is not None:
-            cx = parse_count(df[corner[0]], path, corner[0], first, allow_decimal=True)
-            cy = parse_count(df[corner[1]], path, corner[1], first, allow_decimal=True)
-            for col, s in zip(corner, (cx, cy), strict=True):
-                raise_first(
-                    s.isna(), path, first, col, "SWEREF 99 TM metres", lambda i: "corner missing"
-                )
-            cx, cy = cx.to_numpy(), cy.to_numpy()
-        if idcol is not None:
-            x0, y0 = _rutid_corners(df[idcol], path, first, idcol)
-            if corner is not None:
-                ids = df[idcol].astype(str).str.strip()
-                for col, given, own in ((corner[0], cx, x0), (corner[1], cy, y0)):
-                    raise_first(
-                        given != own,
-                        path,
-                        first,
-                        col,
-                        "the lower-left corner, as in the rutid",
-                        lambda i, g=given, o=own: (
-                            f"{g[i]:.0f} differs from {o[i]:.0f} in rutid "
-                            f"{ids.iloc[i]!r} (a centre given as the corner?)"
-                        ),
-                    )
-            cell_id = df[idcol].astype(str).str.strip().to_numpy()
-            where = idcol
-        else:
-            x0, y0 = cx, cy
-            cell_id = _rutid(x0, y0)
-            where = corner[0]
-        check_sweref(pd.Series(x0), pd.Series(y0), path, first)
-        scol = find_column(df, path, SIZE_COLUMNS, "cell size", required=False)
-        if scol:
-            size = parse_count(df[scol], path, scol, first).to_numpy()
-            raise_first(
-                np.isnan(size), path, first, scol, "a cell size in metres", lambda i: "size missing"
-            )
-            _check_sizes(size, path, first, scol)
-            size = size.astype(int)
-            _check_lattice(x0, y0, size, path, first, where)
-        else:
-            size = _infer_size(x0, y0, path, first, where)
+        df, first, idcol, cell_id, x0, y0, size = _table_cells(path)
     centre_x = np.asarray(x0, dtype=float) + size / 2
     centre_y = np.asarray(y0, dtype=float) + size / 2
     popcol = find_column(df, path, r"beftotalt|befolkning|population|tot|pop", "population")

@@ -46,7 +46,7 @@ def _read_latlon_csv(path: Path, df: pd.DataFrame, first: int) -> pd.DataFrame:
             tag[CSV_TYPE_KEY] = value if value in OSM_VALUE_TYPES else stype
         tags.append(tag)
     ids = df[idcol] if idcol else pd.Series(range(1, len(df) + 1))
-    out = osm_frame(path, ids, tags, df[lon], df[lat], first, "csv")
+    out = osm_frame(path, ids, tags, df[lon], df[lat], first)
     return out
 
 
@@ -97,7 +97,7 @@ def read_service(path: Path) -> pd.DataFrame:
     y = parse_count(df[ycol], path, ycol, first, allow_decimal=True)
     for col, s in ((xcol, x), (ycol, y)):
         raise_first(
-            s.isna(), path, first, col, "SWEREF 99 TM metres", lambda i: "coordinate missing"
+            s.isna(), path, first, col, "SWEREF 99 TM metres", lambda _i: "coordinate missing"
         )
     check_sweref(x, y, path, first)
     out = pd.DataFrame(

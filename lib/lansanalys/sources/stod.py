@@ -187,7 +187,7 @@ def _kommun_from_coordinates(df: pd.DataFrame, path: Path, first) -> np.ndarray 
         y = parse_count(df[pair[1]], path, pair[1], first, allow_decimal=True)
         for col, s in zip(pair, (x, y), strict=True):
             raise_first(
-                s.isna(), path, first, col, "SWEREF 99 TM metres", lambda i: "coordinate missing"
+                s.isna(), path, first, col, "SWEREF 99 TM metres", lambda _i: "coordinate missing"
             )
         check_sweref(x, y, path, first)
         return kommun_at(x, y, path, first, pair[0])
