@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 from lansanalys import build, geo, render
 from lansanalys.analysis import access
 from lansanalys.analysis.network import RoadNetwork
+from lansanalys.build import coverage
 from lansanalys.cli import app
 from lansanalys.config import Paths
 from lansanalys.errors import BuildError
@@ -63,7 +64,7 @@ def _covered(cov: pd.DataFrame, stype: str) -> set[str]:
 
 def test_national_file_covers_every_lan_for_the_types_it_holds_only():
     pts = _points("service/pipos.csv", geo.kommun_codes(), ["dagligvaror", "apotek"])
-    cov = build.service_coverage(pts, {"service/pipos.csv": {}})
+    cov = coverage.service_coverage(pts, {"service/pipos.csv": {}})
     assert len(cov) == 21 * 7 and not cov.duplicated(["lan_kod", "service_type"]).any()
     assert _covered(cov, "dagligvaror") == _covered(cov, "apotek") == set(geo.lan_codes())
     assert set(cov.loc[cov["covered"], "basis"]) == {"inferred"}
@@ -76,13 +77,13 @@ def test_a_national_file_covers_a_kommun_without_points():
     # Points in every län: a national file. A kommun without a point of the type (common for
     # day-cash deposit) has none nearby, which is a finding, not missing data.
     kom = [k for k in geo.kommun_codes() if k != "0821"]  # no point in Högsby
-    cov = build.service_coverage(_points("service/a.csv", kom, ["dagskasseinsattning"]), {})
+    cov = coverage.service_coverage(_points("service/a.csv", kom, ["dagskasseinsattning"]), {})
     assert _covered(cov, "dagskasseinsattning") == set(geo.lan_codes())
 
 
 def test_a_lan_without_points_leaves_it_and_its_near_neighbours_uncovered():
     kom = [k for k in geo.kommun_codes() if not k.startswith("08")]  # nothing in Kalmar län
-    cov = build.service_coverage(_points("service/a.csv", kom, ["dagligvaror"]), {})
+    cov = coverage.service_coverage(_points("service/a.csv", kom, ["dagligvaror"]), {})
     got = _covered(cov, "dagligvaror")
     assert "08" not in got and got == set(geo.lan_codes()) - {"08"}
     # Kalmar län's neighbours are whole in the file but their border cells lack the points
@@ -101,27 +102,27 @@ def test_points_in_a_buffer_zone_do_not_cover_the_neighbouring_lan():
     zone = kom[kom.intersects(lan["08"].buffer(50_000))]
     neighbours = set(zone["lan_kod"]) - {"08"}
     assert {"06", "07", "10", "05"} <= neighbours  # the zone reaches into four län
-    cov = build.service_coverage(_points("service/b.json", zone["kommun_kod"], ["apotek"]), {})
+    cov = coverage.service_coverage(_points("service/b.json", zone["kommun_kod"], ["apotek"]), {})
     assert _covered(cov, "apotek") == {"08"}
 
 
 def test_a_file_of_whole_lan_covers_them_as_an_extract():
     pts = _points("service/c.csv", geo.kommun_codes("08") + geo.kommun_codes("10"), ["apotek"])
-    cov = build.service_coverage(pts, {})
+    cov = coverage.service_coverage(pts, {})
     assert _covered(cov, "apotek") == {"08", "10"}
     # Its border cells lack the points across the border: the basis says so.
     assert set(cov.loc[cov["covered"], "basis"]) == {"extract"}
     # One stray point in a third län cuts through it: no longer whole län, and 08 and 10 lack
     # the points around them, so nothing is inferred (declare the coverage instead).
     stray = pd.concat([pts, _points("service/c.csv", ["0764"], ["apotek"])])
-    assert _covered(build.service_coverage(stray, {}), "apotek") == set()
-    cov = build.service_coverage(stray, {"service/c.csv": {"lan": ["08"]}})
+    assert _covered(coverage.service_coverage(stray, {}), "apotek") == set()
+    cov = coverage.service_coverage(stray, {"service/c.csv": {"lan": ["08"]}})
     assert _covered(cov, "apotek") == {"08"}
     # A store just across the border (3 km) is a whole-län extract still; 12 km is not.
     for km, want in ((3, {"08", "10"}), (12, set())):
         x, y = _across_border("08", km)
         spill = pd.DataFrame([("service/c.csv", "apotek", "0765", x, y)], columns=pts.columns)
-        got = build.service_coverage(pd.concat([pts, spill]), {})
+        got = coverage.service_coverage(pd.concat([pts, spill]), {})
         assert _covered(got, "apotek") == want, km
 
 
@@ -141,12 +142,12 @@ def _across_border(lan: str, km: float) -> tuple[float, float]:
 
 def test_declared_coverage_wins_over_inference():
     pts = _points("service/d.json", geo.kommun_codes(), ["dagligvaror", "apotek"])
-    cov = build.service_coverage(pts, {"service/d.json": {"lan": ["08", "10"]}})
+    cov = coverage.service_coverage(pts, {"service/d.json": {"lan": ["08", "10"]}})
     assert _covered(cov, "dagligvaror") == _covered(cov, "apotek") == {"08", "10"}
     assert set(cov.loc[cov["covered"], "basis"]) == {"declared"}
     assert set(cov.loc[cov["covered"], "source"]) == {"service/d.json"}
     # Declared types too: a type the file holds no point of may be declared complete (none).
-    cov = build.service_coverage(
+    cov = coverage.service_coverage(
         pts, {"service/d.json": {"lan": "08", "service_types": ["dagligvaror", "kontantuttag"]}}
     )
     assert _covered(cov, "kontantuttag") == {"08"} and _covered(cov, "apotek") == set()
@@ -159,13 +160,13 @@ def test_declared_coverage_wins_over_inference():
 def test_a_bad_declaration_is_one_clear_error(entry, what):
     pts = _points("service/e.csv", ["0821"], ["dagligvaror"])
     with pytest.raises(BuildError, match="SOURCES.yml, entry 'service/e.csv'") as exc:
-        build.service_coverage(pts, {"service/e.csv": entry})
+        coverage.service_coverage(pts, {"service/e.csv": entry})
     assert what in str(exc.value) and "expected a list of codes" in str(exc.value)
 
 
 @pytest.fixture(scope="module")
 def near() -> dict[str, set[str]]:
-    return build.kommuner_near_lan()
+    return coverage.kommuner_near_lan()
 
 
 SETTINGS = settings(
@@ -178,7 +179,7 @@ SETTINGS = settings(
 def test_inferred_coverage_needs_every_kommun_of_the_lan(near, data):
     codes = geo.kommun_codes()
     kom = set(codes) - data.draw(st.sets(st.sampled_from(codes), max_size=40))
-    got = _covered(build.service_coverage(_points("f", kom, ["apotek"]), {}, near), "apotek")
+    got = _covered(coverage.service_coverage(_points("f", kom, ["apotek"]), {}, near), "apotek")
     if {k[:2] for k in kom} == set(geo.lan_codes()):
         assert got == set(geo.lan_codes())  # points in every län: a national file
         return
@@ -192,7 +193,7 @@ def test_inferred_coverage_needs_every_kommun_of_the_lan(near, data):
 @given(st.sets(st.sampled_from(geo.lan_codes()), min_size=1))
 def test_a_file_of_whole_lan_covers_exactly_those_lan(near, lans):
     kom = [k for c in sorted(lans) for k in geo.kommun_codes(c)]
-    cov = build.service_coverage(_points("f", kom, ["post_paket"]), {}, near)
+    cov = coverage.service_coverage(_points("f", kom, ["post_paket"]), {}, near)
     assert _covered(cov, "post_paket") == lans
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from lansanalys.build import inputs
 from lansanalys.build.schemas import OSM_ROADS
 from lansanalys.errors import InputError
 from lansanalys.sources import osm
@@ -642,7 +643,7 @@ def test_same_osm_point_in_two_lan_files_is_read_once(tmp_path):
     """Overpass answers for two neighbouring län can share an object: one point, no clash."""
     import json
 
-    from lansanalys import build, config
+    from lansanalys import config
 
     p = config.Paths(tmp_path)
     folder = p.raw_kind("service")
@@ -651,6 +652,6 @@ def test_same_osm_point_in_two_lan_files_is_read_once(tmp_path):
     atm = {"type": "node", "id": 8, "lat": 57.5, "lon": 16.0, "tags": {"amenity": "atm"}}
     for name, els in (("osm_service_08.json", [shop]), ("osm_service_10.json", [shop, atm])):
         (folder / name).write_text(json.dumps({"elements": els}), encoding="utf-8")
-    df, meta = build._read_kind(p, "service", {})
+    df, meta = inputs._read_kind(p, "service", {})
     assert sorted(df["point_id"]) == ["osm-n7", "osm-n8"]
     assert [f["rows"] for f in meta["files"]] == [1, 2]  # each file's own count is recorded
