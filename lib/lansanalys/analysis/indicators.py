@@ -16,6 +16,11 @@ from lansanalys.config import (
 )
 from lansanalys.services import SERVICE_TYPES
 
+#: The headline access indicator: share of the population beyond this distance (km, by road)
+#: from the nearest grocery store (column ``grocery_over_10``), in cards, rankings and tables.
+GROCERY_KM = 10.0
+_GROCERY_COL = f"population_share_over_{GROCERY_KM:g}km"
+
 
 def area_indicators(
     bef: pd.DataFrame, key: str, access_area: pd.DataFrame, access_riket: pd.DataFrame
@@ -48,11 +53,9 @@ def area_indicators(
             demography.change(both, key, n).set_index(key)["change_pct"] if n else float("nan")
         )
     grocery = access_area[access_area["service_type"] == "dagligvaror"].set_index(key)
-    out["grocery_over_10"] = grocery["population_share_over_10km"]
+    out["grocery_over_10"] = grocery[_GROCERY_COL]
     riket = access_riket.set_index("service_type")
-    out.loc["00", "grocery_over_10"] = riket["population_share_over_10km"].get(
-        "dagligvaror", float("nan")
-    )
+    out.loc["00", "grocery_over_10"] = riket[_GROCERY_COL].get("dagligvaror", float("nan"))
     # A table without the count (not from the build) gives no figure for it, never 0.
     out["grocery_unreachable"] = grocery.get("population_unreachable", float("nan"))
     unreach = riket.get("population_unreachable")

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import jinja2
 import pandas as pd
 import plotly.graph_objects as go
 from IPython.display import HTML, Markdown
+from markupsafe import Markup
 
 from lansanalys import fmt
 from lansanalys.config import (
@@ -72,27 +76,67 @@ def change_card(label_years: str, value: float, compare: str, note: str, n_years
 # HTML blocks
 
 
+#: The HTML block templates (``report/templates/*.html.j2``), autoescaped: data never becomes markup.
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("lansanalys.report", "templates"),
+    autoescape=True,
+    trim_blocks=True,
+)
+
+
+def render_block(template: str, **context: Any) -> str:
+    """Render one of the report's HTML block templates with ``context`` (values escaped)."""
+    return _TEMPLATES.get_template(template).render(**context).strip()
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A table cell: its text and, optionally, the report it links to."""
+
+    text: str
+    href: str | None = None
+    numeric: bool = False
+
+
 def html_table(
-    df: pd.DataFrame, caption: str, source: str, numeric: list[str] | None = None
+    df: pd.DataFrame,
+    caption: str,
+    source: str,
+    numeric: list[str] | None = None,
+    *,
+    links: dict[str, Sequence[str | None]] | None = None,
+    table_class: str = "",
+    download: bool = True,
+    download_frame: pd.DataFrame | None = None,
 ) -> HTML:
-    """An accessible HTML table with caption and source; every cell escaped."""
+    """An accessible HTML table with caption, source and its CSV download; every cell escaped.
+
+    ``links`` maps a column to one href per row (None: no link); ``download=False`` leaves the
+    download out; ``download_frame`` is offered instead of the shown (formatted) table.
+    """
     numeric = numeric or []
-    head = "".join(
-        f'<th scope="col"{" class=num" if c in numeric else ""}>{html.escape(str(c))}</th>'
-        for c in df.columns
-    )
-    rows = []
-    for rec in df.itertuples(index=False):
-        cells = []
-        for c, v in zip(df.columns, rec, strict=True):
-            cls = " class=num" if c in numeric else ""
-            cells.append(f"<td{cls}>{html.escape(str(v))}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
+    links = links or {}
+    columns = [Cell(str(c), numeric=c in numeric) for c in df.columns]
+    rows = [
+        [
+            Cell(str(v), links[c][i] if c in links else None, c in numeric)
+            for c, v in zip(df.columns, rec, strict=True)
+        ]
+        for i, rec in enumerate(df.itertuples(index=False))
+    ]
+    saved = df if download_frame is None else download_frame
+    link = downloads.link_html(downloads.save(saved, caption)) if download else ""
     return HTML(
-        f'<figure class="la-table"><table><caption>{html.escape(caption)}</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        f'<figcaption class="la-source">{html.escape(source)}</figcaption>'
-        f"{downloads.link_html(downloads.save(df, caption))}</figure>"
+        render_block(
+            "table.html.j2",
+            caption=caption,
+            source=source,
+            columns=[{"name": c.text, "numeric": c.numeric} for c in columns],
+            header=True,
+            rows=rows,
+            table_class=table_class,
+            download=Markup(link),
+        )
     )
 
 
@@ -105,17 +149,8 @@ class Card:
 
 
 def cards_html(cards: list[Card], source: str) -> HTML:
-    items = "".join(
-        f'<div class="la-card"><div class="la-card-label">{html.escape(c.label)}</div>'
-        f'<div class="la-card-value">{html.escape(c.value)}</div>'
-        f'<div class="la-card-compare">{html.escape(c.compare)}</div>'
-        f'<div class="la-card-note">{html.escape(c.note)}</div></div>'
-        for c in cards
-    )
-    return HTML(
-        f'<section class="la-cards" aria-label="Nyckeltal">{items}</section>'
-        f'<p class="la-source">{html.escape(source)}</p>'
-    )
+    """Key-figure cards and their source line."""
+    return HTML(render_block("cards.html.j2", cards=cards, source=source))
 
 
 MISSING = "uppgift saknas"

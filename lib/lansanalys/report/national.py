@@ -12,7 +12,7 @@ from IPython.display import HTML, Markdown
 
 from lansanalys import catalogue, fmt, geo
 from lansanalys.analysis import access, demography
-from lansanalys.analysis.indicators import area_indicators, cells_with_distance
+from lansanalys.analysis.indicators import GROCERY_KM, area_indicators, cells_with_distance
 from lansanalys.catalogue import covered_lan
 from lansanalys.config import (
     Paths,
@@ -197,36 +197,36 @@ class NationalOverview:
         def grocery(code: str, v: float) -> str:
             return fmt.percent(v) if self.covered("dagligvaror", code) else MISSING
 
-        rows = []
-        for code, r in ind.iterrows():
-            rows.append(
-                f'<tr><td><a href="{html.escape(r["slug"])}.html">{html.escape(r["lan"])}</a></td>'
-                f"<td class=num>{html.escape(code)}</td>"
-                f"<td class=num>{fmt.number(r['population'])}</td>"
-                f"<td class=num>{fmt.signed(r['change_n'], 1, ' %')}</td>"
-                f"<td class=num>{fmt.number(r['mean_age'], 1)}</td>"
-                f"<td class=num>{fmt.percent(r['share_65'])}</td>"
-                f"<td class=num>{grocery(code, r['grocery_over_10'])}</td>"
-                f"<td class=num>{unreachable_or_missing(r['grocery_unreachable'])}</td></tr>"
-            )
         span = self.indicators.attrs["span"]
-        head = (
-            "<tr><th scope=col>Län</th><th scope=col class=num>Kod</th>"
-            "<th scope=col class=num>Folkmängd</th>"
-            f"<th scope=col class=num>{change_header(span)}</th>"
-            "<th scope=col class=num>Medelålder</th><th scope=col class=num>Andel 65+</th>"
-            "<th scope=col class=num>&gt; 10 km till dagligvaror</th>"
-            "<th scope=col class=num>Ej nåbar via väg (dagligvaror)</th></tr>"
+        table = pd.DataFrame(
+            {
+                "Län": ind["lan"],
+                "Kod": ind.index,
+                "Folkmängd": ind["population"].map(fmt.number),
+                change_header(span): ind["change_n"].map(lambda v: fmt.signed(v, 1, " %")),
+                "Medelålder": ind["mean_age"].map(lambda v: fmt.number(v, 1)),
+                "Andel 65+": ind["share_65"].map(fmt.percent),
+                f"> {GROCERY_KM:g} km till dagligvaror": [
+                    grocery(c, v) for c, v in ind["grocery_over_10"].items()
+                ],
+                "Ej nåbar via väg (dagligvaror)": ind["grocery_unreachable"].map(
+                    unreachable_or_missing
+                ),
+            }
         )
         src = (
             source_note(self.meta, ["befolkning", "rutor", "service"])
             + " "
             + beyond_note(self.meta)
         )
-        return HTML(
-            f'<figure class="la-table"><table class="la-index"><caption>Länsrapporter'
-            f"</caption><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
-            f'<figcaption class="la-source">{html.escape(src)}</figcaption></figure>'
+        return html_table(
+            table,
+            "Länsrapporter",
+            src,
+            numeric=list(table.columns[1:]),
+            links={"Län": [f"{s}.html" for s in ind["slug"]]},
+            table_class="la-index",
+            download=False,
         )
 
     def kommungrupp_table(self) -> HTML | Markdown:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import html
-
+import pandas as pd
 from IPython.display import HTML
 
 from lansanalys import fmt
-from lansanalys.analysis.indicators import area_indicators
+from lansanalys.analysis.indicators import GROCERY_KM, area_indicators
 from lansanalys.config import (
     linkable_reports,
 )
-from lansanalys.report import downloads
-from lansanalys.report.blocks import MISSING, change_header
+from lansanalys.report.blocks import MISSING, change_header, html_table
 from lansanalys.report.text import beyond_note, unreachable_or_missing
 
 
@@ -31,44 +29,36 @@ class KommunerChapter:
         def grocery(v: float) -> str:
             return fmt.percent(v) if has_grocery else MISSING
 
-        rows = []
-        for code, r in (
-            ind.join(self.kommuner.set_index("kommun_kod")).sort_values("kommun").iterrows()
-        ):
-            target = f"{r['slug']}.html"
-            name = html.escape(r["kommun"])
-            cell = f'<a href="{html.escape(target)}">{name}</a>' if target in linkable else name
-            rows.append(
-                f"<tr><td>{cell}</td><td class=num>{fmt.number(r['population'])}</td>"
-                f"<td class=num>{fmt.signed(r['change_n'], 1, ' %')}</td>"
-                f"<td class=num>{fmt.number(r['mean_age'], 1)}</td>"
-                f"<td class=num>{fmt.percent(r['share_65'])}</td>"
-                f"<td class=num>{grocery(r['grocery_over_10'])}</td>"
-                f"<td class=num>{unreachable_or_missing(r['grocery_unreachable'])}</td>"
-                f"<td class=num>{fmt.number(sek.get(code))}</td></tr>"
-            )
+        rows = ind.join(self.kommuner.set_index("kommun_kod")).sort_values("kommun")
         span = ind.attrs["span"]
-        head = (
-            "<tr><th scope=col>Kommun</th><th scope=col class=num>Folkmängd</th>"
-            f"<th scope=col class=num>{change_header(span)}</th>"
-            "<th scope=col class=num>Medelålder</th><th scope=col class=num>Andel 65+</th>"
-            "<th scope=col class=num>&gt; 10 km till dagligvaror</th>"
-            "<th scope=col class=num>Ej nåbar via väg (dagligvaror)</th>"
-            "<th scope=col class=num>Stöd, kr/inv. och år</th></tr>"
+        table = pd.DataFrame(
+            {
+                "Kommun": rows["kommun"],
+                "Folkmängd": rows["population"].map(fmt.number),
+                change_header(span): rows["change_n"].map(lambda v: fmt.signed(v, 1, " %")),
+                "Medelålder": rows["mean_age"].map(lambda v: fmt.number(v, 1)),
+                "Andel 65+": rows["share_65"].map(fmt.percent),
+                f"> {GROCERY_KM:g} km till dagligvaror": rows["grocery_over_10"].map(grocery),
+                "Ej nåbar via väg (dagligvaror)": rows["grocery_unreachable"].map(
+                    unreachable_or_missing
+                ),
+                "Stöd, kr/inv. och år": [fmt.number(sek.get(code)) for code in rows.index],
+            }
         )
+        targets = [f"{s}.html" for s in rows["slug"]]
         note = (
             "Kommunnamnet länkar till kommunens egen rapport."
             if linkable & {f"{s}.html" for s in self.kommuner["slug"]}
             else "Kommunrapporter skapas med lansanalys render --kommuner."
         )
         src = self.source("befolkning", "rutor", "service", "stod") + " " + beyond_note(self.meta)
-        downloads_href = downloads.save(
-            ind.join(self.kommuner.set_index("kommun_kod")[["kommun"]]).reset_index(),
+        return html_table(
+            table,
             f"Kommunerna i {self.lan_namn}",
-        )
-        return HTML(
-            f'<figure class="la-table"><table><caption>Kommunerna i {html.escape(self.lan_namn)}'
-            f"</caption><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
-            f'<figcaption class="la-source">{html.escape(note + " " + src)}</figcaption>'
-            f"{downloads.link_html(downloads_href)}</figure>"
+            note + " " + src,
+            numeric=list(table.columns[1:]),
+            links={"Kommun": [h if h in linkable else None for h in targets]},
+            download_frame=ind.join(
+                self.kommuner.set_index("kommun_kod")[["kommun"]]
+            ).reset_index(),
         )
