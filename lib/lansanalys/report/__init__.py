@@ -11,7 +11,7 @@ kommuner, stores, sources) is escaped in :mod:`.blocks` or :mod:`.figures`.
 module                    holds
 ========================  ====================================================================
 ``lan``                   ``LanReport``: the chapters' methods on one län's data
-``chapters/data``         the län's tables (filtered, cached), indicators and ranks
+``data``                  ``LanData``: one län's tables (filtered, cached), indicators, ranks
 ``chapters/<chapter>``    summary, population, access, kommuner, support, method
 ``kommun``                ``KommunReport``
 ``national``              ``NationalOverview`` and ``national_overview()``

@@ -31,6 +31,7 @@ from lansanalys.report.blocks import (
     html_table,
     with_table,
 )
+from lansanalys.report.data import LanData
 from lansanalys.report.lan import LanReport
 from lansanalys.report.text import (
     by_road,
@@ -63,7 +64,7 @@ class KommunReport:
     def __post_init__(self) -> None:
         self.kommun_kod = geo.kommun_parameter(self.kommun_kod)
         self.namn = geo.kommun_name(self.kommun_kod)
-        self.lan = LanReport(self.kommun_kod[:2], self.thresholds_km, self.p)
+        self.lan = LanData(self.kommun_kod[:2], self.thresholds_km, self.p)
         self.meta = self.lan.meta
         self.started = time.time()
 
@@ -358,4 +359,4 @@ class KommunReport:
         )
 
     def about(self) -> HTML:
-        return self.lan.about()
+        return LanReport(self.lan.lan_kod, self.thresholds_km, self.p).about()

@@ -4,23 +4,15 @@ cell. Its methods live in the chapter modules of :mod:`lansanalys.report.chapter
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from lansanalys import catalogue, geo
-from lansanalys.analysis import access
-from lansanalys.config import (
-    DEFAULT_THRESHOLDS_KM,
-    Paths,
-    paths,
-)
 from lansanalys.report.chapters.access import AccessChapter
-from lansanalys.report.chapters.data import LanData
 from lansanalys.report.chapters.kommuner import KommunerChapter
 from lansanalys.report.chapters.method import MethodChapter
 from lansanalys.report.chapters.population import PopulationChapter
 from lansanalys.report.chapters.summary import SummaryChapter
 from lansanalys.report.chapters.support import SupportChapter
+from lansanalys.report.data import LanData
 
 
 @dataclass
@@ -33,7 +25,9 @@ class LanReport(
     SupportChapter,
     MethodChapter,
 ):
-    """Everything the per-län report shows, for one ``lan_kod``.
+    """Everything the per-län report shows, for one ``lan_kod``: the län's data
+    (:class:`~lansanalys.report.data.LanData`) and one method per notebook cell, from the chapter
+    modules.
 
     Parameters
     ----------
@@ -43,14 +37,3 @@ class LanReport(
         Distance thresholds for the access table (km, "more than"). Any positive number works:
         thresholds the build did not precompute are computed from the cells' distances.
     """
-
-    lan_kod: str
-    thresholds_km: tuple[float, ...] = DEFAULT_THRESHOLDS_KM
-    p: Paths = field(default_factory=paths)
-
-    def __post_init__(self) -> None:
-        self.lan_kod = geo.lan_parameter(self.lan_kod)
-        self.thresholds_km = access.check_thresholds(self.thresholds_km, "km")
-        self.lan_namn = geo.lan_name(self.lan_kod)
-        self.started = time.time()
-        self.meta = catalogue.read_meta(self.p)

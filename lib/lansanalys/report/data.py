@@ -1,11 +1,16 @@
-"""Data access for one län: the processed tables filtered to it, cached, and the län's
-indicators and ranks among the 21 län.
+"""Data access for one area: the processed tables filtered to one län, read once and cached,
+its indicators and ranks among the 21 län, and the notes on where its data come from.
+
+:class:`LanData` is what every chapter of the län report reads, and what the kommun deep dive
+reads for the kommun's län: one code path for both.
 """
 
 from __future__ import annotations
 
 import html
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import geopandas as gpd
@@ -16,6 +21,7 @@ from lansanalys import catalogue, fmt, geo
 from lansanalys.analysis import access
 from lansanalys.analysis.indicators import area_indicators, cells_with_distance
 from lansanalys.catalogue import covered_lan
+from lansanalys.config import DEFAULT_THRESHOLDS_KM, Paths, paths
 from lansanalys.report.blocks import DEMO_NOTE, MISSING, editorial
 from lansanalys.report.text import (
     EXTRACT_NOTE,
@@ -28,8 +34,29 @@ from lansanalys.report.text import (
 from lansanalys.services import SERVICE_TYPES
 
 
+@dataclass
 class LanData:
-    """Methods of :class:`~lansanalys.report.lan.LanReport` for this chapter."""
+    """The data of one län (``lan_kod``), filtered from the national tables as they are needed.
+
+    Parameters
+    ----------
+    lan_kod : str
+        Two-character län code ("08" Kalmar län); an integer from a notebook parameter is padded.
+    thresholds_km : tuple of float
+        Distance thresholds for the access tables (km, "more than"). Any positive number works:
+        thresholds the build did not precompute are computed from the cells' distances.
+    """
+
+    lan_kod: str
+    thresholds_km: tuple[float, ...] = DEFAULT_THRESHOLDS_KM
+    p: Paths = field(default_factory=paths)
+
+    def __post_init__(self) -> None:
+        self.lan_kod = geo.lan_parameter(self.lan_kod)
+        self.thresholds_km = access.check_thresholds(self.thresholds_km, "km")
+        self.lan_namn = geo.lan_name(self.lan_kod)
+        self.started = time.time()
+        self.meta = catalogue.read_meta(self.p)
 
     # ---- data ---------------------------------------------------------------------------
     @cached_property
