@@ -111,6 +111,24 @@ BEYOND_DEFINITION = (
 _UNITS = {"km": 1000.0, "min": 1.0}
 
 
+#: The headline distance of the reports (km by road): "bor mer än 10 km från …" in cards, maps,
+#: tables and rankings.
+HEADLINE_KM = 10.0
+#: The headline car time (minutes), as Tillväxtverket reports access to grocery stores.
+HEADLINE_MIN = 10.0
+#: The closure ranking: people a point's closure would push beyond this distance (km).
+CLOSURE_KM = 10.0
+
+
+def share_col(limit: float, pop_col: str = "population", unit: str = "km") -> str:
+    """The column of :func:`beyond_thresholds` with the share beyond ``limit``.
+
+    >>> share_col(10), share_col(2.5, "pop_70plus"), share_col(10, unit="min")
+    ('population_share_over_10km', 'pop_70plus_share_over_2.5km', 'population_share_over_10min')
+    """
+    return f"{pop_col}_share_over_{limit:g}{unit}"
+
+
 def check_thresholds(thresholds: Sequence[float], unit: str = "km") -> tuple[float, ...]:
     """Thresholds as a tuple of floats, or a ValueError saying what was expected.
 

@@ -10,16 +10,16 @@ import pandas as pd
 
 from lansanalys import catalogue
 from lansanalys.analysis import demography
+from lansanalys.analysis.access import HEADLINE_KM, share_col
 from lansanalys.catalogue import covered_lan
 from lansanalys.config import (
     Paths,
 )
 from lansanalys.services import SERVICE_TYPES
 
-#: The headline access indicator: share of the population beyond this distance (km, by road)
-#: from the nearest grocery store (column ``grocery_over_10``), in cards, rankings and tables.
-GROCERY_KM = 10.0
-_GROCERY_COL = f"population_share_over_{GROCERY_KM:g}km"
+#: The headline access indicator (column ``grocery_over_10``): share of the population beyond
+#: :data:`~lansanalys.analysis.access.HEADLINE_KM` by road from the nearest grocery store.
+_GROCERY_COL = share_col(HEADLINE_KM)
 
 
 def area_indicators(

@@ -28,10 +28,6 @@ def _fill_areas(df: pd.DataFrame, keys: list[str], full: pd.MultiIndex) -> pd.Da
     return out
 
 
-#: Closure ranking: people pushed beyond this distance (km) if a point closes.
-CLOSURE_THRESHOLD_KM = 10.0
-
-
 def _closure_tables(
     cells: pd.DataFrame, points: pd.DataFrame, coverage: pd.DataFrame
 ) -> pd.DataFrame:
@@ -48,7 +44,7 @@ def _closure_tables(
             here[["x", "y"]].to_numpy(dtype=float),
             here["population"].to_numpy(),
             pts[["x", "y"]].to_numpy(dtype=float),
-            CLOSURE_THRESHOLD_KM * 1000,
+            access.CLOSURE_KM * 1000,
         )
         info = pts.iloc[rank["point"].to_numpy()][
             ["point_id", "name", "label", "kommun_kod", "lan_kod"]

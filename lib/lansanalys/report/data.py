@@ -33,6 +33,9 @@ from lansanalys.report.text import (
 )
 from lansanalys.services import SERVICE_TYPES
 
+#: Service points this far (m) outside the län are kept: people cross county borders.
+NEARBY_POINTS_M = 25_000
+
 
 @dataclass
 class LanData:
@@ -99,10 +102,11 @@ class LanData:
 
     @cached_property
     def service(self) -> pd.DataFrame:
-        """Service points in and within 25 km of the län (people cross county borders)."""
+        """Service points in the län and within :data:`NEARBY_POINTS_M` of it (people cross county
+        borders)."""
         pts = catalogue.read(self.p, "service")
         x0, y0, x1, y1 = self.kommun_geo.total_bounds
-        m = 25_000
+        m = NEARBY_POINTS_M
         return pts[pts["x"].between(x0 - m, x1 + m) & pts["y"].between(y0 - m, y1 + m)]
 
     @cached_property

@@ -13,6 +13,7 @@ from IPython.display import HTML, Markdown
 
 from lansanalys import catalogue, fmt, geo
 from lansanalys.analysis import demography
+from lansanalys.analysis.access import HEADLINE_KM, share_col
 from lansanalys.analysis.indicators import area_indicators
 from lansanalys.catalogue import covered_lan
 from lansanalys.config import (
@@ -45,6 +46,9 @@ from lansanalys.report.text import (
     unreachable_phrase,
 )
 from lansanalys.services import SERVICE_NOUNS, SERVICE_TYPES
+
+#: How far around the kommun (m) its distance map draws service points.
+MAP_MARGIN_M = 10_000
 
 
 @dataclass
@@ -171,7 +175,7 @@ class KommunReport:
                 "per 100 i åldern 20–64",
             ),
             Card(
-                "Bor > 10 km från dagligvarubutik",
+                f"Bor > {limit_text(HEADLINE_KM)} km från dagligvarubutik",
                 pct(me["grocery_over_10"]) if self.covered("dagligvaror") else MISSING,
                 f"Länet {pct(ln['grocery_over_10']) if self.covered('dagligvaror') else MISSING}"
                 f" · {riket_label(self.meta, 'dagligvaror').lower()} {pct(rk['grocery_over_10'])}",
@@ -247,7 +251,7 @@ class KommunReport:
         cells = self.cells
         border = self.lan.kommun_geo[self.lan.kommun_geo["kommun_kod"] == self.kommun_kod]
         x0, y0, x1, y1 = border.total_bounds
-        m = 10_000
+        m = MAP_MARGIN_M
         svc = self.lan.service
         pts = svc[
             (svc["service_type"] == service_type)
@@ -255,10 +259,10 @@ class KommunReport:
             & svc["y"].between(y0 - m, y1 + m)
         ]
         share = self.lan.access_kommun.set_index(["kommun_kod", "service_type"]).at[
-            (self.kommun_kod, service_type), "population_share_over_10km"
+            (self.kommun_kod, service_type), share_col(HEADLINE_KM)
         ]
         title = (
-            f"{fmt.percent(share)} av invånarna i {self.namn} bor mer än 10 km "
+            f"{fmt.percent(share)} av invånarna i {self.namn} bor mer än {limit_text(HEADLINE_KM)} km "
             f"{distance_phrase(self.meta)} från närmaste {SERVICE_NOUNS[service_type]}"
         )
         fig = figures.distance_grid_map(
@@ -336,13 +340,15 @@ class KommunReport:
                 row[f"> {limit_text(t)} km"] = fmt.percent(mine.at[st, col])
             if by_road(self.meta):
                 row["Ej nåbar via väg"] = fmt.number(mine.at[st, "population_unreachable"])
-            col10 = "population_share_over_10km"
-            row["> 10 km, länet"] = fmt.percent(lan.at[st, col10])
+            col10 = share_col(HEADLINE_KM)
+            row[f"> {limit_text(HEADLINE_KM)} km, länet"] = fmt.percent(lan.at[st, col10])
             n = len(covered_lan(self.meta, st))
-            row["> 10 km, riket"] = fmt.percent(rik.at[st, col10]) + (
+            row[f"> {limit_text(HEADLINE_KM)} km, riket"] = fmt.percent(rik.at[st, col10]) + (
                 f" ({n} av {total} län)" if n < total else ""
             )
-            row["70+ > 10 km"] = percent_or_missing(mine.at[st, "pop_70plus_share_over_10km"])
+            row[f"70+ > {limit_text(HEADLINE_KM)} km"] = percent_or_missing(
+                mine.at[st, share_col(HEADLINE_KM, "pop_70plus")]
+            )
             row["Medelavstånd för nåbara"] = fmt.number(mine.at[st, "mean_km"], 1) + " km"
             if by_road(self.meta):
                 row["Medelrestid för nåbara"] = fmt.number(mine.at[st, "mean_min"], 1) + " min"

@@ -12,7 +12,8 @@ from IPython.display import HTML, Markdown
 
 from lansanalys import catalogue, fmt, geo
 from lansanalys.analysis import access, demography
-from lansanalys.analysis.indicators import GROCERY_KM, area_indicators, cells_with_distance
+from lansanalys.analysis.access import HEADLINE_KM, HEADLINE_MIN, share_col
+from lansanalys.analysis.indicators import area_indicators, cells_with_distance
 from lansanalys.catalogue import covered_lan
 from lansanalys.config import (
     Paths,
@@ -27,12 +28,13 @@ from lansanalys.report.text import (
     coverage_complete,
     distance_note,
     distance_phrase,
+    limit_text,
     missing_note,
     missing_sentence,
     source_note,
     unreachable_or_missing,
 )
-from lansanalys.services import SERVICE_TYPES
+from lansanalys.services import CASH_RULE_KM, SERVICE_TYPES
 
 
 def national_overview(p: Paths | None = None) -> NationalOverview:
@@ -100,7 +102,11 @@ class NationalOverview:
         "mean_age": ("Medelålder", "år", 1),
         "share_65": ("Andel 65 år och äldre", "%", 1),
         "dependency": ("Försörjningskvot (per 100 i åldern 20–64)", "", 0),
-        "grocery_over_10": ("Andel som bor > 10 km från dagligvarubutik", "%", 1),
+        "grocery_over_10": (
+            f"Andel som bor > {limit_text(HEADLINE_KM)} km från dagligvarubutik",
+            "%",
+            1,
+        ),
     }
 
     def covered(self, service_type: str, lan_kod: str | None = None) -> bool:
@@ -206,7 +212,7 @@ class NationalOverview:
                 change_header(span): ind["change_n"].map(lambda v: fmt.signed(v, 1, " %")),
                 "Medelålder": ind["mean_age"].map(lambda v: fmt.number(v, 1)),
                 "Andel 65+": ind["share_65"].map(fmt.percent),
-                f"> {GROCERY_KM:g} km till dagligvaror": [
+                f"> {limit_text(HEADLINE_KM)} km till dagligvaror": [
                     grocery(c, v) for c, v in ind["grocery_over_10"].items()
                 ],
                 "Ej nåbar via väg (dagligvaror)": ind["grocery_unreachable"].map(
@@ -241,7 +247,7 @@ class NationalOverview:
         cash = catalogue.read(self.p, "cash_rule")
         cash = cash[(cash["level"] == "kommungrupp") & (cash["service_type"] == "kontantuttag")]
         cash = cash.set_index("code")
-        # "> 10 min" from the cells' car minutes, whatever classes the build drew; unreachable
+        # "> HEADLINE_MIN min" from the cells' car minutes, whatever classes the build drew; unreachable
         # counts as beyond (the one definition). Only cells of län with grocery data count.
         cells = cells_with_distance(self.p, self.meta, service_type="dagligvaror")
         kl = (
@@ -250,15 +256,15 @@ class NationalOverview:
             .set_index("kommun_kod")
         )
         cells["kommungrupp"] = cells["kommun_kod"].map(kl["class_name"])
-        mins = access.beyond_thresholds(cells, "kommungrupp", (10.0,), "road_min", unit="min")
-        over10min = mins.set_index("kommungrupp")["population_share_over_10min"]
+        mins = access.beyond_thresholds(
+            cells, "kommungrupp", (HEADLINE_MIN,), "road_min", unit="min"
+        )
+        over10min = mins.set_index("kommungrupp")[share_col(HEADLINE_MIN, unit="min")]
         if acc.empty:
             return Markdown(
                 f"*{html.escape(missing_sentence(self.meta, list(SERVICE_TYPES), 'alla län'))}*"
             )
-        wide = acc.pivot(
-            index="kommungrupp", columns="service_type", values="population_share_over_10km"
-        )
+        wide = acc.pivot(index="kommungrupp", columns="service_type", values=share_col(HEADLINE_KM))
         # Types without data anywhere are not in the table: their cells say so.
         grocery = "dagligvaror" if "dagligvaror" in set(acc["service_type"]) else None
         pop = acc[acc["service_type"] == (grocery or acc["service_type"].iloc[0])]
@@ -273,12 +279,16 @@ class NationalOverview:
                 {
                     "Kommungrupp": g,
                     "Invånare": fmt.number(pop.at[g, "population"]),
-                    "Dagligvaror > 10 km": share("dagligvaror", g),
-                    "Dagligvaror > 10 min": fmt.percent(over10min.get(g, float("nan")))
+                    f"Dagligvaror > {limit_text(HEADLINE_KM)} km": share("dagligvaror", g),
+                    f"Dagligvaror > {limit_text(HEADLINE_MIN)} min": fmt.percent(
+                        over10min.get(g, float("nan"))
+                    )
                     if grocery
                     else MISSING,
-                    "Apotek > 10 km": share("apotek", g),
-                    "Kontantuttag > 25 km": fmt.percent(cash.at[g, "share_over_25km"], 2)
+                    f"Apotek > {limit_text(HEADLINE_KM)} km": share("apotek", g),
+                    f"Kontantuttag > {limit_text(CASH_RULE_KM)} km": fmt.percent(
+                        cash.at[g, f"share_over_{CASH_RULE_KM:g}km"], 2
+                    )
                     if g in cash.index
                     else MISSING,
                     "Ej nåbar via väg": fmt.number(pop.at[g, "population_unreachable"])

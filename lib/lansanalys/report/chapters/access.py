@@ -12,6 +12,7 @@ from IPython.display import HTML, Markdown
 
 from lansanalys import catalogue, fmt, geo
 from lansanalys.analysis import access
+from lansanalys.analysis.access import CLOSURE_KM, HEADLINE_KM, share_col
 from lansanalys.catalogue import covered_lan
 from lansanalys.report import figures
 from lansanalys.report.blocks import MISSING, html_table, with_table
@@ -23,8 +24,16 @@ from lansanalys.report.text import (
     percent_or_missing,
     riket_label,
 )
-from lansanalys.services import SERVICE_NOUNS, SERVICE_TYPES
+from lansanalys.services import CASH_RULE_KM, CASH_RULE_LIMITS, SERVICE_NOUNS, SERVICE_TYPES
 from lansanalys.sources import vagnat
+
+#: How far around the closed point (km) the closure scenario recomputes distances by road.
+SCENARIO_RADIUS_KM = 40.0
+
+
+def cash_limit(service_type: str) -> str:
+    """The cash rule's limit for ``service_type`` in Swedish ("0,3 %")."""
+    return f"{limit_text(CASH_RULE_LIMITS[service_type])} %"
 
 
 class AccessChapter:
@@ -39,11 +48,11 @@ class AccessChapter:
         cells = self.cells
         pts = self.service[self.service["service_type"] == service_type]
         share10 = self.access_lan.set_index(["lan_kod", "service_type"]).at[
-            (self.lan_kod, service_type), "population_share_over_10km"
+            (self.lan_kod, service_type), share_col(HEADLINE_KM)
         ]
         label = SERVICE_NOUNS[service_type]
         title = (
-            f"{fmt.percent(share10)} av invånarna i {self.lan_namn} bor mer än 10 km "
+            f"{fmt.percent(share10)} av invånarna i {self.lan_namn} bor mer än {limit_text(HEADLINE_KM)} km "
             f"{distance_phrase(self.meta)} från närmaste {label}"
         )
         fig = figures.distance_grid_map(
@@ -88,7 +97,9 @@ class AccessChapter:
                 row[f"> {limit_text(t)} km"] = fmt.percent(r[f"population_share_over_{t:g}km"])
             if by_road(self.meta):
                 row["Ej nåbar via väg"] = fmt.number(r["population_unreachable"])
-            row["70+ > 10 km"] = percent_or_missing(r["pop_70plus_share_over_10km"])
+            row[f"70+ > {limit_text(HEADLINE_KM)} km"] = percent_or_missing(
+                r[share_col(HEADLINE_KM, "pop_70plus")]
+            )
             row["Medelavstånd för nåbara"] = fmt.number(r["mean_km"], 1) + " km"
             if by_road(self.meta):
                 row["Medelrestid för nåbara"] = fmt.number(r["mean_min"], 1) + " min"
@@ -173,12 +184,13 @@ class AccessChapter:
         return with_table(fig, table)
 
     def scenario_closure(
-        self, service_type: str = "dagligvaror", radius_km: float = 40.0
+        self, service_type: str = "dagligvaror", radius_km: float = SCENARIO_RADIUS_KM
     ) -> HTML | Markdown:
         """What if the most critical point of the län closed? Recomputed along the roads.
 
-        Takes the point whose closure pushes the most people beyond 10 km (the first row of the
-        closure ranking), removes it with :func:`lansanalys.analysis.access.what_if` and recomputes the
+        Takes the point whose closure pushes the most people beyond :data:`CLOSURE_KM` (the
+        first row of the closure ranking), removes it with
+        :func:`lansanalys.analysis.access.what_if` and recomputes the
         nearest point for every cell within ``radius_km`` of it, by road when a network is built.
         Only cells of län with data of the type take part; when the closure leaves those cells
         without any point of the type, a sentence says so instead of a table.
@@ -225,7 +237,7 @@ class AccessChapter:
             d = t[col].reindex(pop.index) / 1000
             ok = d.notna()
             return {
-                "over10": float(pop[ok & (d > 10)].sum() + pop[~ok].sum()),
+                "over10": float(pop[ok & (d > CLOSURE_KM)].sum() + pop[~ok].sum()),
                 "mean": float((d[ok] * pop[ok]).sum() / pop[ok].sum()),
                 "min": float((t["road_min"].reindex(pop.index)[ok] * pop[ok]).sum() / pop[ok].sum())
                 if net is not None
@@ -253,7 +265,7 @@ class AccessChapter:
         phrase = distance_phrase(self.meta)
         rows = [
             {
-                "": f"Invånare > 10 km {phrase}",
+                "": f"Invånare > {limit_text(CLOSURE_KM)} km {phrase}",
                 "I dag": fmt.number(b["over10"]),
                 "Om den stänger": fmt.number(a["over10"]),
                 "Skillnad": fmt.signed(a["over10"] - b["over10"], 0),
@@ -330,24 +342,26 @@ class AccessChapter:
         )
         c = c.sort_values(["pushed_beyond", "served"], ascending=False).head(top)
         names = self.kommuner.set_index("kommun_kod")["kommun"]
+        pushed = f"Får > {limit_text(CLOSURE_KM)} km om den stänger"
         df = pd.DataFrame(
             {
                 "Servicepunkt": c["name"],
                 "Slag": c["label"],
                 "Kommun": c["kommun_kod"].map(names),
-                "Får > 10 km om den stänger": [fmt.number(v) for v in c["pushed_beyond"]],
+                pushed: [fmt.number(v) for v in c["pushed_beyond"]],
                 "Har den som närmaste": [fmt.number(v) for v in c["served"]],
             }
         )
         cap = (
             f"Sårbara punkter: {SERVICE_NOUNS[service_type]} vars stängning skulle ge flest "
-            "invånare mer än 10 km till närmaste alternativ (fågelvägen, även över länsgränsen)"
+            f"invånare mer än {limit_text(CLOSURE_KM)} km till närmaste alternativ (fågelvägen, "
+            "även över länsgränsen)"
         )
         return html_table(
             df,
             cap,
             self.source("rutor", "service"),
-            numeric=["Får > 10 km om den stänger", "Har den som närmaste"],
+            numeric=[pushed, "Har den som närmaste"],
         )
 
     def cash_table(self) -> HTML | Markdown:
@@ -376,13 +390,13 @@ class AccessChapter:
             for st, label in types.items():
                 has = self.covered(st) if code != "00" else n_lan[st] > 0
                 if not has or st not in d.index:
-                    row[f"{label} > 25 km"] = MISSING
+                    row[f"{label} > {limit_text(CASH_RULE_KM)} km"] = MISSING
                     row[f"{label}, ej nåbar via väg"] = MISSING
                 else:
                     ok = "inom" if d.at[st, "within_limit"] else "över"
                     limit = fmt.number(d.at[st, "limit_pct"], 2)
-                    row[f"{label} > 25 km"] = (
-                        f"{fmt.percent(d.at[st, 'share_over_25km'], 2)} "
+                    row[f"{label} > {limit_text(CASH_RULE_KM)} km"] = (
+                        f"{fmt.percent(d.at[st, f'share_over_{CASH_RULE_KM:g}km'], 2)} "
                         f"({ok} rikets gräns {limit} %)"
                     )
                     row[f"{label}, ej nåbar via väg"] = fmt.number(d.at[st, "unreachable"])
@@ -392,10 +406,12 @@ class AccessChapter:
         df = pd.DataFrame(rows)
         return html_table(
             df,
-            "Kontantregeln (lagen om betaltjänster): högst 0,3 % av befolkningen får ha mer än "
-            "25 km till kontantuttag och högst 1,22 % till dagskasseinsättning. PTS prövar regeln "
+            f"Kontantregeln (lagen om betaltjänster): högst {cash_limit('kontantuttag')} av "
+            f"befolkningen får ha mer än {limit_text(CASH_RULE_KM)} km till kontantuttag och "
+            f"högst {cash_limit('dagskasseinsattning')} till dagskasseinsättning. PTS prövar regeln "
             f"nationellt och längs vägnätet; här {distance_phrase(self.meta)}, även per kommun för "
-            "att visa var luckorna finns. Invånare utan vägförbindelse räknas som över 25 km."
+            f"att visa var luckorna finns. Invånare utan vägförbindelse räknas som över "
+            f"{limit_text(CASH_RULE_KM)} km."
             + (
                 " Riket avser de län som har uppgifter: "
                 + ", ".join(

@@ -6,12 +6,13 @@ import pandas as pd
 from IPython.display import HTML
 
 from lansanalys import fmt
-from lansanalys.analysis.indicators import GROCERY_KM, area_indicators
+from lansanalys.analysis.access import HEADLINE_KM
+from lansanalys.analysis.indicators import area_indicators
 from lansanalys.config import (
     linkable_reports,
 )
 from lansanalys.report.blocks import MISSING, change_header, html_table
-from lansanalys.report.text import beyond_note, unreachable_or_missing
+from lansanalys.report.text import beyond_note, limit_text, unreachable_or_missing
 
 
 class KommunerChapter:
@@ -38,7 +39,9 @@ class KommunerChapter:
                 change_header(span): rows["change_n"].map(lambda v: fmt.signed(v, 1, " %")),
                 "Medelålder": rows["mean_age"].map(lambda v: fmt.number(v, 1)),
                 "Andel 65+": rows["share_65"].map(fmt.percent),
-                f"> {GROCERY_KM:g} km till dagligvaror": rows["grocery_over_10"].map(grocery),
+                f"> {limit_text(HEADLINE_KM)} km till dagligvaror": rows["grocery_over_10"].map(
+                    grocery
+                ),
                 "Ej nåbar via väg (dagligvaror)": rows["grocery_unreachable"].map(
                     unreachable_or_missing
                 ),

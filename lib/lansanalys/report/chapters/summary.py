@@ -9,8 +9,9 @@ from IPython.display import HTML, Markdown
 
 from lansanalys import fmt
 from lansanalys.analysis import demography, projection
+from lansanalys.analysis.access import HEADLINE_KM
 from lansanalys.report.blocks import MISSING, Card, cards_html, change_card
-from lansanalys.report.text import distance_phrase, riket_label, unreachable_phrase
+from lansanalys.report.text import distance_phrase, limit_text, riket_label, unreachable_phrase
 
 
 class SummaryChapter:
@@ -54,7 +55,7 @@ class SummaryChapter:
                 "per 100 i åldern 20–64 · " + self._rank("dependency"),
             ),
             Card(
-                "Bor > 10 km från dagligvarubutik",
+                f"Bor > {limit_text(HEADLINE_KM)} km från dagligvarubutik",
                 fmt.percent(me["grocery_over_10"]) if self.covered("dagligvaror") else MISSING,
                 f"{riket_label(self.meta, 'dagligvaror')} {fmt.percent(rk['grocery_over_10'])}",
                 self._rank("grocery_over_10") + " · " + unreachable_phrase(me, short=True),
@@ -117,7 +118,7 @@ class SummaryChapter:
         lines += [
             f"- Länets befolkning är {older} än rikets: medelåldern är "
             f"{fmt.number(me['mean_age'], 1)} år mot {fmt.number(rk['mean_age'], 1)} år.",
-            f"- {fmt.percent(me['grocery_over_10'])} av invånarna bor mer än 10 km "
+            f"- {fmt.percent(me['grocery_over_10'])} av invånarna bor mer än {limit_text(HEADLINE_KM)} km "
             f"{distance_phrase(self.meta)} från närmaste dagligvarubutik "
             f"({riket_label(self.meta, 'dagligvaror').lower()} "
             f"{fmt.percent(rk['grocery_over_10'])}); {unreachable_phrase(me)}.",

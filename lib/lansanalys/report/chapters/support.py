@@ -11,9 +11,13 @@ from IPython.display import Markdown
 
 from lansanalys import catalogue, fmt
 from lansanalys.analysis import support
+from lansanalys.analysis.access import HEADLINE_KM, share_col
 from lansanalys.report import figures
 from lansanalys.report.blocks import with_table
-from lansanalys.report.text import beyond_note
+from lansanalys.report.text import beyond_note, limit_text
+
+#: A rank correlation above this is called a tendency in the figure's title.
+NOTEWORTHY_CORRELATION = 0.3
 
 
 class SupportChapter:
@@ -98,10 +102,10 @@ class SupportChapter:
         need["sek_year"] = need["sek_per_capita_year"]
         need = need.merge(self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod")
         if len(need) >= 3:
-            corr = need["sek_year"].corr(need["population_share_over_10km"], method="spearman")
+            corr = need["sek_year"].corr(need[share_col(HEADLINE_KM)], method="spearman")
             tend = (
                 "går mer stöd per invånare"
-                if corr > 0.3
+                if corr > NOTEWORTHY_CORRELATION
                 else "går inte tydligt mer stöd per invånare"
             )
             title = (
@@ -112,11 +116,12 @@ class SupportChapter:
             r = need.iloc[0]
             title = (
                 f"{r['kommun']}: {fmt.number(r['sek_year'])} kr stöd per invånare och år, "
-                f"{fmt.percent(r['population_share_over_10km'])} bor > 10 km från dagligvaror"
+                f"{fmt.percent(r[share_col(HEADLINE_KM)])} bor > {limit_text(HEADLINE_KM)} km från "
+                "dagligvaror"
             )
         fig = figures.bubble_scatter(
             need,
-            "population_share_over_10km",
+            share_col(HEADLINE_KM),
             "sek_year",
             "population",
             "change_pct",
@@ -125,7 +130,7 @@ class SupportChapter:
             self.source("stod", "rutor", "service", year=self._support_years())
             + " "
             + beyond_note(self.meta),
-            "Andel > 10 km till dagligvaror (ej nåbara inräknade), %",
+            f"Andel > {limit_text(HEADLINE_KM)} km till dagligvaror (ej nåbara inräknade), %",
             "Stöd, kr per invånare och år",
             "Befolkningsförändring, %",
         )
