@@ -193,6 +193,19 @@ def _report_codes(
     return codes, kcodes
 
 
+def _sharded(jobs: list, text: str | None) -> list:
+    """The jobs of ``--shard i/n`` (all without it); a bad value is a usage error."""
+    from lansanalys.render.jobs import parse_shard, shard
+
+    if text is None:
+        return jobs
+    try:
+        i, n = parse_shard(text)
+    except ValueError as exc:
+        _fail(str(exc), 2)
+    return shard(jobs, i, n)
+
+
 def _print_pdfs(outcomes: list, target: Path) -> None:
     """Print every rendered (or unchanged) report to PDF beside its HTML."""
     from lansanalys.render import print_pdf
@@ -229,6 +242,10 @@ def render(
         int, typer.Option(help="Seconds one report may take before it is stopped.")
     ] = 600,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also print each report to PDF.")] = False,
+    shard: Annotated[
+        str | None,
+        typer.Option(help="Render only slice i of n of the reports, e.g. 2/4 (CI matrices)."),
+    ] = None,
 ) -> None:
     """Render län reports and the index page to offline HTML."""
     from lansanalys.errors import MissingDataError
@@ -239,7 +256,7 @@ def render(
     t0 = time.perf_counter()
     try:
         outcomes = run_render(
-            default_jobs(codes, index=index, kommun_codes=kcodes),
+            _sharded(default_jobs(codes, index=index, kommun_codes=kcodes), shard),
             out=out,
             workers=workers,
             self_contained=self_contained,

@@ -83,6 +83,29 @@ def default_jobs(
     return ([index_job()] if index else []) + jobs
 
 
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"2/4"`` → (2, 4): the second of four slices of the job list (for CI matrices).
+
+    >>> parse_shard("2/4")
+    (2, 4)
+    """
+    parts = text.split("/")
+    if len(parts) == 2 and all(p.strip().isdigit() for p in parts):
+        i, n = int(parts[0]), int(parts[1])
+        if 1 <= i <= n:
+            return i, n
+    raise ValueError(f"--shard {text!r}: expected i/n with 1 <= i <= n, e.g. 1/4")
+
+
+def shard(jobs: list[Job], i: int, n: int) -> list[Job]:
+    """The ``i``-th of ``n`` slices of ``jobs``: every n-th job by output name, so each slice
+    gets a like mix of län and kommun reports; together the slices hold every job once. The
+    index page goes with slice 1.
+    """
+    ordered = sorted(jobs, key=lambda j: (j.output != index_job().output, j.output))
+    return ordered[i - 1 :: n]
+
+
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
