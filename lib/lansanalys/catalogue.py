@@ -66,6 +66,7 @@ TABLES: dict[str, Table] = {
         Table("access_klasser", "level × area × service type × metric × class"),
         Table("cash_rule", "area × cash service type"),
         Table("closure", "service point"),
+        Table("indicators", "level (lan, kommun) × area: headline indicators; riket as lan '00'"),
         Table("vagnat_noder", "road graph node"),
         Table("vagnat_lankar", "road graph link"),
         Table("prognos", "kommun × year × age × sex (projected)", optional=True),

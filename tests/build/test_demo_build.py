@@ -204,3 +204,23 @@ def test_klassning_is_optional_and_used_when_present(home_copy):
     build.build(p)
     assert not isinstance(LanReport("08", p=p).fig_support_by_group(), go.Figure)
     assert not (p.processed / "access_kommungrupp.parquet").exists()
+
+
+def test_indicators_are_computed_once_in_the_build_and_equal_a_fresh_computation(demo_home):
+    """Reports read the build's indicators; they must be what the reports used to compute."""
+    from lansanalys import catalogue
+    from lansanalys.analysis.indicators import area_indicators
+    from lansanalys.report.data import read_indicators
+
+    p = config.Paths(demo_home)
+    bef = catalogue.read(p, "befolkning")
+    riket = catalogue.read(p, "access_riket")
+    for level, key in (("lan", "lan_kod"), ("kommun", "kommun_kod")):
+        fresh = area_indicators(bef, key, catalogue.read(p, f"access_{level}"), riket)
+        stored = read_indicators(p, level)
+        if level == "kommun":
+            fresh = fresh.drop(index="00")
+        pd.testing.assert_frame_equal(stored.sort_index(), fresh.sort_index(), check_names=False)
+        assert stored.attrs["span"] == fresh.attrs["span"]
+    kalmar = read_indicators(p, "kommun", "08")
+    assert set(kalmar.index) == set(geo.kommun_codes("08"))  # only the län's kommuner

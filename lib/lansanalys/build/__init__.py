@@ -32,6 +32,7 @@ from lansanalys.build.tables import (
     access_indicator_tables,
     cash_table,
     class_table,
+    indicator_table,
     measured_cells,
     nearest_table,
 )
@@ -113,6 +114,7 @@ def build(
         "vagnat_lankar": edges,
         "cash_rule": cash_table(m),
         "closure": closure,
+        "indicators": indicator_table(validated["befolkning"], acc),
         "prognos": proj_table,
         "klassning": tables.get("klassning"),
         "forandringar": _components(tables, kinds_meta),

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from lansanalys.analysis import access, network
+from lansanalys.analysis.indicators import area_indicators
 from lansanalys.build.inputs import _validate
 from lansanalys.services import SERVICE_TYPES
 from lansanalys.sources import vagnat
@@ -95,6 +96,22 @@ def nearest_table(
     nearest = _validate("nearest", nearest)
     log.info("road network: %d nodes, %d links, nearest in %.1f s", len(nodes), len(edges), t_road)
     return nearest, nodes, edges, {"nearest": round(t_near, 3), "road_nearest": round(t_road, 3)}
+
+
+def indicator_table(bef: pd.DataFrame, acc: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Headline indicators of every län and kommun, riket as län "00", computed once here so a
+    report only filters (:func:`lansanalys.analysis.indicators.area_indicators`; ``span`` is the
+    number of years the change is over)."""
+    parts = []
+    for level, key in (("lan", "lan_kod"), ("kommun", "kommun_kod")):
+        ind = area_indicators(bef, key, acc[level], acc["riket"])
+        span = ind.attrs["span"]
+        if level == "kommun":
+            ind = ind.drop(index="00")
+        parts.append(ind.rename_axis("code").reset_index().assign(level=level, span=span))
+    out = pd.concat(parts, ignore_index=True)
+    out["lan_kod"] = out["code"].str[:2]
+    return out
 
 
 @dataclass

@@ -19,7 +19,7 @@ from IPython.display import Markdown
 
 from lansanalys import catalogue, fmt, geo
 from lansanalys.analysis import access
-from lansanalys.analysis.indicators import area_indicators, cells_with_distance
+from lansanalys.analysis.indicators import cells_with_distance
 from lansanalys.catalogue import covered_lan
 from lansanalys.config import DEFAULT_THRESHOLDS_KM, Paths, paths
 from lansanalys.report.blocks import DEMO_NOTE, MISSING, editorial
@@ -35,6 +35,17 @@ from lansanalys.services import SERVICE_TYPES
 
 #: Service points this far (m) outside the län are kept: people cross county borders.
 NEARBY_POINTS_M = 25_000
+
+
+def read_indicators(p: Paths, level: str, lan_kod: str | None = None) -> pd.DataFrame:
+    """The build's headline indicators of every län (``level="lan"``, riket as "00") or of the
+    kommuner (of ``lan_kod``), indexed by code; ``attrs["span"]`` is the change's years."""
+    filters = [("level", "==", level)] + ([("lan_kod", "==", lan_kod)] if lan_kod else [])
+    df = catalogue.read(p, "indicators", filters=filters)
+    out = df.drop(columns=["level", "lan_kod", "span"]).set_index("code")
+    out.index.name = None
+    out.attrs["span"] = int(df["span"].iloc[0])
+    return out
 
 
 @dataclass
@@ -220,7 +231,7 @@ class LanData:
     @cached_property
     def lan_indicators(self) -> pd.DataFrame:
         """Headline indicators for all 21 län (to rank this one) and riket ("00")."""
-        return area_indicators(self.befolkning, "lan_kod", self.access_lan, self.access_riket)
+        return read_indicators(self.p, "lan")
 
     def _rank(self, col: str) -> str:
         s = self.lan_indicators.drop(index="00")[col].dropna()  # only län with data are ranked

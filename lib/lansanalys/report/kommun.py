@@ -14,7 +14,6 @@ from IPython.display import HTML, Markdown
 from lansanalys import catalogue, fmt, geo
 from lansanalys.analysis import demography
 from lansanalys.analysis.access import HEADLINE_KM, share_col
-from lansanalys.analysis.indicators import area_indicators
 from lansanalys.catalogue import covered_lan
 from lansanalys.config import (
     DEFAULT_THRESHOLDS_KM,
@@ -32,7 +31,7 @@ from lansanalys.report.blocks import (
     html_table,
     with_table,
 )
-from lansanalys.report.data import LanData
+from lansanalys.report.data import LanData, read_indicators
 from lansanalys.report.lan import LanReport
 from lansanalys.report.text import (
     by_road,
@@ -95,10 +94,7 @@ class KommunReport:
     @cached_property
     def indicators(self) -> pd.DataFrame:
         """Indicators for every kommun, plus this kommun's län ("län") and riket ("00")."""
-        lan_bef = self.lan.lan_pop
-        kom = area_indicators(
-            lan_bef, "kommun_kod", self.lan.access_kommun, self.lan.access_riket
-        ).drop(index="00")
+        kom = read_indicators(self.p, "kommun", self.lan.lan_kod)
         lan = self.lan.lan_indicators.loc[[self.lan.lan_kod, "00"]]
         out = pd.concat([kom, lan.rename(index={self.lan.lan_kod: "län"})])
         out.attrs["span"] = self.lan.lan_indicators.attrs["span"]

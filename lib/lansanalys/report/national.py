@@ -13,7 +13,7 @@ from IPython.display import HTML, Markdown
 from lansanalys import catalogue, fmt, geo
 from lansanalys.analysis import access, demography
 from lansanalys.analysis.access import HEADLINE_KM, HEADLINE_MIN, share_col
-from lansanalys.analysis.indicators import area_indicators, cells_with_distance
+from lansanalys.analysis.indicators import cells_with_distance
 from lansanalys.catalogue import covered_lan
 from lansanalys.config import (
     Paths,
@@ -22,6 +22,7 @@ from lansanalys.config import (
 )
 from lansanalys.report import figures
 from lansanalys.report.blocks import DEMO_NOTE, MISSING, change_header, html_table, with_table
+from lansanalys.report.data import read_indicators
 from lansanalys.report.lan import LanReport
 from lansanalys.report.text import (
     beyond_note,
@@ -54,12 +55,7 @@ class NationalOverview:
     @cached_property
     def indicators(self) -> pd.DataFrame:
         """Headline indicators for all 21 län and riket ("00")."""
-        return area_indicators(
-            catalogue.read(self.p, "befolkning"),
-            "lan_kod",
-            catalogue.read(self.p, "access_lan"),
-            catalogue.read(self.p, "access_riket"),
-        )
+        return read_indicators(self.p, "lan")
 
     def title(self) -> Markdown:
         demo = any(k["demo"] for k in self.meta["kinds"].values())

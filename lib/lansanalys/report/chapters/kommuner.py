@@ -7,11 +7,11 @@ from IPython.display import HTML
 
 from lansanalys import fmt
 from lansanalys.analysis.access import HEADLINE_KM
-from lansanalys.analysis.indicators import area_indicators
 from lansanalys.config import (
     linkable_reports,
 )
 from lansanalys.report.blocks import MISSING, change_header, html_table
+from lansanalys.report.data import read_indicators
 from lansanalys.report.text import beyond_note, limit_text, unreachable_or_missing
 
 
@@ -21,8 +21,7 @@ class KommunerChapter:
     # ---- Kommunerna -----------------------------------------------------------------------
     def kommun_profiles(self) -> HTML:
         """A compact profile row per kommun, linking to its deep dive where one is rendered."""
-        ind = area_indicators(self.lan_pop, "kommun_kod", self.access_kommun, self.access_riket)
-        ind = ind.drop(index="00")
+        ind = read_indicators(self.p, "kommun", self.lan_kod)
         sek = self.support_per_kommun.set_index("kommun_kod")["sek_per_capita_year"]
         linkable = linkable_reports()
         has_grocery = self.covered("dagligvaror")
