@@ -207,15 +207,15 @@ def _sharded(jobs: list, text: str | None) -> list:
 
 
 def _print_pdfs(outcomes: list, target: Path) -> None:
-    """Print every rendered (or unchanged) report to PDF beside its HTML."""
-    from lansanalys.render import print_pdf
+    """Print every rendered (or unchanged) report to PDF beside its HTML, in one browser."""
+    from lansanalys.render import print_pdfs
 
-    for o in outcomes:
-        if o.status in ("rendered", "skipped"):
-            try:
-                typer.echo(f"pdf: {print_pdf(target / o.job.output).name}")
-            except RuntimeError as exc:
-                _fail(str(exc))
+    pages = [target / o.job.output for o in outcomes if o.status in ("rendered", "skipped")]
+    try:
+        for pdf in print_pdfs(pages):
+            typer.echo(f"pdf: {pdf.name}")
+    except RuntimeError as exc:
+        _fail(str(exc))
 
 
 @app.command()

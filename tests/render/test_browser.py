@@ -241,3 +241,19 @@ def test_zipped_bundle_works_elsewhere(browser, rendered, tmp_path):
     assert page.locator("h1").first.inner_text().startswith("Högsby")
     assert [u for u in log["requests"] if not u.startswith(("file:", "data:", "blob:"))] == []
     ctx.close()
+
+
+def test_pdf_waits_for_the_figures_and_names_a_page_whose_figures_never_draw(tmp_path):
+    """No time budget: a page is printed when its figures have drawn, or refused by name."""
+    from lansanalys.render import print_pdf
+
+    _chromium()
+    page = tmp_path / "tom.html"
+    page.write_text(
+        '<!doctype html><html><body><h1>Rapport</h1><figure class="la-figure">'
+        "<div>ingen plotly här</div></figure></body></html>",
+        encoding="utf-8",
+    )
+    with pytest.raises(RuntimeError, match="printing tom.html failed"):
+        print_pdf(page, timeout=3)
+    assert not page.with_suffix(".pdf").exists()  # nothing half-written

@@ -15,7 +15,7 @@ index), :mod:`.pdf` (printing).
 
 from lansanalys.render.batch import load_manifest, render, summary
 from lansanalys.render.jobs import Job, Outcome, default_jobs, index_job, kommun_job, lan_job
-from lansanalys.render.pdf import find_chromium, print_pdf
+from lansanalys.render.pdf import find_chromium, print_pdf, print_pdfs
 
 __all__ = [
     "Job",
@@ -27,6 +27,7 @@ __all__ = [
     "lan_job",
     "load_manifest",
     "print_pdf",
+    "print_pdfs",
     "render",
     "summary",
 ]

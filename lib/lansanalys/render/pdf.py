@@ -1,15 +1,38 @@
-"""Printing a rendered report to PDF with headless Chromium."""
+"""Printing rendered reports to PDF: Playwright's ``page.pdf()`` in headless Chromium, network off.
+
+The page is printed only once every figure has drawn (each ``<figure class="la-figure">`` holds
+a plotly SVG) and the fonts are loaded, not after a fixed time budget: a budget that runs out
+first prints blank frames. A4 with the report's print CSS; one browser serves a whole batch.
+"""
 
 from __future__ import annotations
 
 import shutil
-import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
-from lansanalys.config import (
-    chromium_override,
-)
+from lansanalys.config import chromium_override
 from lansanalys.util import atomic_path
+
+#: True when every figure of the page has drawn its SVG (plotly.js ran for each).
+FIGURES_DRAWN = """() => {
+  const figs = [...document.querySelectorAll('figure.la-figure')];
+  return document.readyState === 'complete'
+    && figs.every(f => f.querySelector('.js-plotly-plot .main-svg'));
+}"""
+
+#: The printable width of A4 with 12 mm margins (report.css @page) plus body padding, in CSS px:
+#: plotly lays the figures out to fit the page.
+PRINT_VIEWPORT = {"width": 735, "height": 1100}
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def find_chromium() -> str | None:
@@ -22,41 +45,48 @@ def find_chromium() -> str | None:
     )
 
 
-def print_pdf(html_path: Path, timeout: int = 120) -> Path:
-    """Print a rendered report to PDF beside it with headless Chromium (network off).
+def print_pdfs(html_paths: Iterable[Path], timeout: int = 120) -> list[Path]:
+    """Print each rendered report to a PDF beside it (written atomically), in one browser.
 
-    The page gets time to draw its figures before printing; the PDF is written atomically.
-    Raises RuntimeError when no Chromium is installed or printing fails.
+    Raises RuntimeError when Chromium or Playwright is missing, or a page's figures do not draw
+    within ``timeout`` seconds (the message names the report).
     """
-    import subprocess
-
     exe = find_chromium()
     if not exe:
         raise RuntimeError("--pdf needs Chromium: apt-get install chromium (or set CHROMIUM)")
-    html_path = Path(html_path).resolve()
-    target = html_path.with_suffix(".pdf")
-    with tempfile.TemporaryDirectory() as profile, atomic_path(target) as tmp:
-        cmd = [
-            exe,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--proxy-server=127.0.0.1:9",
-            "--proxy-bypass-list=<-loopback>",
-            f"--user-data-dir={profile}",
-            "--no-pdf-header-footer",
-            # the printable width of A4 with 12 mm margins (report.css @page) plus body padding:
-            # plotly lays the figures out to fit the page
-            "--window-size=735,1100",
-            "--virtual-time-budget=15000",
-            f"--print-to-pdf={tmp}",
-            html_path.as_uri(),
-        ]
-        res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-        if res.returncode != 0 or not tmp.exists() or tmp.stat().st_size < 1000:
-            raise RuntimeError(f"printing {html_path.name} failed: {res.stderr.strip()[-300:]}")
-    return target
+    try:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise RuntimeError(
+            "--pdf needs Playwright: pip install playwright (in the kit's dev extra)"
+        ) from None
+    done = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        try:
+            ctx = browser.new_context(offline=True, viewport=PRINT_VIEWPORT)
+            for html_path in html_paths:
+                html_path = Path(html_path).resolve()
+                page = ctx.new_page()
+                try:
+                    page.goto(html_path.as_uri(), wait_until="load", timeout=timeout * 1000)
+                    page.wait_for_function(FIGURES_DRAWN, timeout=timeout * 1000)
+                    page.evaluate("document.fonts.ready.then(() => true)")
+                    target = html_path.with_suffix(".pdf")
+                    with atomic_path(target) as tmp:
+                        page.pdf(path=str(tmp), format="A4", prefer_css_page_size=True)
+                except PlaywrightError as exc:
+                    msg = str(exc).splitlines()[0]
+                    raise RuntimeError(f"printing {html_path.name} failed: {msg}") from None
+                finally:
+                    page.close()
+                done.append(target)
+        finally:
+            browser.close()
+    return done
+
+
+def print_pdf(html_path: Path, timeout: int = 120) -> Path:
+    """Print one rendered report to PDF beside it (see :func:`print_pdfs`)."""
+    return print_pdfs([html_path], timeout)[0]
