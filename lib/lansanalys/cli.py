@@ -242,6 +242,10 @@ def render(
         int, typer.Option(help="Seconds one report may take before it is stopped.")
     ] = 600,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also print each report to PDF.")] = False,
+    cold: Annotated[
+        bool,
+        typer.Option("--cold", help="A fresh kernel per report (default: each worker reuses one)."),
+    ] = False,
     shard: Annotated[
         str | None,
         typer.Option(help="Render only slice i of n of the reports, e.g. 2/4 (CI matrices)."),
@@ -262,6 +266,7 @@ def render(
             self_contained=self_contained,
             force=force,
             timeout=timeout,
+            warm=not cold,
         )
     except MissingDataError as exc:
         _fail(str(exc))

@@ -91,6 +91,9 @@ def test_ctrl_c_stops_workers_and_kernels(demo_home, tmp_path):
         ],
         env=env,
         start_new_session=True,
+        # As from a terminal: a test run started in the background has SIGINT ignored, and an
+        # ignored signal stays ignored in every child.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -104,12 +107,15 @@ def test_ctrl_c_stops_workers_and_kernels(demo_home, tmp_path):
             time.sleep(0.3)
         else:
             pytest.fail("no kernel started within 90 s")
+        # The renderer must take Ctrl-C: its signal state, for the message if it does not.
+        status = Path(f"/proc/{proc.pid}/status").read_text()
+        sigstate = " ".join(ln for ln in status.splitlines() if ln.startswith(("SigBlk", "SigIgn")))
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         _, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 130, err
+    assert proc.returncode == 130, f"{err} [{sigstate}]"
     assert "interrupted" in err
     deadline = time.monotonic() + 15
     while _tagged(tag) and time.monotonic() < deadline:

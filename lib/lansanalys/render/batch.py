@@ -5,6 +5,7 @@ incremental skip, Ctrl-C cleanup, the manifest, the search index, and the summar
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import sys
@@ -66,10 +67,12 @@ def render(
     timeout: int = 600,
     p: Paths | None = None,
     progress: bool | None = None,
+    warm: bool = True,
 ) -> list[Outcome]:
     """Render ``jobs`` (default: index + all 21 län) into ``out`` (default ``reports/``).
 
-    Returns one :class:`Outcome` per job; never raises for a failing report.
+    Returns one :class:`Outcome` per job; never raises for a failing report. Each worker keeps
+    its kernel between reports (``warm``, see :mod:`lansanalys.render.execute`).
     """
     p = p or paths()
     out = Path(out) if out else p.reports
@@ -100,9 +103,10 @@ def render(
         bar.set_postfix(fel=sum(o.status == "failed" for o in outcomes))
 
     args = (str(out), str(out / EXECUTED_DIR), self_contained, timeout)
+    run = functools.partial(render_one, warm=warm)
     try:
         with _worker_env(p, linkable):
-            _run_pool([(job, digests[job.output]) for job in todo], args, workers, done)
+            _run_pool([(job, digests[job.output]) for job in todo], args, workers, done, run)
     finally:
         bar.close()
     for oc in outcomes:
@@ -151,7 +155,11 @@ def _worker_env(p: Paths, linkable: tuple[str, ...]) -> Iterator[None]:
 
 
 def _run_pool(
-    todo: list[tuple[Job, str]], args: tuple, workers: int, done: Callable[[Outcome], None]
+    todo: list[tuple[Job, str]],
+    args: tuple,
+    workers: int,
+    done: Callable[[Outcome], None],
+    run: Callable[..., Outcome] = render_one,
 ) -> None:
     """Render ``todo`` on spawned worker processes; ``done`` gets each outcome as it comes.
 
@@ -167,7 +175,7 @@ def _run_pool(
     )
     try:
         futures: dict[Future, Job] = {
-            pool.submit(render_one, job, *args, digest): job for job, digest in todo
+            pool.submit(run, job, *args, digest): job for job, digest in todo
         }
         pending = set(futures)
         while pending:

@@ -26,7 +26,10 @@ def _html_exporter():
     exporter.exclude_output_prompt = True
     exporter.language_code = "sv"
     exporter.register_preprocessor(
-        TagRemovePreprocessor(remove_cell_tags={"injected-parameters", "parameters"}), enabled=True
+        TagRemovePreprocessor(
+            remove_cell_tags={"injected-parameters", "parameters", "lansanalys-setup"}
+        ),
+        enabled=True,
     )
     exporter.register_preprocessor(DropStderr(), enabled=True)
     return exporter

@@ -23,6 +23,14 @@ _counter = itertools.count(1)
 _registry: dict[str, tuple[pd.DataFrame, str]] = {}
 
 
+def reset() -> None:
+    """Forget the tables of the previous report: a warm kernel renders many reports, and each
+    must number its downloads from 01 as a fresh kernel would."""
+    global _counter
+    _counter = itertools.count(1)
+    _registry.clear()
+
+
 def register(df: pd.DataFrame, title: str) -> str:
     """Keep ``df`` for the figure titled ``title``; returns the key to put in ``layout.meta``."""
     key = f"t{len(_registry) + 1}"

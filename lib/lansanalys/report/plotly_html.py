@@ -20,9 +20,16 @@ class ReportHtmlRenderer(MimetypeRenderer):
 
     The report template loads plotly.js once (from ``assets/`` or inlined), so figures draw with
     no network. The div is wrapped in a ``<figure>`` with the finding as accessible name.
+    Figures are numbered in the order drawn (``la-fig-1`` …), not given random ids, so the same
+    report on the same data gives the same page (:func:`setup` starts the count).
     """
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
     def to_mimebundle(self, fig_dict: dict) -> dict[str, str]:
+        self.count += 1
         meta = (fig_dict.get("layout") or {}).get("meta") or {}
         label = html.escape(str(meta.get("title", "Diagram")), quote=True)
         div = pio.to_html(
@@ -30,6 +37,7 @@ class ReportHtmlRenderer(MimetypeRenderer):
             include_plotlyjs=False,
             full_html=False,
             validate=False,
+            div_id=f"la-fig-{self.count}",
             config={
                 "displaylogo": False,
                 "responsive": True,
