@@ -246,6 +246,12 @@ def render(
         bool,
         typer.Option("--cold", help="A fresh kernel per report (default: each worker reuses one)."),
     ] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Render on a Dask cluster: 'local' (a LocalCluster here) or tcp://host:8786."
+        ),
+    ] = None,
     shard: Annotated[
         str | None,
         typer.Option(help="Render only slice i of n of the reports, e.g. 2/4 (CI matrices)."),
@@ -267,6 +273,7 @@ def render(
             force=force,
             timeout=timeout,
             warm=not cold,
+            scheduler=scheduler,
         )
     except MissingDataError as exc:
         _fail(str(exc))

@@ -68,11 +68,14 @@ def render(
     p: Paths | None = None,
     progress: bool | None = None,
     warm: bool = True,
+    scheduler: str | None = None,
 ) -> list[Outcome]:
     """Render ``jobs`` (default: index + all 21 län) into ``out`` (default ``reports/``).
 
     Returns one :class:`Outcome` per job; never raises for a failing report. Each worker keeps
-    its kernel between reports (``warm``, see :mod:`lansanalys.render.execute`).
+    its kernel between reports (``warm``, see :mod:`lansanalys.render.execute`). With
+    ``scheduler`` ("local" or a Dask scheduler address) the reports run as tasks on a Dask cluster
+    (:mod:`lansanalys.render.distributed`); skip, manifest and search index stay here.
     """
     p = p or paths()
     out = Path(out) if out else p.reports
@@ -106,7 +109,13 @@ def render(
     run = functools.partial(render_one, warm=warm)
     try:
         with _worker_env(p, linkable):
-            _run_pool([(job, digests[job.output]) for job in todo], args, workers, done, run)
+            pairs = [(job, digests[job.output]) for job in todo]
+            if scheduler:
+                from lansanalys.render.distributed import run_on_dask
+
+                run_on_dask(scheduler, pairs, args, done, warm=warm, workers=workers)
+            else:
+                _run_pool(pairs, args, workers, done, run)
     finally:
         bar.close()
     for oc in outcomes:
