@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from lansanalys import fmt
 from lansanalys.analysis import access
-from lansanalys.report import figures
+from lansanalys.report import maps
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -154,7 +154,7 @@ def test_map_legend_classes_match_the_rule():
     )
     borders = gpd.GeoDataFrame(geometry=[box(0, 6_500_000, 6_000, 6_501_000)], crs="EPSG:3006")
     pts = pd.DataFrame({"x": [], "y": [], "name": []})
-    fig = figures.distance_grid_map(cells, "dagligvaror", borders, pts, "t", "s")
+    fig = maps.distance_grid_map(cells, "dagligvaror", borders, pts, "t", "s")
     heat = fig.data[0]
     labels = list(heat.colorbar.ticktext)
     assert labels == ["≤ 2 km", "2–5 km", "5–10 km", "10–20 km", "> 20 km", "ej nåbar via väg"]

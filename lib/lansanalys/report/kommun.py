@@ -20,7 +20,7 @@ from lansanalys.config import (
     Paths,
     paths,
 )
-from lansanalys.report import figures
+from lansanalys.report import figures, maps
 from lansanalys.report.blocks import (
     DEMO_NOTE,
     MISSING,
@@ -261,7 +261,7 @@ class KommunReport:
             f"{fmt.percent(share)} av invånarna i {self.namn} bor mer än {limit_text(HEADLINE_KM)} km "
             f"{distance_phrase(self.meta)} från närmaste {SERVICE_NOUNS[service_type]}"
         )
-        fig = figures.distance_grid_map(
+        fig = maps.distance_grid_map(
             cells,
             service_type,
             border,
@@ -269,7 +269,7 @@ class KommunReport:
             title,
             self.access_source() + " Ortnamn från GeoNames (CC BY 4.0).",
         )
-        figures.add_place_labels(fig, self.places)
+        maps.add_place_labels(fig, self.places)
         return with_table(
             fig,
             cells[["cell_id", "x", "y", "population", service_type]].rename(

@@ -20,7 +20,7 @@ from lansanalys.config import (
     linkable_reports,
     paths,
 )
-from lansanalys.report import figures
+from lansanalys.report import figures, maps
 from lansanalys.report.blocks import DEMO_NOTE, MISSING, change_header, html_table, with_table
 from lansanalys.report.data import read_indicators
 from lansanalys.report.lan import LanReport
@@ -80,7 +80,7 @@ class NationalOverview:
         ]
         grew = int((gdf["change_n"] > 0).sum())
         title = f"Befolkningen ökade i {grew} av 21 län {year - span}–{year}"
-        fig = figures.choropleth(
+        fig = maps.choropleth(
             gdf,
             "change_n",
             "lan",
@@ -147,7 +147,7 @@ class NationalOverview:
         kinds = ["befolkning"] if col != "grocery_over_10" else ["rutor", "service"]
         if col == "grocery_over_10":
             note = " " + beyond_note(self.meta) + note
-        fig = figures.choropleth(
+        fig = maps.choropleth(
             gdf,
             col,
             "lan",

@@ -14,7 +14,7 @@ from lansanalys import catalogue, fmt, geo
 from lansanalys.analysis import access
 from lansanalys.analysis.access import CLOSURE_KM, HEADLINE_KM, share_col
 from lansanalys.catalogue import covered_lan
-from lansanalys.report import figures
+from lansanalys.report import figures, maps
 from lansanalys.report.blocks import MISSING, html_table, with_table
 from lansanalys.report.text import (
     beyond_note,
@@ -55,7 +55,7 @@ class AccessChapter:
             f"{fmt.percent(share10)} av invånarna i {self.lan_namn} bor mer än {limit_text(HEADLINE_KM)} km "
             f"{distance_phrase(self.meta)} från närmaste {label}"
         )
-        fig = figures.distance_grid_map(
+        fig = maps.distance_grid_map(
             cells,
             service_type,
             self.kommun_geo,

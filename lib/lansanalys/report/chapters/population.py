@@ -13,7 +13,7 @@ from IPython.display import Markdown
 
 from lansanalys import catalogue, fmt
 from lansanalys.analysis import components, demography
-from lansanalys.report import figures
+from lansanalys.report import figures, maps
 from lansanalys.report.blocks import with_table
 from lansanalys.report.text import kommun_names, missing_note
 
@@ -99,7 +99,7 @@ class PopulationChapter:
         ]
         grew = int((ch["change"] > 0).sum())
         title = f"Befolkningen ökade i {grew} av {len(ch)} kommuner {y0}–{y1}"
-        fig = figures.choropleth(
+        fig = maps.choropleth(
             gdf,
             "change_pct",
             "kommun",

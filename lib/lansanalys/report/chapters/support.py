@@ -12,7 +12,7 @@ from IPython.display import Markdown
 from lansanalys import catalogue, fmt
 from lansanalys.analysis import support
 from lansanalys.analysis.access import HEADLINE_KM, share_col
-from lansanalys.report import figures
+from lansanalys.report import figures, maps
 from lansanalys.report.blocks import with_table
 from lansanalys.report.text import beyond_note, limit_text
 
@@ -61,7 +61,7 @@ class SupportChapter:
                 gdf["kommun"], gdf["sek_per_capita_year"], gdf["amount_sek"], strict=True
             )
         ]
-        fig = figures.choropleth(
+        fig = maps.choropleth(
             gdf,
             "sek_per_capita_year",
             "kommun",

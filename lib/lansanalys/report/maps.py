@@ -1,0 +1,254 @@
+"""Map builders: SWEREF 99 TM metres on plain axes with an equal aspect ratio, no web map tiles
+and no topojson, so maps draw offline and keep their meaning in print (legend, scale bar in km).
+Style (colours, fonts, source notes) comes from :mod:`lansanalys.report.figures`.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
+
+from lansanalys import fmt
+from lansanalys.report.figures import SEQUENTIAL, UNREACHABLE_COLOR, finish
+
+
+def _map_axes(fig: go.Figure, bounds: Sequence[float]) -> None:
+    x0, y0, x1, y1 = bounds
+    pad = 0.04 * max(x1 - x0, y1 - y0)
+    fig.update_xaxes(visible=False, range=[x0 - pad, x1 + pad], constrain="domain")
+    fig.update_yaxes(visible=False, range=[y0 - pad, y1 + pad], scaleanchor="x", scaleratio=1)
+    # Scale bar: a round length near a fifth of the map width.
+    width = x1 - x0
+    length = (
+        next(v for v in (200_000, 100_000, 50_000, 20_000, 10_000, 5_000, 2_000) if v <= width / 4)
+        if width > 8_000
+        else 1_000
+    )
+    bx, by = x0, y0 - pad * 0.6
+    fig.add_shape(
+        type="line", x0=bx, x1=bx + length, y0=by, y1=by, line=dict(color="#222", width=3)
+    )
+    fig.add_annotation(
+        x=bx + length / 2,
+        y=by,
+        text=f"{length // 1000} km",
+        showarrow=False,
+        yshift=10,
+        font=dict(size=11),
+    )
+
+
+def _polygon_xy(geom) -> tuple[list[float | None], list[float | None]]:
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    polys = getattr(geom, "geoms", [geom])
+    for poly in polys:
+        for ring in [poly.exterior]:
+            cx, cy = ring.coords.xy
+            xs += list(cx) + [None]
+            ys += list(cy) + [None]
+    return xs, ys
+
+
+def outline_traces(
+    gdf: gpd.GeoDataFrame, color: str = "#444", width: float = 0.8, name: str = "Kommungräns"
+) -> go.Scatter:
+    """All boundaries of ``gdf`` as one line trace (no hover)."""
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for geom in gdf.geometry:
+        gx, gy = _polygon_xy(geom)
+        xs += gx
+        ys += gy
+    return go.Scatter(
+        x=xs,
+        y=ys,
+        mode="lines",
+        line=dict(color=color, width=width),
+        hoverinfo="skip",
+        name=name,
+        showlegend=False,
+    )
+
+
+def choropleth(
+    gdf: gpd.GeoDataFrame,
+    value_col: str,
+    label_col: str,
+    hover: Sequence[str],
+    title: str,
+    source: str,
+    colorbar_title: str,
+    colorscale: str = SEQUENTIAL,
+    midpoint: float | None = None,
+    height: int = 620,
+) -> go.Figure:
+    """Filled polygons coloured by ``value_col`` (SWEREF 99 TM), with hover text per area."""
+    vals = gdf[value_col].astype(float).to_numpy()
+    lo, hi = np.nanmin(vals), np.nanmax(vals)
+    if midpoint is not None:
+        span = max(abs(lo - midpoint), abs(hi - midpoint)) or 1.0
+        lo, hi = midpoint - span, midpoint + span
+    norm = (vals - lo) / ((hi - lo) or 1.0)
+    colors = sample_colorscale(colorscale, list(np.clip(np.nan_to_num(norm, nan=0.5), 0, 1)))
+    fig = go.Figure()
+    for geom, color, label, text in zip(gdf.geometry, colors, gdf[label_col], hover, strict=True):
+        xs, ys = _polygon_xy(geom)
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                fill="toself",
+                fillcolor=color,
+                mode="lines",
+                line=dict(color="white", width=0.8),
+                hoveron="fills",
+                name=html.escape(str(label)),
+                text=text,
+                hoverinfo="text",
+                showlegend=False,
+            )
+        )
+    # An invisible marker trace carries the colour bar (filled scatter has none of its own).
+    cx = gdf.geometry.representative_point()
+    fig.add_trace(
+        go.Scatter(
+            x=cx.x,
+            y=cx.y,
+            mode="markers",
+            hoverinfo="skip",
+            showlegend=False,
+            marker=dict(
+                size=0.1,
+                color=vals,
+                colorscale=colorscale,
+                cmin=lo,
+                cmax=hi,
+                showscale=True,
+                colorbar=dict(title=dict(text=colorbar_title), thickness=14, tickformat=",.1f"),
+            ),
+        )
+    )
+    _map_axes(fig, gdf.total_bounds)
+    return finish(fig, title, source, height=height)
+
+
+def distance_grid_map(
+    cells: pd.DataFrame,
+    dist_km_col: str,
+    borders: gpd.GeoDataFrame,
+    points: pd.DataFrame,
+    title: str,
+    source: str,
+    classes_km: Sequence[float] = (2, 5, 10, 20),
+) -> go.Figure:
+    """Populated cells as squares coloured by distance class, with borders and service points.
+
+    ``cells`` needs ``x, y`` (centres, metres), ``size_m``, ``population`` and the distance column
+    in km. Drawn as a heatmap on the grid, so cells keep their true size at any zoom.
+
+    As in :func:`lansanalys.analysis.access.access_classes`, a distance equal to a bound belongs to the
+    lower class: "≤ 2 km" holds 2,0 km, "2–5 km" means more than 2 and at most 5 km.
+    """
+    size = int(cells["size_m"].mode().iloc[0]) if len(cells) else 1000
+    edges = [0, *classes_km, np.inf]
+
+    def km(v: float) -> str:
+        return fmt.number(v, 1 if v % 1 else 0)
+
+    labels = (
+        [f"≤ {km(classes_km[0])} km"]
+        + [f"{km(a)}–{km(b)} km" for a, b in zip(classes_km, classes_km[1:], strict=False)]
+        + [f"> {km(classes_km[-1])} km"]
+    )
+    dist = cells[dist_km_col].to_numpy(dtype=float)
+    # right=True: bound < d <= next bound, so a value equal to a bound falls in the lower class.
+    cls = np.digitize(dist, edges[1:-1], right=True).astype(float)
+    n_reach = len(labels)
+    unreachable = ~np.isfinite(dist)
+    if unreachable.any():  # islands without a road link: a class of their own, never 0 km
+        cls[unreachable] = n_reach
+        labels.append("ej nåbar via väg")
+    text = [
+        (f"{fmt.number(d, 1)} km" if np.isfinite(d) else "ej nåbar via väg")
+        + f" · {fmt.number(p)} invånare"
+        for d, p in zip(dist, cells["population"], strict=True)
+    ]
+    # Column form (x, y, z triplets): only populated cells travel in the HTML. Every grid column
+    # and row must occur once, or plotly would widen the cells next to an empty stripe.
+    x, y = cells["x"].to_numpy(dtype=float), cells["y"].to_numpy(dtype=float)
+    all_x = np.arange(x.min(), x.max() + size / 2, size)
+    all_y = np.arange(y.min(), y.max() + size / 2, size)
+    pad_x = np.setdiff1d(all_x, x)
+    pad_y = np.setdiff1d(all_y, y)
+    x = np.concatenate([x, pad_x, np.full(len(pad_y), all_x[0])])
+    y = np.concatenate([y, np.full(len(pad_x), all_y[0]), pad_y])
+    z = np.concatenate([cls, np.full(len(pad_x) + len(pad_y), np.nan)])
+    text += [""] * (len(pad_x) + len(pad_y))
+    n = len(labels)
+    colors = sample_colorscale(SEQUENTIAL, [1 - i / (n_reach - 1) for i in range(n_reach)])
+    colors += [UNREACHABLE_COLOR] * (n - n_reach)
+    scale = []
+    for i, c in enumerate(colors):
+        scale += [[i / n, c], [(i + 1) / n, c]]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=x,
+            y=y,
+            zmin=-0.5,
+            zmax=n - 0.5,
+            colorscale=scale,
+            text=text,
+            hovertemplate="%{text}<extra></extra>",
+            hoverongaps=False,
+            colorbar=dict(
+                title=dict(text="Avstånd"), tickvals=list(range(n)), ticktext=labels, thickness=14
+            ),
+        )
+    )
+    fig.add_trace(outline_traces(borders))
+    if len(points):
+        fig.add_trace(
+            go.Scatter(
+                x=points["x"],
+                y=points["y"],
+                mode="markers",
+                name="Servicepunkt",
+                marker=dict(
+                    symbol="circle", size=5, color="#D55E00", line=dict(color="white", width=0.6)
+                ),
+                text=[html.escape(str(s)) for s in points["name"]],
+                hovertemplate="%{text}<extra>Servicepunkt</extra>",
+                showlegend=True,
+            )
+        )
+    bx = borders.total_bounds
+    _map_axes(fig, bx)
+    return finish(fig, title, source, height=720)
+
+
+def add_place_labels(fig: go.Figure, places: pd.DataFrame, max_labels: int = 25) -> go.Figure:
+    """Mark the largest settlements (GeoNames) with their names."""
+    top = places.sort_values("population", ascending=False).head(max_labels)
+    fig.add_trace(
+        go.Scatter(
+            x=top["x"],
+            y=top["y"],
+            mode="markers+text",
+            name="Ort",
+            text=[html.escape(str(n)) for n in top["name"]],
+            textposition="top center",
+            textfont=dict(size=11, color="#111"),
+            marker=dict(symbol="diamond", size=7, color="#222"),
+            customdata=top["population"],
+            hovertemplate="%{text}: ca %{customdata:,.0f} invånare (GeoNames)<extra>Ort</extra>",
+        )
+    )
+    return fig
