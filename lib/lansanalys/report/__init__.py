@@ -15,7 +15,8 @@ module                    holds
 ``chapters/<chapter>``    summary, population, access, kommuner, support, method
 ``kommun``                ``KommunReport``
 ``national``              ``NationalOverview`` and ``national_overview()``
-``figures``               plotly figure builders (return figures, never show them)
+``figures``               plotly chart builders and the report style (return figures)
+``maps``                  maps in SWEREF 99 TM on plain axes (offline, print-safe)
 ``blocks``                HTML tables, cards, editorial comments (escaped)
 ``text``                  shared Swedish phrases: sources, coverage, missing data
 ``plotly_html``           ``setup()``: the plotly renderer used in batch rendering
