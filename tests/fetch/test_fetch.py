@@ -39,7 +39,7 @@ from lansanalys.cli import app
 from lansanalys.config import paths
 from lansanalys.errors import SelectionError
 from lansanalys.fetch import overpass as overpass_mod
-from lansanalys.fetch import pxweb, scb_grid
+from lansanalys.fetch import pxweb_plan, scb_grid
 from lansanalys.sources import jsonstat
 from lansanalys.sources.befolkning import read_befolkning
 from lansanalys.sources.osm import DRIVABLE_HIGHWAYS
@@ -702,7 +702,7 @@ def test_bad_lan_code_is_refused_before_any_request(home: Path):
 
 def test_plan_sums_or_totals_other_variables_and_refuses_the_rest():
     def dim(code, codes, elimination=False, labels=None):
-        return pxweb._Dim(code, code.lower(), codes, labels or {}, elimination)
+        return pxweb_plan._Dim(code, code.lower(), codes, labels or {}, elimination)
 
     base = [
         dim("Region", ["00", "09", "0980"]),
@@ -711,23 +711,23 @@ def test_plan_sums_or_totals_other_variables_and_refuses_the_rest():
         dim("Tid", ["2023", "2024"]),
     ]
     extra = dim("Civilstand", ["OG", "G"], elimination=True)
-    plan = pxweb._population_plan([*base, extra], "T", ["09"], None)
+    plan = pxweb_plan._population_plan([*base, extra], "T", ["09"], None)
     assert list(plan.selection) == ["Region", "Alder", "Kon", "Tid"] and plan.omitted == [
         "Civilstand"
     ]
     assert plan.selection["Region"] == ["0980"] and plan.selection["Tid"] == ["2023", "2024"]
     totals = dim("Fodelseregion", ["TOT", "SE", "UTL"], labels={"TOT": "totalt"})
-    plan = pxweb._population_plan([*base, totals], "T", ["09"], [2024])
+    plan = pxweb_plan._population_plan([*base, totals], "T", ["09"], [2024])
     assert plan.selection["Fodelseregion"] == ["TOT"] and plan.selection["Tid"] == ["2024"]
     with pytest.raises(SelectionError, match="variable Bakgrund .* cannot be left out"):
-        pxweb._population_plan([*base, dim("Bakgrund", ["a", "b"])], "T", ["09"], None)
+        pxweb_plan._population_plan([*base, dim("Bakgrund", ["a", "b"])], "T", ["09"], None)
 
 
 def test_parse_years():
-    assert pxweb._parse_years("2014-2016,2020") == [2014, 2015, 2016, 2020]
-    assert pxweb._parse_years(None) is None
+    assert pxweb_plan._parse_years("2014-2016,2020") == [2014, 2015, 2016, 2020]
+    assert pxweb_plan._parse_years(None) is None
     with pytest.raises(SelectionError, match="not understood"):
-        pxweb._parse_years("2014..2016")
+        pxweb_plan._parse_years("2014..2016")
 
 
 # --------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ server refuses, :class:`FetchError` says so in one line and no data file is writ
 already complete stay in the cache, so a re-run resumes there).
 
 Modules: :mod:`.http` (client, retries, cache), :mod:`.staging` (check, move in, SOURCES.yml),
-:mod:`.pxweb` (SCB population), :mod:`.overpass` (OpenStreetMap), :mod:`.scb_grid` (SCB grid).
+:mod:`.pxweb` (SCB population; the request plan in :mod:`.pxweb_plan`), :mod:`.overpass` (OpenStreetMap), :mod:`.scb_grid` (SCB grid).
 
 The base URLs are the public services unless given per call or by the environment variables in
 :data:`lansanalys.config.URL_ENVS` (the tests point them at a server on 127.0.0.1).
