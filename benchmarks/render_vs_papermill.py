@@ -20,47 +20,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from render_batch import papermill_loop  # benchmarks/ is the script's folder
+
 from lansanalys import geo, render
-from lansanalys.config import NOTEBOOK_DIR, paths
+from lansanalys.config import paths
 
 BIN = Path(sys.executable).parent
 
 
 def papermill_cli_loop(codes: list[str], work: Path) -> float:
     """papermill then ``jupyter nbconvert --to html --no-input``, one län after another."""
-    env = {**os.environ, "LANSANALYS_RENDER": "html"}
-    t0 = time.perf_counter()
-    for code in codes:
-        executed = work / f"{code}.ipynb"
-        subprocess.run(
-            [
-                str(BIN / "papermill"),
-                str(NOTEBOOK_DIR / "lansrapport.ipynb"),
-                str(executed),
-                "-r",
-                "lan_kod",
-                code,
-                "--cwd",
-                str(NOTEBOOK_DIR),
-                "--no-progress-bar",
-            ],
-            check=True,
-            env=env,
-            capture_output=True,
-        )
-        subprocess.run(
-            [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
-            check=True,
-            env=env,
-            capture_output=True,
-        )
-    return time.perf_counter() - t0
+    return papermill_loop([render.lan_job(code) for code in codes], work)
 
 
 def main() -> None:

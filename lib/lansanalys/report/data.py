@@ -228,6 +228,15 @@ class LanData:
         )
 
     # ---- indicators ----------------------------------------------------------------------
+    def closure(self, service_type: str) -> pd.DataFrame:
+        """The län's points of ``service_type`` with the people their closure would push beyond
+        the closure distance, and the people they serve (the build's closure ranking)."""
+        return catalogue.read(
+            self.p,
+            "closure",
+            filters=[("lan_kod", "==", self.lan_kod), ("service_type", "==", service_type)],
+        )
+
     @cached_property
     def lan_indicators(self) -> pd.DataFrame:
         """Headline indicators for all 21 län (to rank this one) and riket ("00")."""

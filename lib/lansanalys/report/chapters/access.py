@@ -197,11 +197,7 @@ class AccessChapter:
         """
         if not self.covered(service_type):
             return self._missing_block(service_type)
-        c = catalogue.read(
-            self.p,
-            "closure",
-            filters=[("lan_kod", "==", self.lan_kod), ("service_type", "==", service_type)],
-        )
+        c = self.closure(service_type)
         if c.empty:
             return HTML(f"<p>Länet har ingen {html.escape(SERVICE_NOUNS[service_type])}.</p>")
         top = c.sort_values(["pushed_beyond", "served"], ascending=False).iloc[0]
@@ -332,14 +328,10 @@ class AccessChapter:
 
     # ---- service: vulnerability and the cash rule -----------------------------------------
     def closure_table(self, service_type: str = "dagligvaror", top: int = 10) -> HTML | Markdown:
-        """The points whose closure would push the most people beyond 10 km."""
+        """The points whose closure would push the most people beyond :data:`CLOSURE_KM`."""
         if not self.covered(service_type):
             return self._missing_block(service_type)
-        c = catalogue.read(
-            self.p,
-            "closure",
-            filters=[("lan_kod", "==", self.lan_kod), ("service_type", "==", service_type)],
-        )
+        c = self.closure(service_type)
         c = c.sort_values(["pushed_beyond", "served"], ascending=False).head(top)
         names = self.kommuner.set_index("kommun_kod")["kommun"]
         pushed = f"Får > {limit_text(CLOSURE_KM)} km om den stänger"
