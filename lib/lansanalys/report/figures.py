@@ -208,7 +208,16 @@ def matrix_heatmap(
             colorbar=dict(title=dict(text=value_title), ticksuffix=suffix, thickness=14),
         )
     )
-    fig.update_xaxes(side="top", tickangle=0, showgrid=False)
+    # Long column names wrap onto lines of their own instead of running into each other.
+    cols = [html.escape(str(c)) for c in matrix.columns]
+    fig.update_xaxes(
+        side="top",
+        tickangle=0,
+        showgrid=False,
+        tickmode="array",
+        tickvals=cols,
+        ticktext=["<br>".join(textwrap.wrap(c, 13)) or c for c in cols],
+    )
     fig.update_yaxes(autorange="reversed", showgrid=False)
     fig.update_layout(margin=dict(t=130))
     return finish(fig, title, source, height=max(380, 34 * len(matrix) + 230))
