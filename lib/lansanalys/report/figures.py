@@ -216,7 +216,7 @@ def matrix_heatmap(
         showgrid=False,
         tickmode="array",
         tickvals=cols,
-        ticktext=["<br>".join(textwrap.wrap(c, 13)) or c for c in cols],
+        ticktext=["<br>".join(textwrap.wrap(c, 13, break_long_words=False)) or c for c in cols],
     )
     fig.update_yaxes(autorange="reversed", showgrid=False)
     fig.update_layout(margin=dict(t=130))
