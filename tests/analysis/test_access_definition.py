@@ -253,9 +253,12 @@ def _share(df: pd.DataFrame, col: str, limit: float, scale: float = 1000.0) -> f
     return float(100 * df.loc[d.isna() | (d > limit), "population"].sum() / df["population"].sum())
 
 
-def _row_cells(html: str, first: str, second: str) -> list[str]:
-    m = re.search(rf"<tr><td>{re.escape(first)}</td><td>{re.escape(second)}</td>(.*?)</tr>", html)
-    assert m, (first, second)
+def _row_cells(html: str, service: str, kommun: str) -> list[str]:
+    """The number cells of ``kommun``'s row in the table of ``service`` (one table per type)."""
+    table = re.search(rf"<caption>{re.escape(service)}: (.*?)</table>", html, re.S)
+    assert table, service
+    m = re.search(rf"<tr><td>{re.escape(kommun)}</td>(.*?)</tr>", table.group(1))
+    assert m, (service, kommun)
     return re.findall(r"<td class=num>(.*?)</td>", m.group(1))
 
 

@@ -343,8 +343,10 @@ def test_reports_say_uppgift_saknas_for_the_missing_types(lacking):
     assert "Uppgift saknas för kontantuttag och dagskasseinsättning" in cash
     assert "serviceslaget finns inte i servicefilerna" in cash and "%" not in cash
     table = rpt.access_table().data
-    for label in LACKING_LABELS:
-        assert f"<td>{label}</td><td>Hela Kalmar län</td><td class=num>uppgift saknas" in table
+    for label in LACKING_LABELS:  # no table of their own, one sentence that names them
+        assert f"<caption>{label}:" not in table
+        assert label.lower() in table.split('<p class="la-missing">')[1].lower()
+    assert "<caption>Dagligvaror:" in table and "Uppgift saknas" in table
     assert rpt.fig_distance_map("kontantuttag").data.startswith("*Uppgift saknas för kontantuttag")
     assert rpt.fig_travel_time("betalningsformedling").data.startswith("*Uppgift saknas")
     assert rpt.closure_table("dagskasseinsattning").data.startswith("*Uppgift saknas")
@@ -367,7 +369,10 @@ def test_rendered_lan_report_says_uppgift_saknas(lacking, tmp_path, monkeypatch)
     assert outcome.status == "rendered", render.summary([outcome])
     html = (out / "08-kalmar-lan.html").read_text(encoding="utf-8")
     assert "Uppgift saknas för kontantuttag och dagskasseinsättning" in html
-    assert 'Dagskasseinsättning</td><td>Hela Kalmar län</td><td class="num">uppgift saknas' in html
+    # The access tables: one per type with data; the types without say so in one sentence.
+    assert '<caption><span class="la-number">' not in html  # numbered in the browser only
+    assert "<caption>Dagligvaror:" in html and "<caption>Dagskasseinsättning:" not in html
+    assert '<p class="la-missing"><em>Uppgift saknas' in html
     nb = nbformat.read(out / "_executed" / "08-kalmar-lan.ipynb", as_version=4)
     for cell in nb.cells:
         for o in cell.get("outputs", []):

@@ -70,59 +70,55 @@ class AccessChapter:
             ),
         )
 
-    def access_table(self) -> HTML:
-        """Share of each kommun's population beyond each threshold, per service type.
+    def access_table(self) -> HTML | Markdown:
+        """Share of each kommun's population beyond each threshold: one compact table per service
+        type (kommuner and the whole län), so each fits the page.
 
         Unreachable people count as beyond every threshold and are shown in their own column;
         any threshold of ``thresholds_km`` works (computed from the cells if not precomputed).
+        Types without data get one sentence after the tables.
         """
         acc = self.beyond("kommun", self.thresholds_km).merge(
             self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod"
         )
         lan_row = self.beyond("lan", self.thresholds_km).assign(kommun=f"Hela {self.lan_namn}")
         acc = pd.concat([acc.sort_values("kommun"), lan_row], ignore_index=True)
-        order = {k: i for i, k in enumerate(SERVICE_TYPES)}
-        acc = acc.sort_values("service_type", key=lambda s: s.map(order), kind="stable")
         acc = acc[acc["service_type"].map(self.covered)]
         if acc.empty:
             return self._missing_block()
-        rows = []
-        for _, r in acc.iterrows():
-            row = {
-                "Service": SERVICE_TYPES[r["service_type"]],
-                "Kommun": r["kommun"],
-                "Invånare": fmt.number(r["population"]),
-            }
-            for t in self.thresholds_km:
-                row[f"> {limit_text(t)} km"] = fmt.percent(r[f"population_share_over_{t:g}km"])
-            if by_road(self.meta):
-                row["Ej nåbar via väg"] = fmt.number(r["population_unreachable"])
-            row[f"70+ > {limit_text(HEADLINE_KM)} km"] = percent_or_missing(
-                r[share_col(HEADLINE_KM, "pop_70plus")]
-            )
-            row["Medelavstånd för nåbara"] = fmt.number(r["mean_km"], 1) + " km"
-            if by_road(self.meta):
-                row["Medelrestid för nåbara"] = fmt.number(r["mean_min"], 1) + " min"
-            rows.append(row)
-        # One row per type without data, saying so where its rows would be.
-        rows += [
-            {"Service": label, "Kommun": f"Hela {self.lan_namn}"}
-            for st, label in SERVICE_TYPES.items()
-            if not self.covered(st)
-        ]
-        df = pd.DataFrame(rows).fillna(MISSING)
         limits = ", ".join(limit_text(t) for t in self.thresholds_km)
-        caption = (
-            f"Andel av befolkningen som bor mer än {limits} km {distance_phrase(self.meta)} från "
-            "närmaste servicepunkt, per serviceslag och kommun; ej nåbara via väg räknas in"
+        source = " ".join(filter(None, [self.access_source(), self.missing()]))
+        blocks = []
+        for st, label in SERVICE_TYPES.items():
+            part = acc[acc["service_type"] == st]
+            if part.empty:
+                continue
+            df = pd.DataFrame([self._access_row(r) for _, r in part.iterrows()]).fillna(MISSING)
+            caption = (
+                f"{label}: andel av befolkningen som bor mer än {limits} km "
+                f"{distance_phrase(self.meta)} från närmaste {SERVICE_NOUNS[st]}, per kommun; "
+                "ej nåbara via väg räknas in"
+            )
+            blocks.append(html_table(df, caption, source, numeric=list(df.columns[1:])).data)
+        gaps = self.missing()
+        if gaps:
+            blocks.append(f'<p class="la-missing"><em>{html.escape(gaps)}</em></p>')
+        return HTML("".join(blocks))
+
+    def _access_row(self, r: pd.Series) -> dict[str, str]:
+        """One kommun's (or the län's) row of an access table."""
+        row = {"Kommun": r["kommun"], "Invånare": fmt.number(r["population"])}
+        for t in self.thresholds_km:
+            row[f"> {limit_text(t)} km"] = fmt.percent(r[share_col(t)])
+        if by_road(self.meta):
+            row["Ej nåbar via väg"] = fmt.number(r["population_unreachable"])
+        row[f"70+ > {limit_text(HEADLINE_KM)} km"] = percent_or_missing(
+            r[share_col(HEADLINE_KM, "pop_70plus")]
         )
-        num = [c for c in df.columns if c not in ("Kommun", "Service")]
-        return html_table(
-            df,
-            caption,
-            " ".join(filter(None, [self.access_source(), self.missing()])),
-            numeric=num,
-        )
+        row["Medelavstånd för nåbara"] = fmt.number(r["mean_km"], 1) + " km"
+        if by_road(self.meta):
+            row["Medelrestid för nåbara"] = fmt.number(r["mean_min"], 1) + " min"
+        return row
 
     def fig_travel_time(
         self, service_type: str = "dagligvaror", over_min: float = 10.0
