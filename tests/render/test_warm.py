@@ -73,3 +73,15 @@ def test_a_report_that_kills_its_kernel_fails_alone_in_a_warm_batch(demo_home, t
         .rstrip()
         .endswith("</html>")
     )
+
+
+def test_every_figure_of_a_page_has_its_own_id(demo_home, tmp_path):
+    """Figures are numbered per page (la-fig-1, la-fig-2 …): one id twice draws one figure."""
+    (oc,) = render.render(
+        render.default_jobs(["09"], index=False), out=tmp_path, workers=1, progress=False
+    )
+    assert oc.status == "rendered"
+    page = (tmp_path / oc.job.output).read_text(encoding="utf-8")
+    ids = re.findall(r'<div class="plotly-graph-div" id="(la-fig-\d+)"', page)
+    assert len(ids) >= 3 and len(ids) == len(set(ids))
+    assert ids == [f"la-fig-{i}" for i in range(1, len(ids) + 1)]

@@ -49,8 +49,16 @@ def print_pdfs(html_paths: Iterable[Path], timeout: int = 120) -> list[Path]:
     """Print each rendered report to a PDF beside it (written atomically), in one browser.
 
     Raises RuntimeError when Chromium or Playwright is missing, or a page's figures do not draw
-    within ``timeout`` seconds (the message names the report).
+    within ``timeout`` seconds (the message names the report). Runs in a thread of its own, so
+    it also works where an event loop is running (a notebook, another Playwright session).
     """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_print_pdfs, list(html_paths), timeout).result()
+
+
+def _print_pdfs(html_paths: list[Path], timeout: int) -> list[Path]:
     exe = find_chromium()
     if not exe:
         raise RuntimeError("--pdf needs Chromium: apt-get install chromium (or set CHROMIUM)")

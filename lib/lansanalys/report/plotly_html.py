@@ -5,6 +5,7 @@ a ``<figure>`` with a ``Plotly.newPlot`` call and no plotly.js (the template loa
 from __future__ import annotations
 
 import html
+import itertools
 
 import plotly.io as pio
 from plotly.io._base_renderers import MimetypeRenderer
@@ -13,6 +14,10 @@ from lansanalys.config import (
     rendering_html,
 )
 from lansanalys.report import downloads
+
+#: The number of the next figure on the page (plotly may copy the renderer, so the count lives
+#: here); :func:`setup`, the first call of every report, starts it at 1.
+_figure_numbers = itertools.count(1)
 
 
 class ReportHtmlRenderer(MimetypeRenderer):
@@ -24,12 +29,8 @@ class ReportHtmlRenderer(MimetypeRenderer):
     report on the same data gives the same page (:func:`setup` starts the count).
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
     def to_mimebundle(self, fig_dict: dict) -> dict[str, str]:
-        self.count += 1
+        n = next(_figure_numbers)
         meta = (fig_dict.get("layout") or {}).get("meta") or {}
         label = html.escape(str(meta.get("title", "Diagram")), quote=True)
         div = pio.to_html(
@@ -37,7 +38,7 @@ class ReportHtmlRenderer(MimetypeRenderer):
             include_plotlyjs=False,
             full_html=False,
             validate=False,
-            div_id=f"la-fig-{self.count}",
+            div_id=f"la-fig-{n}",
             config={
                 "displaylogo": False,
                 "responsive": True,
@@ -58,6 +59,8 @@ def setup() -> None:
     In JupyterLab the default renderer stays (interactive figures in the notebook). The renderer
     sets ``LANSANALYS_RENDER=html`` for its kernels so figures become self-drawing HTML.
     """
+    global _figure_numbers
+    _figure_numbers = itertools.count(1)
     pio.templates.default = "lansanalys"
     if rendering_html():
         pio.renderers["lansanalys_html"] = ReportHtmlRenderer()
