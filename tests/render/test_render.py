@@ -187,9 +187,11 @@ def test_downloads_next_to_each_figure_and_table(rendered):
     html = (out / "08-kalmar-lan.html").read_text(encoding="utf-8")
     hrefs = re.findall(r'href="(downloads/08-kalmar-lan/[^"]+)"', html)
     csvs = [h for h in hrefs if h.endswith(".csv")]
-    # Every figure; tables: access, vulnerable stores, closure scenario, cash rule, kommunerna,
-    # sources.
-    expected = figure_cells("lansrapport.ipynb") + 6
+    # Every figure; tables: access (one per service type; the demo has all seven), vulnerable
+    # stores, closure scenario, cash rule, kommunerna, sources.
+    from lansanalys.services import SERVICE_TYPES
+
+    expected = figure_cells("lansrapport.ipynb") + len(SERVICE_TYPES) + 5
     assert len(csvs) == expected, csvs
     for h in hrefs:
         assert (out / h).exists(), h
