@@ -11,8 +11,9 @@ Measures, on the same notebooks and processed data, ``--force`` each time:
 (b) the same with ``warm=False`` (a fresh kernel per report);
 (c) the papermill and ``jupyter nbconvert`` command lines one report after another;
 
-per report (wall time of the batch / reports) and extrapolated to all 290 kommuner, and the peak
-memory per worker the renderer recorded. Prints a table and writes ``reports/benchmark-batch.json``.
+per report (wall time of the batch / reports) and extrapolated to all 290 kommuner, the mean time
+per report in each phase (start, setup, load, cells, export, downloads: see ``render.Outcome``)
+and the peak memory of a kernel and of a worker process. Prints a table and writes ``reports/benchmark-batch.json``.
 """
 
 from __future__ import annotations
@@ -62,10 +63,16 @@ def kit(jobs: list[render.Job], out: Path, warm: bool, workers: int | None) -> d
     failed = [o.job.output for o in outcomes if o.status != "rendered"]
     if failed:
         raise SystemExit(f"reports failed: {failed}")
+    phases = sorted({k for o in outcomes for k in o.phases})
     return {
         "wall_s": round(wall, 1),
         "per_report_s": round(wall / len(jobs), 2),
-        "peak_rss_mb": max(o.peak_rss_mb for o in outcomes),
+        # Mean seconds per report in each phase (in a worker; workers run side by side).
+        "phases_mean_s": {
+            k: round(sum(o.phases.get(k, 0.0) for o in outcomes) / len(outcomes), 3) for k in phases
+        },
+        "peak_kernel_mb": max(o.kernel_rss_mb for o in outcomes),
+        "peak_worker_mb": max(o.worker_rss_mb for o in outcomes),
     }
 
 

@@ -29,9 +29,11 @@ def test_a_warm_batch_makes_the_pages_a_cold_render_makes(demo_home, tmp_path):
         progress=False,
     )
     assert [o.status for o in warm] == ["rendered"] * 3
+    _check_phases_and_memory(warm, tmp_path / "warm")
     for job in render.default_jobs([], index=False, kommun_codes=codes[1:]):
         cold = render.render([job], out=tmp_path / f"cold-{job.name}", progress=False, warm=False)
         assert cold[0].status == "rendered"
+        _check_phases_and_memory(cold, tmp_path / f"cold-{job.name}")
         assert _page(tmp_path / "warm" / job.output) == _page(
             tmp_path / f"cold-{job.name}" / job.output
         )
@@ -41,6 +43,24 @@ def test_a_warm_batch_makes_the_pages_a_cold_render_makes(demo_home, tmp_path):
             p.name for p in (tmp_path / f"cold-{job.name}/downloads" / job.name).iterdir()
         )
         assert warm_files == cold_files and warm_files[0].startswith("01-")
+
+
+def _check_phases_and_memory(outcomes: list[render.Outcome], out: Path) -> None:
+    """Each report's time is split into its phases, and its kernel's peak memory is recorded
+    (a live warm kernel's high-water mark; a finished kernel's for a cold one)."""
+    import json
+
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    for o in outcomes:
+        assert set(o.phases) == {"start", "setup", "load", "cells", "export", "downloads"}
+        assert all(v >= 0 for v in o.phases.values())
+        # The phases are parts of the report's time (rounded to the millisecond).
+        assert sum(o.phases.values()) <= o.seconds + 0.01
+        assert o.phases["cells"] > 0 and o.phases["export"] > 0
+        # A kernel that has imported pandas, geopandas and plotly holds well over 100 MB.
+        assert o.kernel_rss_mb > 100 and o.worker_rss_mb > 0
+        entry = manifest["reports"][o.job.output]
+        assert entry["phases"] == o.phases and entry["kernel_rss_mb"] == o.kernel_rss_mb
 
 
 def test_a_report_that_kills_its_kernel_fails_alone_in_a_warm_batch(demo_home, tmp_path):

@@ -181,6 +181,15 @@ def access_indicator_tables(m: Measured) -> dict[str, pd.DataFrame]:
         level: access.beyond_thresholds(cd, key, dist_col="road_m", pop_cols=POP_COLS)
         for key, level in m.levels
     }
+    if "road_min" in cd and cd["road_min"].notna().any():
+        # The headline car-time limit too, which every report shows (the reports compute any
+        # other limit from the cells with the same function).
+        for key, level in m.levels:
+            mins = access.beyond_thresholds(
+                cd, key, (access.HEADLINE_MIN,), dist_col="road_min", pop_cols=POP_COLS, unit="min"
+            )
+            made = [c for c in mins if "_over_" in c and c.endswith("min")]
+            acc[level] = acc[level].merge(mins[[key, "service_type", *made]], how="left")
     reach = cd["reachable"].to_numpy()
     for key, level in m.levels:
         for pc, prefix in (("population", ""), ("pop_70plus", "pop_70plus_")):

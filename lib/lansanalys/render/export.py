@@ -4,6 +4,7 @@ outputs dropped from the page), and the shared assets beside the reports.
 
 from __future__ import annotations
 
+import functools
 import shutil
 from importlib.metadata import version
 from pathlib import Path
@@ -16,7 +17,9 @@ from lansanalys.render.search import SEARCH_INDEX
 from lansanalys.util import atomic_path
 
 
+@functools.cache
 def _html_exporter():
+    """The kit's HTML exporter (one per process: its templates are loaded once)."""
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 

@@ -43,9 +43,15 @@ class Outcome:
     seconds: float = 0.0
     error: str = ""
     executed: str = ""
-    peak_rss_mb: float = 0.0
+    peak_rss_mb: float = 0.0  # the larger of the two below
     digest: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Seconds per phase: start (kernel start, messaging), setup (warm kernel reset), load (the
+    #: report's first cell: imports and its data), cells (the other cells), export (HTML),
+    #: downloads (XLSX, CSV swap-in and the page written).
+    phases: dict[str, float] = field(default_factory=dict)
+    worker_rss_mb: float = 0.0  # peak resident memory of the worker process
+    kernel_rss_mb: float = 0.0  # peak resident memory of the report's kernel
 
 
 def lan_job(lan_kod: str) -> Job:
