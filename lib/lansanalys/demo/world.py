@@ -16,13 +16,16 @@ from scipy.spatial import cKDTree
 
 from lansanalys import geo
 from lansanalys.config import CRS_METRIC
+from lansanalys.demo import calibration
 from lansanalys.sources.files import DEMO_MARKER
 
 DEFAULT_SEED = 20261123
 
 CELL = 1000  # metres, SCB's open grid
 FIRST_YEAR, LAST_YEAR = 2014, 2024
-TARGET_POPULATION = 10_550_000
+#: Ageing of the population per year: each year's age shape tilts older by this much per year
+#: (a weight ``exp(AGEING·Δyear·(age − 42)/40)`` on the calibration year's shape).
+AGEING = 0.0075
 TARGET_POPULATED_CELLS = 100_000
 #: Demo road network: node spacing, longest link, widest water a link may cross (all metres),
 #: and the share of non-tree links kept.
@@ -31,19 +34,18 @@ ROAD_MAX_LINK = 25_000
 ROAD_WATER_GAP = 1000
 ROAD_EXTRA_SHARE = 0.4
 
-# National number of points per Pipos label; the kit's type in the comment.
-SERVICE_COUNTS: dict[str, tuple[str, int, float]] = {
-    # label: (service_type, count, exponent of population in the placement weight)
-    "Dagligvaror, fullsortiment": ("dagligvaror", 3000, 0.80),
-    "Dagligvaror, övrigt": ("dagligvaror", 2000, 0.60),
-    "Drivmedel": ("drivmedel", 2600, 0.60),
-    "Apotek": ("apotek", 1400, 0.95),
-    "Apoteksombud": ("apotek", 500, 0.40),
-    "Postombud": ("post_paket", 1600, 0.70),
-    "Paketautomat": ("post_paket", 1500, 1.00),
-    "Kontantuttag": ("kontantuttag", 2000, 0.85),
-    "Betalningsförmedling": ("betalningsformedling", 900, 0.75),
-    "Dagskasseinsättning": ("dagskasseinsattning", 700, 0.85),
+#: The demo's Pipos service labels and the kit's type of each (placement: demo.placement).
+SERVICE_LABELS: dict[str, str] = {
+    "Dagligvaror, fullsortiment": "dagligvaror",
+    "Dagligvaror, övrigt": "dagligvaror",
+    "Drivmedel": "drivmedel",
+    "Apotek": "apotek",
+    "Apoteksombud": "apotek",
+    "Postombud": "post_paket",
+    "Paketautomat": "post_paket",
+    "Kontantuttag": "kontantuttag",
+    "Betalningsförmedling": "betalningsformedling",
+    "Dagskasseinsättning": "dagskasseinsattning",
 }
 SERVICE_NAMES: dict[str, list[str]] = {
     "Dagligvaror, fullsortiment": [
@@ -135,8 +137,8 @@ class DemoWorld:
             pop = max(int(pop), 500)  # a few GeoNames places lack a population
             sigma = 600.0 * (pop / 1000.0) ** 0.38
             idx = tree.query_ball_point([px, py], r=max(3 * sigma, 800.0))
-            if not idx:
-                continue
+            if not idx:  # a place in a lake hole of the generalised boundary: the nearest shore
+                idx = list(tree.query([px, py], k=9)[1])
             d2 = ((xy[idx] - (px, py)) ** 2).sum(axis=1)
             w = np.exp(-d2 / (2 * sigma**2))
             urban[idx] += pop * w / w.sum()
@@ -151,12 +153,23 @@ class DemoWorld:
             occupied = (u01 < 1 - np.exp(-a * shape)) | (urban > 2)
             lo, hi = (a, hi) if occupied.sum() < TARGET_POPULATED_CELLS else (lo, a)
         rural = np.where(u01 < 1 - np.exp(-a * shape), size, 0)
-        lam = urban * (TARGET_POPULATION - rural.sum()) / urban.sum()
+        target = calibration.totals()
+        lam = urban * (target.sum() - rural.sum()) / urban.sum()
         pop = rural + self.rng.poisson(lam)
         df = land.assign(population=pop)
         df = self._ensure_every_kommun(df)
+        df = self._calibrate_totals(df, target)
         df = df[df["population"] > 0].reset_index(drop=True)
         return self._age_bands(df)
+
+    def _calibrate_totals(self, df: pd.DataFrame, target: pd.Series) -> pd.DataFrame:
+        """Redistribute each kommun's people over its cells so the kommun total is the real
+        one (:func:`calibration.totals`), keeping where in the kommun they live."""
+        pop = df["population"].to_numpy().copy()
+        for code, idx in df.groupby("kommun_kod").indices.items():
+            w = pop[idx].astype(float)
+            pop[idx] = self.rng.multinomial(int(target[code]), w / w.sum())
+        return df.assign(population=pop)
 
     def _ensure_every_kommun(self, df: pd.DataFrame) -> pd.DataFrame:
         """Give every kommun at least 2 500 people, in its most central cells."""
@@ -221,29 +234,20 @@ class DemoWorld:
         return self._profiles(LAST_YEAR).groupby(level=0).sum()
 
     def _profiles(self, year: int) -> pd.DataFrame:
-        """Share by kommun (index level 0) × sex (level 1) × age (columns), rows sum to 1 per kommun."""
-        ages = np.arange(101)
-        urb = self.density
-        rows, index = [], []
-        for code, u in urb.items():
-            # Rural kommuner are older; the whole country ages a little every year.
-            r = 0.5 - 0.7 * u + 0.015 * (year - LAST_YEAR)
-            for sex, b in (("män", 2.5e-5), ("kvinnor", 1.5e-5)):
-                survival = np.exp(-(b / 0.1) * (np.exp(0.1 * ages) - 1))
-                cohort = 1 + 0.12 * np.sin((ages - 5) / 9.0) + 0.08 * np.sin((ages + 12) / 4.5)
-                w = survival * cohort * np.exp(r * (ages - 42) / 40.0)
-                w[100] = w[100] + w[100] * 0.8  # 100+ is an open class
-                rows.append(w)
-                index.append((code, sex))
-        df = pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index), columns=ages)
+        """Share by kommun (index level 0) × sex (level 1) × age (columns), rows sum to 1 per
+        kommun: SCB's shape of the calibration year, tilted older (later) or younger (earlier)."""
+        counts = calibration.age_sex_counts()
+        tilt = np.exp(AGEING * (year - calibration.SHAPE_YEAR) * (calibration.AGES - 42) / 40.0)
+        df = counts * tilt
+        df.index = df.index.set_names([None, None])
         return df.div(df.groupby(level=0).transform("sum").sum(axis=1), axis=0)
 
     @cached_property
     def growth(self) -> pd.Series:
-        """Yearly growth rate per kommun: towns grow, the countryside shrinks a little."""
-        u = self.density
-        noise = pd.Series(self.rng.normal(0, 0.003, len(u)), index=u.index)
-        return -0.006 + 0.022 * u**1.5 + noise
+        """Yearly growth rate per kommun: the real one between the calibration years."""
+        t0, t1 = calibration.totals_shape_year(), calibration.totals()
+        span = calibration.TOTALS_YEAR - calibration.SHAPE_YEAR
+        return (t1 / t0.reindex(t1.index)) ** (1 / span) - 1
 
     def population_table(self) -> pd.DataFrame:
         """Kommun × year × age × sex counts, the latest year equal to the grid sums per kommun."""
@@ -278,31 +282,42 @@ class DemoWorld:
         return pd.concat(frames, ignore_index=True)
 
     def service_points(self) -> pd.DataFrame:
-        """Service points placed where people are, thinning out in sparse areas."""
+        """Service points by settlement hierarchy, filled in where people live far from every
+        point (:mod:`lansanalys.demo.placement`)."""
+        from lansanalys.demo import placement
+
         cells = self.cells
-        pl = self.places
-        place_tree = cKDTree(pl[["x", "y"]].to_numpy())
         kommun_names = geo.kommuner().set_index("kommun_kod")["kommun"]
+        sett = placement.settlements(cells, self.places, kommun_names)
+        pts = placement.hierarchy_points(self.rng, cells, sett)
+        gaps = placement.fill_gaps(self.rng, cells, pts, SERVICE_LABELS)
+        pts = pd.concat([pts, gaps], ignore_index=True)
+        pts = pts.sort_values(
+            "label", key=lambda s: s.map(list(SERVICE_LABELS).index), kind="stable"
+        )
+        pl = self.places
+        _, near = cKDTree(pl[["x", "y"]].to_numpy()).query(pts[["x", "y"]].to_numpy())
+        pts["place"] = pl["name"].to_numpy()[near]  # the post town: the nearest place
+        codes = geo.kommun_of_points(pts["x"], pts["y"])
+        # A point the jitter put just off the coast stays in its cell's kommun.
+        _, cell = cKDTree(cells[["x", "y"]].to_numpy()).query(pts[["x", "y"]].to_numpy())
+        fallback = cells["kommun_kod"].to_numpy()[cell]
+        codes = np.where(pd.isna(codes), fallback, codes).astype(str)
         frames = []
-        for label, (_stype, n, alpha) in SERVICE_COUNTS.items():
-            w = cells["population"].to_numpy(dtype=float) ** alpha
-            idx = self.rng.choice(len(cells), size=n, replace=True, p=w / w.sum())
-            x = cells["x"].to_numpy()[idx] + self.rng.uniform(-480, 480, n)
-            y = cells["y"].to_numpy()[idx] + self.rng.uniform(-480, 480, n)
-            _, near = place_tree.query(np.column_stack([x, y]))
-            ort = pl["name"].to_numpy()[near]
-            brand = self.rng.choice(SERVICE_NAMES[label], size=n)
-            codes = cells["kommun_kod"].to_numpy()[idx]
+        for label, grp in pts.groupby("label", sort=False):
+            brand = self.rng.choice(SERVICE_NAMES[label], size=len(grp))
+            ort = grp["place"].to_numpy()
+            idx = grp.index
             frames.append(
                 pd.DataFrame(
                     {
                         "Serviceslag": label,
                         "Namn": [f"{b} {o}" for b, o in zip(brand, ort, strict=True)],
                         "Postort": ort,
-                        "Kommunkod": codes,
-                        "Kommun": kommun_names.loc[codes].to_numpy(),
-                        "X": np.round(x).astype(np.int64),
-                        "Y": np.round(y).astype(np.int64),
+                        "Kommunkod": codes[pts.index.get_indexer(idx)],
+                        "Kommun": kommun_names.loc[codes[pts.index.get_indexer(idx)]].to_numpy(),
+                        "X": np.round(grp["x"].to_numpy()).astype(np.int64),
+                        "Y": np.round(grp["y"].to_numpy()).astype(np.int64),
                     }
                 )
             )
