@@ -69,11 +69,22 @@ def test_grid_matches_population_and_covers_every_kommun(demo_home):
 
 
 def test_service_points_cover_every_type(demo_home):
+    """Settlement hierarchy: every län has every type, and every kommun (its centre) the
+    everyday services; the two scarce cash-handling services may sit in a neighbour's town."""
     svc = _processed(demo_home, "service")
-    assert 15_000 <= len(svc) <= 20_500
     assert set(svc["service_type"]) == set(services.SERVICE_TYPES)
-    counts = svc.groupby("lan_kod").size()
-    assert len(counts) == 21
+    per_lan = svc.groupby(["lan_kod", "service_type"]).size().unstack(fill_value=0)
+    assert len(per_lan) == 21 and (per_lan > 0).all().all()
+    per_kommun = (
+        svc.groupby(["kommun_kod", "service_type"])
+        .size()
+        .unstack(fill_value=0)
+        .reindex(geo.kommun_codes(), fill_value=0)
+    )
+    everyday = ["dagligvaror", "drivmedel", "apotek", "post_paket", "kontantuttag"]
+    assert (per_kommun[everyday] > 0).all().all()
+    # More points where more people live: Stockholm has more stores than Bjurholm.
+    assert per_kommun.at["0180", "dagligvaror"] > 20 * per_kommun.at["2403", "dagligvaror"]
 
 
 def test_nearest_is_national_and_complete(demo_home):

@@ -25,6 +25,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from lansanalys import geo
+from lansanalys.services import pipos_type
 
 #: People living within this distance of a place count as the settlement's size.
 SETTLEMENT_RADIUS_M = 2500.0
@@ -84,23 +85,23 @@ TIERS: dict[str, Tier] = {
 
 @dataclass(frozen=True)
 class Gap:
-    """Fill a service type until at most ``share`` of the people live beyond ``radius_m``
-    (straight line) from its points, with points of ``label``."""
+    """Fill the label's service type until at most ``share`` of the people live beyond
+    ``radius_m`` (straight line) from its points (of every label of the type)."""
 
-    label: str
     radius_m: float
     share: float
 
 
-#: Gap filling per service type (the type's points of every label count as cover).
+#: Gap filling: the label added where the label's type leaves people far away (the type of a
+#: label is :func:`lansanalys.services.pipos_type`'s).
 GAPS: dict[str, Gap] = {
-    "dagligvaror": Gap("Dagligvaror, övrigt", 6500.0, 0.012),
-    "drivmedel": Gap("Drivmedel", 9000.0, 0.02),
-    "apotek": Gap("Apoteksombud", 11000.0, 0.03),
-    "post_paket": Gap("Postombud", 8000.0, 0.025),
-    "kontantuttag": Gap("Kontantuttag", 18000.0, 0.002),
-    "betalningsformedling": Gap("Betalningsförmedling", 16000.0, 0.02),
-    "dagskasseinsattning": Gap("Dagskasseinsättning", 19000.0, 0.01),
+    "Dagligvaror, övrigt": Gap(6500.0, 0.012),
+    "Drivmedel": Gap(9000.0, 0.02),
+    "Apoteksombud": Gap(11000.0, 0.03),
+    "Postombud": Gap(8000.0, 0.025),
+    "Kontantuttag": Gap(18000.0, 0.002),
+    "Betalningsförmedling": Gap(16000.0, 0.02),
+    "Dagskasseinsättning": Gap(19000.0, 0.01),
 }
 
 
@@ -182,22 +183,21 @@ def hierarchy_points(rng, cells: pd.DataFrame, sett: pd.DataFrame) -> pd.DataFra
     )
 
 
-def fill_gaps(
-    rng, cells: pd.DataFrame, points: pd.DataFrame, type_of_label: dict[str, str]
-) -> pd.DataFrame:
+def fill_gaps(rng, cells: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
     """Rural points where people live far from every point of a type (:data:`GAPS`)."""
     xy = cells[["x", "y"]].to_numpy(dtype=float)
     pop = cells["population"].to_numpy(dtype=float)
+    types = points["label"].map(pipos_type)
     added = []
-    for stype, gap in GAPS.items():
-        own = points[points["label"].map(type_of_label) == stype][["x", "y"]].to_numpy()
+    for label, gap in GAPS.items():
+        own = points[types == pipos_type(label)][["x", "y"]].to_numpy()
         new = greedy_cover(xy, pop, own, gap.radius_m, gap.share)
         if len(new):
             jitter = rng.uniform(-450, 450, (len(new), 2))
             added.append(
                 pd.DataFrame(
                     {
-                        "label": gap.label,
+                        "label": label,
                         "x": new[:, 0] + jitter[:, 0],
                         "y": new[:, 1] + jitter[:, 1],
                     }

@@ -34,19 +34,20 @@ ROAD_MAX_LINK = 25_000
 ROAD_WATER_GAP = 1000
 ROAD_EXTRA_SHARE = 0.4
 
-#: The demo's Pipos service labels and the kit's type of each (placement: demo.placement).
-SERVICE_LABELS: dict[str, str] = {
-    "Dagligvaror, fullsortiment": "dagligvaror",
-    "Dagligvaror, övrigt": "dagligvaror",
-    "Drivmedel": "drivmedel",
-    "Apotek": "apotek",
-    "Apoteksombud": "apotek",
-    "Postombud": "post_paket",
-    "Paketautomat": "post_paket",
-    "Kontantuttag": "kontantuttag",
-    "Betalningsförmedling": "betalningsformedling",
-    "Dagskasseinsättning": "dagskasseinsattning",
-}
+#: The demo's Pipos service labels, in file order (each label's type is
+#: :func:`lansanalys.services.pipos_type`'s; placement: :mod:`lansanalys.demo.placement`).
+SERVICE_LABELS: tuple[str, ...] = (
+    "Dagligvaror, fullsortiment",
+    "Dagligvaror, övrigt",
+    "Drivmedel",
+    "Apotek",
+    "Apoteksombud",
+    "Postombud",
+    "Paketautomat",
+    "Kontantuttag",
+    "Betalningsförmedling",
+    "Dagskasseinsättning",
+)
 SERVICE_NAMES: dict[str, list[str]] = {
     "Dagligvaror, fullsortiment": [
         "ICA Supermarket",
@@ -290,11 +291,9 @@ class DemoWorld:
         kommun_names = geo.kommuner().set_index("kommun_kod")["kommun"]
         sett = placement.settlements(cells, self.places, kommun_names)
         pts = placement.hierarchy_points(self.rng, cells, sett)
-        gaps = placement.fill_gaps(self.rng, cells, pts, SERVICE_LABELS)
+        gaps = placement.fill_gaps(self.rng, cells, pts)
         pts = pd.concat([pts, gaps], ignore_index=True)
-        pts = pts.sort_values(
-            "label", key=lambda s: s.map(list(SERVICE_LABELS).index), kind="stable"
-        )
+        pts = pts.sort_values("label", key=lambda s: s.map(SERVICE_LABELS.index), kind="stable")
         pl = self.places
         _, near = cKDTree(pl[["x", "y"]].to_numpy()).query(pts[["x", "y"]].to_numpy())
         pts["place"] = pl["name"].to_numpy()[near]  # the post town: the nearest place
