@@ -32,7 +32,8 @@ def test_road_network_load(benchmark, road):
 
 
 def test_road_nearest_all_types_national(benchmark, road):
-    """Every populated cell of Sweden × 7 service types, km and minutes."""
+    """Every populated cell of Sweden × 7 service types, km and minutes, and the second-nearest
+    point by km (the two-label search the closure ranking and the vulnerability shares use)."""
     net = vagnat.load_network(road["vagnat_noder"], road["vagnat_lankar"])
     out = benchmark.pedantic(
         network.nearest_by_type, args=(net, road["rutor"], road["service"]), rounds=3
@@ -49,6 +50,29 @@ def test_road_nearest_largest_lan(benchmark, road, lan):
     out = benchmark.pedantic(network.nearest_by_type, args=(net, cells, road["service"]), rounds=3)
     benchmark.extra_info.update(lan=lan, cells=len(cells))
     assert len(out) == 7 * len(cells)
+
+
+def test_road_nearest_all_types_national_without_second(benchmark, road):
+    """The same without the second-nearest: what the two-label search adds."""
+    net = vagnat.load_network(road["vagnat_noder"], road["vagnat_lankar"])
+    benchmark.pedantic(
+        network.nearest_by_type,
+        args=(net, road["rutor"], road["service"]),
+        kwargs={"second": False},
+        rounds=3,
+    )
+
+
+def test_road_second_nearest_grocery(benchmark, road):
+    """The two-label search alone for grocery stores, every populated cell of Sweden."""
+    net = vagnat.load_network(road["vagnat_noder"], road["vagnat_lankar"])
+    shops = road["service"][road["service"]["service_type"] == "dagligvaror"]
+    cells = net.attach(road["rutor"][["x", "y"]].to_numpy(dtype=float))
+    out = benchmark.pedantic(
+        net.nearest_two, args=(cells, shops[["x", "y"]].to_numpy(dtype=float)), rounds=3
+    )
+    ok = out["p1"] >= 0
+    assert (out.loc[ok & (out["p2"] >= 0), "d2"] >= out.loc[ok & (out["p2"] >= 0), "d1"]).all()
 
 
 def test_road_grocery_kit(benchmark, road):

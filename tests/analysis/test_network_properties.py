@@ -148,3 +148,47 @@ def test_parallel_links_are_never_summed(seed, length, speeds):
     assert res.at[0, "dist_m"] == pytest.approx(lengths.min(), rel=1e-12)
     fastest = min(le / 1000 / s * 60 for le, s in zip(lengths, speeds, strict=True))
     assert res.at[0, "minutes"] == pytest.approx(fastest, rel=1e-12)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_nodes=st.integers(2, 10),
+    n_edges=st.integers(1, 14),
+    n_cells=st.integers(3, 10),
+    n_points=st.integers(1, 5),
+)
+def test_second_nearest_by_road_matches_networkx(seed, n_nodes, n_edges, n_cells, n_points):
+    """The second-nearest point by road is networkx's second-cheapest distinct point; it is
+    another point, never nearer than the nearest, and NaN when fewer than two are reachable.
+    Removing the nearest point and recomputing gives it again (the closure question)."""
+    from lansanalys.analysis.network import RoadNetwork
+
+    nodes, edges, cells_xy, points_xy = _world(seed, n_nodes, n_edges, n_cells, n_points)
+    net = RoadNetwork(nodes, edges)
+    cells, points = _frames(cells_xy, points_xy)
+    got = nearest_by_type(net, cells, points).set_index("cell_id")
+    _, to_point = reference_nearest(nodes, edges, cells_xy, points_xy, ATTACH_M)
+    for i, cid in enumerate(cells["cell_id"]):
+        r = got.loc[cid]
+        costs = sorted(to_point["m"][j][i] for j in to_point["m"] if i in to_point["m"][j])
+        if len(costs) < 2:
+            assert np.isnan(r["road2_m"]) and pd.isna(r["road2_point_id"])
+            continue
+        assert r["road2_m"] == pytest.approx(costs[1], rel=1e-9, abs=1e-6)
+        assert r["road2_point_id"] != r["road_point_id"]
+        assert r["road2_m"] >= r["road_m"]
+        j2 = int(r["road2_point_id"][1:])
+        assert to_point["m"][j2][i] == pytest.approx(r["road2_m"], rel=1e-9, abs=1e-6)
+    # The closure question answered by recomputation: without each cell's nearest point, the
+    # nearest is the second-nearest found above.
+    for cid, r in got.iterrows():
+        if pd.isna(r["road_point_id"]):
+            continue
+        rest = points[points["point_id"] != r["road_point_id"]]
+        again = nearest_by_type(net, cells[cells["cell_id"] == cid], rest, ["dagligvaror"])
+        expect = again["road_m"].iloc[0]
+        if np.isnan(r["road2_m"]):
+            assert np.isnan(expect)
+        else:
+            assert expect == pytest.approx(r["road2_m"], rel=1e-9, abs=1e-6)

@@ -118,6 +118,18 @@ HEADLINE_KM = 10.0
 HEADLINE_MIN = 10.0
 #: The closure ranking: people a point's closure would push beyond this distance (km).
 CLOSURE_KM = 10.0
+#: Limits of the second-nearest indicator (km by road): the share of people whose
+#: second-nearest point of a type is farther than each (how exposed they are to one closure).
+SECOND_KM: tuple[float, ...] = (10.0, 20.0)
+
+
+def second_col(limit: float, pop_col: str = "population") -> str:
+    """The column with the share whose second-nearest point is beyond ``limit`` km by road.
+
+    >>> second_col(10)
+    'population_share_second_over_10km'
+    """
+    return f"{pop_col}_share_second_over_{limit:g}km"
 
 
 def share_col(limit: float, pop_col: str = "population", unit: str = "km") -> str:
@@ -378,7 +390,9 @@ def closure_ranking(
         Distance limit in metres ("beyond" = strictly more than).
     dist_fn : callable, optional
         ``dist_fn(cells_xy, points_xy) -> (dist (n, 2), idx (n, 2))``; default straight line
-        (:func:`nearest_points`). Pass a network version for road distances.
+        (:func:`nearest_points`). The build passes the road network's nearest and
+        second-nearest (:meth:`lansanalys.analysis.network.RoadNetwork.nearest_two`); NaN or inf
+        is "cannot be reached", index -1 "no point".
 
     Returns
     -------
@@ -388,14 +402,18 @@ def closure_ranking(
     """
     dist_fn = dist_fn or (lambda c, p: nearest_points(c, p, k=2))
     dist, idx = dist_fn(cells_xy, points_xy)
+    # No second point (NaN or inf) is beyond every limit; a cell with no point serves none.
+    dist = np.where(np.isnan(dist), np.inf, dist)
     pop = np.asarray(population, dtype=float)
+    has = idx[:, 0] >= 0
     pushed = (dist[:, 0] <= threshold_m) & (dist[:, 1] > threshold_m)
     n = len(points_xy)
+    first = idx[has, 0]
     out = pd.DataFrame(
         {
             "point": np.arange(n),
-            "pushed_beyond": np.bincount(idx[:, 0], weights=pop * pushed, minlength=n)[:n],
-            "served": np.bincount(idx[:, 0], weights=pop, minlength=n)[:n],
+            "pushed_beyond": np.bincount(first, weights=(pop * pushed)[has], minlength=n)[:n],
+            "served": np.bincount(first, weights=pop[has], minlength=n)[:n],
         }
     )
     return out.sort_values(["pushed_beyond", "served"], ascending=False, kind="stable").reset_index(
@@ -460,7 +478,7 @@ def what_if(
     if net is not None:
         from lansanalys.analysis.network import nearest_by_type
 
-        return nearest_by_type(net, cells, pts, wanted)
+        return nearest_by_type(net, cells, pts, wanted, second=False)
     found = [t for t in wanted if (pts["service_type"] == t).any()]
     parts = [nearest_table(cells, pts)] if found else []
     for t in wanted:

@@ -26,10 +26,16 @@ directions) keep the shortest for metres and, separately, the fastest for minute
 summed.
 
 A cell that cannot reach any point is unreachable: NaN, never distance 0.
+
+**Second-nearest** (:meth:`RoadNetwork.nearest_two`): a two-label search keeps, per node, the
+nearest and the second-nearest *distinct* point (a label is settled at most once per node and
+point, and a node takes no third), so the second-nearest point by road is what the nearest would
+be if the nearest closed. That answers the closure question for every point at once.
 """
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 import numpy as np
@@ -234,6 +240,79 @@ class RoadNetwork:
         out.loc[~reach, ["point", "point_min"]] = -1
         return out
 
+    def nearest_two(
+        self,
+        cells_xy: np.ndarray | Attachment,
+        points_xy: np.ndarray | Attachment,
+        max_attach_m: float = ATTACH_M,
+        connector_kmh: float = CONNECTOR_KMH,
+        cost: str = "m",
+    ) -> pd.DataFrame:
+        """The nearest and the second-nearest (distinct) point of each cell along the roads.
+
+        Parameters
+        ----------
+        cells_xy, points_xy : ndarray (n, 2) or Attachment
+            As in :meth:`nearest`.
+        cost : {"m", "min"}
+            Road metres or car minutes.
+
+        Returns
+        -------
+        DataFrame
+            Per cell: ``d1``, ``p1`` (the nearest point's row in ``points_xy``), ``d2``, ``p2``
+            (the second-nearest, another point); NaN and -1 where fewer points are reachable.
+            ``d1`` and ``p1`` are :meth:`nearest`'s (ties may pick the other point).
+        """
+        ca = cells_xy if isinstance(cells_xy, Attachment) else self.attach(cells_xy, max_attach_m)
+        pa = (
+            points_xy if isinstance(points_xy, Attachment) else self.attach(points_xy, max_attach_m)
+        )
+        nc = len(ca)
+        out = pd.DataFrame({"d1": np.full(nc, np.nan), "p1": -1, "d2": np.nan, "p2": -1})
+        usable = np.flatnonzero((pa.link >= 0) & (pa.gap_m <= max_attach_m))
+        cell_ok = (ca.link >= 0) & (ca.gap_m <= max_attach_m)
+        if len(usable) == 0 or not cell_ok.any():
+            return out
+        w = self._w[cost]
+
+        def conn(gap_m: np.ndarray) -> np.ndarray:
+            return gap_m if cost == "m" else _minutes(gap_m, connector_kmh)
+
+        pl, pt, pg = pa.link[usable], pa.frac[usable], conn(pa.gap_m[usable])
+        # Each point enters the search at both ends of its link with its cost to that end.
+        start_node = np.concatenate([self._a[pl], self._b[pl]])
+        start_cost = np.concatenate([pg + pt * w[pl], pg + (1.0 - pt) * w[pl]])
+        start_point = np.concatenate([usable, usable])
+        g = self._graph(cost, len(self.nodes))
+        d1, p1, d2, p2 = _two_label_search(g, start_node, start_cost, start_point)
+        # A cell's candidates: the two labels at each end of its link, and the points on its
+        # own link reached straight along it; the best two distinct points win.
+        ci = np.flatnonzero(cell_ok)
+        cl, ct, cg = ca.link[ci], ca.frac[ci], conn(ca.gap_m[ci])
+        cw = w[cl]
+        cand = []
+        for node, along in ((self._a[cl], ct * cw), (self._b[cl], (1.0 - ct) * cw)):
+            for d, p in ((d1, p1), (d2, p2)):
+                cand.append(pd.DataFrame({"cell": ci, "d": cg + along + d[node], "p": p[node]}))
+        on = np.isin(cl, pl)
+        same = pd.DataFrame({"cell": ci[on], "link": cl[on], "t": ct[on], "g": cg[on]}).merge(
+            pd.DataFrame({"p": usable, "link": pl, "tp": pt, "gp": pg}), on="link"
+        )
+        if len(same):
+            along = np.abs(same["t"].to_numpy() - same["tp"].to_numpy()) * w[same["link"]]
+            same["d"] = same["g"].to_numpy() + along + same["gp"].to_numpy()
+            cand.append(same[["cell", "d", "p"]])
+        c = pd.concat(cand, ignore_index=True)
+        c = c[(c["p"] >= 0) & np.isfinite(c["d"])]
+        c = c.sort_values(["cell", "d", "p"], kind="stable").drop_duplicates(["cell", "p"])
+        rank = c.groupby("cell").cumcount().to_numpy()
+        for r, (dcol, pcol) in enumerate((("d1", "p1"), ("d2", "p2"))):
+            sel = c[rank == r]
+            out.loc[sel["cell"].to_numpy(), dcol] = sel["d"].to_numpy()
+            out.loc[sel["cell"].to_numpy(), pcol] = sel["p"].to_numpy()
+        return out
+
     def _nearest_cost(
         self,
         ca: Attachment,
@@ -308,12 +387,46 @@ class RoadNetwork:
         return best, which
 
 
+def _two_label_search(
+    g: csr_matrix, start_node: np.ndarray, start_cost: np.ndarray, start_point: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Nearest and second-nearest distinct point of every node (cost, point; inf and -1).
+
+    A multi-source Dijkstra whose heap entries carry their point: the first entry popped at a
+    node is its nearest point, the first popped with another point its second-nearest; later
+    ones are dropped and never expanded. A point that is a node's third or worse cannot be a
+    neighbour's first or second (both better points reach the neighbour through the node at
+    lower cost), so the search is exact.
+    """
+    n = g.shape[0]
+    indptr, indices, data = g.indptr.tolist(), g.indices.tolist(), g.data.tolist()
+    inf = float("inf")
+    d1, p1, d2, p2 = [inf] * n, [-1] * n, [inf] * n, [-1] * n
+    heap = list(zip(start_cost.tolist(), start_node.tolist(), start_point.tolist(), strict=True))
+    heapq.heapify(heap)
+    pop, push = heapq.heappop, heapq.heappush
+    while heap:
+        d, v, s = pop(heap)
+        if p1[v] == -1:
+            d1[v], p1[v] = d, s
+        elif p2[v] == -1 and p1[v] != s:
+            d2[v], p2[v] = d, s
+        else:
+            continue
+        for j in range(indptr[v], indptr[v + 1]):
+            u = indices[j]
+            if p2[u] == -1 and p1[u] != s:
+                push(heap, (d + data[j], u, s))
+    return np.array(d1), np.array(p1), np.array(d2), np.array(p2)
+
+
 def nearest_by_type(
     net: RoadNetwork,
     cells: pd.DataFrame,
     points: pd.DataFrame,
     service_types: list[str] | None = None,
     max_attach_m: float = ATTACH_M,
+    second: bool = True,
 ) -> pd.DataFrame:
     """Road distance and car minutes from every cell to the nearest point of every type.
 
@@ -332,6 +445,9 @@ def nearest_by_type(
         Types to compute; default every type present in ``points``.
     max_attach_m : float
         Cells and points further than this from every road link are unreachable.
+    second : bool
+        Also the second-nearest point by road metres (:meth:`RoadNetwork.nearest_two`):
+        ``road2_m`` and ``road2_point_id`` (NaN and None with fewer than two reachable).
 
     Returns
     -------
@@ -346,12 +462,10 @@ def nearest_by_type(
     types = service_types or sorted(points["service_type"].unique())
     for stype in types:
         pts = points[points["service_type"] == stype]
+        patt = net.attach(pts[["x", "y"]].to_numpy(dtype=float).reshape(-1, 2), max_attach_m)
         # With no point left (all closed in a what-if) every cell is unreachable, not 0 km.
-        res = net.nearest(
-            catt,
-            pts[["x", "y"]].to_numpy(dtype=float).reshape(-1, 2),
-            max_attach_m=max_attach_m,
-        )
+        res = net.nearest(catt, patt, max_attach_m=max_attach_m)
+        two = net.nearest_two(catt, patt, max_attach_m=max_attach_m) if second else None
         pid = np.append(pts["point_id"].to_numpy(dtype=object), None)
         frames.append(
             pd.DataFrame(
@@ -367,4 +481,7 @@ def nearest_by_type(
                 }
             )
         )
+        if two is not None:
+            frames[-1]["road2_m"] = two["d2"].to_numpy()
+            frames[-1]["road2_point_id"] = pid[two["p2"].to_numpy()]
     return pd.concat(frames, ignore_index=True)

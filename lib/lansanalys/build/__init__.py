@@ -94,6 +94,7 @@ def build(
     m = measured_cells(nearest, validated["rutor"], coverage, tables.get("klassning"))
     acc = access_indicator_tables(m)
     closure = _closure_tables(
+        m.nearest,
         validated["rutor"],
         validated["service"][validated["service"]["service_type"].isin(m.types)],
         coverage,

@@ -84,6 +84,10 @@ NEAREST = DataFrameSchema(
         "road_point_id": Column(str, nullable=True),  # the nearest point by road km
         # The fastest point by car minutes (``road_min`` is to it); may differ from the nearest.
         "road_min_point_id": Column(str, nullable=True),
+        # The second-nearest point by road km (another point): where people would go if the
+        # nearest closed. NaN where fewer than two points can be reached.
+        "road2_m": Column(float, Check.ge(0), nullable=True),
+        "road2_point_id": Column(str, nullable=True),
         "reachable": Column(bool),
         "kommun_kod": KOMMUN,
         "lan_kod": LAN,

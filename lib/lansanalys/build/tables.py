@@ -30,22 +30,35 @@ def _fill_areas(df: pd.DataFrame, keys: list[str], full: pd.MultiIndex) -> pd.Da
 
 
 def _closure_tables(
-    cells: pd.DataFrame, points: pd.DataFrame, coverage: pd.DataFrame
+    nearest: pd.DataFrame, cells: pd.DataFrame, points: pd.DataFrame, coverage: pd.DataFrame
 ) -> pd.DataFrame:
-    """For every point of every type: people pushed beyond 10 km if it alone closed (national).
+    """For every point of every type: people pushed beyond :data:`CLOSURE_KM` by road if it
+    alone closed, and the people whose nearest it is (national).
 
-    Only people in län with data of the type count: elsewhere the files do not hold the nearest
-    point, so nobody there can be said to be pushed out.
+    From the nearest table's nearest and second-nearest point by road: a cell whose nearest
+    point closes goes to its second-nearest (``road2_m``), exactly what a full recomputation
+    without the point gives. Only people in län with data of the type count: elsewhere the
+    files do not hold the nearest point, so nobody there can be said to be pushed out.
     """
+    pop = cells.set_index("cell_id")["population"]
     frames = []
     for stype, pts in points.groupby("service_type"):
         ok = coverage.loc[coverage["covered"] & (coverage["service_type"] == stype), "lan_kod"]
-        here = cells[cells["lan_kod"].isin(set(ok))]
+        near = nearest[(nearest["service_type"] == stype) & nearest["lan_kod"].isin(set(ok))]
+        pos = pd.Series(np.arange(len(pts)), index=pts["point_id"].to_numpy())
+        idx = np.column_stack(
+            [
+                pos.reindex(near["road_point_id"]).fillna(-1).to_numpy(dtype=np.int64),
+                pos.reindex(near["road2_point_id"]).fillna(-1).to_numpy(dtype=np.int64),
+            ]
+        )
+        dist = near[["road_m", "road2_m"]].to_numpy(dtype=float)
         rank = access.closure_ranking(
-            here[["x", "y"]].to_numpy(dtype=float),
-            here["population"].to_numpy(),
+            near[[]].to_numpy(),
+            pop.reindex(near["cell_id"]).to_numpy(dtype=float),
             pts[["x", "y"]].to_numpy(dtype=float),
             access.CLOSURE_KM * 1000,
+            dist_fn=lambda _c, _p, d=dist, i=idx: (d, i),
         )
         info = pts.iloc[rank["point"].to_numpy()][
             ["point_id", "name", "label", "kommun_kod", "lan_kod"]
@@ -190,6 +203,20 @@ def access_indicator_tables(m: Measured) -> dict[str, pd.DataFrame]:
             )
             made = [c for c in mins if "_over_" in c and c.endswith("min")]
             acc[level] = acc[level].merge(mins[[key, "service_type", *made]], how="left")
+    if "road2_m" in cd:
+        # The second-nearest point by road beyond SECOND_KM: the same definition of "beyond"
+        # (no second point reachable counts as beyond), on the second-nearest's distance.
+        for key, level in m.levels:
+            sec = access.beyond_thresholds(
+                cd, key, access.SECOND_KM, dist_col="road2_m", pop_cols=POP_COLS
+            )
+            ren = {
+                c: c.replace("_over_", "_second_over_")
+                for c in sec
+                if "_over_" in c and c.endswith("km")
+            }
+            sec = sec[[key, "service_type", *ren]].rename(columns=ren)
+            acc[level] = acc[level].merge(sec, on=[key, "service_type"], how="left")
     reach = cd["reachable"].to_numpy()
     for key, level in m.levels:
         for pc, prefix in (("population", ""), ("pop_70plus", "pop_70plus_")):

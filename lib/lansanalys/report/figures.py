@@ -41,6 +41,10 @@ pio.templates["lansanalys"] = go.layout.Template(
 )
 
 
+#: Characters per line of a figure title (17 px) that fit an A4 page and a narrow window.
+TITLE_WRAP = 95
+
+
 def finish(fig: go.Figure, title: str, source: str, height: int = 520) -> go.Figure:
     """Title (the finding), source note under the plot, shared template.
 
@@ -48,11 +52,19 @@ def finish(fig: go.Figure, title: str, source: str, height: int = 520) -> go.Fig
     """
     lines = textwrap.wrap(source, 150) or [""]
     bottom = max(fig.layout.margin.b or 120, 120) + 15 * (len(lines) - 1)
+    # A long finding wraps (plotly does not), so nothing is cut off at 1 280 px or on A4.
+    heads = textwrap.wrap(title, TITLE_WRAP) or [""]
+    top = max(fig.layout.margin.t or 115, 115) + 22 * (len(heads) - 1)
     fig.update_layout(
         template="lansanalys",
-        height=height + 15 * (len(lines) - 1),
-        margin=dict(b=bottom),
-        title=dict(text=html.escape(title), x=0, xanchor="left", font=dict(size=17)),
+        height=height + 15 * (len(lines) - 1) + 22 * (len(heads) - 1),
+        margin=dict(b=bottom, t=top),
+        title=dict(
+            text="<br>".join(html.escape(h) for h in heads),
+            x=0,
+            xanchor="left",
+            font=dict(size=17),
+        ),
     )
     # The source sits at the bottom edge of the figure, below any axis title.
     fig.add_annotation(

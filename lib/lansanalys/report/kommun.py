@@ -31,6 +31,7 @@ from lansanalys.report.blocks import (
     html_table,
     with_table,
 )
+from lansanalys.report.chapters.access import second_nearest_block
 from lansanalys.report.data import LanData, read_indicators
 from lansanalys.report.lan import LanReport
 from lansanalys.report.text import (
@@ -313,6 +314,21 @@ class KommunReport:
             " ".join(filter(None, [self.access_source(), self.missing()])),
         )
         return with_table(fig, c[["service_type", "klass", "population", "share"]])
+
+    def second_nearest_table(self) -> HTML | Markdown:
+        """The share of the kommun's people whose second-nearest point of each type is far by
+        road (how exposed they are to one closure), with the län for comparison."""
+        mine = self.lan.access_kommun
+        mine = mine[mine["kommun_kod"] == self.kommun_kod].set_index("service_type")
+        lan = self.lan.access_lan
+        lan = lan[lan["lan_kod"] == self.lan.lan_kod].set_index("service_type")
+        return second_nearest_block(
+            [(self.namn, mine), (self.lan.lan_namn, lan)],
+            self.covered,
+            f"Näst närmaste service i {self.namn}",
+            " ".join(filter(None, [self.access_source(), self.missing()])),
+            self.meta,
+        )
 
     def access_table(self) -> HTML:
         """Per service type: the kommun's share beyond each threshold, with län and riket.

@@ -77,6 +77,108 @@ def outline_traces(
     )
 
 
+def value_colors(
+    vals: np.ndarray, colorscale: str = SEQUENTIAL, midpoint: float | None = None
+) -> tuple[list[str], float, float]:
+    """The colour of each value on ``colorscale`` (symmetric around ``midpoint`` if given),
+    and the scale's ends; a missing value gets the middle colour."""
+    vals = np.asarray(vals, dtype=float)
+    lo, hi = np.nanmin(vals), np.nanmax(vals)
+    if midpoint is not None:
+        span = max(abs(lo - midpoint), abs(hi - midpoint)) or 1.0
+        lo, hi = midpoint - span, midpoint + span
+    norm = (vals - lo) / ((hi - lo) or 1.0)
+    return sample_colorscale(colorscale, list(np.clip(np.nan_to_num(norm, nan=0.5), 0, 1))), lo, hi
+
+
+#: Share of the figure's width a map keeps when bars stand beside it (a tall country or län
+#: leaves the rest of a wide figure empty otherwise).
+MAP_SHARE = 0.5
+
+
+def add_side_bars(
+    fig: go.Figure,
+    labels: Sequence[str],
+    values: Sequence[float],
+    text: Sequence[str],
+    axis_title: str,
+    colors: Sequence[str] | str = "#0072B2",
+    reference: tuple[float, str] | None = None,
+) -> go.Figure:
+    """Put horizontal bars (in the given order, first on top) to the right of a map.
+
+    The map keeps the left :data:`MAP_SHARE` of the width (its equal aspect ratio intact) and
+    its colour bar moves beside it; ``reference`` draws a dashed line, e.g. (riket, "Riket").
+    """
+    fig.update_layout(xaxis=dict(domain=[0, MAP_SHARE]))
+    for tr in fig.data:
+        bar = getattr(tr, "colorbar", None) if tr.type == "heatmap" else None
+        if tr.type == "scatter" and tr.marker is not None and tr.marker.showscale:
+            bar = tr.marker.colorbar
+        if bar is not None:  # under the map, out of the bars' way
+            bar.update(
+                orientation="h",
+                x=MAP_SHARE / 2,
+                xanchor="center",
+                y=-0.04,
+                yanchor="top",
+                len=MAP_SHARE * 0.8,
+                thickness=12,
+                title=dict(side="top"),
+            )
+    start = MAP_SHARE + 0.2
+    labels, text = list(labels), list(text)
+    if any(v < 0 for v in values if v == v):
+        # Text outside a negative bar would run into the names: the value joins the name.
+        labels = [f"{lab} ({t})" if t else str(lab) for lab, t in zip(labels, text, strict=True)]
+    fig.add_trace(
+        go.Bar(
+            y=[html.escape(str(lab)) for lab in labels],
+            x=list(values),
+            orientation="h",
+            marker=dict(color=colors),
+            text=[html.escape(str(t)) for t in text],
+            textposition="none" if any(v < 0 for v in values if v == v) else "outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{text}<extra></extra>",
+            xaxis="x2",
+            yaxis="y2",
+            showlegend=False,
+        )
+    )
+    fig.update_layout(
+        xaxis2=dict(
+            domain=[start, 0.95], anchor="y2", title=axis_title, gridcolor="#e5e5e5", visible=True
+        ),
+        yaxis2=dict(
+            domain=[0.0, 1.0], anchor="x2", autorange="reversed", automargin=True, visible=True
+        ),
+    )
+    if reference is not None:
+        value, label = reference
+        fig.add_shape(
+            type="line",
+            xref="x2",
+            yref="y2 domain",
+            x0=value,
+            x1=value,
+            y0=0,
+            y1=1,
+            line=dict(color="#222", dash="dash", width=1),
+        )
+        fig.add_annotation(
+            x=value,
+            xref="x2",
+            y=1,
+            yref="y2 domain",
+            text=html.escape(label),
+            showarrow=False,
+            yanchor="bottom",
+            font=dict(size=11),
+        )
+    return fig
+
+
 def choropleth(
     gdf: gpd.GeoDataFrame,
     value_col: str,
@@ -91,12 +193,7 @@ def choropleth(
 ) -> go.Figure:
     """Filled polygons coloured by ``value_col`` (SWEREF 99 TM), with hover text per area."""
     vals = gdf[value_col].astype(float).to_numpy()
-    lo, hi = np.nanmin(vals), np.nanmax(vals)
-    if midpoint is not None:
-        span = max(abs(lo - midpoint), abs(hi - midpoint)) or 1.0
-        lo, hi = midpoint - span, midpoint + span
-    norm = (vals - lo) / ((hi - lo) or 1.0)
-    colors = sample_colorscale(colorscale, list(np.clip(np.nan_to_num(norm, nan=0.5), 0, 1)))
+    colors, lo, hi = value_colors(vals, colorscale, midpoint)
     fig = go.Figure()
     for geom, color, label, text in zip(gdf.geometry, colors, gdf[label_col], hover, strict=True):
         xs, ys = _polygon_xy(geom)
@@ -252,3 +349,77 @@ def add_place_labels(fig: go.Figure, places: pd.DataFrame, max_labels: int = 25)
         )
     )
     return fig
+
+
+def closure_point_map(
+    borders: gpd.GeoDataFrame,
+    points: pd.DataFrame,
+    title: str,
+    source: str,
+    limit_text: str,
+    classes: Sequence[int] = (1, 50, 200, 1000),
+) -> go.Figure:
+    """Service points coloured by how many people their closure alone would push beyond the
+    limit, sized by the people whose nearest they are; every point's figures on hover.
+
+    ``points`` needs ``x, y, name, label, kommun, pushed_beyond, served``. The classes are
+    "0", "1–49", "50–199", "200–999" and "≥ 1 000" people for the default bounds.
+    """
+    bounds = [0, *classes, np.inf]
+    labels = ["0"] + [
+        f"{fmt.number(a)}–{fmt.number(b - 1)}" if np.isfinite(b) else f"≥ {fmt.number(a)}"
+        for a, b in zip(bounds[1:-1], bounds[2:], strict=True)
+    ]
+    pushed = points["pushed_beyond"].to_numpy(dtype=float)
+    cls = np.digitize(pushed, bounds[1:-1], right=False)
+    colors = sample_colorscale(SEQUENTIAL, [1 - i / (len(labels) - 1) for i in range(len(labels))])
+    fig = go.Figure(outline_traces(borders))
+    served = points["served"].to_numpy(dtype=float)
+    size = 5 + 13 * np.sqrt(served / max(served.max(), 1.0)) if len(points) else []
+    # Least critical first, so the critical points are drawn on top.
+    for i in range(len(labels)):
+        sel = cls == i
+        if not sel.any():
+            continue
+        part = points[sel]
+        text = [
+            f"<b>{html.escape(str(n))}</b> ({html.escape(str(lab))}, {html.escape(str(k))})<br>"
+            f"Om den stänger: {fmt.number(p)} invånare får mer än {limit_text} till närmaste "
+            f"alternativ<br>Har den som närmaste: {fmt.number(s)} invånare"
+            for n, lab, k, p, s in zip(
+                part["name"], part["label"], part["kommun"], pushed[sel], served[sel], strict=True
+            )
+        ]
+        fig.add_trace(
+            go.Scatter(
+                x=part["x"],
+                y=part["y"],
+                mode="markers",
+                name=labels[i],
+                legendgroup=labels[i],
+                marker=dict(
+                    color=colors[i],
+                    size=np.asarray(size)[sel],
+                    line=dict(color="#222", width=0.6),
+                    opacity=0.9,
+                ),
+                text=text,
+                hovertemplate="%{text}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        legend=dict(title=dict(text=f"Invånare som får > {limit_text}"), itemsizing="constant")
+    )
+    _map_axes(fig, borders.total_bounds)
+    # The most critical points beside the map, in the map's colours.
+    top = points.assign(_cls=cls).sort_values(["pushed_beyond", "served"], ascending=False)
+    top = top.head(12)
+    add_side_bars(
+        fig,
+        [f"{n} ({k})" for n, k in zip(top["name"], top["kommun"], strict=True)],
+        top["pushed_beyond"],
+        [fmt.number(v) for v in top["pushed_beyond"]],
+        "Invånare som får längre om den stänger",
+        [colors[i] for i in top["_cls"]],
+    )
+    return finish(fig, title, source, height=720)

@@ -92,6 +92,20 @@ class NationalOverview:
             midpoint=0.0,
             height=820,
         )
+        bars = gdf.sort_values("change_n", ascending=False)
+        colors, _, _ = maps.value_colors(
+            gdf["change_n"].to_numpy(), figures.DIVERGING, midpoint=0.0
+        )
+        by_lan = dict(zip(gdf["lan"], colors, strict=True))
+        maps.add_side_bars(
+            fig,
+            bars["lan"],
+            bars["change_n"],
+            [fmt.signed(v, 1, " %") for v in bars["change_n"]],
+            f"Förändring {year - span}–{year}, %",
+            [by_lan[n] for n in bars["lan"]],
+            reference=(float(self.indicators.at["00", "change_n"]), "Riket"),
+        )
         return with_table(fig, ind.reset_index())
 
     INDICATORS = {
@@ -156,6 +170,21 @@ class NationalOverview:
             source_note(self.meta, kinds) + note,
             f"{name.split(' (')[0]}",
             height=760,
+        )
+        colors, _, _ = maps.value_colors(gdf[col].to_numpy())
+        by_lan = dict(zip(gdf["lan"], colors, strict=True))
+        bars = gdf.sort_values(col, ascending=False, na_position="last")
+        maps.add_side_bars(
+            fig,
+            [
+                n if v == v else f"{n} ({MISSING})"
+                for n, v in zip(bars["lan"], bars[col], strict=True)
+            ],
+            bars[col],
+            [f"{fmt.number(v, dec)}{suffix}" if v == v else "" for v in bars[col]],
+            f"{name.split(' (')[0]}{', ' + unit if unit else ''}",
+            [by_lan[n] for n in bars["lan"]],
+            reference=(float(riket), "Riket") if riket == riket else None,
         )
         return with_table(fig, ind[[col]].reset_index())
 

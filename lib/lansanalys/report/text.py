@@ -13,6 +13,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 from lansanalys import fmt, geo
+from lansanalys.analysis.access import CLOSURE_KM, SECOND_KM
 from lansanalys.catalogue import covered_lan, in_files
 from lansanalys.config import (
     PROJ_ROOT,
@@ -231,3 +232,17 @@ def unreachable_phrase(ind: pd.Series, short: bool = False) -> str:
     if n == 0:
         return "alla kan nå en butik via väg"
     return f"{fmt.number(n)} invånare kan inte nå någon butik via väg och räknas in"
+
+
+def closure_note(meta: dict[str, Any]) -> str:
+    """How vulnerability is measured, for *Om data och metod*: one definition everywhere."""
+    lims = " och ".join(f"{limit_text(t)} km" for t in SECOND_KM)
+    return (
+        f"Sårbarhet: för varje befolkad ruta söks både närmaste och näst närmaste punkt av varje "
+        f"slag {distance_phrase(meta)} (en sökning som håller två olika punkter per nod). Om en "
+        "punkt stänger får de som har den som närmaste åka till sin näst närmaste; de som då får "
+        f"mer än {limit_text(CLOSURE_KM)} km räknas som de invånare stängningen skulle ge långt "
+        "till service (de som redan hade längre räknas inte). Näst närmaste-måtten är andelen "
+        f"vars näst närmaste punkt ligger längre bort än {lims}; den som inte når någon näst "
+        "närmaste räknas in. Scenariot för den mest sårbara butiken räknas om i sin helhet."
+    )

@@ -12,7 +12,7 @@ from IPython.display import HTML, Markdown
 
 from lansanalys import catalogue, fmt, geo
 from lansanalys.analysis import access
-from lansanalys.analysis.access import CLOSURE_KM, HEADLINE_KM, share_col
+from lansanalys.analysis.access import CLOSURE_KM, HEADLINE_KM, SECOND_KM, second_col, share_col
 from lansanalys.catalogue import covered_lan
 from lansanalys.report import figures, maps
 from lansanalys.report.blocks import MISSING, html_table, with_table
@@ -342,14 +342,63 @@ class AccessChapter:
         )
         cap = (
             f"Sårbara punkter: {SERVICE_NOUNS[service_type]} vars stängning skulle ge flest "
-            f"invånare mer än {limit_text(CLOSURE_KM)} km till närmaste alternativ (fågelvägen, "
-            "även över länsgränsen)"
+            f"invånare mer än {limit_text(CLOSURE_KM)} km till närmaste alternativ "
+            f"({distance_phrase(self.meta)}, även över länsgränsen)"
         )
         return html_table(
             df,
             cap,
             self.source("rutor", "service"),
             numeric=[pushed, "Har den som närmaste"],
+        )
+
+    def fig_closure_map(self, service_type: str = "dagligvaror") -> go.Figure | Markdown:
+        """Every point of the län coloured by the people its closure alone would push beyond
+        :data:`CLOSURE_KM` (road), sized by the people it serves; each point's figures on hover.
+
+        Precomputed for every point in the build (the second-nearest point of every cell), so
+        any point can be looked at in the page, offline; all of them are in the download.
+        """
+        if not self.covered(service_type):
+            return self._missing_block(service_type)
+        c = self.closure(service_type)
+        if c.empty:
+            return HTML(f"<p>Länet har ingen {html.escape(SERVICE_NOUNS[service_type])}.</p>")
+        pts = self.service[self.service["service_type"] == service_type][["point_id", "x", "y"]]
+        names = self.kommuner.set_index("kommun_kod")["kommun"]
+        c = c.merge(pts, on="point_id", how="inner").assign(
+            kommun=lambda d: d["kommun_kod"].map(names)
+        )
+        km = f"{limit_text(CLOSURE_KM)} km"
+        worst = c.sort_values(["pushed_beyond", "served"], ascending=False).iloc[0]
+        alone = int((c["pushed_beyond"] > 0).sum())
+        title = (
+            f"Stänger {worst['name']} får {fmt.number(worst['pushed_beyond'])} invånare mer än "
+            f"{km} till närmaste {SERVICE_NOUNS[service_type]}; {fmt.number(alone)} av länets "
+            f"{fmt.number(len(c))} punkter ({SERVICE_TYPES[service_type].lower()}) är de enda "
+            f"inom {km} för någon"
+        )
+        fig = maps.closure_point_map(
+            self.kommun_geo, c, title, self.access_source(), f"{km} {distance_phrase(self.meta)}"
+        )
+        return with_table(
+            fig,
+            c[["point_id", "name", "label", "kommun_kod", "kommun", "x", "y"]].assign(
+                invanare_som_far_over_10_km=c["pushed_beyond"], har_den_som_narmaste=c["served"]
+            ),
+        )
+
+    def second_nearest_table(self) -> HTML | Markdown:
+        """How exposed people are to one closure: the share whose second-nearest point of each
+        type is beyond each of :data:`SECOND_KM` by road, for the län and riket."""
+        lan = self.access_lan[self.access_lan["lan_kod"] == self.lan_kod].set_index("service_type")
+        rik = self.access_riket.set_index("service_type")
+        return second_nearest_block(
+            [(self.lan_namn, lan), (riket_label(self.meta, "dagligvaror"), rik)],
+            self.covered,
+            f"Näst närmaste service i {self.lan_namn}",
+            " ".join(filter(None, [self.access_source(), self.missing()])),
+            self.meta,
         )
 
     def cash_table(self) -> HTML | Markdown:
@@ -421,3 +470,43 @@ class AccessChapter:
             ),
             numeric=[c for c in df.columns if c not in ("Område", "Regeln")],
         )
+
+
+def second_nearest_block(
+    areas: list[tuple[str, pd.DataFrame]],
+    covered,
+    caption: str,
+    source: str,
+    meta: dict,
+) -> HTML | Markdown:
+    """One row per service type: for the first area the share beyond :data:`HEADLINE_KM` from
+    the nearest point and beyond each :data:`SECOND_KM` from the second-nearest; for the other
+    areas the second-nearest beyond the first limit. ``areas`` are (name, access table indexed
+    by service type) pairs; a type not ``covered`` or without the figures says "uppgift saknas".
+    """
+    if not by_road(meta) or second_col(SECOND_KM[0]) not in areas[0][1]:
+        return Markdown("*Näst närmaste punkt: uppgift saknas (räknas bara längs ett vägnät).*")
+    head, *others = areas
+    rows = []
+    for st, label in SERVICE_TYPES.items():
+        row = {"Service": label}
+        if covered(st) and st in head[1].index:
+            t = head[1].loc[st]
+            row[f"Närmaste > {limit_text(HEADLINE_KM)} km"] = fmt.percent(t[share_col(HEADLINE_KM)])
+            for lim in SECOND_KM:
+                row[f"Näst närmaste > {limit_text(lim)} km"] = fmt.percent(t[second_col(lim)])
+            for name, table in others:
+                if st in table.index and pd.notna(table.at[st, second_col(SECOND_KM[0])]):
+                    row[f"Näst närmaste > {limit_text(SECOND_KM[0])} km, {name}"] = fmt.percent(
+                        table.at[st, second_col(SECOND_KM[0])]
+                    )
+        rows.append(row)
+    df = pd.DataFrame(rows).fillna(MISSING)
+    if len(df.columns) == 1:
+        return Markdown(f"*{MISSING}*")
+    cap = (
+        f"{caption}: andel av invånarna i {head[0]} vars närmaste och näst närmaste punkt av varje "
+        f"slag ligger längre bort än gränsen {distance_phrase(meta)}; den näst närmaste är dit "
+        "man får åka om den närmaste stänger (ingen näst närmaste att nå räknas in)"
+    )
+    return html_table(df, cap, source, numeric=list(df.columns[1:]))

