@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from lansanalys import fmt
 from lansanalys.analysis import access
-from lansanalys.report import maps
+from lansanalys.report import maps, text
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -330,7 +330,9 @@ def test_kommun_report_shows_unreachable_and_the_definition(demo_home):
     )
     about = kom.about().data
     assert access.BEYOND_DEFINITION in about.replace("&#x27;", "'")
-    assert "näst närmaste" not in about  # a measure the report never shows
+    # The second-nearest shares the report shows are defined there too, in the same words.
+    assert text.closure_note(kom.meta) in about
+    assert "Näst närmaste &gt; 10 km" in kom.second_nearest_table().data
     docs = (REPO / "docs" / "definitions.md").read_text(encoding="utf-8")
     assert access.BEYOND_DEFINITION in docs.replace("\n", " ")
 

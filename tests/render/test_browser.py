@@ -257,3 +257,38 @@ def test_pdf_waits_for_the_figures_and_names_a_page_whose_figures_never_draw(tmp
     with pytest.raises(RuntimeError, match="printing tom.html failed"):
         print_pdf(page, timeout=3)
     assert not page.with_suffix(".pdf").exists()  # nothing half-written
+
+
+@pytest.mark.parametrize("name", ["08-kalmar-lan", "0821-hogsby", "index"])
+def test_pages_fit_1280_px_and_maps_use_their_width(browser, rendered, name):
+    """At 1 280 px nothing scrolls sideways (page, tables, figures), and a figure with a map
+    puts its plots over most of its width (a tall map alone would leave two thirds empty)."""
+    ctx = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    page.goto((rendered["out"] / f"{name}.html").as_uri())
+    page.wait_for_function(
+        "document.querySelectorAll('.js-plotly-plot .main-svg').length >= 3", timeout=30_000
+    )
+    res = page.evaluate("""() => ({
+        doc: document.documentElement.scrollWidth,
+        wide: [...document.querySelectorAll('.la-table, .la-figure, table, .js-plotly-plot')]
+            .filter(e => e.scrollWidth > e.clientWidth + 1)
+            .map(e => (e.querySelector('caption') || e).textContent.slice(0, 80)),
+        maps: [...document.querySelectorAll('.js-plotly-plot')]
+            .filter(g => g.querySelector('.xy2, .subplot.x2y2') || g.textContent.includes(' km'))
+            .filter(g => g.querySelectorAll('.cartesianlayer .subplot').length > 1)
+            .map(g => {
+                const fig = g.getBoundingClientRect();
+                const boxes = [...g.querySelectorAll('.cartesianlayer .subplot .bglayer, '
+                    + '.cartesianlayer .subplot')].map(s => s.getBoundingClientRect())
+                    .filter(b => b.width > 0);
+                const lo = Math.min(...boxes.map(b => b.left)), hi = Math.max(...boxes.map(b => b.right));
+                return (hi - lo) / fig.width;
+            }),
+    })""")
+    assert res["doc"] <= 1280, res
+    assert res["wide"] == [], res["wide"]
+    if name in ("08-kalmar-lan", "index"):
+        assert res["maps"], "no map with bars beside it"
+        assert min(res["maps"]) > 0.7, res["maps"]
+    ctx.close()

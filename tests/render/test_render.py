@@ -88,7 +88,9 @@ def test_access_definition_is_stated_and_unreachable_shown(rendered):
     for html in (lan, kom):
         assert access.BEYOND_DEFINITION in html  # under Om data och metod
         assert "Ej nåbar via väg" in html and "Medelavstånd för nåbara" in html
-        assert "näst närmaste" not in html
+        # The vulnerability measures the reports show are defined under Om data och metod.
+        assert "Näst närmaste &gt; 10 km" in html
+        assert "Sårbarhet: för varje befolkad ruta söks både närmaste och näst närmaste" in html
     assert "gäller riket; kommunen jämförs med rikets gräns" in lan
 
 
@@ -188,10 +190,10 @@ def test_downloads_next_to_each_figure_and_table(rendered):
     hrefs = re.findall(r'href="(downloads/08-kalmar-lan/[^"]+)"', html)
     csvs = [h for h in hrefs if h.endswith(".csv")]
     # Every figure; tables: access (one per service type; the demo has all seven), vulnerable
-    # stores, closure scenario, cash rule, kommunerna, sources.
+    # stores, second-nearest, closure scenario, cash rule, kommunerna, sources.
     from lansanalys.services import SERVICE_TYPES
 
-    expected = figure_cells("lansrapport.ipynb") + len(SERVICE_TYPES) + 5
+    expected = figure_cells("lansrapport.ipynb") + len(SERVICE_TYPES) + 6
     assert len(csvs) == expected, csvs
     for h in hrefs:
         assert (out / h).exists(), h

@@ -41,11 +41,17 @@ pio.templates["lansanalys"] = go.layout.Template(
 )
 
 
+#: Figure heights (px), one per kind so pages have a steady rhythm: line and bar charts, the
+#: population pyramid (21 age bands), maps. Ranked bars and matrices grow by their rows.
+CHART_HEIGHT = 520
+PYRAMID_HEIGHT = 600
+MAP_HEIGHT = 720
+
 #: Characters per line of a figure title (17 px) that fit an A4 page and a narrow window.
 TITLE_WRAP = 95
 
 
-def finish(fig: go.Figure, title: str, source: str, height: int = 520) -> go.Figure:
+def finish(fig: go.Figure, title: str, source: str, height: int = CHART_HEIGHT) -> go.Figure:
     """Title (the finding), source note under the plot, shared template.
 
     Long source notes wrap onto several lines; the bottom margin grows to hold them.
@@ -140,7 +146,7 @@ def pyramid(
     fig.update_yaxes(
         title="Ålder", categoryorder="array", categoryarray=list(dict.fromkeys(region["age_group"]))
     )
-    return finish(fig, title, source, height=600)
+    return finish(fig, title, source, height=PYRAMID_HEIGHT)
 
 
 def ranked_bars(
@@ -255,7 +261,7 @@ def index_lines(data: pd.DataFrame, title: str, source: str, value_title: str) -
     fig.add_hline(y=100, line=dict(color="#999", width=1))
     fig.update_xaxes(title="År", dtick=1)
     fig.update_yaxes(title=value_title)
-    return finish(fig, title, source, height=460)
+    return finish(fig, title, source, height=CHART_HEIGHT)
 
 
 def projection_lines(
@@ -300,7 +306,7 @@ def projection_lines(
     )
     fig.update_xaxes(title="År")
     fig.update_yaxes(title="Invånare", rangemode="tozero", tickformat=",.0f")
-    return finish(fig, title, source, height=500)
+    return finish(fig, title, source, height=CHART_HEIGHT)
 
 
 def stacked_bars(
@@ -321,7 +327,7 @@ def stacked_bars(
     fig.update_layout(barmode="stack", legend=dict(y=1.02))
     fig.update_xaxes(title=None, dtick=1)
     fig.update_yaxes(title=value_title, tickformat=",.0f")
-    return finish(fig, title, source, height=520)
+    return finish(fig, title, source, height=CHART_HEIGHT)
 
 
 def bubble_scatter(
@@ -379,7 +385,7 @@ def bubble_scatter(
     )
     fig.update_xaxes(title=x_title, rangemode="tozero")
     fig.update_yaxes(title=y_title, rangemode="tozero", tickformat=",.0f")
-    return finish(fig, title, source, height=560)
+    return finish(fig, title, source, height=CHART_HEIGHT)
 
 
 def grouped_shares(
@@ -489,4 +495,4 @@ def component_bars(
     fig.update_layout(barmode="relative", legend=dict(orientation="h", y=1.02, x=0))
     fig.update_xaxes(title=None, dtick=1)
     fig.update_yaxes(title="Personer", tickformat=",.0f")
-    return finish(fig, title, source, height=520)
+    return finish(fig, title, source, height=CHART_HEIGHT)

@@ -15,14 +15,20 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from lansanalys import fmt
-from lansanalys.report.figures import SEQUENTIAL, UNREACHABLE_COLOR, finish
+from lansanalys.report.figures import MAP_HEIGHT, SEQUENTIAL, UNREACHABLE_COLOR, finish
 
 
 def _map_axes(fig: go.Figure, bounds: Sequence[float]) -> None:
     x0, y0, x1, y1 = bounds
     pad = 0.04 * max(x1 - x0, y1 - y0)
     fig.update_xaxes(visible=False, range=[x0 - pad, x1 + pad], constrain="domain")
-    fig.update_yaxes(visible=False, range=[y0 - pad, y1 + pad], scaleanchor="x", scaleratio=1)
+    fig.update_yaxes(
+        visible=False,
+        range=[y0 - pad, y1 + pad],
+        scaleanchor="x",
+        scaleratio=1,
+        constrain="domain",
+    )
     # Scale bar: a round length near a fifth of the map width.
     width = x1 - x0
     length = (
@@ -179,6 +185,39 @@ def add_side_bars(
     return fig
 
 
+def ranked_side_bars(
+    fig: go.Figure,
+    names: Sequence[str],
+    values: Sequence[float],
+    fmt_value,
+    axis_title: str,
+    colorscale: str | None = SEQUENTIAL,
+    midpoint: float | None = None,
+    reference: tuple[float, str] | None = None,
+) -> go.Figure:
+    """The map's areas ranked (highest on top) in bars beside it, in the map's colours (one
+    neutral colour with ``colorscale=None``, when the map's colours mean something else); an
+    area without a value is listed last as "uppgift saknas", with no bar."""
+    from lansanalys.report.blocks import MISSING
+
+    vals = np.asarray(values, dtype=float)
+    if colorscale is None:
+        colors = ["#0072B2"] * len(vals)
+    else:
+        colors, _, _ = value_colors(vals, colorscale, midpoint)
+    order = sorted(range(len(vals)), key=lambda i: (np.isnan(vals[i]), -np.nan_to_num(vals[i])))
+    add_side_bars(
+        fig,
+        [names[i] if vals[i] == vals[i] else f"{names[i]} ({MISSING})" for i in order],
+        [vals[i] for i in order],
+        [fmt_value(vals[i]) if vals[i] == vals[i] else "" for i in order],
+        axis_title,
+        [colors[i] for i in order],
+        reference=reference if reference is not None and reference[0] == reference[0] else None,
+    )
+    return fig
+
+
 def choropleth(
     gdf: gpd.GeoDataFrame,
     value_col: str,
@@ -189,7 +228,7 @@ def choropleth(
     colorbar_title: str,
     colorscale: str = SEQUENTIAL,
     midpoint: float | None = None,
-    height: int = 620,
+    height: int = MAP_HEIGHT,
 ) -> go.Figure:
     """Filled polygons coloured by ``value_col`` (SWEREF 99 TM), with hover text per area."""
     vals = gdf[value_col].astype(float).to_numpy()
@@ -311,6 +350,12 @@ def distance_grid_map(
         )
     )
     fig.add_trace(outline_traces(borders))
+    # Points of neighbouring län serve the area too, but only those inside the map are drawn.
+    bx0, by0, bx1, by1 = borders.total_bounds
+    pad = 0.04 * max(bx1 - bx0, by1 - by0)
+    points = points[
+        points["x"].between(bx0 - pad, bx1 + pad) & points["y"].between(by0 - pad, by1 + pad)
+    ]
     if len(points):
         fig.add_trace(
             go.Scatter(
@@ -328,7 +373,7 @@ def distance_grid_map(
         )
     bx = borders.total_bounds
     _map_axes(fig, bx)
-    return finish(fig, title, source, height=720)
+    return finish(fig, title, source, height=MAP_HEIGHT)
 
 
 def add_place_labels(fig: go.Figure, places: pd.DataFrame, max_labels: int = 25) -> go.Figure:
@@ -422,4 +467,4 @@ def closure_point_map(
         "Invånare som får längre om den stänger",
         [colors[i] for i in top["_cls"]],
     )
-    return finish(fig, title, source, height=720)
+    return finish(fig, title, source, height=MAP_HEIGHT)

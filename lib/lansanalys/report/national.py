@@ -90,20 +90,15 @@ class NationalOverview:
             "Förändring, %",
             colorscale=figures.DIVERGING,
             midpoint=0.0,
-            height=820,
         )
-        bars = gdf.sort_values("change_n", ascending=False)
-        colors, _, _ = maps.value_colors(
-            gdf["change_n"].to_numpy(), figures.DIVERGING, midpoint=0.0
-        )
-        by_lan = dict(zip(gdf["lan"], colors, strict=True))
-        maps.add_side_bars(
+        maps.ranked_side_bars(
             fig,
-            bars["lan"],
-            bars["change_n"],
-            [fmt.signed(v, 1, " %") for v in bars["change_n"]],
+            list(gdf["lan"]),
+            gdf["change_n"],
+            lambda v: fmt.signed(v, 1, " %"),
             f"Förändring {year - span}–{year}, %",
-            [by_lan[n] for n in bars["lan"]],
+            figures.DIVERGING,
+            midpoint=0.0,
             reference=(float(self.indicators.at["00", "change_n"]), "Riket"),
         )
         return with_table(fig, ind.reset_index())
@@ -169,22 +164,14 @@ class NationalOverview:
             title,
             source_note(self.meta, kinds) + note,
             f"{name.split(' (')[0]}",
-            height=760,
         )
-        colors, _, _ = maps.value_colors(gdf[col].to_numpy())
-        by_lan = dict(zip(gdf["lan"], colors, strict=True))
-        bars = gdf.sort_values(col, ascending=False, na_position="last")
-        maps.add_side_bars(
+        maps.ranked_side_bars(
             fig,
-            [
-                n if v == v else f"{n} ({MISSING})"
-                for n, v in zip(bars["lan"], bars[col], strict=True)
-            ],
-            bars[col],
-            [f"{fmt.number(v, dec)}{suffix}" if v == v else "" for v in bars[col]],
+            list(gdf["lan"]),
+            gdf[col],
+            lambda v: f"{fmt.number(v, dec)}{suffix}",
             f"{name.split(' (')[0]}{', ' + unit if unit else ''}",
-            [by_lan[n] for n in bars["lan"]],
-            reference=(float(riket), "Riket") if riket == riket else None,
+            reference=(float(riket), "Riket"),
         )
         return with_table(fig, ind[[col]].reset_index())
 

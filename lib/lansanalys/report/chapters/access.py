@@ -63,6 +63,18 @@ class AccessChapter:
             title,
             self.access_source(),
         )
+        kom = self.access_kommun[self.access_kommun["service_type"] == service_type].merge(
+            self.kommuner[["kommun_kod", "kommun"]], on="kommun_kod"
+        )
+        maps.ranked_side_bars(
+            fig,
+            list(kom["kommun"]),
+            kom[share_col(HEADLINE_KM)],
+            fmt.percent,
+            f"Andel > {limit_text(HEADLINE_KM)} km, %",
+            colorscale=None,  # the map's colours are distance classes
+            reference=(float(share10), self.lan_namn),
+        )
         return with_table(
             fig,
             cells[["cell_id", "kommun_kod", "x", "y", "population", service_type]].rename(

@@ -110,6 +110,16 @@ class PopulationChapter:
             colorscale=figures.DIVERGING,
             midpoint=0.0,
         )
+        maps.ranked_side_bars(
+            fig,
+            list(gdf["kommun"]),
+            gdf["change_pct"],
+            lambda v: fmt.signed(v, 1, " %"),
+            f"Förändring {y0}–{y1}, %",
+            figures.DIVERGING,
+            midpoint=0.0,
+            reference=(float(self.lan_indicators.at["00", "change_n"]), "Riket"),
+        )
         return with_table(fig, ch)
 
     def fig_change_bars(self) -> go.Figure | Markdown:

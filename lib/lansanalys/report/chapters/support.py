@@ -70,6 +70,13 @@ class SupportChapter:
             self.source("stod", year=self._support_years()),
             "kr per invånare och år",
         )
+        maps.ranked_side_bars(
+            fig,
+            list(gdf["kommun"]),
+            gdf["sek_per_capita_year"],
+            fmt.number,
+            "Kr per invånare och år",
+        )
         return with_table(fig, per)
 
     def fig_support_programmes(self) -> go.Figure:
