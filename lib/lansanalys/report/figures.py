@@ -149,51 +149,6 @@ def pyramid(
     return finish(fig, title, source, height=PYRAMID_HEIGHT)
 
 
-def ranked_bars(
-    df: pd.DataFrame,
-    value_col: str,
-    label_col: str,
-    title: str,
-    source: str,
-    value_title: str,
-    reference: float | None = None,
-    reference_name: str = "",
-    decimals: int = 1,
-    suffix: str = " %",
-) -> go.Figure:
-    """Horizontal bars sorted by value, with an optional reference line (e.g. riket)."""
-    d = df.sort_values(value_col)
-    colors = np.where(d[value_col] >= 0, OKABE_ITO[0], OKABE_ITO[5])
-    text = [fmt.number(v, decimals) + suffix for v in d[value_col]]
-    fig = go.Figure(
-        go.Bar(
-            x=d[value_col],
-            y=d[label_col].map(lambda s: html.escape(str(s))),
-            orientation="h",
-            marker_color=colors,
-            text=text,
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{y}: %{text}<extra></extra>",
-            showlegend=False,
-        )
-    )
-    if reference is not None:
-        fig.add_vline(x=reference, line=dict(color="#222", dash="dash", width=1.2))
-        fig.add_annotation(
-            x=reference,
-            y=1.0,
-            yref="paper",
-            yanchor="bottom",
-            showarrow=False,
-            text=html.escape(f"{reference_name} {fmt.number(reference, decimals)}{suffix}"),
-            font=dict(size=11),
-        )
-    fig.update_xaxes(title=value_title)
-    fig.update_yaxes(title=None)
-    return finish(fig, title, source, height=max(360, 26 * len(d) + 170))
-
-
 def matrix_heatmap(
     matrix: pd.DataFrame,
     title: str,

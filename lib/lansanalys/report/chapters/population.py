@@ -122,27 +122,6 @@ class PopulationChapter:
         )
         return with_table(fig, ch)
 
-    def fig_change_bars(self) -> go.Figure | Markdown:
-        """Population change per kommun, ranked, with the län and riket for reference."""
-        ch = self.kommun_change
-        if ch.attrs["start_year"] is None:
-            return missing_note(demography.series_needed(self.years))
-        y0, y1 = ch.attrs["start_year"], ch.attrs["end_year"]
-        ind = self.lan_indicators
-        top = ch.sort_values("change_pct").iloc[-1]
-        title = f"{top['kommun']} växte mest, {fmt.signed(top['change_pct'], 1, ' %')} {y0}–{y1}"
-        fig = figures.ranked_bars(
-            ch,
-            "change_pct",
-            "kommun",
-            title,
-            self.source("befolkning", year=f"{y0}–{y1}"),
-            "Befolkningsförändring, procent",
-            reference=float(ind.at["00", "change_n"]),
-            reference_name="Riket",
-        )
-        return with_table(fig, ch)
-
     # ---- Framtid ---------------------------------------------------------------------------
     AGE_GROUPS = (
         ("0–19 år", 0, 19),
