@@ -292,3 +292,49 @@ def test_pages_fit_1280_px_and_maps_use_their_width(browser, rendered, name):
         assert res["maps"], "no map with bars beside it"
         assert min(res["maps"]) > 0.7, res["maps"]
     ctx.close()
+
+
+#: Everything a reader must see that lies outside its box: the page wider than the window, a
+#: figure's SVG wider than its figure, a text of a figure (title, source, labels) outside the
+#: figure (plotly does not wrap, and clips at the SVG edge), a table cell outside its table box.
+CLIPPED = """() => {
+  const out = [];
+  const doc = document.documentElement;
+  if (doc.scrollWidth > doc.clientWidth + 1) out.push(['page', doc.scrollWidth, doc.clientWidth]);
+  document.querySelectorAll('figure.la-figure').forEach((f, i) => {
+    const box = f.getBoundingClientRect();
+    const svg = f.querySelector('.main-svg').getBoundingClientRect();
+    if (svg.right > box.right + 1) out.push(['svg', i, svg.right, box.right]);
+    f.querySelectorAll('svg text').forEach(t => {
+      const r = t.getBoundingClientRect();
+      if (r.width && (r.right > box.right + 1 || r.left < box.left - 1))
+        out.push(['text', i, t.textContent.slice(0, 60), r.left, r.right, box.right]);
+    });
+  });
+  document.querySelectorAll('figure.la-table').forEach((f, i) => {
+    const box = f.getBoundingClientRect();
+    f.querySelectorAll('th, td, caption').forEach(c => {
+      const r = c.getBoundingClientRect();
+      if (r.width && r.right > box.right + 1) out.push(['table', i, c.textContent.slice(0, 60)]);
+    });
+  });
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("media", ["screen", "print"])
+@pytest.mark.parametrize("name", ["08-kalmar-lan", "0821-hogsby", "index"])
+def test_nothing_is_cut_off_on_screen_or_on_the_printed_page(browser, rendered, name, media):
+    """At 1 280 px and in the layout the PDF is printed from (A4, see render.pdf), every figure
+    text (titles, source notes, side-bar labels) and every table cell lies inside its box."""
+    from lansanalys.render import pdf
+
+    viewport = pdf.PRINT_VIEWPORT if media == "print" else {"width": 1280, "height": 900}
+    ctx = browser.new_context(offline=True, viewport=viewport)
+    page = ctx.new_page()
+    page.emulate_media(media=media)
+    page.goto((rendered["out"] / f"{name}.html").as_uri())
+    page.wait_for_function(pdf.FIGURES_DRAWN, timeout=30_000)
+    assert page.evaluate("document.querySelectorAll('figure.la-figure').length") >= 3
+    assert page.evaluate(CLIPPED) == []
+    ctx.close()

@@ -47,8 +47,11 @@ CHART_HEIGHT = 520
 PYRAMID_HEIGHT = 600
 MAP_HEIGHT = 720
 
-#: Characters per line of a figure title (17 px) that fit an A4 page and a narrow window.
-TITLE_WRAP = 95
+#: Characters per line of a figure title (17 px) and of the source note under it (11 px) that
+#: fit the printed A4 page (figures about 775 px wide, see render.pdf) as well as the screen;
+#: plotly does not wrap text itself.
+TITLE_WRAP = 80
+SOURCE_WRAP = 95
 
 
 def finish(fig: go.Figure, title: str, source: str, height: int = CHART_HEIGHT) -> go.Figure:
@@ -56,7 +59,7 @@ def finish(fig: go.Figure, title: str, source: str, height: int = CHART_HEIGHT) 
 
     Long source notes wrap onto several lines; the bottom margin grows to hold them.
     """
-    lines = textwrap.wrap(source, 150) or [""]
+    lines = textwrap.wrap(source, SOURCE_WRAP) or [""]
     bottom = max(fig.layout.margin.b or 120, 120) + 15 * (len(lines) - 1)
     # A long finding wraps (plotly does not), so nothing is cut off at 1 280 px or on A4.
     heads = textwrap.wrap(title, TITLE_WRAP) or [""]

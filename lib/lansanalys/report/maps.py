@@ -6,6 +6,7 @@ Style (colours, fonts, source notes) comes from :mod:`lansanalys.report.figures`
 from __future__ import annotations
 
 import html
+import textwrap
 from collections.abc import Sequence
 
 import geopandas as gpd
@@ -154,7 +155,12 @@ def add_side_bars(
     )
     fig.update_layout(
         xaxis2=dict(
-            domain=[start, 0.95], anchor="y2", title=axis_title, gridcolor="#e5e5e5", visible=True
+            domain=[start, 0.95],
+            anchor="y2",
+            # Wrapped to the width of the bars (about a quarter of a printed page).
+            title="<br>".join(html.escape(t) for t in textwrap.wrap(axis_title, 30)),
+            gridcolor="#e5e5e5",
+            visible=True,
         ),
         yaxis2=dict(
             domain=[0.0, 1.0], anchor="x2", autorange="reversed", automargin=True, visible=True
