@@ -341,10 +341,22 @@ def test_cash_table_says_the_rule_is_national(demo_home):
     from lansanalys import LanReport, config
 
     html = LanReport("08", p=config.Paths(demo_home)).cash_table().data
-    assert '<th scope="col">Regeln</th>' in html
-    assert "<td>gäller riket; kommunen jämförs med rikets gräns</td>" in html
-    assert "<td>gäller riket (lagens krav)</td>" in html
+    assert "Gränsen gäller riket (lagens krav)" in html
+    assert "länet och kommunerna jämförs med rikets gräns" in html
+    assert "Kontantuttag &gt; 25 km (gräns 0,3 %)" in html
+    assert "Dagskasseinsättning &gt; 25 km (gräns 1,22 %)" in html
     assert "Kontantuttag, ej nåbar via väg" in html
+    # Each area's share is set against the national limit, in the cell: "0,12 % inom".
+    cells = re.findall(r"<td class=num>(\d+,\d\d %) (inom|över)</td>", html)
+    assert len(cells) == 2 * (2 + 12), cells  # riket, the län and its 12 kommuner
+    from lansanalys.services import CASH_RULE_LIMITS
+
+    for i, (share, verdict) in enumerate(cells):
+        value = float(share.removesuffix(" %").replace(",", "."))
+        limit = CASH_RULE_LIMITS[("kontantuttag", "dagskasseinsattning")[i % 2]]
+        if abs(value - limit) > 0.005:  # a share rounded onto the limit could go either way
+            assert (verdict == "över") == (value > limit), (share, verdict, limit)
+    assert "Regeln" not in html
 
 
 def test_bad_threshold_is_refused_up_front(demo_home):

@@ -307,7 +307,7 @@ CLIPPED = """() => {
     if (svg.right > box.right + 1) out.push(['svg', i, svg.right, box.right]);
     f.querySelectorAll('svg text').forEach(t => {
       const r = t.getBoundingClientRect();
-      if (r.width && (r.right > box.right + 1 || r.left < box.left - 1))
+      if (r.width && (r.right > Math.min(box.right, svg.right) + 1 || r.left < Math.max(box.left, svg.left) - 1))
         out.push(['text', i, t.textContent.slice(0, 60), r.left, r.right, box.right]);
     });
   });
@@ -337,4 +337,9 @@ def test_nothing_is_cut_off_on_screen_or_on_the_printed_page(browser, rendered, 
     page.wait_for_function(pdf.FIGURES_DRAWN, timeout=30_000)
     assert page.evaluate("document.querySelectorAll('figure.la-figure').length") >= 3
     assert page.evaluate(CLIPPED) == []
+    # Text columns left-aligned, numbers right-aligned (not JupyterLab's right-align-all).
+    align = page.evaluate("""() => [...document.querySelectorAll('figure.la-table td')]
+        .map(c => [c.classList.contains('num'), getComputedStyle(c).textAlign])""")
+    assert align and {a for num, a in align if num} == {"right"}, align
+    assert {a for num, a in align if not num} <= {"left", "start"}, align
     ctx.close()

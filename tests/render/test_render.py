@@ -91,7 +91,7 @@ def test_access_definition_is_stated_and_unreachable_shown(rendered):
         # The vulnerability measures the reports show are defined under Om data och metod.
         assert "Näst närmaste &gt; 10 km" in html
         assert "Sårbarhet: för varje befolkad ruta söks både närmaste och näst närmaste" in html
-    assert "gäller riket; kommunen jämförs med rikets gräns" in lan
+    assert "länet och kommunerna jämförs med rikets gräns" in lan
 
 
 def test_hostile_store_name_is_escaped(rendered):

@@ -54,6 +54,29 @@ TITLE_WRAP = 80
 SOURCE_WRAP = 95
 
 
+#: Width (px) a horizontal legend has on the printed page, and the width of an item: the
+#: symbol and gap, and about 7 px a character of its 13 px name.
+LEGEND_WIDTH = 680
+
+
+def legend_rows(fig: go.Figure) -> int:
+    """Rows a horizontal legend above the plot takes on the printed page (at least 1)."""
+    if fig.layout.showlegend is False or fig.layout.legend.orientation == "v":
+        return 1
+    names = [
+        str(t.name)
+        for t in fig.data
+        if t.name and t.showlegend is not False and t.type not in ("heatmap", "choropleth")
+    ]
+    rows, used = 1, 0
+    for name in names:
+        w = 45 + 7 * len(name)
+        if used and used + w > LEGEND_WIDTH:
+            rows, used = rows + 1, 0
+        used += w
+    return rows
+
+
 def finish(fig: go.Figure, title: str, source: str, height: int = CHART_HEIGHT) -> go.Figure:
     """Title (the finding), source note under the plot, shared template.
 
@@ -63,15 +86,22 @@ def finish(fig: go.Figure, title: str, source: str, height: int = CHART_HEIGHT) 
     bottom = max(fig.layout.margin.b or 120, 120) + 15 * (len(lines) - 1)
     # A long finding wraps (plotly does not), so nothing is cut off at 1 280 px or on A4.
     heads = textwrap.wrap(title, TITLE_WRAP) or [""]
-    top = max(fig.layout.margin.t or 115, 115) + 22 * (len(heads) - 1)
+    # The title sits at the top of the figure; the legend (above the plot) and any extra title
+    # or legend lines get room of their own between the two.
+    grow = 22 * (len(heads) - 1) + 21 * (legend_rows(fig) - 1)
+    top = max(fig.layout.margin.t or 115, 115) + grow
     fig.update_layout(
         template="lansanalys",
-        height=height + 15 * (len(lines) - 1) + 22 * (len(heads) - 1),
+        height=height + 15 * (len(lines) - 1) + grow,
         margin=dict(b=bottom, t=top),
         title=dict(
             text="<br>".join(html.escape(h) for h in heads),
             x=0,
             xanchor="left",
+            y=1,
+            yref="container",
+            yanchor="top",
+            pad=dict(t=22),
             font=dict(size=17),
         ),
     )
@@ -184,19 +214,14 @@ def matrix_heatmap(
             colorbar=dict(title=dict(text=value_title), ticksuffix=suffix, thickness=14),
         )
     )
-    # Long column names wrap onto lines of their own instead of running into each other.
-    cols = [html.escape(str(c)) for c in matrix.columns]
-    fig.update_xaxes(
-        side="top",
-        tickangle=0,
-        showgrid=False,
-        tickmode="array",
-        tickvals=cols,
-        ticktext=["<br>".join(textwrap.wrap(c, 13, break_long_words=False)) or c for c in cols],
-    )
+    # Column names tilted so they never run into each other, however narrow the columns get
+    # (seven service types in an A4 column leave about 70 px each).
+    fig.update_xaxes(side="top", tickangle=-40, showgrid=False)
     fig.update_yaxes(autorange="reversed", showgrid=False)
-    fig.update_layout(margin=dict(t=130))
-    return finish(fig, title, source, height=max(380, 34 * len(matrix) + 230))
+    # Room above the cells for the tilted names (about 7,5 px a character at 13 px, sin 40°).
+    tilt = int(0.65 * 7.5 * max((len(str(c)) for c in matrix.columns), default=0))
+    fig.update_layout(margin=dict(t=115 + tilt))
+    return finish(fig, title, source, height=max(380, 34 * len(matrix) + 230 + tilt))
 
 
 def index_lines(data: pd.DataFrame, title: str, source: str, value_title: str) -> go.Figure:
@@ -309,7 +334,7 @@ def bubble_scatter(
     sz = df[size].astype(float)
     marker = dict(size=np.sqrt(sz / sz.max()) * 40 + 6, line=dict(color="#333", width=0.6))
     hover = (
-        "<b>%{text}</b><br>"
+        "<b>%{customdata[2]}</b><br>"
         + html.escape(x_title)
         + ": %{x:.1f}<br>"
         + html.escape(y_title)
@@ -332,11 +357,16 @@ def bubble_scatter(
             x=df[x],
             y=df[y],
             mode="markers+text",
-            text=[html.escape(str(v)) for v in df[label]],
+            text=[
+                html.escape(str(v)) if keep else ""
+                for v, keep in zip(df[label], label_clear(df[x], df[y], sz), strict=True)
+            ],
             textposition="top center",
             textfont=dict(size=10),
             marker=marker,
-            customdata=np.column_stack([df[size], df[color]]),
+            customdata=np.column_stack(
+                [df[size], df[color], [html.escape(str(v)) for v in df[label]]]
+            ),
             hovertemplate=hover + "<extra></extra>",
             showlegend=False,
         )
@@ -344,6 +374,24 @@ def bubble_scatter(
     fig.update_xaxes(title=x_title, rangemode="tozero")
     fig.update_yaxes(title=y_title, rangemode="tozero", tickformat=",.0f")
     return finish(fig, title, source, height=CHART_HEIGHT)
+
+
+def label_clear(x: pd.Series, y: pd.Series, weight: pd.Series) -> list[bool]:
+    """Which points of a scatter get a name beside them: the heaviest first, then each point
+    whose name would not land on one already written (within about a name's width and a line's
+    height, as shares of the axis ranges); the rest are named on hover."""
+    xs, ys = x.to_numpy(dtype=float), y.to_numpy(dtype=float)
+    xr = float(np.nanmax(xs) - min(0.0, np.nanmin(xs))) or 1.0 if len(xs) else 1.0
+    yr = float(np.nanmax(ys) - min(0.0, np.nanmin(ys))) or 1.0 if len(ys) else 1.0
+    keep = [False] * len(xs)
+    placed: list[tuple[float, float]] = []
+    for i in np.argsort(-weight.to_numpy(dtype=float), kind="stable"):
+        if not (np.isfinite(xs[i]) and np.isfinite(ys[i])):
+            continue
+        if all(abs(xs[i] - px) > 0.12 * xr or abs(ys[i] - py) > 0.07 * yr for px, py in placed):
+            keep[i] = True
+            placed.append((xs[i], ys[i]))
+    return keep
 
 
 def grouped_shares(
@@ -361,11 +409,14 @@ def grouped_shares(
                 marker_color=OKABE_ITO[i % len(OKABE_ITO)],
                 text=[fmt.number(v, 1) + " %" for v in d[value]],
                 textposition="outside",
+                cliponaxis=False,
                 hovertemplate="%{y}: %{text}<extra>" + html.escape(str(name)) + "</extra>",
             )
         )
     fig.update_layout(barmode="group")
-    fig.update_xaxes(title="Procent", ticksuffix=" %")
+    # Room right of the longest bar for its value.
+    top = float(np.nanmax(df[value])) if len(df) else 0.0
+    fig.update_xaxes(title="Procent", ticksuffix=" %", range=[0, max(top, 1.0) * 1.15])
     fig.update_yaxes(autorange="reversed")
     return finish(fig, title, source, height=max(380, 60 * df[category].nunique() + 220))
 

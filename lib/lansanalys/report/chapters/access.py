@@ -428,38 +428,32 @@ class AccessChapter:
             self.lan_kod: self.lan_namn,
             **self.kommuner.set_index("kommun_kod")["kommun"].to_dict(),
         }
-        rule = {
-            "00": "gäller riket (lagens krav)",
-            self.lan_kod: "gäller riket; länet jämförs med rikets gräns",
-        }
+        km = limit_text(CASH_RULE_KM)
         rows = []
         for code in codes:
             d = cash[cash["code"] == code].set_index("service_type")
             row = {"Område": names[code]}
             for st, label in types.items():
                 has = self.covered(st) if code != "00" else n_lan[st] > 0
+                over = f"{label} > {km} km (gräns {cash_limit(st)})"
                 if not has or st not in d.index:
-                    row[f"{label} > {limit_text(CASH_RULE_KM)} km"] = MISSING
+                    row[over] = MISSING
                     row[f"{label}, ej nåbar via väg"] = MISSING
                 else:
+                    # The law sets one limit for the whole country; areas are set against it.
                     ok = "inom" if d.at[st, "within_limit"] else "över"
-                    limit = fmt.number(d.at[st, "limit_pct"], 2)
-                    row[f"{label} > {limit_text(CASH_RULE_KM)} km"] = (
-                        f"{fmt.percent(d.at[st, f'share_over_{CASH_RULE_KM:g}km'], 2)} "
-                        f"({ok} rikets gräns {limit} %)"
-                    )
+                    row[over] = f"{fmt.percent(d.at[st, f'share_over_{CASH_RULE_KM:g}km'], 2)} {ok}"
                     row[f"{label}, ej nåbar via väg"] = fmt.number(d.at[st, "unreachable"])
-            # The law sets one limit for the whole country; areas are only set against it.
-            row["Regeln"] = rule.get(code, "gäller riket; kommunen jämförs med rikets gräns")
             rows.append(row)
         df = pd.DataFrame(rows)
         return html_table(
             df,
             f"Kontantregeln (lagen om betaltjänster): högst {cash_limit('kontantuttag')} av "
             f"befolkningen får ha mer än {limit_text(CASH_RULE_KM)} km till kontantuttag och "
-            f"högst {cash_limit('dagskasseinsattning')} till dagskasseinsättning. PTS prövar regeln "
-            f"nationellt och längs vägnätet; här {distance_phrase(self.meta)}, även per kommun för "
-            f"att visa var luckorna finns. Invånare utan vägförbindelse räknas som över "
+            f"högst {cash_limit('dagskasseinsattning')} till dagskasseinsättning. Gränsen gäller "
+            f"riket (lagens krav) och PTS prövar den nationellt; länet och kommunerna jämförs med "
+            f"rikets gräns (”inom” eller ”över” i tabellen) för att visa var luckorna finns. Avstånd "
+            f"{distance_phrase(self.meta)}; invånare utan vägförbindelse räknas som över "
             f"{limit_text(CASH_RULE_KM)} km."
             + (
                 " Riket avser de län som har uppgifter: "
@@ -480,7 +474,7 @@ class AccessChapter:
                     ],
                 )
             ),
-            numeric=[c for c in df.columns if c not in ("Område", "Regeln")],
+            numeric=[c for c in df.columns if c != "Område"],
         )
 
 

@@ -65,6 +65,8 @@ class MethodChapter:
             pd.DataFrame(rows),
             "Datakällor bakom rapporten",
             "Ur data/raw/SOURCES.yml och byggets metadata.",
+            numeric=["Rader"],
+            table_class="la-sources",
         )
         pk = self.meta.get("packages", {})
         versions = ", ".join(f"{n} {v}" for n, v in pk.items())
