@@ -139,7 +139,11 @@ def add_side_bars(
     labels, text = list(labels), list(text)
     if any(v < 0 for v in values if v == v):
         # Text outside a negative bar would run into the names: the value joins the name.
-        labels = [f"{lab} ({t})" if t else str(lab) for lab, t in zip(labels, text, strict=True)]
+        # (No-break spaces: a wrapped name never splits its value.)
+        labels = [
+            f"{lab} ({t.replace(' ', chr(0xA0))})" if t else str(lab)
+            for lab, t in zip(labels, text, strict=True)
+        ]
     # Long names (a store and its kommun) take two lines; the bars start where the longest line
     # ends (about 7 px a character on a printed page about 700 px wide), clear of the map.
     lines = [textwrap.wrap(str(lab), 24) or [""] for lab in labels]
