@@ -16,7 +16,13 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from lansanalys import fmt
-from lansanalys.report.figures import MAP_HEIGHT, SEQUENTIAL, UNREACHABLE_COLOR, finish
+from lansanalys.report.figures import (
+    DIVERGING,
+    MAP_HEIGHT,
+    SEQUENTIAL,
+    UNREACHABLE_COLOR,
+    finish,
+)
 
 
 def _map_axes(fig: go.Figure, bounds: Sequence[float]) -> None:
@@ -233,6 +239,23 @@ def ranked_side_bars(
         reference=reference if reference is not None and reference[0] == reference[0] else None,
     )
     return fig
+
+
+def change_side_bars(
+    fig: go.Figure, names: Sequence[str], change_pct: Sequence[float], span: str, riket: float
+) -> go.Figure:
+    """Population change (percent over ``span``, e.g. "2014–2024") ranked beside a change map,
+    in its diverging colours, with riket's change as the reference line."""
+    return ranked_side_bars(
+        fig,
+        names,
+        change_pct,
+        lambda v: fmt.signed(v, 1, " %"),
+        f"Förändring {span}, %",
+        DIVERGING,
+        midpoint=0.0,
+        reference=(riket, "Riket"),
+    )
 
 
 def choropleth(

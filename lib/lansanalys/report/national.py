@@ -91,15 +91,12 @@ class NationalOverview:
             colorscale=figures.DIVERGING,
             midpoint=0.0,
         )
-        maps.ranked_side_bars(
+        maps.change_side_bars(
             fig,
             list(gdf["lan"]),
             gdf["change_n"],
-            lambda v: fmt.signed(v, 1, " %"),
-            f"Förändring {year - span}–{year}, %",
-            figures.DIVERGING,
-            midpoint=0.0,
-            reference=(float(self.indicators.at["00", "change_n"]), "Riket"),
+            f"{year - span}–{year}",
+            float(self.indicators.at["00", "change_n"]),
         )
         return with_table(fig, ind.reset_index())
 

@@ -110,15 +110,12 @@ class PopulationChapter:
             colorscale=figures.DIVERGING,
             midpoint=0.0,
         )
-        maps.ranked_side_bars(
+        maps.change_side_bars(
             fig,
             list(gdf["kommun"]),
             gdf["change_pct"],
-            lambda v: fmt.signed(v, 1, " %"),
-            f"Förändring {y0}–{y1}, %",
-            figures.DIVERGING,
-            midpoint=0.0,
-            reference=(float(self.lan_indicators.at["00", "change_n"]), "Riket"),
+            f"{y0}–{y1}",
+            float(self.lan_indicators.at["00", "change_n"]),
         )
         return with_table(fig, ch)
 
