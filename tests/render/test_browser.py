@@ -311,6 +311,18 @@ CLIPPED = """() => {
         out.push(['text', i, t.textContent.slice(0, 60), r.left, r.right, box.right]);
     });
   });
+  // Axis labels side by side must not run into each other (tilted ones are drawn apart).
+  document.querySelectorAll('figure.la-figure').forEach((f, i) => {
+    f.querySelectorAll('.xaxislayer-above, .xaxislayer-below').forEach(layer => {
+      const ticks = [...layer.querySelectorAll('.xtick text')]
+        .filter(t => !(t.getAttribute('transform') || '').includes('rotate'))
+        .map(t => [t.textContent, t.getBoundingClientRect()]).filter(([, r]) => r.width);
+      ticks.forEach(([a, ra], j) => ticks.slice(j + 1).forEach(([b, rb]) => {
+        if (ra.left < rb.right - 1 && rb.left < ra.right - 1 && ra.top < rb.bottom - 1
+            && rb.top < ra.bottom - 1) out.push(['ticks', i, a, b]);
+      }));
+    });
+  });
   document.querySelectorAll('figure.la-table').forEach((f, i) => {
     const box = f.getBoundingClientRect();
     f.querySelectorAll('th, td, caption').forEach(c => {
