@@ -355,3 +355,44 @@ def test_nothing_is_cut_off_on_screen_or_on_the_printed_page(browser, rendered, 
     assert align and {a for num, a in align if num} == {"right"}, align
     assert {a for num, a in align if not num} <= {"left", "start"}, align
     ctx.close()
+
+
+def test_any_store_of_the_lan_can_be_chosen_in_the_page_offline(browser, rendered, demo_home):
+    """Every grocery point of the län is in the chooser; choosing one shows its own closure
+    figures from the build's table (offline, no request), starting with the most critical."""
+    from lansanalys import catalogue, config, fmt, geo
+
+    c = catalogue.read(
+        config.Paths(demo_home),
+        "closure",
+        filters=[("lan_kod", "==", "08"), ("service_type", "==", "dagligvaror")],
+    )
+    names = geo.kommuner().set_index("kommun_kod")["kommun"]
+    c = c.assign(key=[f"{n} ({names[k]})" for n, k in zip(c["name"], c["kommun_kod"], strict=True)])
+    ctx, page, log = _open(browser, rendered["out"] / "08-kalmar-lan.html")
+    select = page.locator("select#la-chooser-dagligvaror")
+    options = select.locator("option").evaluate_all(
+        "os => os.map(o => [o.value, o.textContent, o.selected])"
+    )
+    assert len(options) == len(c) > 20
+    out = page.locator(".la-chooser-out")
+    worst = c.sort_values(["pushed_beyond", "served"], ascending=False).iloc[0]
+    assert [o[1] for o in options if o[2]] == [worst["key"]]
+    assert f"får {fmt.number(worst['pushed_beyond'])} invånare mer än 10 km" in out.inner_text()
+    unique = c.drop_duplicates("key", keep=False).set_index("key")
+    picks = [o for o in options if o[1] in unique.index]
+    # A point nobody depends on alone, one that matters, and the last in the list.
+    chosen = [
+        next(o for o in picks if unique.at[o[1], "pushed_beyond"] == 0),
+        next(o for o in picks if 0 < unique.at[o[1], "pushed_beyond"] < worst["pushed_beyond"]),
+        picks[-1],
+    ]
+    for value, key, _ in chosen:
+        select.select_option(value)
+        text = out.inner_text()
+        assert text.startswith(f"Om {key.split(' (')[0]} (")
+        assert f"får {fmt.number(unique.at[key, 'pushed_beyond'])} invånare" in text, text
+        assert f"{fmt.number(unique.at[key, 'served'])} invånare har den som närmaste" in text
+    assert not [u for u in log["requests"] if not u.startswith("file:")], log["requests"]
+    assert log["errors"] == []
+    ctx.close()

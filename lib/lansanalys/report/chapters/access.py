@@ -5,6 +5,7 @@ ranking, the access matrix and the cash rule.
 from __future__ import annotations
 
 import html
+import json
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -400,6 +401,45 @@ class AccessChapter:
             ),
         )
 
+    def closure_chooser(self, service_type: str = "dagligvaror") -> HTML | Markdown:
+        """Any point of the län chosen in the page: what its closure alone would mean.
+
+        A list of every point (by kommun and name) and one sentence per point, precomputed in
+        the build (:meth:`closure`) and embedded in the page, so choosing works offline in the
+        rendered report; it opens on the most critical point, which is also what print shows.
+        """
+        if not self.covered(service_type):
+            return self._missing_block(service_type)
+        c = self.closure(service_type)
+        if c.empty:
+            return HTML(f"<p>Länet har ingen {html.escape(SERVICE_NOUNS[service_type])}.</p>")
+        names = self.kommuner.set_index("kommun_kod")["kommun"]
+        c = c.assign(kommun=c["kommun_kod"].map(names)).sort_values(["kommun", "name"])
+        c = c.reset_index(drop=True)
+        noun, km = SERVICE_NOUNS[service_type], f"{limit_text(CLOSURE_KM)} km"
+        road = distance_phrase(self.meta)
+        texts = [
+            f"Om {r['name']} ({r['label']}, {r['kommun']}) stänger får "
+            f"{fmt.number(r['pushed_beyond'])} invånare mer än {km} {road} till närmaste {noun}. "
+            f"{fmt.number(r['served'])} invånare har den som närmaste {noun}."
+            for r in c.to_dict("records")
+        ]
+        worst = int(c.sort_values(["pushed_beyond", "served"], ascending=False).index[0])
+        options = "".join(
+            f'<option value="{i}"{" selected" if i == worst else ""}>'
+            f"{html.escape(str(n))} ({html.escape(str(k))})</option>"
+            for i, (n, k) in enumerate(zip(c["name"], c["kommun"], strict=True))
+        )
+        box = f"la-chooser-{html.escape(service_type)}"
+        return HTML(
+            f'<div class="la-chooser"><label for="{box}">Välj {html.escape(noun)} '
+            f"({fmt.number(len(c))} i länet):</label> "
+            f'<select id="{box}">{options}</select>'
+            f'<p class="la-chooser-out" aria-live="polite">{html.escape(texts[worst])}</p>'
+            f'<script type="application/json" class="la-chooser-data">{json_for_html(texts)}'
+            "</script></div>"
+        )
+
     def second_nearest_table(self) -> HTML | Markdown:
         """How exposed people are to one closure: the share whose second-nearest point of each
         type is beyond each of :data:`SECOND_KM` by road, for the län and riket."""
@@ -476,6 +516,13 @@ class AccessChapter:
             ),
             numeric=[c for c in df.columns if c != "Område"],
         )
+
+
+def json_for_html(value) -> str:
+    """JSON to embed in a ``<script type="application/json">``: no ``<``, ``>`` or ``&`` left
+    that could close the element or open markup (a store named ``</script>`` stays text)."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
 def second_nearest_block(
