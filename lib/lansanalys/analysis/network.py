@@ -482,6 +482,10 @@ def nearest_by_type(
             )
         )
         if two is not None:
+            # Two points at the same cost: the search may rank them the other way round from
+            # nearest(); the second-nearest is then the one nearest() did not pick.
+            p1, p2 = two["p1"].to_numpy(), two["p2"].to_numpy()
+            p2 = np.where((p2 >= 0) & (p2 == res["point"].to_numpy()), p1, p2)
             frames[-1]["road2_m"] = two["d2"].to_numpy()
-            frames[-1]["road2_point_id"] = pid[two["p2"].to_numpy()]
+            frames[-1]["road2_point_id"] = pid[p2]
     return pd.concat(frames, ignore_index=True)
