@@ -49,6 +49,38 @@ def test_packaged_age_table_is_scb_2019():
     assert round(got.to_numpy().sum()) == 10_327_589  # SCB: Sweden on 31 Dec 2019
 
 
+def test_packaged_history_is_scb_2014_2019():
+    """Re-derived from SCB's 1950–2019 series (kommuner by ASCII-folded name; the two rows named
+    "Habo" told apart by their ids, as its SOURCE.md says)."""
+    import unicodedata
+
+    src = pd.read_csv(shared("scb-folkmangd-1950-2019", "folkmangd.csv"), sep=";")
+    src.columns = [c.lstrip("\ufeff") for c in src.columns]
+    k = geo.kommuner()
+
+    def fold(name: str) -> str:
+        return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+
+    codes = dict(zip(k["kommun"].map(fold), k["kommun_kod"], strict=True))
+    src["kommun_kod"] = [
+        {"HBO": "0643", "HAB": "0305"}.get(i, codes.get(n))
+        for i, n in zip(src["k_ID"], src["kommun"], strict=True)
+    ]
+    assert src["kommun_kod"].notna().all() and src["kommun_kod"].nunique() == 290
+    want = src.set_index("kommun_kod")[[f"ar_{y}" for y in range(2014, 2020)]].sort_index()
+    got = calibration.history()
+    assert list(got.index) == geo.kommun_codes()
+    assert (got[list(range(2014, 2020))].to_numpy() == want.loc[got.index].to_numpy()).all()
+    # SCB's official totals for Sweden; 2019 agrees with the age table, 2024 with Kolada.
+    assert got[2014].sum() == 9_747_355 and got[2019].sum() == 10_327_589
+    assert (got[2019] == calibration.totals_shape_year().reindex(got.index)).all()
+    assert (got[2024] == calibration.totals()).all()
+    # 2020–2023 lie on the constant-rate path between 2019 and 2024, kommun by kommun.
+    for a, b, c in ((2019, 2020, 2021), (2022, 2023, 2024)):
+        lo, mid, hi = got[a], got[b], got[c]
+        assert ((mid - np.sqrt(lo * hi)).abs() <= 1.5).all()
+
+
 # ---- the built demo ---------------------------------------------------------------------
 
 
@@ -71,6 +103,12 @@ def test_every_kommun_has_its_real_2024_population(built):
     assert (latest.reindex(target.index) == target).all()
     kalmar = target[target.index.str.startswith("08")].sum()
     assert grid[grid.index.str.startswith("08")].sum() == kalmar == 246_352
+    # Every year's total is the real one (SCB 2014–2019, 2024) or on the path between.
+    per_year = bef.groupby(["kommun_kod", "year"])["population"].sum().unstack()
+    history = calibration.history()
+    assert (per_year.loc[history.index, history.columns] == history).all().all()
+    lan = per_year[per_year.index.str.startswith("08")].sum()
+    assert (lan[2014], lan[2019]) == (235_598, 245_446)  # SCB: Kalmar län
 
 
 def _mean_age(df: pd.DataFrame) -> float:

@@ -1,8 +1,9 @@
 """Published figures the demo is calibrated to (packaged in ``demo/data``, see its SOURCE.md).
 
-The demo population of every kommun equals its real 2024 total (SCB via Kolada), and its age and
-sex shape is SCB's 2019 table for that kommun (5-year bands spread over single years with the
-national single-age shape of each band).
+The demo population of every kommun equals its real 2024 total (SCB via Kolada) and its real
+totals of 2014–2019 (SCB), with the years between 2019 and 2024 on the steady path between the
+two; its age and sex shape is SCB's 2019 table for that kommun (5-year bands spread over single
+years with the national single-age shape of each band).
 """
 
 from __future__ import annotations
@@ -25,6 +26,23 @@ def totals() -> pd.Series:
     """Population per kommun on 31 Dec :data:`TOTALS_YEAR` (index ``kommun_kod``)."""
     df = pd.read_csv(DATA / "folkmangd_2024.csv", dtype={"kommun_kod": str})
     return df.set_index("kommun_kod")["folkmangd"].astype(np.int64)
+
+
+@cache
+def history() -> pd.DataFrame:
+    """Population per kommun (index ``kommun_kod``) on 31 Dec of each year from 2014 to
+    :data:`TOTALS_YEAR` (columns): SCB's totals up to :data:`SHAPE_YEAR`, :func:`totals` in the
+    last year, and the years between on the constant-rate path between the two (no published
+    figure is packaged for them)."""
+    df = pd.read_csv(DATA / "folkmangd_2014_2019.csv", dtype={"kommun_kod": str})
+    wide = df.pivot(index="kommun_kod", columns="year", values="folkmangd").astype(float)
+    last = totals().reindex(wide.index).astype(float)
+    span = TOTALS_YEAR - SHAPE_YEAR
+    rate = (last / wide[SHAPE_YEAR]) ** (1 / span)
+    for year in range(SHAPE_YEAR + 1, TOTALS_YEAR):
+        wide[year] = (wide[SHAPE_YEAR] * rate ** (year - SHAPE_YEAR)).round()
+    wide[TOTALS_YEAR] = last
+    return wide.astype(np.int64)
 
 
 def _band_of_age() -> np.ndarray:

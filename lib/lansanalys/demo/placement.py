@@ -144,31 +144,43 @@ def settlements(cells: pd.DataFrame, places: pd.DataFrame, kommun_names: pd.Seri
     return pl
 
 
-def _spread(rng, cells_xy, cells_pop, tree, sx, sy, n):
-    """``n`` positions in the settlement's populated cells near (sx, sy), weighted by people."""
+def _spread(rng, cells_xy, cells_pop, tree, sx, sy, n, own=None, exact_first=False):
+    """``n`` positions in the settlement's populated cells near (sx, sy), weighted by people.
+
+    ``own`` (a boolean mask of the cells) keeps the points in the settlement's kommun; with
+    ``exact_first`` the first point sits on its cell's centre, which lies in the kommun (a
+    jittered point of a border cell could land in the neighbour).
+    """
     idx = tree.query_ball_point([sx, sy], SETTLEMENT_RADIUS_M)
+    if own is not None:
+        idx = [i for i in idx if own[i]]
     if not idx:
         return np.full(n, sx), np.full(n, sy)
     w = cells_pop[idx] + 1e-9
     pick = rng.choice(idx, size=n, p=w / w.sum())
-    return (
-        cells_xy[pick, 0] + rng.uniform(-450, 450, n),
-        cells_xy[pick, 1] + rng.uniform(-450, 450, n),
-    )
+    jitter = rng.uniform(-450, 450, (n, 2))
+    if exact_first:
+        jitter[0] = 0.0
+    return cells_xy[pick, 0] + jitter[:, 0], cells_xy[pick, 1] + jitter[:, 1]
 
 
 def hierarchy_points(rng, cells: pd.DataFrame, sett: pd.DataFrame) -> pd.DataFrame:
     """Points of every label at the settlements, by tier and size."""
     cells_xy = cells[["x", "y"]].to_numpy(dtype=float)
     cells_pop = cells["population"].to_numpy(dtype=float)
+    cells_kommun = cells["kommun_kod"].to_numpy()
     tree = cKDTree(cells_xy)
     parts: dict[str, list] = {"label": [], "x": [], "y": [], "place": []}
     for s in sett.itertuples(index=False):
+        own = cells_kommun == s.kommun_kod
         for label, prob in TIERS[s.tier].labels.items():
             if rng.random() >= prob:
                 continue
             n = 1 if s.tier == "village" else max(1, round(s.size / PEOPLE_PER_POINT[label]))
-            x, y = _spread(rng, cells_xy, cells_pop, tree, s.x, s.y, n)
+            # A kommun centre's services stay in its kommun (it has every one of them).
+            x, y = _spread(
+                rng, cells_xy, cells_pop, tree, s.x, s.y, n, own, exact_first=s.tier == "centre"
+            )
             parts["label"] += [label] * n
             parts["x"].append(x)
             parts["y"].append(y)

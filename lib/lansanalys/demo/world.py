@@ -243,13 +243,6 @@ class DemoWorld:
         df.index = df.index.set_names([None, None])
         return df.div(df.groupby(level=0).transform("sum").sum(axis=1), axis=0)
 
-    @cached_property
-    def growth(self) -> pd.Series:
-        """Yearly growth rate per kommun: the real one between the calibration years."""
-        t0, t1 = calibration.totals_shape_year(), calibration.totals()
-        span = calibration.TOTALS_YEAR - calibration.SHAPE_YEAR
-        return (t1 / t0.reindex(t1.index)) ** (1 / span) - 1
-
     def population_table(self) -> pd.DataFrame:
         """Kommun × year × age × sex counts, the latest year equal to the grid sums per kommun."""
         if "_population" not in self.__dict__:  # drawn once: later kinds must agree with it
@@ -258,11 +251,13 @@ class DemoWorld:
 
     def _draw_population(self) -> pd.DataFrame:
         totals_last = self.cells.groupby("kommun_kod")["population"].sum()
+        # Each year's total relative to the last year's, as in the real series.
+        real = calibration.history().reindex(totals_last.index)
         frames = []
         for year in range(FIRST_YEAR, LAST_YEAR + 1):
             prof = self._profiles(year)
-            factor = (1 + self.growth) ** (year - LAST_YEAR)
-            totals = (totals_last * factor.reindex(totals_last.index)).round().astype(np.int64)
+            factor = real[year] / real[LAST_YEAR]
+            totals = (totals_last * factor).round().astype(np.int64)
             if year == LAST_YEAR:
                 totals = totals_last
             for code, n in totals.items():

@@ -53,7 +53,19 @@ def _write_scb_csv(path: Path, table: str, out: pd.DataFrame) -> int:
 def _write_forandringar(world: DemoWorld, path: Path) -> int:
     """SCB's BE0101J layout: region × förändringar (totalt) × year, adding up to the change."""
     rng = np.random.default_rng(world.seed + 2)
-    tot = world.population_table().groupby(["kommun_kod", "year"])["population"].sum().unstack()
+    pop = world.population_table()
+    by = ["kommun_kod", "year"]
+    tot = pop.groupby(by)["population"].sum().unstack()
+    # Births follow the women of 20–44 and deaths the people of 75 and over, at about Sweden's
+    # rates (roughly 114 000 births and 92 000 deaths a year around 2020), so an old kommun has
+    # more deaths than births, as a real one does.
+    mothers = (
+        pop[(pop["sex"] == "kvinnor") & pop["age"].between(20, 44)]
+        .groupby(by)["population"]
+        .sum()
+        .unstack()
+    )
+    old = pop[pop["age"] >= 75].groupby(by)["population"].sum().unstack()
     years = list(range(FIRST_YEAR + 1, LAST_YEAR + 1))
     rows = []
     names = geo.kommuner().set_index("kommun_kod")["kommun"]
@@ -61,11 +73,13 @@ def _write_forandringar(world: DemoWorld, path: Path) -> int:
         for year in years:
             prev = float(p[year - 1])
             change = int(p[year] - p[year - 1])
+            women, aged = float(mothers.at[code, year - 1]), float(old.at[code, year - 1])
 
-            def draw(rate: float, prev: float = prev) -> int:
-                return int(round(prev * rate * rng.uniform(0.8, 1.2)))
+            def draw(rate: float, base: float = prev) -> int:
+                return int(round(base * rate * rng.uniform(0.9, 1.1)))
 
-            born, died = draw(0.0105), draw(0.0095)
+            born = draw(0.065, women)
+            died = draw(0.08, aged) + draw(0.0012, prev - aged)
             imm, emi = draw(0.011), draw(0.005)
             dom_in = draw(0.045)
             dom_out = born - died + dom_in + imm - emi - change
