@@ -80,10 +80,15 @@ def _write_forandringar(world: DemoWorld, path: Path) -> int:
 
             born = draw(0.065, women)
             died = draw(0.08, aged) + draw(0.0012, prev - aged)
-            imm, emi = draw(0.011), draw(0.005)
+            # Swings in growth (the arrivals of 2015–2016) come from abroad, as in SCB's
+            # figures: net domestic moves stay small, immigration takes up the rest.
+            emi = draw(0.005)
+            dom_net = int(round(prev * rng.normal(0.0, 0.003)))
+            imm = max(change - (born - died) - dom_net + emi, draw(0.003))
+            dom_net = change - (born - died) - (imm - emi)
             dom_in = draw(0.045)
-            dom_out = born - died + dom_in + imm - emi - change
-            if dom_out < 0:  # a fast-growing kommun: more people moved in
+            dom_out = dom_in - dom_net
+            if dom_out < 0:  # more people moved in than the draw had
                 dom_in, dom_out = dom_in - dom_out, 0
             rows.append((code, year, change, born, died, dom_in + imm, dom_out + emi, imm, emi))
     cols = ["folkökning", "födda", "döda", "samtliga inflyttningar", "samtliga utflyttningar"]
