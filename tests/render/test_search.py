@@ -54,11 +54,17 @@ def test_entries_link_to_the_most_specific_report_and_its_section(rendered, demo
     assert nybro.startswith("08-kalmar-lan.html#") and "Kommunerna" in nybro
     # Areas whose report is not in the set are not offered at all.
     assert ("kommun", "Danderyd") not in by_name and ("län", "Stockholms län") not in by_name
-    # Every service point of a rendered kommun links to that kommun's access section.
+    # Every service point of a rendered kommun links to that kommun's access section (names
+    # repeat across kommuner, so each entry is told apart by the kommun in its detail).
     svc = pd.read_parquet(demo_home / "data" / "processed" / "service.parquet")
-    hogsby = set(svc.loc[svc["kommun_kod"] == "0821", "name"])
-    hrefs = {h for (k, n), hs in by_name.items() if k == "servicepunkt" and n in hogsby for h in hs}
-    assert hrefs and all(unquote(h).startswith("0821-hogsby.html#Service-och") for h in hrefs)
+    hogsby = svc.loc[svc["kommun_kod"] == "0821", "name"]
+    points = {
+        (name, data["hrefs"][href])
+        for kind, name, detail, href in data["items"]
+        if kinds[kind] == "servicepunkt" and detail.endswith(" · Högsby")
+    }
+    assert {n for n, _ in points} == set(hogsby)
+    assert all(unquote(h).startswith("0821-hogsby.html#Service-och") for _, h in points)
     for hs in by_name.values():
         assert all(_target_exists(rendered["out"], h) for h in hs)
 
