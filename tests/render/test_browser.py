@@ -376,7 +376,8 @@ def test_any_store_of_the_lan_can_be_chosen_in_the_page_offline(browser, rendere
     )
     assert len(options) == len(c) > 20
     out = page.locator(".la-chooser-out")
-    worst = c.sort_values(["pushed_beyond", "served"], ascending=False).iloc[0]
+    worst = c.sort_values(["pushed_beyond", "served", "point_id"], ascending=[False, False, True])
+    worst = worst.iloc[0]
     assert [o[1] for o in options if o[2]] == [worst["key"]]
     assert f"får {fmt.number(worst['pushed_beyond'])} invånare mer än 10 km" in out.inner_text()
     unique = c.drop_duplicates("key", keep=False).set_index("key")
@@ -387,8 +388,19 @@ def test_any_store_of_the_lan_can_be_chosen_in_the_page_offline(browser, rendere
         next(o for o in picks if 0 < unique.at[o[1], "pushed_beyond"] < worst["pushed_beyond"]),
         picks[-1],
     ]
+    pts = catalogue.read(config.Paths(demo_home), "service").set_index("point_id")
+    ring = """() => { const plots = [...document.querySelectorAll('figure.la-figure')]
+        .filter(f => f.compareDocumentPosition(document.querySelector('.la-chooser'))
+                     & Node.DOCUMENT_POSITION_FOLLOWING);
+        const gd = plots[plots.length - 1].querySelector('.js-plotly-plot');
+        const t = gd._fullData.find(t => t.name === 'Vald punkt');
+        return [t.x[0], t.y[0]]; }"""
+    at = pts.loc[worst["point_id"]]
+    assert page.evaluate(ring) == [at["x"], at["y"]]  # the map rings the most critical first
     for value, key, _ in chosen:
         select.select_option(value)
+        at = pts.loc[unique.at[key, "point_id"]]
+        assert page.evaluate(ring) == [at["x"], at["y"]]  # and then the chosen one
         text = out.inner_text()
         assert text.startswith(f"Om {key.split(' (')[0]} (")
         assert f"får {fmt.number(unique.at[key, 'pushed_beyond'])} invånare" in text, text

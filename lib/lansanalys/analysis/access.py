@@ -367,6 +367,14 @@ def _weighted_median(
     return first
 
 
+def most_critical_first(closure: pd.DataFrame) -> pd.DataFrame:
+    """Closure-ranked points, the most critical first: most people pushed beyond the limit,
+    then most people served, then point id (one order for every table, map and list)."""
+    return closure.sort_values(
+        ["pushed_beyond", "served", "point_id"], ascending=[False, False, True], kind="stable"
+    )
+
+
 def closure_ranking(
     cells_xy: np.ndarray,
     population: np.ndarray,

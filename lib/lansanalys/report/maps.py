@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from lansanalys import fmt
+from lansanalys.analysis import access
 from lansanalys.report.figures import (
     DIVERGING,
     MAP_HEIGHT,
@@ -436,6 +437,10 @@ def add_place_labels(fig: go.Figure, places: pd.DataFrame, max_labels: int = 25)
     return fig
 
 
+#: Name of the closure map's trace that rings the point chosen in the page.
+CHOSEN = "Vald punkt"
+
+
 def closure_point_map(
     borders: gpd.GeoDataFrame,
     points: pd.DataFrame,
@@ -492,12 +497,26 @@ def closure_point_map(
                 hovertemplate="%{text}<extra></extra>",
             )
         )
+    # The point chosen in the page's list (chapters.access.closure_chooser): it opens on the most
+    # critical point, and the page script moves the ring when another is chosen.
+    first = access.most_critical_first(points).head(1)
+    fig.add_trace(
+        go.Scatter(
+            x=first["x"],
+            y=first["y"],
+            mode="markers",
+            name=CHOSEN,
+            marker=dict(symbol="circle-open", size=28, color="#D55E00", line=dict(width=3)),
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
     fig.update_layout(
         legend=dict(title=dict(text=f"Invånare som får > {limit_text}"), itemsizing="constant")
     )
     _map_axes(fig, borders.total_bounds)
     # The most critical points beside the map, in the map's colours.
-    top = points.assign(_cls=cls).sort_values(["pushed_beyond", "served"], ascending=False)
+    top = access.most_critical_first(points.assign(_cls=cls))
     top = top.head(12)
     add_side_bars(
         fig,

@@ -209,7 +209,7 @@ class AccessChapter:
         c = self.closure(service_type)
         if c.empty:
             return HTML(f"<p>Länet har ingen {html.escape(SERVICE_NOUNS[service_type])}.</p>")
-        top = c.sort_values(["pushed_beyond", "served"], ascending=False).iloc[0]
+        top = access.most_critical_first(c).iloc[0]
         pts = catalogue.read(self.p, "service", filters=[("service_type", "==", service_type)])
         here = pts.set_index("point_id").loc[top["point_id"]]
         cells = catalogue.read(self.p, "rutor")
@@ -341,7 +341,7 @@ class AccessChapter:
         if not self.covered(service_type):
             return self._missing_block(service_type)
         c = self.closure(service_type)
-        c = c.sort_values(["pushed_beyond", "served"], ascending=False).head(top)
+        c = access.most_critical_first(c).head(top)
         names = self.kommuner.set_index("kommun_kod")["kommun"]
         pushed = f"Får > {limit_text(CLOSURE_KM)} km om den stänger"
         df = pd.DataFrame(
@@ -383,7 +383,7 @@ class AccessChapter:
             kommun=lambda d: d["kommun_kod"].map(names)
         )
         km = f"{limit_text(CLOSURE_KM)} km"
-        worst = c.sort_values(["pushed_beyond", "served"], ascending=False).iloc[0]
+        worst = access.most_critical_first(c).iloc[0]
         alone = int((c["pushed_beyond"] > 0).sum())
         title = (
             f"Stänger {worst['name']} får {fmt.number(worst['pushed_beyond'])} invånare mer än "
@@ -414,6 +414,8 @@ class AccessChapter:
         if c.empty:
             return HTML(f"<p>Länet har ingen {html.escape(SERVICE_NOUNS[service_type])}.</p>")
         names = self.kommuner.set_index("kommun_kod")["kommun"]
+        pts = self.service[self.service["service_type"] == service_type][["point_id", "x", "y"]]
+        c = c.merge(pts, on="point_id", how="inner")
         c = c.assign(kommun=c["kommun_kod"].map(names)).sort_values(["kommun", "name"])
         c = c.reset_index(drop=True)
         noun, km = SERVICE_NOUNS[service_type], f"{limit_text(CLOSURE_KM)} km"
@@ -424,7 +426,9 @@ class AccessChapter:
             f"{fmt.number(r['served'])} invånare har den som närmaste {noun}."
             for r in c.to_dict("records")
         ]
-        worst = int(c.sort_values(["pushed_beyond", "served"], ascending=False).index[0])
+        # Each point's sentence and place (the page script rings it on the map above).
+        data = [[t, float(x), float(y)] for t, x, y in zip(texts, c["x"], c["y"], strict=True)]
+        worst = int(access.most_critical_first(c).index[0])
         options = "".join(
             f'<option value="{i}"{" selected" if i == worst else ""}>'
             f"{html.escape(str(n))} ({html.escape(str(k))})</option>"
@@ -432,11 +436,11 @@ class AccessChapter:
         )
         box = f"la-chooser-{html.escape(service_type)}"
         return HTML(
-            f'<div class="la-chooser"><label for="{box}">Välj {html.escape(noun)} '
-            f"({fmt.number(len(c))} i länet):</label> "
+            f'<div class="la-chooser" data-trace="{html.escape(maps.CHOSEN)}">'
+            f'<label for="{box}">Välj {html.escape(noun)} ({fmt.number(len(c))} i länet):</label> '
             f'<select id="{box}">{options}</select>'
             f'<p class="la-chooser-out" aria-live="polite">{html.escape(texts[worst])}</p>'
-            f'<script type="application/json" class="la-chooser-data">{json_for_html(texts)}'
+            f'<script type="application/json" class="la-chooser-data">{json_for_html(data)}'
             "</script></div>"
         )
 
