@@ -76,14 +76,19 @@ def _frames(cells: np.ndarray, points: np.ndarray):
     return c, p
 
 
+def _worlds(max_points: int) -> dict:
+    """Strategies for :func:`_world`: small random road networks with cells and points."""
+    return dict(
+        seed=st.integers(0, 2**32 - 1),
+        n_nodes=st.integers(2, 10),
+        n_edges=st.integers(1, 14),
+        n_cells=st.integers(3, 10),
+        n_points=st.integers(1, max_points),
+    )
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    seed=st.integers(0, 2**32 - 1),
-    n_nodes=st.integers(2, 10),
-    n_edges=st.integers(1, 14),
-    n_cells=st.integers(3, 10),
-    n_points=st.integers(1, 4),
-)
+@given(**_worlds(4))
 def test_road_access_matches_networkx_and_keeps_its_invariants(
     seed, n_nodes, n_edges, n_cells, n_points
 ):
@@ -151,13 +156,7 @@ def test_parallel_links_are_never_summed(seed, length, speeds):
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    seed=st.integers(0, 2**32 - 1),
-    n_nodes=st.integers(2, 10),
-    n_edges=st.integers(1, 14),
-    n_cells=st.integers(3, 10),
-    n_points=st.integers(1, 5),
-)
+@given(**_worlds(5))
 # Two points at the same road distance, ranked the other way round by the two searches.
 @example(seed=143, n_nodes=10, n_edges=3, n_cells=3, n_points=3)
 def test_second_nearest_by_road_matches_networkx(seed, n_nodes, n_edges, n_cells, n_points):
