@@ -28,8 +28,8 @@ demo: setup ## Write demo raw data for kinds that have no real file
 build: demo ## Raw data -> validated tables in data/processed
 	$(BIN)/lansanalys build
 
-reports: build ## Render the index and all 21 län reports into reports/
-	$(BIN)/lansanalys render --all $(if $(WORKERS),--workers $(WORKERS),)
+reports: build ## Render the index, all 21 län and all 290 kommun reports into reports/
+	$(BIN)/lansanalys render --all --kommuner $(if $(WORKERS),--workers $(WORKERS),)
 
 test: setup ## Run the tests (unit, oracle, render and browser tests)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
