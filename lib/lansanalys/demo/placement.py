@@ -144,16 +144,16 @@ def settlements(cells: pd.DataFrame, places: pd.DataFrame, kommun_names: pd.Seri
     return pl
 
 
-def _spread(rng, cells_xy, cells_pop, tree, sx, sy, n, own=None, exact_first=False):
+def _spread(rng, cells_xy, cells_pop, tree, sx, sy, n, cells_kommun, kommun, exact_first=False):
     """``n`` positions in the settlement's populated cells near (sx, sy), weighted by people.
 
-    ``own`` (a boolean mask of the cells) keeps the points in the settlement's kommun; with
+    Only cells of the settlement's ``kommun`` (``cells_kommun`` per cell) take part; with
     ``exact_first`` the first point sits on its cell's centre, which lies in the kommun (a
     jittered point of a border cell could land in the neighbour).
     """
-    idx = tree.query_ball_point([sx, sy], SETTLEMENT_RADIUS_M)
-    if own is not None:
-        idx = [i for i in idx if own[i]]
+    idx = [
+        i for i in tree.query_ball_point([sx, sy], SETTLEMENT_RADIUS_M) if cells_kommun[i] == kommun
+    ]
     if not idx:
         return np.full(n, sx), np.full(n, sy)
     w = cells_pop[idx] + 1e-9
@@ -172,14 +172,22 @@ def hierarchy_points(rng, cells: pd.DataFrame, sett: pd.DataFrame) -> pd.DataFra
     tree = cKDTree(cells_xy)
     parts: dict[str, list] = {"label": [], "x": [], "y": [], "place": []}
     for s in sett.itertuples(index=False):
-        own = cells_kommun == s.kommun_kod
         for label, prob in TIERS[s.tier].labels.items():
             if rng.random() >= prob:
                 continue
             n = 1 if s.tier == "village" else max(1, round(s.size / PEOPLE_PER_POINT[label]))
             # A kommun centre's services stay in its kommun (it has every one of them).
             x, y = _spread(
-                rng, cells_xy, cells_pop, tree, s.x, s.y, n, own, exact_first=s.tier == "centre"
+                rng,
+                cells_xy,
+                cells_pop,
+                tree,
+                s.x,
+                s.y,
+                n,
+                cells_kommun,
+                s.kommun_kod,
+                exact_first=s.tier == "centre",
             )
             parts["label"] += [label] * n
             parts["x"].append(x)

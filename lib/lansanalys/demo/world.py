@@ -256,10 +256,8 @@ class DemoWorld:
         frames = []
         for year in range(FIRST_YEAR, LAST_YEAR + 1):
             prof = self._profiles(year)
-            factor = real[year] / real[LAST_YEAR]
-            totals = (totals_last * factor).round().astype(np.int64)
-            if year == LAST_YEAR:
-                totals = totals_last
+            # (the last year's factor is exactly 1: its totals are the grid sums)
+            totals = (totals_last * (real[year] / real[LAST_YEAR])).round().astype(np.int64)
             for code, n in totals.items():
                 p = prof.loc[code].to_numpy().ravel()
                 counts = self.rng.multinomial(int(n), p / p.sum()).reshape(2, 101)

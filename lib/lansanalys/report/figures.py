@@ -381,8 +381,11 @@ def label_clear(x: pd.Series, y: pd.Series, weight: pd.Series) -> list[bool]:
     whose name would not land on one already written (within about a name's width and a line's
     height, as shares of the axis ranges); the rest are named on hover."""
     xs, ys = x.to_numpy(dtype=float), y.to_numpy(dtype=float)
-    xr = float(np.nanmax(xs) - min(0.0, np.nanmin(xs))) or 1.0 if len(xs) else 1.0
-    yr = float(np.nanmax(ys) - min(0.0, np.nanmin(ys))) or 1.0 if len(ys) else 1.0
+
+    def axis_range(v: np.ndarray) -> float:  # the axes start at 0 (rangemode="tozero")
+        return float(np.nanmax(v) - min(0.0, np.nanmin(v))) if len(v) else 0.0
+
+    xr, yr = axis_range(xs) or 1.0, axis_range(ys) or 1.0
     keep = [False] * len(xs)
     placed: list[tuple[float, float]] = []
     for i in np.argsort(-weight.to_numpy(dtype=float), kind="stable"):

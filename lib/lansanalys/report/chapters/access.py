@@ -365,6 +365,16 @@ class AccessChapter:
             numeric=[pushed, "Har den som närmaste"],
         )
 
+    def _closure_points(self, service_type: str) -> pd.DataFrame:
+        """The build's closure figures of the län's points with their place and kommun name."""
+        pts = self.service[self.service["service_type"] == service_type][["point_id", "x", "y"]]
+        names = self.kommuner.set_index("kommun_kod")["kommun"]
+        return (
+            self.closure(service_type)
+            .merge(pts, on="point_id", how="inner")
+            .assign(kommun=lambda d: d["kommun_kod"].map(names))
+        )
+
     def fig_closure_map(self, service_type: str = "dagligvaror") -> go.Figure | Markdown:
         """Every point of the län coloured by the people its closure alone would push beyond
         :data:`CLOSURE_KM` (road), sized by the people it serves; each point's figures on hover.
@@ -374,14 +384,9 @@ class AccessChapter:
         """
         if not self.covered(service_type):
             return self._missing_block(service_type)
-        c = self.closure(service_type)
+        c = self._closure_points(service_type)
         if c.empty:
             return HTML(f"<p>Länet har ingen {html.escape(SERVICE_NOUNS[service_type])}.</p>")
-        pts = self.service[self.service["service_type"] == service_type][["point_id", "x", "y"]]
-        names = self.kommuner.set_index("kommun_kod")["kommun"]
-        c = c.merge(pts, on="point_id", how="inner").assign(
-            kommun=lambda d: d["kommun_kod"].map(names)
-        )
         km = f"{limit_text(CLOSURE_KM)} km"
         worst = access.most_critical_first(c).iloc[0]
         alone = int((c["pushed_beyond"] > 0).sum())
@@ -410,14 +415,10 @@ class AccessChapter:
         """
         if not self.covered(service_type):
             return self._missing_block(service_type)
-        c = self.closure(service_type)
+        c = self._closure_points(service_type)
         if c.empty:
             return HTML(f"<p>Länet har ingen {html.escape(SERVICE_NOUNS[service_type])}.</p>")
-        names = self.kommuner.set_index("kommun_kod")["kommun"]
-        pts = self.service[self.service["service_type"] == service_type][["point_id", "x", "y"]]
-        c = c.merge(pts, on="point_id", how="inner")
-        c = c.assign(kommun=c["kommun_kod"].map(names)).sort_values(["kommun", "name"])
-        c = c.reset_index(drop=True)
+        c = c.sort_values(["kommun", "name"]).reset_index(drop=True)
         noun, km = SERVICE_NOUNS[service_type], f"{limit_text(CLOSURE_KM)} km"
         road = distance_phrase(self.meta)
         texts = [
@@ -493,12 +494,11 @@ class AccessChapter:
         return html_table(
             df,
             f"Kontantregeln (lagen om betaltjänster): högst {cash_limit('kontantuttag')} av "
-            f"befolkningen får ha mer än {limit_text(CASH_RULE_KM)} km till kontantuttag och "
+            f"befolkningen får ha mer än {km} km till kontantuttag och "
             f"högst {cash_limit('dagskasseinsattning')} till dagskasseinsättning. Gränsen gäller "
             f"riket (lagens krav) och PTS prövar den nationellt; länet och kommunerna jämförs med "
             f"rikets gräns (”inom” eller ”över” i tabellen) för att visa var luckorna finns. Avstånd "
-            f"{distance_phrase(self.meta)}; invånare utan vägförbindelse räknas som över "
-            f"{limit_text(CASH_RULE_KM)} km."
+            f"{distance_phrase(self.meta)}; invånare utan vägförbindelse räknas som över {km} km."
             + (
                 " Riket avser de län som har uppgifter: "
                 + ", ".join(
