@@ -10,11 +10,11 @@ import pytest
 
 @pytest.fixture(scope="session")
 def bench_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from lansanalys import build, config, demo
+    from lansanalys import config, demo, pipeline
 
     home = Path(os.environ.get("LANSANALYS_BENCH_HOME") or tmp_path_factory.mktemp("bench"))
     os.environ["LANSANALYS_HOME"] = str(home)
     p = config.paths()
     demo.generate(p=p)
-    build.build(p)
+    pipeline.build(p)
     return home

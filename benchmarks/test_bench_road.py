@@ -34,7 +34,7 @@ def test_road_network_load(benchmark, road):
 def test_road_nearest_all_types_national(benchmark, road):
     """Every populated cell of Sweden × 7 service types, km and minutes, and the second-nearest
     point by km (the two-label search the closure ranking and the vulnerability shares use)."""
-    net = vagnat.load_network(road["vagnat_noder"], road["vagnat_lankar"])
+    net = network.load_network(road["vagnat_noder"], road["vagnat_lankar"])
     out = benchmark.pedantic(
         network.nearest_by_type, args=(net, road["rutor"], road["service"]), rounds=3
     )
@@ -45,7 +45,7 @@ def test_road_nearest_all_types_national(benchmark, road):
 @pytest.mark.parametrize("lan", ["25", "14"])  # Norrbotten (largest area), Västra Götaland
 def test_road_nearest_largest_lan(benchmark, road, lan):
     """One län's cells, all 7 types, nearest point searched in the whole country."""
-    net = vagnat.load_network(road["vagnat_noder"], road["vagnat_lankar"])
+    net = network.load_network(road["vagnat_noder"], road["vagnat_lankar"])
     cells = road["rutor"][road["rutor"]["lan_kod"] == lan]
     out = benchmark.pedantic(network.nearest_by_type, args=(net, cells, road["service"]), rounds=3)
     benchmark.extra_info.update(lan=lan, cells=len(cells))
@@ -54,7 +54,7 @@ def test_road_nearest_largest_lan(benchmark, road, lan):
 
 def test_road_nearest_all_types_national_without_second(benchmark, road):
     """The same without the second-nearest: what the two-label search adds."""
-    net = vagnat.load_network(road["vagnat_noder"], road["vagnat_lankar"])
+    net = network.load_network(road["vagnat_noder"], road["vagnat_lankar"])
     benchmark.pedantic(
         network.nearest_by_type,
         args=(net, road["rutor"], road["service"]),
@@ -65,7 +65,7 @@ def test_road_nearest_all_types_national_without_second(benchmark, road):
 
 def test_road_second_nearest_grocery(benchmark, road):
     """The two-label search alone for grocery stores, every populated cell of Sweden."""
-    net = vagnat.load_network(road["vagnat_noder"], road["vagnat_lankar"])
+    net = network.load_network(road["vagnat_noder"], road["vagnat_lankar"])
     shops = road["service"][road["service"]["service_type"] == "dagligvaror"]
     cells = net.attach(road["rutor"][["x", "y"]].to_numpy(dtype=float))
     out = benchmark.pedantic(
@@ -76,7 +76,7 @@ def test_road_second_nearest_grocery(benchmark, road):
 
 
 def test_road_grocery_kit(benchmark, road):
-    net = vagnat.load_network(road["vagnat_noder"], road["vagnat_lankar"])
+    net = network.load_network(road["vagnat_noder"], road["vagnat_lankar"])
     shops = road["service"][road["service"]["service_type"] == "dagligvaror"]
     benchmark.pedantic(
         network.nearest_by_type, args=(net, road["rutor"], shops), rounds=3, iterations=1
@@ -88,7 +88,7 @@ def test_road_grocery_networkx_baseline(benchmark, road):
     edges = road["vagnat_lankar"]
     g = nx.Graph()
     g.add_weighted_edges_from(edges[["u", "v", "length_m"]].itertuples(index=False))
-    net = vagnat.load_network(road["vagnat_noder"], edges)
+    net = network.load_network(road["vagnat_noder"], edges)
     shops = road["service"][road["service"]["service_type"] == "dagligvaror"]
     # networkx starts from a node: the nearer end of each shop's link stands in for the split.
     att = net.attach(shops[["x", "y"]].to_numpy())

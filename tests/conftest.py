@@ -37,7 +37,7 @@ def shared(*parts: str) -> Path:
 @pytest.fixture(scope="session")
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project home with demo raw data (plus one hostile store name) and a finished build."""
-    from lansanalys import build, config, demo
+    from lansanalys import config, demo, pipeline
 
     home = tmp_path_factory.mktemp("home")
     old = os.environ.get("LANSANALYS_HOME")
@@ -51,7 +51,7 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
             f"X999999;Dagligvaror, övrigt;{MALICIOUS_NAME};Storgatan 1;Högsby;0821;Högsby;"
             "560000;6334000;EXEMPELDATA\r\n"
         )
-    build.build(p, force=True)
+    pipeline.build(p, force=True)
     yield home
     if old is None:
         os.environ.pop("LANSANALYS_HOME", None)

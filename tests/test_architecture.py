@@ -52,11 +52,11 @@ def test_the_import_graph_has_no_cycles():
 
 #: Layer → the packages it may not import.
 FORBIDDEN = {
-    "lansanalys.sources": ("build", "report", "render", "fetch", "cli", "demo"),
-    "lansanalys.analysis": ("build", "report", "render", "fetch", "cli", "demo"),
-    "lansanalys.build": ("report", "render", "fetch", "cli"),
-    "lansanalys.fetch": ("build", "report", "render", "cli"),
-    "lansanalys.report": ("build", "render", "fetch", "cli", "demo"),
+    "lansanalys.sources": ("pipeline", "report", "render", "fetch", "cli", "demo"),
+    "lansanalys.analysis": ("pipeline", "report", "render", "fetch", "cli", "demo"),
+    "lansanalys.pipeline": ("report", "render", "fetch", "cli"),
+    "lansanalys.fetch": ("pipeline", "report", "render", "cli"),
+    "lansanalys.report": ("pipeline", "render", "fetch", "cli", "demo"),
 }
 
 
@@ -88,3 +88,18 @@ def test_a_service_type_is_defined_in_one_place():
                 if len(consts & listing) >= 4:
                     offenders.append(f"{name}:{node.lineno}")
     assert offenders == [], f"service types listed outside services.py: {offenders}"
+
+
+def test_reading_raw_files_does_not_load_the_report_stack():
+    """``import lansanalys.sources`` (a reader in a script, the build) loads no plotly and no
+    report package: the top-level names load on first use."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, lansanalys.sources, lansanalys.pipeline\n"
+        "bad = [m for m in sys.modules if m.startswith(('plotly', 'lansanalys.report'))]\n"
+        "print(','.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -6,40 +6,51 @@ Notebooks use this package as ``import lansanalys as la``::
     rpt = la.LanReport("08")      # Kalmar län
     rpt.fig_pyramid()
 
-Heavy work runs once in :func:`lansanalys.build.build`; reports only filter and display.
+Heavy work runs once in :func:`lansanalys.pipeline.build`; reports only filter and display.
+The names below are loaded on first use, so ``import lansanalys.sources`` (a reader in a
+script, the build) does not pay for plotly and the report package.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-from lansanalys import fmt, geo
-from lansanalys.analysis import access, demography
-from lansanalys.config import paths
-from lansanalys.report import (
-    KommunReport,
-    LanReport,
-    NationalOverview,
-    figures,
-    national_overview,
-    setup,
-)
-from lansanalys.services import SERVICE_TYPES
+import importlib
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 try:
     __version__ = version("lansanalys")
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0+unknown"
 
-__all__ = [
-    "SERVICE_TYPES",
-    "KommunReport",
-    "LanReport",
-    "NationalOverview",
-    "access",
-    "demography",
-    "figures",
-    "fmt",
-    "geo",
-    "national_overview",
-    "paths",
-    "setup",
-]
+#: Public name → the module that defines it (the module itself when the name is a module).
+_LAZY = {
+    "SERVICE_TYPES": "lansanalys.services",
+    "Area": "lansanalys.report",
+    "KommunReport": "lansanalys.report",
+    "LanReport": "lansanalys.report",
+    "NationalOverview": "lansanalys.report",
+    "Report": "lansanalys.report",
+    "national_overview": "lansanalys.report",
+    "setup": "lansanalys.report",
+    "figures": "lansanalys.report.figures",
+    "access": "lansanalys.analysis.access",
+    "demography": "lansanalys.analysis.demography",
+    "fmt": "lansanalys.fmt",
+    "geo": "lansanalys.geo",
+    "paths": "lansanalys.config",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'lansanalys' has no attribute {name!r}")
+    module = importlib.import_module(_LAZY[name])
+    value = module if module.__name__.endswith("." + name) else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

@@ -42,7 +42,7 @@ class Table:
     optional: bool = False
     #: A GeoDataFrame (read with geopandas).
     geo: bool = False
-    #: Name of its pandera schema in :data:`lansanalys.build.schemas.SCHEMAS`, where it has one.
+    #: Name of its pandera schema in :data:`lansanalys.pipeline.schemas.SCHEMAS`, where it has one.
     schema: str | None = None
 
     @property
@@ -132,7 +132,7 @@ def read_meta(p: Paths) -> dict[str, Any]:
     return json.loads(file.read_text(encoding="utf-8"))
 
 
-# The build's record of service coverage (see :mod:`lansanalys.build.coverage`).
+# The build's record of service coverage (see :mod:`lansanalys.pipeline.coverage`).
 
 
 def covered_lan(meta: dict[str, Any], service_type: str) -> list[str]:

@@ -136,8 +136,8 @@ def build(
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Read, validate and process raw data into data/processed (all or nothing)."""
-    from lansanalys.build import build as run_build
     from lansanalys.errors import BuildError, InputError
+    from lansanalys.pipeline import build as run_build
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
     t0 = time.perf_counter()

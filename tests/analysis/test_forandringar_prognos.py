@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lansanalys import build, config, geo
+from lansanalys import config, geo, pipeline
 from lansanalys.analysis import components, projection
 from lansanalys.errors import BuildError, InputError
 from lansanalys.sources.forandringar import read_forandringar
@@ -142,7 +142,7 @@ def test_official_projection_replaces_the_cohort_one(home_copy):
     folder = p.raw_kind("prognos")
     folder.mkdir(parents=True)
     _projection_csv(folder / "scb_prognos.csv", kalmar, list(range(2025, 2041)))
-    meta = build.build(p)
+    meta = pipeline.build(p)
     assert meta["projection"]["official_kommuner"] == kalmar
     proj = pd.read_parquet(p.processed / "prognos.parquet")
     mine = proj[proj["kommun_kod"] == "0821"]
@@ -162,7 +162,7 @@ def test_projection_without_future_years_fails_and_keeps_processed(home_copy):
     folder.mkdir(parents=True)
     _projection_csv(folder / "old.csv", geo.kommuner()["kommun_kod"].tolist()[:2], [2020, 2021])
     with pytest.raises(BuildError, match="no year after 2024"):
-        build.build(p)
+        pipeline.build(p)
     after = json.loads((p.processed / "meta.json").read_text(encoding="utf-8"))
     assert after["built_at"] == before["built_at"]
     assert np.isfinite(pd.read_parquet(p.processed / "prognos.parquet")["population"]).all()

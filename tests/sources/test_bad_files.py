@@ -30,7 +30,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lansanalys import build, config
+from lansanalys import config, pipeline
 from lansanalys.errors import BuildError, InputError
 from lansanalys.sources import files
 from lansanalys.sources.befolkning import read_befolkning, read_prognos
@@ -157,7 +157,7 @@ def test_build_error_names_the_file_not_only_the_kind(home_copy):
     f.write_bytes(bytes(data))
     line = data[:at].count(b"\n") + 1
     with pytest.raises(InputError) as err:
-        build.build(p, force=True)
+        pipeline.build(p, force=True)
     assert err.value.path == f and err.value.row == line
 
 
@@ -171,7 +171,7 @@ def test_point_at_sea_names_its_file_and_id(home_copy):
         )
     before = sorted((p.processed).glob("*"))
     with pytest.raises(BuildError) as err:
-        build.build(p, force=True)
+        pipeline.build(p, force=True)
     msg = str(err.value)
     assert "data/raw/service/demo_pipos_serviceanalys.csv" in msg
     assert "'X777777'" in msg and "Apoteket Utlandet" in msg and "(645000, 6330000)" in msg
@@ -316,7 +316,7 @@ def test_build_refuses_population_with_a_deleted_row(home_copy):
     del lines[gone]
     f.write_bytes(b"\r\n".join(lines))
     with pytest.raises(InputError) as err:
-        build.build(p, force=True)
+        pipeline.build(p, force=True)
     msg = str(err.value)
     assert str(f) in msg
     assert "11 of 644380" in msg and "0821 Högsby 2014 age 37 kvinnor" in msg
@@ -424,7 +424,7 @@ def test_optional_kind_errors_name_their_file(home_copy):
     text = f.read_bytes().replace(b"Vallentuna", b"Vallen\x81tuna")
     f.write_bytes(text)
     with pytest.raises(InputError) as err:
-        build.build(p, force=True)
+        pipeline.build(p, force=True)
     assert err.value.path == f and err.value.row == 4
 
 
@@ -547,6 +547,6 @@ def test_population_without_some_kommuner_names_the_file(home_copy):
     real = write_lines(p.raw_kind("befolkning") / "kalmar_lan.csv", pop_lines(years=(2024,)))
     demo_file.unlink()
     with pytest.raises(BuildError) as err:
-        build.build(p, force=True)
+        pipeline.build(p, force=True)
     msg = str(err.value)
     assert real.name in msg and "year 2024 lacks 288 kommuner" in msg

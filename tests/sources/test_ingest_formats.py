@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from lansanalys.build import inputs
-from lansanalys.build.schemas import OSM_ROADS
 from lansanalys.errors import InputError
+from lansanalys.pipeline import inputs
+from lansanalys.pipeline.schemas import OSM_ROADS
 from lansanalys.sources import osm
 from lansanalys.sources.rutor import read_rutor
 from lansanalys.sources.service import read_service

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from lansanalys.analysis import network
 from lansanalys.analysis.network import nearest_by_type
 from lansanalys.errors import InputError
 from lansanalys.sources import vagnat
@@ -45,7 +46,7 @@ def _pipos_world(tmp_path: Path, **override) -> Path:
 
 def _route(path: Path, cells: dict, shops: dict) -> pd.DataFrame:
     nodes, edges = vagnat.graph_from_segments(vagnat.read_vagnat(path))
-    net = vagnat.load_network(nodes, edges)
+    net = network.load_network(nodes, edges)
     c = pd.DataFrame(
         {"cell_id": list(cells), "x": [v[0] for v in cells.values()]}
         | {"y": [v[1] for v in cells.values()]}

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from lansanalys.analysis import access
+from lansanalys.analysis import access, network
 from lansanalys.analysis.network import ATTACH_M, nearest_by_type
 from lansanalys.errors import InputError
 from lansanalys.sources import vagnat
@@ -45,7 +45,7 @@ def _network(tmp_path: Path):
     )
     seg = vagnat.read_vagnat(f)
     nodes, edges = vagnat.graph_from_segments(seg)
-    return vagnat.load_network(nodes, edges), nodes, edges
+    return network.load_network(nodes, edges), nodes, edges
 
 
 def test_lines_become_a_graph_joined_at_shared_vertices(tmp_path):
@@ -190,7 +190,7 @@ def test_national_road_distances_obey_the_triangle_inequality(built):
 def test_national_road_distances_match_networkx(built):
     """40 cells to every pharmacy: networkx on the national graph split at the attach points."""
     nodes, edges = built["vagnat_noder"], built["vagnat_lankar"]
-    net = vagnat.load_network(nodes, edges)
+    net = network.load_network(nodes, edges)
     svc = built["service"]
     shops = svc[svc["service_type"] == "apotek"]
     rut = built["rutor"].sample(40, random_state=3)

@@ -489,3 +489,8 @@ def nearest_by_type(
             frames[-1]["road2_m"] = two["d2"].to_numpy()
             frames[-1]["road2_point_id"] = pid[p2]
     return pd.concat(frames, ignore_index=True)
+
+
+def load_network(nodes: pd.DataFrame, edges: pd.DataFrame) -> RoadNetwork:
+    """A :class:`RoadNetwork` from the processed ``vagnat_noder`` and ``vagnat_lankar`` tables."""
+    return RoadNetwork(nodes, edges)

@@ -26,7 +26,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lansanalys.analysis.network import RoadNetwork
 from lansanalys.config import CRS_METRIC
 from lansanalys.errors import InputError
 from lansanalys.sources.common import SWEREF_BOUNDS, check_sweref, file_reader
@@ -293,8 +292,3 @@ def graph_from_segments(seg: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     edges.loc[longer, "speed_kmh"] = edges.loc[longer, "_short"] / edges.loc[longer, "_h"]
     edges["length_m"] = edges["_short"]
     return nodes, edges.drop(columns=["_h", "_short"]).reset_index(drop=True)
-
-
-def load_network(nodes: pd.DataFrame, edges: pd.DataFrame) -> RoadNetwork:
-    """A :class:`RoadNetwork` from the processed ``vagnat_noder`` and ``vagnat_lankar`` tables."""
-    return RoadNetwork(nodes, edges)

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from IPython.display import HTML, Markdown
 
 from lansanalys import catalogue, fmt, geo
-from lansanalys.analysis import access
+from lansanalys.analysis import access, network
 from lansanalys.analysis.access import CLOSURE_KM, HEADLINE_KM, SECOND_KM, second_col, share_col
 from lansanalys.catalogue import covered_lan
 from lansanalys.report import figures, maps
@@ -26,7 +26,6 @@ from lansanalys.report.text import (
     riket_label,
 )
 from lansanalys.services import CASH_RULE_KM, CASH_RULE_LIMITS, SERVICE_NOUNS, SERVICE_TYPES
-from lansanalys.sources import vagnat
 
 #: How far around the closed point (km) the closure scenario recomputes distances by road.
 SCENARIO_RADIUS_KM = 40.0
@@ -219,7 +218,7 @@ class AccessChapter:
         near = near[near["lan_kod"].isin(covered_lan(self.meta, service_type))]
         net = None
         if by_road(self.meta):
-            net = vagnat.load_network(
+            net = network.load_network(
                 catalogue.read(self.p, "vagnat_noder"), catalogue.read(self.p, "vagnat_lankar")
             )
         # Today's distances are the build's; only the world without the store is computed here.

@@ -24,9 +24,10 @@ import pandas as pd
 
 from lansanalys import catalogue, geo
 from lansanalys.analysis import network, projection
-from lansanalys.build.inputs import _attach_kommun, inputs_digest, read_inputs, validated_tables
-from lansanalys.build.population import _components, projection_table
-from lansanalys.build.tables import (
+from lansanalys.config import CRS_METRIC, DEFAULT_CLASSES_KM, DEFAULT_CLASSES_MIN, Paths, paths
+from lansanalys.pipeline.inputs import _attach_kommun, inputs_digest, read_inputs, validated_tables
+from lansanalys.pipeline.population import _components, projection_table
+from lansanalys.pipeline.tables import (
     Measured,
     _closure_tables,
     access_indicator_tables,
@@ -36,7 +37,6 @@ from lansanalys.build.tables import (
     measured_cells,
     nearest_table,
 )
-from lansanalys.config import CRS_METRIC, DEFAULT_CLASSES_KM, DEFAULT_CLASSES_MIN, Paths, paths
 from lansanalys.provenance import load_sources, save_sources
 from lansanalys.services import SERVICE_TYPES
 from lansanalys.util import atomic_dir

@@ -17,14 +17,14 @@ import pandas as pd
 import pandera.errors
 
 from lansanalys import geo
-from lansanalys.build.coverage import service_coverage
-from lansanalys.build.schemas import SCHEMAS
 from lansanalys.config import (
     OPTIONAL_KINDS,
     RAW_KINDS,
     Paths,
 )
 from lansanalys.errors import BuildError, InputError
+from lansanalys.pipeline.coverage import service_coverage
+from lansanalys.pipeline.schemas import SCHEMAS
 from lansanalys.provenance import sha256
 from lansanalys.sources import READERS
 from lansanalys.sources.common import check_complete, reading

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lansanalys import build, config, demo, geo, services
+from lansanalys import config, demo, geo, pipeline, services
 from lansanalys.errors import BuildError, InputError
 from lansanalys.provenance import load_sources, sha256
 from lansanalys.sources import files
@@ -99,7 +99,7 @@ def test_nearest_is_national_and_complete(demo_home):
 
 def test_unchanged_raw_data_skips_the_build(demo_home, monkeypatch):
     monkeypatch.setenv("LANSANALYS_HOME", str(demo_home))
-    meta = build.build()
+    meta = pipeline.build()
     assert meta.get("skipped") is True
 
 
@@ -122,7 +122,7 @@ def test_bad_raw_file_fails_and_keeps_processed(home_copy, kind, mutate, match):
     f = files.raw_files(p, kind)[0]
     f.write_text(mutate(f.read_text(encoding="cp1252")), encoding="cp1252")
     with pytest.raises((InputError, BuildError), match=match) as exc:
-        build.build(p, force=True)
+        pipeline.build(p, force=True)
     assert str(f) in str(exc.value)
     assert _processed_state(home_copy) == before
 
@@ -135,7 +135,7 @@ def test_real_file_replaces_demo_for_its_kind_only(home_copy):
         "EXEMPELDATA – genererad av lansanalys, inte SCB:s siffror", ""
     )
     real.write_text(text, encoding="utf-8-sig")
-    meta = build.build(p, force=True)
+    meta = pipeline.build(p, force=True)
     assert meta["kinds"]["befolkning"]["demo"] is False
     assert [f["file"] for f in meta["kinds"]["befolkning"]["files"]] == [
         "befolkning/scb_export.csv"
@@ -152,7 +152,7 @@ def test_missing_kind_is_a_clear_error(home_copy):
     for f in files.raw_files(p, "stod"):
         f.unlink()
     with pytest.raises(BuildError, match="data/raw/stod/ has no data file"):
-        build.build(p, force=True)
+        pipeline.build(p, force=True)
 
 
 def test_age_bands_sum_to_population(demo_home):
@@ -201,7 +201,7 @@ def test_klassning_is_optional_and_used_when_present(home_copy):
     shutil.rmtree(p.raw / "klassning")
     (p.raw / "klassning").mkdir()
     shutil.copy(shared("skr-kommungrupp", "municipality_meta.csv"), p.raw / "klassning")
-    meta = build.build(p, force=True)
+    meta = pipeline.build(p, force=True)
     assert meta["kinds"]["klassning"]["demo"] is False
     fig = LanReport("08", p=p).fig_support_by_group()
     assert isinstance(fig, go.Figure)
@@ -212,7 +212,7 @@ def test_klassning_is_optional_and_used_when_present(home_copy):
     assert (p.processed / "access_kommungrupp.parquet").exists()
     # Without any grouping the build still works and the report says what is missing.
     shutil.rmtree(p.raw / "klassning")
-    build.build(p)
+    pipeline.build(p)
     assert not isinstance(LanReport("08", p=p).fig_support_by_group(), go.Figure)
     assert not (p.processed / "access_kommungrupp.parquet").exists()
 

@@ -97,7 +97,7 @@ NEAREST = DataFrameSchema(
     name="nearest",
 )
 
-#: Which län have service data of which type (:func:`lansanalys.build.service_coverage`): areas
+#: Which län have service data of which type (:func:`lansanalys.pipeline.service_coverage`): areas
 #: without it get no access figure.
 COVERAGE = DataFrameSchema(
     {

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lansanalys import build, config, demo, fetch, geo, render
+from lansanalys import config, demo, fetch, geo, pipeline, render
 from lansanalys.analysis import demography
 from lansanalys.analysis.indicators import area_indicators
 from lansanalys.errors import InputError, SelectionError
@@ -389,7 +389,7 @@ def one_year(tmp_path_factory: pytest.TempPathFactory):
         "licence": "CC0 1.0",
     }
     save_sources(p, entries)
-    meta = build.build(p, force=True)
+    meta = pipeline.build(p, force=True)
     out = home / "reports"
     outcomes = render.render(
         render.default_jobs(["08"], kommun_codes=["0821"]), out=out, workers=2, progress=False

@@ -13,7 +13,7 @@ import pandas as pd
 
 from lansanalys.analysis import access, network
 from lansanalys.analysis.indicators import area_indicators
-from lansanalys.build.inputs import _validate
+from lansanalys.pipeline.inputs import _validate
 from lansanalys.services import SERVICE_TYPES
 from lansanalys.sources import vagnat
 
@@ -101,7 +101,7 @@ def nearest_table(
     nearest["lan_kod"] = cells["lan_kod"].reindex(nearest["cell_id"]).to_numpy()
     t_road = time.perf_counter()
     nodes, edges = vagnat.graph_from_segments(road_lines)
-    net = vagnat.load_network(nodes, edges)
+    net = network.load_network(nodes, edges)
     road = network.nearest_by_type(net, validated["rutor"], validated["service"])
     nearest = nearest.merge(road, on=["cell_id", "service_type"], how="left", validate="1:1")
     nearest["reachable"] = nearest["reachable"].fillna(False).astype(bool)

@@ -21,13 +21,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from lansanalys import build, geo, render
+from lansanalys import geo, pipeline, render
 from lansanalys.analysis import access
 from lansanalys.analysis.network import RoadNetwork
-from lansanalys.build import coverage
 from lansanalys.cli import app
 from lansanalys.config import Paths
 from lansanalys.errors import BuildError
+from lansanalys.pipeline import coverage
 from lansanalys.provenance import load_sources, record_source, save_sources
 from lansanalys.report import KommunReport, LanReport, national_overview
 from lansanalys.services import SERVICE_TYPES
@@ -314,7 +314,7 @@ def one_lan(demo_home: Path, tmp_path_factory) -> Paths:
     first = pts[apotek & pts["Kommunkod"].str.startswith("08")].index[0]
     pts = pts[~apotek | (pts.index == first)]
     _replace_service(p, pts, "pipos_kalmar.csv", lan=["08"])
-    build.build(p, force=True)
+    pipeline.build(p, force=True)
     return p
 
 
