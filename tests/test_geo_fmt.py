@@ -109,7 +109,8 @@ def test_percent_signed_and_rank():
     assert fmt.signed(-2.5, 1) == "−2,5"
     assert fmt.ranking_phrase(2, 21) == "näst högst i landet"
     assert fmt.ranking_phrase(21, 21) == "lägst i landet"
-    assert fmt.ranking_phrase(7, 21) == "plats 7 av 21"
+    assert fmt.ranking_phrase(7, 21) == "plats 7 av 21 i landet"
+    assert fmt.ranking_phrase(12, 12, where="i länet") == "lägst i länet"
 
 
 @pytest.mark.parametrize(("given", "code"), [(8, "08"), (1, "01"), ("08", "08"), (25, "25")])

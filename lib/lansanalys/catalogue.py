@@ -66,7 +66,12 @@ TABLES: dict[str, Table] = {
         Table("access_klasser", "level × area × service type × metric × class"),
         Table("cash_rule", "area × cash service type"),
         Table("closure", "service point"),
-        Table("indicators", "level (lan, kommun) × area: headline indicators; riket as lan '00'"),
+        Table(
+            "indicators",
+            "level (lan, kommun, kommungrupp) × area: headline indicators; riket as lan '00'",
+        ),
+        Table("orter", "ort (part) per kommun, and 'utanför orter' per kommun"),
+        Table("scenarios", "area × service type: closing its most critical point"),
         Table("vagnat_noder", "road graph node"),
         Table("vagnat_lankar", "road graph link"),
         Table("prognos", "kommun × year × age × sex (projected)", optional=True),

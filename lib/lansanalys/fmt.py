@@ -56,15 +56,16 @@ def signed(value: Real | None, decimals: int = 0, suffix: str = "") -> str:
     return f"{sign}{number(value, decimals)}{suffix}"
 
 
-def ranking_phrase(rank: int, total: int, higher_is: str = "högst") -> str:
-    """Swedish phrase for a rank among ``total`` (1 = highest), e.g. ``'näst högst i landet'``."""
+def ranking_phrase(rank: int, total: int, higher_is: str = "högst", where: str = "i landet") -> str:
+    """Swedish phrase for a rank among ``total`` (1 = highest) ``where`` they are, e.g.
+    ``'näst högst i landet'``, ``'lägst i länet'``, ``'plats 4 av 12 i länet'``."""
     lower = "lägst" if higher_is == "högst" else "högst"
     if rank == 1:
-        return f"{higher_is} i landet"
+        return f"{higher_is} {where}"
     if rank == 2:
-        return f"näst {higher_is} i landet"
+        return f"näst {higher_is} {where}"
     if rank == total:
-        return f"{lower} i landet"
+        return f"{lower} {where}"
     if rank == total - 1:
-        return f"näst {lower} i landet"
-    return f"plats {rank} av {total}"
+        return f"näst {lower} {where}"
+    return f"plats {rank} av {total} {where}"

@@ -1,21 +1,13 @@
 """Area indicators the reports rank and compare: population, change, mean age, age shares,
-dependency ratio and the grocery access share per area, and cells with their distances.
+dependency ratio and the grocery access share per area. Pure: it reads no file.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
-from lansanalys import catalogue
 from lansanalys.analysis import demography
 from lansanalys.analysis.access import HEADLINE_KM, share_col
-from lansanalys.catalogue import covered_lan
-from lansanalys.config import (
-    Paths,
-)
-from lansanalys.services import SERVICE_TYPES
 
 #: The headline access indicator (column ``grocery_over_10``): share of the population beyond
 #: :data:`~lansanalys.analysis.access.HEADLINE_KM` by road from the nearest grocery store.
@@ -64,29 +56,3 @@ def area_indicators(
     )
     out.attrs["span"] = span
     return out
-
-
-def cells_with_distance(
-    p: Paths,
-    meta: dict[str, Any],
-    filters: list | None = None,
-    service_type: str | None = None,
-) -> pd.DataFrame:
-    """Cell × service type distances from the build's nearest table, with each cell's people.
-
-    Used to compute a threshold the build did not precompute (any the API accepts), with the
-    same function and definition as the build (:func:`lansanalys.analysis.access.beyond_thresholds`).
-    ``filters`` apply to both tables (e.g. ``[("lan_kod", "==", "08")]``). Only cells of län
-    with service data of the row's type are kept (:func:`covered_lan`), as in the build: an
-    area without data gets no row, hence no figure.
-    """
-    flt = list(filters or [])
-    nflt = flt + ([("service_type", "==", service_type)] if service_type else [])
-    near = catalogue.read(p, "nearest", filters=nflt or None)
-    rutor = catalogue.read(
-        p, "rutor", columns=["cell_id", "population", "pop_70plus"], filters=flt or None
-    )
-    out = near.merge(rutor, on="cell_id", how="left", validate="m:1")
-    pairs = {(lan, st) for st in SERVICE_TYPES for lan in covered_lan(meta, st)}
-    keep = [(lan, st) in pairs for lan, st in zip(out["lan_kod"], out["service_type"], strict=True)]
-    return out[keep].reset_index(drop=True)

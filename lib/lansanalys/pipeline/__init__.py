@@ -25,6 +25,7 @@ import pandas as pd
 from lansanalys import catalogue, geo
 from lansanalys.analysis import network, projection
 from lansanalys.config import CRS_METRIC, DEFAULT_CLASSES_KM, DEFAULT_CLASSES_MIN, Paths, paths
+from lansanalys.pipeline.areas import BASIS_TEXT, group_indicators, orter_table, scenario_table
 from lansanalys.pipeline.inputs import _attach_kommun, inputs_digest, read_inputs, validated_tables
 from lansanalys.pipeline.population import _components, projection_table
 from lansanalys.pipeline.tables import (
@@ -99,6 +100,21 @@ def build(
         validated["service"][validated["service"]["service_type"].isin(m.types)],
         coverage,
     )
+    t_areas = time.perf_counter()
+    indicators = indicator_table(validated["befolkning"], acc)
+    groups = group_indicators(validated["befolkning"], acc, tables.get("klassning"))
+    if groups is not None:
+        indicators = pd.concat([indicators, groups], ignore_index=True)
+    places = _attach_kommun(geo.places(), "places", fill_given=False, drop_far=True)
+    orter, orter_basis = orter_table(
+        validated["rutor"], m.nearest, validated["service"], tables.get("orter"), places
+    )
+    covered = {
+        st: sorted(coverage.loc[coverage["covered"] & (coverage["service_type"] == st), "lan_kod"])
+        for st in m.types
+    }
+    scenarios = scenario_table(validated["rutor"], m.nearest, validated["service"], closure, covered)
+    timings["areas"] = round(time.perf_counter() - t_areas, 3)
     t_proj = time.perf_counter()
     proj_table, too_short, official = projection_table(tables, kinds_meta, validated["befolkning"])
     timings["projection"] = round(time.perf_counter() - t_proj, 3)
@@ -115,7 +131,10 @@ def build(
         "vagnat_lankar": edges,
         "cash_rule": cash_table(m),
         "closure": closure,
-        "indicators": indicator_table(validated["befolkning"], acc),
+        "indicators": indicators,
+        "orter": orter,
+        "scenarios": scenarios,
+        "places": places,
         "prognos": proj_table,
         "klassning": tables.get("klassning"),
         "forandringar": _components(tables, kinds_meta),
@@ -124,6 +143,7 @@ def build(
         validated, kinds_meta, m, coverage, (nodes, edges), (proj_table, too_short, official)
     )
     meta["timings_s"] = timings
+    meta["orter"] = {"basis": orter_basis, "basis_text": BASIS_TEXT[orter_basis]}
     meta["access"]["classes_km"] = list(classes_km)
     meta["access"]["classes_min"] = list(classes_min)
     save_sources(p, sources)  # before the digest: the entries it adds are part of the input
@@ -133,8 +153,6 @@ def build(
             if df is not None:  # optional tables exist only when their input does
                 catalogue.write(tmp, name, df)
         _geometries(tmp)
-        places = _attach_kommun(geo.places(), "places", fill_given=False, drop_far=True)
-        catalogue.write(tmp, "places", places)
         meta["timings_s"]["total"] = round(time.perf_counter() - t0, 2)
         catalogue.write_meta(tmp, meta)
     return meta

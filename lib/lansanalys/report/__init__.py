@@ -1,32 +1,46 @@
 """What report notebooks call: one object per report, one method per cell.
 
-:class:`~lansanalys.report.lan.LanReport` loads the processed national tables once, filtered to
-one län, and returns figures (plotly) and HTML blocks; its methods live in one module per chapter
-(:mod:`lansanalys.report.chapters`). :class:`~lansanalys.report.kommun.KommunReport` is the
-kommun deep dive and :class:`~lansanalys.report.national.NationalOverview` the index page. They do
-no heavy computation: that ran once in the build. Everything that reaches HTML from data (names of
+:class:`~lansanalys.report.facade.Report` binds the chapter functions of
+:mod:`lansanalys.report.chapters` to one area's data (riket, a län or a kommun:
+:class:`~lansanalys.report.area.Area`, :class:`~lansanalys.report.data.AreaData`).
+``LanReport``, ``KommunReport`` and ``NationalOverview`` are constructors of it. Nothing here
+computes heavily: that ran once in the build. Everything that reaches HTML from data (names of
 kommuner, stores, sources) is escaped in :mod:`.blocks` or :mod:`.figures`.
 
 ========================  ====================================================================
 module                    holds
 ========================  ====================================================================
-``lan``                   ``LanReport``: the chapters' methods on one län's data
-``data``                  ``LanData``: one län's tables (filtered, cached), indicators, ranks
-``chapters/<chapter>``    summary, population, access, kommuner, support, method
-``kommun``                ``KommunReport``
-``national``              ``NationalOverview`` and ``national_overview()``
+``area``                  ``Area``: riket, län or kommun; parent, children, siblings, filters
+``data``                  ``AreaData``: one area's tables (filtered, cached), comparisons, ranks
+``chapters/<chapter>``    functions of ``AreaData``: summary, population, future, orter,
+                          access, closure (and cash), support, kommuner, method
+``facade``                ``Report`` and its constructors
+``national``              the riksöversikt's own index blocks
 ``figures``               plotly chart builders and the report style (return figures)
 ``maps``                  maps in SWEREF 99 TM on plain axes (offline, print-safe)
-``blocks``                HTML tables, cards, editorial comments (escaped)
+``blocks``                HTML tables, ``Table`` (a DataFrame shown as a table), cards (escaped)
 ``text``                  shared Swedish phrases: sources, coverage, missing data
 ``plotly_html``           ``setup()``: the plotly renderer used in batch rendering
 ``downloads``             CSV/XLSX downloads of each figure's and table's data
 ========================  ====================================================================
 """
 
-from lansanalys.report.kommun import KommunReport
-from lansanalys.report.lan import LanReport
-from lansanalys.report.national import NationalOverview, national_overview
+from lansanalys.report.area import Area
+from lansanalys.report.facade import (
+    KommunReport,
+    LanReport,
+    NationalOverview,
+    Report,
+    national_overview,
+)
 from lansanalys.report.plotly_html import setup
 
-__all__ = ["KommunReport", "LanReport", "NationalOverview", "national_overview", "setup"]
+__all__ = [
+    "Area",
+    "KommunReport",
+    "LanReport",
+    "NationalOverview",
+    "Report",
+    "national_overview",
+    "setup",
+]

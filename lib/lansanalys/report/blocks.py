@@ -154,3 +154,118 @@ def cards_html(cards: list[Card], source: str) -> HTML:
 
 
 MISSING = "uppgift saknas"
+
+
+# --------------------------------------------------------------------------------------------
+# Tables that are data in Python and HTML in a notebook
+
+
+class Table(pd.DataFrame):
+    """A report table: a DataFrame of numbers in plain Python, an HTML table with caption,
+    source, Swedish number formats and its download when a notebook displays it.
+
+    ``formats`` maps a column to a function that turns a value into its text (``fmt.percent``);
+    other columns are shown as they are, a missing value as "uppgift saknas". ``links`` maps a
+    column to one href per row. ``split_by`` names a column whose values each get a table of
+    their own, captioned by ``captions[value]`` (the column itself is not shown).
+    ``.data`` is the HTML, as for IPython's display objects.
+
+    Example
+    -------
+    >>> t = Table(pd.DataFrame({"Kommun": ["Högsby"], "Andel": [12.34]}),
+    ...           caption="Andel", source="Källa: SCB", formats={"Andel": fmt.percent})
+    >>> float(t["Andel"].iloc[0]), "12,3 %" in t.data
+    (12.34, True)
+    """
+
+    _metadata = [
+        "caption",
+        "source",
+        "formats",
+        "links",
+        "table_class",
+        "split_by",
+        "captions",
+        "shown",
+    ]
+
+    def __init__(
+        self,
+        data: Any = None,
+        *args: Any,
+        caption: str = "",
+        source: str = "",
+        formats: dict[str, Any] | None = None,
+        links: dict[str, Sequence[str | None]] | None = None,
+        table_class: str = "",
+        split_by: str | None = None,
+        captions: dict[str, str] | None = None,
+        shown: pd.DataFrame | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(data, *args, **kwargs)
+        self.caption = caption
+        self.source = source
+        self.formats = dict(formats or {})
+        self.links = dict(links or {})
+        self.table_class = table_class
+        self.split_by = split_by
+        self.captions = dict(captions or {})
+        #: The text to show, where a column's format differs by row (set by the chapter).
+        self.shown = shown
+
+    @property
+    def _constructor(self):
+        return Table
+
+    def frame(self) -> pd.DataFrame:
+        """The numbers as a plain DataFrame (what the download holds)."""
+        return pd.DataFrame(self)
+
+    def _shown(self, df: pd.DataFrame) -> pd.DataFrame:
+        out = pd.DataFrame(index=range(len(df)))
+        for col in df.columns:
+            f = self.formats.get(col)
+            vals = df[col].tolist()
+            out[col] = [
+                MISSING
+                if v is None or (isinstance(v, float) and v != v)
+                else (f(v) if f else str(v))
+                for v in vals
+            ]
+        return out
+
+    def _repr_html_(self) -> str:
+        parts = []
+        groups = (
+            [(None, pd.DataFrame(self))]
+            if not self.split_by
+            else [(g, pd.DataFrame(d)) for g, d in pd.DataFrame(self).groupby(self.split_by, sort=False)]
+        )
+        for g, d in groups:
+            d = d.reset_index(drop=True)
+            if self.split_by:
+                d = d.drop(columns=[self.split_by])
+            links = (
+                {c: [h for h, keep in zip(v, self[self.split_by] == g, strict=True) if keep] for c, v in self.links.items()}
+                if self.split_by
+                else self.links
+            )
+            shown = self._shown(d) if self.shown is None or self.split_by else self.shown
+            parts.append(
+                html_table(
+                    shown,
+                    self.captions.get(g, self.caption) if g is not None else self.caption,
+                    self.source,
+                    numeric=[c for c in d.columns if c in self.formats],
+                    links=links,
+                    table_class=self.table_class,
+                    download_frame=d,
+                ).data
+            )
+        return "".join(parts)
+
+    @property
+    def data(self) -> str:  # type: ignore[override]
+        """The table's HTML (as ``IPython.display.HTML.data``)."""
+        return self._repr_html_()

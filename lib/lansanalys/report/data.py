@@ -1,8 +1,11 @@
-"""Data access for one area: the processed tables filtered to one län, read once and cached,
-its indicators and ranks among the 21 län, and the notes on where its data come from.
+"""One area's data: the processed national tables filtered to riket, a län or a kommun, read once
+and cached, with what every chapter compares the area against (its parent, riket, its
+children, its kommungrupp) and the notes on where the data come from.
 
-:class:`LanData` is what every chapter of the län report reads, and what the kommun deep dive
-reads for the kommun's län: one code path for both.
+:class:`AreaData` is what every chapter function reads; nothing here draws. Heavy work (the
+indicators of every area, access tables, closure rankings and scenarios, the orter) ran once in
+the build; this module filters. Any access threshold the build did not precompute is computed
+from the cells' distances with the build's own function, so it has the same definition.
 """
 
 from __future__ import annotations
@@ -12,71 +15,104 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 from IPython.display import Markdown
 
-from lansanalys import catalogue, fmt, geo
-from lansanalys.analysis import access
-from lansanalys.analysis.indicators import cells_with_distance
+from lansanalys import catalogue, fmt
+from lansanalys.analysis import access, demography, support
+from lansanalys.analysis.access import HEADLINE_KM, share_col
 from lansanalys.catalogue import covered_lan
 from lansanalys.config import DEFAULT_THRESHOLDS_KM, Paths, paths
-from lansanalys.report.blocks import DEMO_NOTE, MISSING, editorial
+from lansanalys.report.area import KEYS, RIKET, Area
+from lansanalys.report.blocks import MISSING, editorial
 from lansanalys.report.text import (
     EXTRACT_NOTE,
     beyond_note,
     by_road,
     distance_note,
     missing_sentence,
+    riket_label,
     source_note,
 )
 from lansanalys.services import SERVICE_TYPES
 
-#: Service points this far (m) outside the län are kept: people cross county borders.
+#: Service points this far (m) outside the area are kept: people cross borders to shop.
 NEARBY_POINTS_M = 25_000
 
+#: Processed access table of each level (riket's has no code column: it is added as "00").
+ACCESS_TABLES = {
+    "kommun": "access_kommun",
+    "lan": "access_lan",
+    "riket": "access_riket",
+    "kommungrupp": "access_kommungrupp",
+}
 
-def read_indicators(p: Paths, level: str, lan_kod: str | None = None) -> pd.DataFrame:
-    """The build's headline indicators of every län (``level="lan"``, riket as "00") or of the
-    kommuner (of ``lan_kod``), indexed by code; ``attrs["span"]`` is the change's years."""
-    filters = [("level", "==", level)] + ([("lan_kod", "==", lan_kod)] if lan_kod else [])
-    df = catalogue.read(p, "indicators", filters=filters)
-    out = df.drop(columns=["level", "lan_kod", "span"]).set_index("code")
-    out.index.name = None
-    out.attrs["span"] = int(df["span"].iloc[0])
-    return out
+
+def cells_with_distance(
+    p: Paths, meta: dict[str, Any], filters: list | None = None, service_type: str | None = None
+) -> pd.DataFrame:
+    """Cell × service type distances from the build's nearest table, with each cell's people.
+
+    Used to compute a threshold the build did not precompute (any the API accepts), with the
+    same function and definition as the build (:func:`lansanalys.analysis.access.beyond_thresholds`).
+    ``filters`` apply to both tables (e.g. ``[("lan_kod", "==", "08")]``). Only cells of län
+    with service data of the row's type are kept (:func:`covered_lan`), as in the build: an
+    area without data gets no row, hence no figure.
+    """
+    flt = list(filters or [])
+    nflt = flt + ([("service_type", "==", service_type)] if service_type else [])
+    near = catalogue.read(p, "nearest", filters=nflt or None)
+    rutor = catalogue.read(
+        p, "rutor", columns=["cell_id", "population", "pop_70plus"], filters=flt or None
+    )
+    out = near.merge(rutor, on="cell_id", how="left", validate="m:1")
+    pairs = {(lan, st) for st in SERVICE_TYPES for lan in covered_lan(meta, st)}
+    keep = [(lan, st) in pairs for lan, st in zip(out["lan_kod"], out["service_type"], strict=True)]
+    return out[keep].reset_index(drop=True)
 
 
 @dataclass
-class LanData:
-    """The data of one län (``lan_kod``), filtered from the national tables as they are needed.
+class AreaData:
+    """The data of one area, filtered from the national tables as chapters ask for them.
 
     Parameters
     ----------
-    lan_kod : str
-        Two-character län code ("08" Kalmar län); an integer from a notebook parameter is padded.
+    area : Area
+        Riket, a län or a kommun.
     thresholds_km : tuple of float
-        Distance thresholds for the access tables (km, "more than"). Any positive number works:
+        Distance thresholds of the access tables (km, "more than"). Any positive number works:
         thresholds the build did not precompute are computed from the cells' distances.
+    p : Paths
+        Project paths (``LANSANALYS_HOME`` or the checkout).
     """
 
-    lan_kod: str
+    area: Area
     thresholds_km: tuple[float, ...] = DEFAULT_THRESHOLDS_KM
     p: Paths = field(default_factory=paths)
 
     def __post_init__(self) -> None:
-        self.lan_kod = geo.lan_parameter(self.lan_kod)
         self.thresholds_km = access.check_thresholds(self.thresholds_km, "km")
-        self.lan_namn = geo.lan_name(self.lan_kod)
         self.started = time.time()
         self.meta = catalogue.read_meta(self.p)
 
-    # ---- data ---------------------------------------------------------------------------
+    # ---- population ----------------------------------------------------------------------------
     @cached_property
     def befolkning(self) -> pd.DataFrame:
         """The national population table (all kommuner, all years)."""
         return catalogue.read(self.p, "befolkning")
+
+    def population_of(self, area: Area) -> pd.DataFrame:
+        """Population rows (kommun × year × age × sex) of any area."""
+        bef = self.befolkning
+        return bef if area.level == "riket" else bef[bef[area.key] == area.code]
+
+    @cached_property
+    def pop(self) -> pd.DataFrame:
+        """The area's population rows."""
+        return self.population_of(self.area)
 
     @property
     def year(self) -> int:
@@ -87,18 +123,159 @@ class LanData:
         """The years of the population data, sorted."""
         return sorted(int(y) for y in self.befolkning["year"].unique())
 
+    # ---- indicators, comparisons and ranks -----------------------------------------------------
     @cached_property
-    def kommuner(self) -> pd.DataFrame:
-        return geo.kommuner()[geo.kommuner()["lan_kod"] == self.lan_kod]
+    def indicators(self) -> pd.DataFrame:
+        """The build's headline indicators of every area: index ``(level, code)``;
+        ``attrs["span"]`` is the number of years the change is over."""
+        df = catalogue.read(self.p, "indicators")
+        span = int(df["span"].iloc[0])
+        df = df.assign(level=df["level"].where(df["code"] != RIKET, "riket"))
+        out = df.drop(columns=["span"]).set_index(["level", "code"])
+        out.attrs["span"] = span
+        return out
+
+    @property
+    def span(self) -> int:
+        return int(self.indicators.attrs["span"])
+
+    def ind(self, area: Area | None = None) -> pd.Series:
+        """Headline indicators of ``area`` (default: this area)."""
+        a = area or self.area
+        return self.indicators.loc[(a.level, a.code)]
 
     @cached_property
-    def lan_pop(self) -> pd.DataFrame:
-        return self.befolkning[self.befolkning["lan_kod"] == self.lan_kod]
+    def klassning(self) -> pd.DataFrame | None:
+        """kommun → class (SKR kommungrupp or another supplied grouping), or None."""
+        if not catalogue.exists(self.p, "klassning"):
+            return None
+        return catalogue.read(self.p, "klassning").drop_duplicates("kommun_kod")
 
+    @cached_property
+    def group(self) -> str | None:
+        """The kommun's group (class name) in the supplied grouping; None for län and riket."""
+        if self.area.level != "kommun" or self.klassning is None:
+            return None
+        kl = self.klassning.set_index("kommun_kod")["class_name"]
+        return kl.get(self.area.code)
+
+    @cached_property
+    def group_peers(self) -> list[str]:
+        """Kommun codes of the same group across the country (this kommun included)."""
+        if self.group is None:
+            return []
+        kl = self.klassning
+        return sorted(kl.loc[kl["class_name"] == self.group, "kommun_kod"])
+
+    def group_indicators(self) -> pd.Series | None:
+        """The kommun's group's indicators (precomputed in the build), or None."""
+        if self.group is None or ("kommungrupp", self.group) not in self.indicators.index:
+            return None
+        return self.indicators.loc[("kommungrupp", self.group)]
+
+    def rank(self, col: str, among: str = "siblings", area: Area | None = None) -> str:
+        """``area``'s place on ``col`` (1 = highest) among its siblings (the län's kommuner, the
+        21 län) or, for a kommun, among the kommuner of its group; areas without the figure
+        are not ranked."""
+        a = area or self.area
+        if a.level == "riket":
+            return ""
+        if among == "group":
+            codes, where = self.group_peers, "i kommungruppen"
+        else:
+            codes = [s.code for s in a.siblings]
+            where = "i länet" if a.level == "kommun" else "i landet"
+        if not codes:
+            return ""
+        s = self.indicators.loc[a.level][col].reindex(codes).dropna()
+        if a.code not in s.index:
+            return MISSING
+        place = int(s.rank(ascending=False, method="min")[a.code])
+        return fmt.ranking_phrase(place, len(s), where=where)
+
+    # ---- geography -------------------------------------------------------------------------------
+    @cached_property
+    def lan_geo(self) -> gpd.GeoDataFrame:
+        return catalogue.read(self.p, "lan_geo")
+
+    def kommun_geo_of(self, lan_kod: str | None) -> gpd.GeoDataFrame:
+        flt = [("lan_kod", "==", lan_kod)] if lan_kod else None
+        return catalogue.read(self.p, "kommun_geo", filters=flt)
+
+    @cached_property
+    def child_geo(self) -> gpd.GeoDataFrame:
+        """Boundaries of the children (the 21 län, a län's kommuner); for a kommun its siblings,
+        the kommuner of its län. The name column is ``name`` and the code ``code``."""
+        if self.area.level == "riket":
+            g = self.lan_geo.rename(columns={"lan_kod": "code", "lan": "name"})
+        else:
+            g = self.kommun_geo_of(self.area.lan_kod)
+            g = g.rename(columns={"kommun_kod": "code", "kommun": "name"})
+        return g
+
+    @cached_property
+    def own_geo(self) -> gpd.GeoDataFrame:
+        """The area's own boundary (the län's kommuner for a län; all län for riket)."""
+        if self.area.level == "kommun":
+            return self.child_geo[self.child_geo["code"] == self.area.code]
+        return self.child_geo
+
+    @cached_property
+    def places(self) -> pd.DataFrame:
+        """GeoNames settlements of the area (village names on maps)."""
+        flt = self.area.filters()
+        return catalogue.read(self.p, "places", filters=flt)
+
+    # ---- coverage ----------------------------------------------------------------------------------
+    def covered(self, service_type: str, area: Area | None = None) -> bool:
+        """Whether ``area`` (default this one) has service data of ``service_type``; riket
+        when any län has (its figures then stand for those län, and say so)."""
+        a = area or self.area
+        lan = covered_lan(self.meta, service_type)
+        return bool(lan) if a.level == "riket" else a.lan_kod in lan
+
+    def missing(self, *types: str) -> str:
+        """The sentence said instead of a figure for types without data here ("" if none)."""
+        gaps = [t for t in (types or SERVICE_TYPES) if not self.covered(t)]
+        where = self.area.name if self.area.level != "riket" else "alla län"
+        return missing_sentence(self.meta, gaps, where)
+
+    def missing_block(self, *types: str) -> Markdown:
+        return Markdown(f"*{html.escape(self.missing(*types))}*")
+
+    def name_of(self, area: Area) -> str:
+        """Display name; riket says which län it stands for when service data are partial."""
+        if area.level == "riket":
+            return riket_label(self.meta, "dagligvaror")
+        return area.name
+
+    # ---- sources -------------------------------------------------------------------------------------
+    def source(self, *kinds: str, year: int | str | None = None) -> str:
+        return source_note(self.meta, list(kinds), year)
+
+    def access_source(self) -> str:
+        """Source and method note under every access figure and table."""
+        text = " ".join(
+            [self.source("rutor", "service", "vagnat"), distance_note(self.meta)]
+            + [beyond_note(self.meta)]
+        )
+        if self.area.lan_kod in self.meta.get("coverage", {}).get("extract", []):
+            text += " " + EXTRACT_NOTE
+        return text
+
+    def comment(self, chapter: str) -> Markdown:
+        """Editorial text for ``chapter`` from data/raw/kommentarer/<code>.md, if any."""
+        return editorial(self.p, self.area.code, chapter)
+
+    @property
+    def demo(self) -> bool:
+        return any(k["demo"] for k in self.meta["kinds"].values())
+
+    # ---- cells and access --------------------------------------------------------------------------
     @cached_property
     def cells(self) -> pd.DataFrame:
-        """Populated cells of the län with their nearest distance per service type (wide, km)."""
-        flt = [("lan_kod", "==", self.lan_kod)]
+        """Populated cells of the area with their nearest distance per service type (wide, km)."""
+        flt = self.area.filters()
         rutor = catalogue.read(self.p, "rutor", filters=flt)
         near = catalogue.read(self.p, "nearest", filters=flt)
         col = "road_m" if by_road(self.meta) else "dist_m"
@@ -106,162 +283,272 @@ class LanData:
         return rutor.merge(wide, left_on="cell_id", right_index=True, how="left")
 
     @cached_property
-    def access_classes(self) -> pd.DataFrame:
-        """Population per access class (road km, car minutes, straight km) for the län's areas."""
-        codes = ["00", self.lan_kod, *self.kommuner["kommun_kod"]]
-        return catalogue.read(self.p, "access_klasser", filters=[("code", "in", codes)])
-
-    @cached_property
     def service(self) -> pd.DataFrame:
-        """Service points in the län and within :data:`NEARBY_POINTS_M` of it (people cross county
-        borders)."""
+        """Service points in the area and within :data:`NEARBY_POINTS_M` of it."""
         pts = catalogue.read(self.p, "service")
-        x0, y0, x1, y1 = self.kommun_geo.total_bounds
+        x0, y0, x1, y1 = self.own_geo.total_bounds
         m = NEARBY_POINTS_M
         return pts[pts["x"].between(x0 - m, x1 + m) & pts["y"].between(y0 - m, y1 + m)]
 
     @cached_property
-    def kommun_geo(self) -> gpd.GeoDataFrame:
-        return catalogue.read(self.p, "kommun_geo", filters=[("lan_kod", "==", self.lan_kod)])
+    def access_classes(self) -> pd.DataFrame:
+        """Population per access class for the area, its lineage and its children."""
+        codes = [a.code for a in self.area.lineage] + [c.code for c in self.area.children]
+        return catalogue.read(self.p, "access_klasser", filters=[("code", "in", codes)])
+
+    def access_level(self, level: str) -> pd.DataFrame:
+        """The build's access table of ``level`` with the area code in a column ``code``."""
+        return self._access_tables[level]
 
     @cached_property
-    def access_kommun(self) -> pd.DataFrame:
-        return catalogue.read(
-            self.p,
-            "access_kommun",
-            filters=[("kommun_kod", "in", self.kommuner["kommun_kod"].tolist())],
-        )
+    def _access_tables(self) -> dict[str, pd.DataFrame]:
+        class Lazy(dict):
+            def __missing__(inner, level: str) -> pd.DataFrame:  # noqa: N805
+                name = ACCESS_TABLES[level]
+                if not catalogue.exists(self.p, name):
+                    df = pd.DataFrame(columns=["code", "service_type"])
+                else:
+                    df = catalogue.read(self.p, name)
+                    key = "kommungrupp" if level == "kommungrupp" else KEYS.get(level)
+                    df = df.assign(code=RIKET) if level == "riket" else df.rename(columns={key: "code"})
+                inner[level] = df
+                return df
 
-    @cached_property
-    def access_lan(self) -> pd.DataFrame:
-        return catalogue.read(self.p, "access_lan")
+        return Lazy()
 
-    @cached_property
-    def access_riket(self) -> pd.DataFrame:
-        return catalogue.read(self.p, "access_riket")
+    def access_rows(self, areas: Sequence[Area]) -> pd.DataFrame:
+        """The build's access rows (every service type) of the given areas, in that order,
+        with ``code`` and ``name``; precomputed thresholds only (see :meth:`beyond`)."""
+        parts = []
+        for a in areas:
+            t = self.access_level(a.level)
+            parts.append(t[t["code"] == a.code].assign(name=self.name_of(a), level=a.level))
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
-    def source(self, *kinds: str, year: int | str | None = None) -> str:
-        return source_note(self.meta, list(kinds), year)
+    def beyond(
+        self, areas: Sequence[Area], thresholds: Sequence[float], unit: str = "km"
+    ) -> pd.DataFrame:
+        """Access rows of ``areas`` with the population and share beyond each threshold.
 
-    def access_source(self) -> str:
-        """Source and method note under every access figure and table."""
-        text = (
-            self.source("rutor", "service", "vagnat")
-            + " "
-            + distance_note(self.meta)
-            + " "
-            + beyond_note(self.meta)
-        )
-        if self.lan_kod in self.meta.get("coverage", {}).get("extract", []):
-            text += " " + EXTRACT_NOTE
-        return text
-
-    def covered(self, service_type: str) -> bool:
-        """Whether the län has service data of ``service_type`` (else: "uppgift saknas")."""
-        return self.lan_kod in covered_lan(self.meta, service_type)
-
-    def missing(self, *types: str) -> str:
-        """The sentence said instead of a figure for types without data in the län ("" if none)."""
-        gaps = [t for t in (types or SERVICE_TYPES) if not self.covered(t)]
-        return missing_sentence(self.meta, gaps, self.lan_namn)
-
-    def _missing_block(self, *types: str) -> Markdown:
-        return Markdown(f"*{html.escape(self.missing(*types))}*")
-
-    @cached_property
-    def lan_cells(self) -> pd.DataFrame:
-        """The län's cells × service types (long): distances and people, for any threshold."""
-        return cells_with_distance(self.p, self.meta, [("lan_kod", "==", self.lan_kod)])
-
-    @cached_property
-    def riket_cells(self) -> pd.DataFrame:
-        """Every cell × service type of the country (read only when a threshold needs it)."""
-        return cells_with_distance(self.p, self.meta).assign(riket="00")
-
-    def beyond(self, level: str, thresholds: Sequence[float], unit: str = "km") -> pd.DataFrame:
-        """Access per area with the population and share beyond each threshold.
-
-        Parameters
-        ----------
-        level : {"kommun", "lan", "riket"}
-            The län's kommuner, this län, or riket.
-        thresholds : sequence of float
-            Limits in ``unit`` ("beyond" = strictly more than).
-        unit : {"km", "min"}
-            Road km (straight-line km without a network) or car minutes.
-
-        Returns
-        -------
-        DataFrame
-            The build's access table for ``level`` with ``population_share_over_<t><unit>``
-            (and counts, 70+) for every threshold. The build's columns are used where it
-            precomputed the threshold; any other is computed here from the cells' distances with
-            :func:`lansanalys.analysis.access.beyond_thresholds`, the same definition.
+        The build's columns are used where it precomputed the threshold; any other is computed
+        from the cells' distances with :func:`lansanalys.analysis.access.beyond_thresholds`,
+        the same definition (unreachable people count as beyond every threshold).
         """
         thresholds = access.check_thresholds(thresholds, unit)
-        if level == "kommun":
-            key, table = "kommun_kod", self.access_kommun
-        elif level == "lan":
-            key, table = "lan_kod", self.access_lan[self.access_lan["lan_kod"] == self.lan_kod]
-        elif level == "riket":
-            key, table = "riket", self.access_riket.assign(riket="00")
-        else:
-            raise ValueError(f"level must be 'kommun', 'lan' or 'riket', not {level!r}")
-        need = [t for t in thresholds if f"population_share_over_{t:g}{unit}" not in table]
-        if not need:
+        table = self.access_rows(areas)
+        need = [t for t in thresholds if share_col(t, unit=unit) not in table]
+        if not need or table.empty:
             return table
         if unit == "min" and not by_road(self.meta):
             raise ValueError("car minutes need a road network (data/raw/vagnat/)")
-        cells = self.riket_cells if level == "riket" else self.lan_cells
         col = "road_min" if unit == "min" else ("road_m" if by_road(self.meta) else "dist_m")
-        fresh = access.beyond_thresholds(
-            cells, key, need, dist_col=col, pop_cols=("population", "pop_70plus"), unit=unit
-        )
+        fresh = []
+        for level in dict.fromkeys(a.level for a in areas):
+            codes = [a.code for a in areas if a.level == level]
+            cells = self._cells_of(level, codes)
+            key = KEYS[level]
+            if level == "riket":
+                cells = cells.assign(riket=RIKET)
+            got = access.beyond_thresholds(
+                cells, key, need, dist_col=col, pop_cols=("population", "pop_70plus"), unit=unit
+            )
+            fresh.append(got.rename(columns={key: "code"}))
         made = [
             f"{pc}_{what}_{t:g}{unit}"
             for pc in ("population", "pop_70plus")
             for what in ("over", "share_over")
             for t in need
         ]
-        return table.merge(
-            fresh[[key, "service_type", *made]], on=[key, "service_type"], how="left"
-        )
+        fresh_df = pd.concat(fresh, ignore_index=True)[["code", "service_type", *made]]
+        return table.merge(fresh_df, on=["code", "service_type"], how="left")
 
-    # ---- indicators ----------------------------------------------------------------------
+    def _cells_of(self, level: str, codes: list[str]) -> pd.DataFrame:
+        """Cell × type distances of the areas ``codes`` of ``level`` (cached per set)."""
+        key = (level, tuple(codes))
+        cache = self.__dict__.setdefault("_cell_cache", {})
+        if key not in cache:
+            flt = None if level == "riket" else [(KEYS[level], "in", list(codes))]
+            cache[key] = cells_with_distance(self.p, self.meta, flt)
+        return cache[key]
+
+    def access_of(self, area: Area, service_type: str, col: str) -> float:
+        """One precomputed access figure of ``area`` (NaN where the area has none)."""
+        t = self.access_level(area.level)
+        row = t[(t["code"] == area.code) & (t["service_type"] == service_type)]
+        return float(row[col].iloc[0]) if len(row) and col in row else float("nan")
+
+    def headline_share(self, area: Area, service_type: str = "dagligvaror") -> float:
+        return self.access_of(area, service_type, share_col(HEADLINE_KM))
+
+    # ---- closure -------------------------------------------------------------------------------------
     def closure(self, service_type: str) -> pd.DataFrame:
-        """The län's points of ``service_type`` with the people their closure would push beyond
-        the closure distance, and the people they serve (the build's closure ranking)."""
-        return catalogue.read(
+        """The area's points of ``service_type`` with the people their closure alone would push
+        beyond the closure distance and the people they serve (the build's ranking)."""
+        flt = [("service_type", "==", service_type)]
+        if self.area.level != "riket":
+            flt.append((self.area.key, "==", self.area.code))
+        return catalogue.read(self.p, "closure", filters=flt)
+
+    def closure_points(self, service_type: str) -> pd.DataFrame:
+        """The closure figures of the area's points with their place, kommun name and a label
+        that tells points of one name apart."""
+        pts = catalogue.read(
             self.p,
-            "closure",
-            filters=[("lan_kod", "==", self.lan_kod), ("service_type", "==", service_type)],
+            "service",
+            columns=["point_id", "x", "y"],
+            filters=[("service_type", "==", service_type)],
         )
+        from lansanalys import geo
+
+        names = geo.kommuner().set_index("kommun_kod")["kommun"]
+        c = self.closure(service_type).merge(pts, on="point_id", how="inner")
+        c = c.assign(kommun=c["kommun_kod"].map(names))
+        return c.assign(display=_unique_labels(c))
 
     @cached_property
-    def lan_indicators(self) -> pd.DataFrame:
-        """Headline indicators for all 21 län (to rank this one) and riket ("00")."""
-        return read_indicators(self.p, "lan")
+    def scenarios(self) -> pd.DataFrame | None:
+        """The build's closure scenarios of the area (most critical point per type), or None."""
+        if not catalogue.exists(self.p, "scenarios"):
+            return None
+        return catalogue.read(self.p, "scenarios", filters=[("code", "==", self.area.code)])
 
-    def _rank(self, col: str) -> str:
-        s = self.lan_indicators.drop(index="00")[col].dropna()  # only län with data are ranked
-        if self.lan_kod not in s.index:
-            return MISSING
-        rank = int(s.rank(ascending=False, method="min")[self.lan_kod])
-        return fmt.ranking_phrase(rank, len(s))
+    # ---- change ------------------------------------------------------------------------------------
+    def change_of(self, areas: Sequence[Area]) -> pd.DataFrame:
+        """Population change of ``areas`` over the span of the key figures: ``code, name,
+        start, end, change, change_pct``; NaN change with one year of data
+        (``attrs["start_year"]`` is then None)."""
+        span = self.span
+        rows = []
+        for a in areas:
+            pop = self.population_of(a)
+            now = float(pop.loc[pop["year"] == self.year, "population"].sum())
+            if span:
+                start = pop.loc[pop["year"] == self.year - span, "population"]
+                s = float(start.sum()) if len(start) and start.notna().all() else float("nan")
+            else:
+                s = float("nan")
+            rows.append({"code": a.code, "name": a.name, "start": s, "end": now})
+        out = pd.DataFrame(rows)
+        out["change"] = out["end"] - out["start"]
+        out["change_pct"] = 100 * out["change"] / out["start"]
+        out.attrs.update(start_year=self.year - span if span else None, end_year=self.year)
+        return out
 
-    # ---- cells of the report -------------------------------------------------------------
-    def comment(self, chapter: str) -> Markdown:
-        """Editorial text for ``chapter`` from data/raw/kommentarer/<lan_kod>.md, if any."""
-        return editorial(self.p, self.lan_kod, chapter)
+    @cached_property
+    def children_change(self) -> pd.DataFrame:
+        """Change of each child (the län's kommuner, the 21 län); a kommun: its siblings."""
+        kids = self.area.children or self.area.siblings
+        return self.change_of(kids)
 
-    def title(self) -> Markdown:
-        """Report heading."""
-        demo = any(k["demo"] for k in self.meta["kinds"].values())
-        sub = f"Befolkning, tillgång till service och stöd · data t.o.m. {self.year}"
-        warn = (
-            f"\n\n> **{DEMO_NOTE}.** Rapporten bygger helt eller delvis på exempeldata som "
-            "kitet genererat; se *Om data och metod* för vilka delar som är verkliga."
-            if demo
-            else ""
+    # ---- support -----------------------------------------------------------------------------------
+    @cached_property
+    def has_support(self) -> bool:
+        return catalogue.exists(self.p, "stod") and "stod" in self.meta.get("years", {})
+
+    @cached_property
+    def support(self) -> pd.DataFrame:
+        """The grants paid in the area."""
+        flt = self.area.filters()
+        return catalogue.read(self.p, "stod", filters=flt)
+
+    @property
+    def support_period(self) -> tuple[int, int]:
+        """First and last year of the support data (the whole list, not only this area's)."""
+        first, last = self.meta["years"]["stod"]
+        return int(first), int(last)
+
+    def support_years(self) -> str:
+        first, last = self.support_period
+        return f"{first}–{last}" if last > first else str(first)
+
+    @cached_property
+    def support_per_kommun(self) -> pd.DataFrame:
+        """Kr per inhabitant and year of every kommun in the country (0 kr where nothing was
+        paid; no figure where the population is incomplete): the one definition,
+        :func:`lansanalys.analysis.support.per_inhabitant_year`."""
+        grants = catalogue.read(self.p, "stod", columns=["kommun_kod", "year", "amount_sek"])
+        from lansanalys import geo
+
+        return support.per_inhabitant_year(
+            grants, self.befolkning, geo.kommun_codes(), self.support_period
         )
-        return Markdown(f"# {html.escape(self.lan_namn)} – nutid och framtid\n\n{sub}{warn}")
+
+    def support_per(self, areas: Sequence[Area]) -> pd.DataFrame:
+        """Support per inhabitant and year of ``areas`` (any level, also a kommungrupp via
+        :meth:`support_per_group`): their kommuner's money over their person-years."""
+        per = self.support_per_kommun.set_index("kommun_kod")
+        rows = []
+        for a in areas:
+            part = per.reindex(a.kommun_codes)
+            money = float(part["amount_sek"].sum())
+            years = float(part["person_years"].sum(min_count=len(part)))
+            if part["person_years"].isna().any():
+                years = float("nan")  # a kommun with partial population: no figure for the sum
+            rows.append(
+                {
+                    "code": a.code,
+                    "name": self.name_of(a),
+                    "amount_sek": money,
+                    "person_years": years,
+                    "population": float(part["population"].sum()),
+                    "sek_per_capita_year": money / years if years and years == years else float("nan"),
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def support_per_group(self) -> pd.Series | None:
+        """The kommun's group's support per inhabitant and year, or None without a grouping."""
+        if not self.group_peers:
+            return None
+        per = self.support_per_kommun.set_index("kommun_kod").reindex(self.group_peers)
+        years = per["person_years"].sum(min_count=len(per))
+        if per["person_years"].isna().any():
+            years = float("nan")
+        return pd.Series(
+            {
+                "code": self.group,
+                "name": f"Kommungruppen {self.group}",
+                "amount_sek": per["amount_sek"].sum(),
+                "person_years": years,
+                "sek_per_capita_year": per["amount_sek"].sum() / years if years == years else years,
+            }
+        )
+
+    # ---- demography tables ------------------------------------------------------------------------
+    @cached_property
+    def projection(self) -> pd.DataFrame | None:
+        """Projected population of the area's kommuner, or None when the build made none for
+        all of them (a partial projection is no projection of the area)."""
+        if not catalogue.exists(self.p, "prognos"):
+            return None
+        proj = catalogue.read(self.p, "prognos", filters=self.area.filters())
+        return proj if set(self.area.kommun_codes) <= set(proj["kommun_kod"]) else None
+
+    @cached_property
+    def components_raw(self) -> pd.DataFrame | None:
+        """The area's rows of the components file (kommun × year × component), or None."""
+        if not catalogue.exists(self.p, "forandringar"):
+            return None
+        return catalogue.read(self.p, "forandringar", filters=self.area.filters())
+
+    def dependency_in(self, pop: pd.DataFrame) -> float:
+        """Demographic dependency ratio of one year's rows (SCB's form, per 100 aged 20–64)."""
+        return float(demography.dependency_ratio(pop.assign(_a="a"), "_a").iloc[0])
+
+    # ---- orter ---------------------------------------------------------------------------------------
+    @cached_property
+    def orter(self) -> pd.DataFrame | None:
+        """The build's orter of the area (one row per ort and one for "utanför orter")."""
+        if not catalogue.exists(self.p, "orter"):
+            return None
+        return catalogue.read(self.p, "orter", filters=self.area.filters())
+
+
+def _unique_labels(points: pd.DataFrame) -> list[str]:
+    """"Name (kommun)", with the point id added where two points would read the same."""
+    base = [f"{n} ({k})" for n, k in zip(points["name"], points["kommun"], strict=True)]
+    counts = pd.Series(base).value_counts()
+    return [
+        f"{b[:-1]}, id {pid})" if counts[b] > 1 else b
+        for b, pid in zip(base, points["point_id"], strict=True)
+    ]

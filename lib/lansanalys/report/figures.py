@@ -248,12 +248,19 @@ def index_lines(data: pd.DataFrame, title: str, source: str, value_title: str) -
 
 
 def projection_lines(
-    observed: pd.DataFrame, projected: pd.DataFrame, title: str, source: str
+    observed: pd.DataFrame,
+    projected: pd.DataFrame,
+    title: str,
+    source: str,
+    value_title: str = "Invånare",
 ) -> go.Figure:
     """Population by age group over time: solid observed, dashed projected.
 
     Both frames have ``year, group, population``; groups keep their order of appearance.
+    With ``value_title`` other than "Invånare" the values are an index (base year = 100):
+    every age group's change then shows on one scale.
     """
+    index = value_title != "Invånare"
     fig = go.Figure()
     for i, group in enumerate(dict.fromkeys(observed["group"])):
         color = OKABE_ITO[i % len(OKABE_ITO)]
@@ -271,7 +278,7 @@ def projection_lines(
                     line=dict(color=color, dash=dash, width=2.5),
                     legendgroup=group,
                     showlegend=not suffix,
-                    hovertemplate="%{x}: %{y:,.0f}<extra>"
+                    hovertemplate=("%{x}: index %{y:.1f}<extra>" if index else "%{x}: %{y:,.0f}<extra>")
                     + html.escape(group + suffix)
                     + "</extra>",
                 )
@@ -288,7 +295,11 @@ def projection_lines(
         )
     )
     fig.update_xaxes(title="År")
-    fig.update_yaxes(title="Invånare", rangemode="tozero", tickformat=",.0f")
+    if index:
+        fig.add_hline(y=100, line=dict(color="#999", width=1))
+        fig.update_yaxes(title=value_title, tickformat=",.0f")
+    else:
+        fig.update_yaxes(title=value_title, rangemode="tozero", tickformat=",.0f")
     return finish(fig, title, source, height=CHART_HEIGHT)
 
 

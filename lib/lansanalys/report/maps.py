@@ -527,3 +527,65 @@ def closure_point_map(
         [colors[i] for i in top["_cls"]],
     )
     return finish(fig, title, source, height=MAP_HEIGHT)
+
+
+def orter_map(
+    borders: gpd.GeoDataFrame,
+    orter: pd.DataFrame,
+    everyday: Sequence[str],
+    labels: dict[str, str],
+    title: str,
+    source: str,
+) -> go.Figure:
+    """Orter as circles sized by their people and coloured by how many of the ``everyday``
+    service types have a point in the ort (0 … all); names on the largest, every row on hover.
+
+    ``orter`` needs ``x, y, name, population, share`` and ``n_<type>`` and ``km_<type>`` for
+    each type of ``everyday``; ``labels`` maps a type to its Swedish label.
+    """
+    n = len(everyday)
+    have = sum((orter[f"n_{t}"] > 0).astype(int) for t in everyday) if n else pd.Series(0, index=orter.index)
+    colors = sample_colorscale(SEQUENTIAL, [1 - i / max(n, 1) for i in range(n + 1)])
+    fig = go.Figure(outline_traces(borders))
+    size = 8 + 30 * np.sqrt(orter["population"].to_numpy(float) / max(orter["population"].max(), 1))
+    for k in range(n + 1):
+        sel = (have == k).to_numpy()
+        if not sel.any():
+            continue
+        part = orter[sel]
+        text = []
+        for r in part.to_dict("records"):
+            lines = [f"<b>{html.escape(str(r['name']))}</b>: {fmt.number(r['population'])} invånare"]
+            for t in everyday:
+                got = "finns i orten" if r[f"n_{t}"] > 0 else (
+                    f"{fmt.number(r[f'km_{t}'], 1)} km till närmaste" if r[f"km_{t}"] == r[f"km_{t}"] else "uppgift saknas"
+                )
+                lines.append(f"{html.escape(labels[t])}: {got}")
+            text.append("<br>".join(lines))
+        fig.add_trace(
+            go.Scatter(
+                x=part["x"],
+                y=part["y"],
+                mode="markers",
+                name=f"{k} av {n}",
+                marker=dict(color=colors[k], size=size[sel], line=dict(color="#222", width=0.6), opacity=0.9),
+                text=text,
+                hovertemplate="%{text}<extra></extra>",
+            )
+        )
+    top = orter.sort_values("population", ascending=False).head(12)
+    fig.add_trace(
+        go.Scatter(
+            x=top["x"],
+            y=top["y"],
+            mode="text",
+            text=[html.escape(str(v)) for v in top["name"]],
+            textposition="top center",
+            textfont=dict(size=11, color="#111"),
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    fig.update_layout(legend=dict(title=dict(text="Serviceslag i orten"), itemsizing="constant"))
+    _map_axes(fig, borders.total_bounds)
+    return finish(fig, title, source, height=MAP_HEIGHT)

@@ -14,6 +14,7 @@ kind (``data/raw/<kind>``)  module
 ``klassning``             :mod:`.klassning`
 ``forandringar``          :mod:`.forandringar`
 ``vagnat``                :mod:`.vagnat` (road lines → graph tables)
+``orter``                 :mod:`.orter` (SCB tätorter and småorter, boundaries)
 ========================  ===================================================================
 
 A new raw kind is a module with a ``@file_reader`` function and one line in :data:`READERS`.
@@ -28,6 +29,7 @@ import pandas as pd
 from lansanalys.sources.befolkning import read_befolkning, read_prognos
 from lansanalys.sources.forandringar import read_forandringar
 from lansanalys.sources.klassning import read_klassning
+from lansanalys.sources.orter import read_orter
 from lansanalys.sources.rutor import read_rutor
 from lansanalys.sources.service import read_service
 from lansanalys.sources.stod import read_stod
@@ -44,4 +46,5 @@ READERS: dict[str, Callable[..., pd.DataFrame]] = {
     # An official projection comes in the same layouts as the population itself.
     "prognos": read_prognos,
     "forandringar": read_forandringar,
+    "orter": read_orter,
 }
