@@ -75,7 +75,9 @@ def closure_scenario(
     def summary(km: np.ndarray) -> tuple[float, float]:
         ok = np.isfinite(km)
         over = float(pop[~ok].sum() + pop[ok & (km > limit_km)].sum())
-        mean = float((km[ok] * pop[ok]).sum() / pop[ok].sum()) if pop[ok].sum() > 0 else float("nan")
+        mean = (
+            float((km[ok] * pop[ok]).sum() / pop[ok].sum()) if pop[ok].sum() > 0 else float("nan")
+        )
         return over, mean
 
     (ob, mb), (oa, ma) = summary(before), summary(after)

@@ -113,7 +113,9 @@ def build(
         st: sorted(coverage.loc[coverage["covered"] & (coverage["service_type"] == st), "lan_kod"])
         for st in m.types
     }
-    scenarios = scenario_table(validated["rutor"], m.nearest, validated["service"], closure, covered)
+    scenarios = scenario_table(
+        validated["rutor"], m.nearest, validated["service"], closure, covered
+    )
     timings["areas"] = round(time.perf_counter() - t_areas, 3)
     t_proj = time.perf_counter()
     proj_table, too_short, official = projection_table(tables, kinds_meta, validated["befolkning"])

@@ -8,8 +8,6 @@ the chapters only filter.
 from __future__ import annotations
 
 import logging
-import math
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -22,18 +20,20 @@ from lansanalys.services import SERVICE_TYPES
 
 log = logging.getLogger(__name__)
 
-#: People per km² assumed to size a settlement when no boundary is supplied (a Swedish
-#: tätort averages roughly 1 500 inhabitants per km²): a settlement of P people takes the
-#: cells within sqrt(P / (pi * density)) km of its point, and at least the cell it lies in.
-SETTLEMENT_DENSITY_KM2 = 1500.0
+#: People per km² that make a grid cell part of a settlement's built-up cluster when no
+#: boundary is supplied (about half of a sparse tätort's density).
+BUILT_UP_PER_CELL = 100.0
+#: How far (km) a settlement's cluster may grow from its point.
+MAX_SETTLEMENT_KM = 6.0
 
 #: Which basis the orter table rests on, in Swedish, for the reports.
 BASIS_TEXT = {
     "scb": "SCB:s tätorter och småorter (gränser); invånare räknade ur befolkningsrutorna "
     "vars mittpunkt ligger inom ortens gräns.",
     "orter_geonames": "ungefärliga orter: GeoNames-orter med minst 500 invånare, var och en med "
-    "de befolkade rutor som ligger inom en radie efter ortens storlek (SCB:s tätortsgränser "
-    "saknas i data/raw/orter/).",
+    "den ruta den ligger i och de angränsande rutor med minst 100 invånare per km² som hänger "
+    "ihop med den (högst 6 km bort). SCB:s tätortsgränser saknas i data/raw/orter/; med dem "
+    "räknas orterna efter SCB:s gränser.",
 }
 
 
@@ -46,7 +46,9 @@ def group_indicators(
         return None
     groups = klassning.drop_duplicates("kommun_kod").set_index("kommun_kod")["class_name"]
     b = bef.assign(kommungrupp=bef["kommun_kod"].map(groups))
-    ind = area_indicators(b.dropna(subset=["kommungrupp"]), "kommungrupp", acc["kommungrupp"], acc["riket"])
+    ind = area_indicators(
+        b.dropna(subset=["kommungrupp"]), "kommungrupp", acc["kommungrupp"], acc["riket"]
+    )
     span = ind.attrs["span"]
     ind = ind.drop(index="00")
     return ind.rename_axis("code").reset_index().assign(level="kommungrupp", span=span, lan_kod="")
@@ -67,25 +69,46 @@ def _cells_in_boundaries(rutor: pd.DataFrame, orter: gpd.GeoDataFrame) -> pd.Ser
 
 
 def _cells_near_settlements(rutor: pd.DataFrame, places: pd.DataFrame) -> pd.Series:
-    """Cell id → settlement id: each cell goes to the nearest settlement whose radius reaches
-    it (see :data:`SETTLEMENT_DENSITY_KM2`); the cell a settlement lies in always belongs to it."""
-    from scipy.spatial import cKDTree
+    """Cell id → settlement id, a stand-in for SCB's tätort boundaries built on the grid.
 
-    size = rutor["size_m"].to_numpy(dtype=float)
-    radius = 1000 * np.sqrt(places["population"].to_numpy(dtype=float) / (math.pi * SETTLEMENT_DENSITY_KM2))
-    tree = cKDTree(places[["x", "y"]].to_numpy())
-    cx, cy = rutor["x"].to_numpy(dtype=float), rutor["y"].to_numpy(dtype=float)
-    dist, idx = tree.query(np.column_stack([cx, cy]), k=min(8, len(places)))
-    dist, idx = np.atleast_2d(dist), np.atleast_2d(idx)
+    Each settlement starts from the cell it lies in and grows through neighbouring cells (the
+    eight around a cell) that hold at least :data:`BUILT_UP_PER_CELL` people per km², up to
+    :data:`MAX_SETTLEMENT_KM` from its point: a contiguous built-up cluster, as SCB's tätort is
+    a contiguous built-up area. All settlements grow at once, one ring at a time, so a cell
+    between two goes to the one that reaches it first (the larger one on a tie).
+    """
+    size = float(rutor["size_m"].mode().iloc[0]) if len(rutor) else 1000.0
+    ix = np.floor(rutor["x"].to_numpy(float) / size).astype(np.int64)
+    iy = np.floor(rutor["y"].to_numpy(float) / size).astype(np.int64)
+    per_km2 = rutor["population"].to_numpy(float) / (size / 1000) ** 2
+    cell_at = {(a, b): i for i, (a, b) in enumerate(zip(ix, iy, strict=True))}
+    dense = per_km2 >= BUILT_UP_PER_CELL
+    order = places.sort_values("population", ascending=False)
+    px = np.floor(order["x"].to_numpy(float) / size).astype(np.int64)
+    py = np.floor(order["y"].to_numpy(float) / size).astype(np.int64)
     owner = np.full(len(rutor), -1)
-    for j in range(dist.shape[1]):  # nearest first: the first settlement that reaches wins
-        free = owner < 0
-        i = idx[:, j]
-        px, py = places["x"].to_numpy()[i], places["y"].to_numpy()[i]
-        inside = (np.abs(px - cx) <= size / 2) & (np.abs(py - cy) <= size / 2)
-        ok = free & ((dist[:, j] <= radius[i]) | inside)
-        owner[ok] = i[ok]
-    ids = places["ort_kod"].to_numpy()
+    frontier: list[tuple[int, int, int]] = []
+    for k, (a, b) in enumerate(zip(px, py, strict=True)):
+        i = cell_at.get((a, b))
+        if i is not None and owner[i] < 0:
+            owner[i] = k
+            frontier.append((i, int(a), int(b)))
+    reach = MAX_SETTLEMENT_KM * 1000 / size
+    while frontier:
+        nxt = []
+        for i, a0, b0 in frontier:
+            k = owner[i]
+            for da in (-1, 0, 1):
+                for db in (-1, 0, 1):
+                    j = cell_at.get((ix[i] + da, iy[i] + db))
+                    if j is None or owner[j] >= 0 or not dense[j]:
+                        continue
+                    if max(abs(ix[j] - a0), abs(iy[j] - b0)) > reach:
+                        continue
+                    owner[j] = k
+                    nxt.append((j, a0, b0))
+        frontier = nxt
+    ids = order["ort_kod"].to_numpy()
     sel = owner >= 0
     return pd.Series(ids[owner[sel]], index=rutor["cell_id"].to_numpy()[sel])
 
@@ -133,7 +156,9 @@ def orter_table(
             y=boundaries.geometry.representative_point().y,
         )[["ort_kod", "name", "kind", "x", "y", "population_scb"]]
         area = gpd.GeoDataFrame(
-            service[["point_id"]], geometry=gpd.points_from_xy(service["x"], service["y"]), crs=CRS_METRIC
+            service[["point_id"]],
+            geometry=gpd.points_from_xy(service["x"], service["y"]),
+            crs=CRS_METRIC,
         )
         hit = gpd.sjoin(area, boundaries[["ort_kod", "geometry"]], predicate="within", how="inner")
         point_ort = hit.drop_duplicates("point_id").set_index("point_id")["ort_kod"]
@@ -151,11 +176,14 @@ def orter_table(
         square = cells.assign(ort=cells["cell_id"].map(owner)).dropna(subset=["ort"])
         lookup = dict(zip(zip(square["x"], square["y"], strict=True), square["ort"], strict=True))
         point_ort = pd.Series(
-            [lookup.get((a, b)) for a, b in zip(sx, sy, strict=True)], index=service["point_id"].to_numpy()
+            [lookup.get((a, b)) for a, b in zip(sx, sy, strict=True)],
+            index=service["point_id"].to_numpy(),
         ).dropna()
     c = cells.assign(ort_kod=cells["cell_id"].map(owner).fillna("").to_numpy())
     # The ort's parts per kommun, so every kommun's rows add up to its own cells.
-    c["row"] = np.where(c["ort_kod"] == "", "utanför-" + c["kommun_kod"], c["ort_kod"] + "@" + c["kommun_kod"])
+    c["row"] = np.where(
+        c["ort_kod"] == "", "utanför-" + c["kommun_kod"], c["ort_kod"] + "@" + c["kommun_kod"]
+    )
     grouped = c.groupby("row")
     rows = grouped.agg(
         population=("population", "sum"),
@@ -175,7 +203,11 @@ def orter_table(
     rows.loc[parts[parts > 1].index, "name"] = rows.loc[parts[parts > 1].index, "name"] + " (del)"
     # Points inside each row: an ort's own points, and a kommun's points outside every ort.
     svc = service.assign(ort_kod=service["point_id"].map(point_ort).fillna("").to_numpy())
-    svc["row"] = np.where(svc["ort_kod"] == "", "utanför-" + svc["kommun_kod"], svc["ort_kod"] + "@" + svc["kommun_kod"])
+    svc["row"] = np.where(
+        svc["ort_kod"] == "",
+        "utanför-" + svc["kommun_kod"],
+        svc["ort_kod"] + "@" + svc["kommun_kod"],
+    )
     counts = svc.groupby(["row", "service_type"]).size().unstack(fill_value=0)
     # Mean road km over each row's people who reach a point of the type.
     near = nearest[["cell_id", "service_type", "road_m"]].merge(
@@ -190,7 +222,9 @@ def orter_table(
         rows[f"km_{st}"] = rows["row"].map(km[st]) if st in km else float("nan")
     # The ort's x, y where the boundary or settlement gave none (never for its own rows).
     rows["change_pct"] = float("nan")
-    rows = rows.drop(columns=["row"]).sort_values(["kommun_kod", "kind", "population"], ascending=[True, True, False])
+    rows = rows.drop(columns=["row"]).sort_values(
+        ["kommun_kod", "kind", "population"], ascending=[True, True, False]
+    )
     return rows.reset_index(drop=True), basis
 
 

@@ -92,7 +92,7 @@ class Area:
 
     @property
     def where(self) -> str:
-        """"i Högsby", "i Kalmar län", "i riket"."""
+        """ "i Högsby", "i Kalmar län", "i riket"."""
         return "i riket" if self.level == "riket" else f"i {self.name}"
 
     @property

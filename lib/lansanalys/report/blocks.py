@@ -240,14 +240,20 @@ class Table(pd.DataFrame):
         groups = (
             [(None, pd.DataFrame(self))]
             if not self.split_by
-            else [(g, pd.DataFrame(d)) for g, d in pd.DataFrame(self).groupby(self.split_by, sort=False)]
+            else [
+                (g, pd.DataFrame(d))
+                for g, d in pd.DataFrame(self).groupby(self.split_by, sort=False)
+            ]
         )
         for g, d in groups:
             d = d.reset_index(drop=True)
             if self.split_by:
                 d = d.drop(columns=[self.split_by])
             links = (
-                {c: [h for h, keep in zip(v, self[self.split_by] == g, strict=True) if keep] for c, v in self.links.items()}
+                {
+                    c: [h for h, keep in zip(v, self[self.split_by] == g, strict=True) if keep]
+                    for c, v in self.links.items()
+                }
                 if self.split_by
                 else self.links
             )

@@ -310,7 +310,11 @@ class AreaData:
                 else:
                     df = catalogue.read(self.p, name)
                     key = "kommungrupp" if level == "kommungrupp" else KEYS.get(level)
-                    df = df.assign(code=RIKET) if level == "riket" else df.rename(columns={key: "code"})
+                    df = (
+                        df.assign(code=RIKET)
+                        if level == "riket"
+                        else df.rename(columns={key: "code"})
+                    )
                 inner[level] = df
                 return df
 
@@ -491,7 +495,9 @@ class AreaData:
                     "amount_sek": money,
                     "person_years": years,
                     "population": float(part["population"].sum()),
-                    "sek_per_capita_year": money / years if years and years == years else float("nan"),
+                    "sek_per_capita_year": money / years
+                    if years and years == years
+                    else float("nan"),
                 }
             )
         return pd.DataFrame(rows)
@@ -545,7 +551,7 @@ class AreaData:
 
 
 def _unique_labels(points: pd.DataFrame) -> list[str]:
-    """"Name (kommun)", with the point id added where two points would read the same."""
+    """ "Name (kommun)", with the point id added where two points would read the same."""
     base = [f"{n} ({k})" for n, k in zip(points["name"], points["kommun"], strict=True)]
     counts = pd.Series(base).value_counts()
     return [

@@ -217,7 +217,9 @@ def LanReport(  # noqa: N802 - the notebook API's name, a constructor of Report
 
 
 def KommunReport(  # noqa: N802
-    kommun_kod: object, thresholds_km: Sequence[float] = DEFAULT_THRESHOLDS_KM, p: Paths | None = None
+    kommun_kod: object,
+    thresholds_km: Sequence[float] = DEFAULT_THRESHOLDS_KM,
+    p: Paths | None = None,
 ) -> Report:
     """The kommun deep dive (``notebooks/kommunrapport.ipynb``): ``Report`` over one kommun."""
     return Report(Area.kommun(kommun_kod), thresholds_km, p)

@@ -278,7 +278,9 @@ def projection_lines(
                     line=dict(color=color, dash=dash, width=2.5),
                     legendgroup=group,
                     showlegend=not suffix,
-                    hovertemplate=("%{x}: index %{y:.1f}<extra>" if index else "%{x}: %{y:,.0f}<extra>")
+                    hovertemplate=(
+                        "%{x}: index %{y:.1f}<extra>" if index else "%{x}: %{y:,.0f}<extra>"
+                    )
                     + html.escape(group + suffix)
                     + "</extra>",
                 )
@@ -315,12 +317,14 @@ def stacked_bars(
                 y=d[value],
                 name=html.escape(str(name)),
                 marker_color=OKABE_ITO[i % len(OKABE_ITO)],
-                hovertemplate="%{x}: %{y:,.0f}<extra>" + html.escape(str(name)) + "</extra>",
+                hovertemplate="%{x}: %{y:,.1f}<extra>" + html.escape(str(name)) + "</extra>",
             )
         )
     fig.update_layout(barmode="stack", legend=dict(y=1.02))
     fig.update_xaxes(title=None, dtick=1)
-    fig.update_yaxes(title=value_title, tickformat=",.0f")
+    # Whole numbers on the axis unless the stacks are small (2,6 mnkr would read 0 0 1 1 1).
+    top = df.groupby(x)[value].sum().max() if len(df) else 0
+    fig.update_yaxes(title=value_title, tickformat=",.0f" if top >= 10 else ",.1f")
     return finish(fig, title, source, height=CHART_HEIGHT)
 
 

@@ -544,7 +544,11 @@ def orter_map(
     each type of ``everyday``; ``labels`` maps a type to its Swedish label.
     """
     n = len(everyday)
-    have = sum((orter[f"n_{t}"] > 0).astype(int) for t in everyday) if n else pd.Series(0, index=orter.index)
+    have = (
+        sum((orter[f"n_{t}"] > 0).astype(int) for t in everyday)
+        if n
+        else pd.Series(0, index=orter.index)
+    )
     colors = sample_colorscale(SEQUENTIAL, [1 - i / max(n, 1) for i in range(n + 1)])
     fig = go.Figure(outline_traces(borders))
     size = 8 + 30 * np.sqrt(orter["population"].to_numpy(float) / max(orter["population"].max(), 1))
@@ -555,10 +559,18 @@ def orter_map(
         part = orter[sel]
         text = []
         for r in part.to_dict("records"):
-            lines = [f"<b>{html.escape(str(r['name']))}</b>: {fmt.number(r['population'])} invånare"]
+            lines = [
+                f"<b>{html.escape(str(r['name']))}</b>: {fmt.number(r['population'])} invånare"
+            ]
             for t in everyday:
-                got = "finns i orten" if r[f"n_{t}"] > 0 else (
-                    f"{fmt.number(r[f'km_{t}'], 1)} km till närmaste" if r[f"km_{t}"] == r[f"km_{t}"] else "uppgift saknas"
+                got = (
+                    "finns i orten"
+                    if r[f"n_{t}"] > 0
+                    else (
+                        f"{fmt.number(r[f'km_{t}'], 1)} km till närmaste"
+                        if r[f"km_{t}"] == r[f"km_{t}"]
+                        else "uppgift saknas"
+                    )
                 )
                 lines.append(f"{html.escape(labels[t])}: {got}")
             text.append("<br>".join(lines))
@@ -568,7 +580,9 @@ def orter_map(
                 y=part["y"],
                 mode="markers",
                 name=f"{k} av {n}",
-                marker=dict(color=colors[k], size=size[sel], line=dict(color="#222", width=0.6), opacity=0.9),
+                marker=dict(
+                    color=colors[k], size=size[sel], line=dict(color="#222", width=0.6), opacity=0.9
+                ),
                 text=text,
                 hovertemplate="%{text}<extra></extra>",
             )

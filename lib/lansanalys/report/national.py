@@ -41,10 +41,12 @@ INDICATORS = {
     ),
 }
 
+
 def _covered(meta: dict, service_type: str, lan_kod: str | None = None) -> bool:
     """Whether ``lan_kod`` (default: any län) has service data of ``service_type``."""
     codes = covered_lan(meta, service_type)
     return bool(codes) if lan_kod is None else lan_kod in codes
+
 
 def fig_indicator(d: AreaData, col: str) -> go.Figure | Markdown:
     """Map of one headline indicator across the 21 län, highest and lowest named."""
@@ -102,6 +104,7 @@ def fig_indicator(d: AreaData, col: str) -> go.Figure | Markdown:
     )
     return with_table(fig, ind[[col]].reset_index())
 
+
 def ranked_table(d: AreaData) -> HTML:
     """All 21 län ranked on each headline indicator (1 = highest)."""
     ind = _lan_indicators(d).drop(index="00").join(geo.lan().set_index("lan_kod"))
@@ -128,12 +131,10 @@ def ranked_table(d: AreaData) -> HTML:
     return html_table(
         df,
         "Länen rangordnade på nyckeltalen: värde (plats av 21, 1 = högst)",
-        source_note(d.meta, ["befolkning", "rutor", "service"])
-        + " "
-        + beyond_note(d.meta)
-        + note,
+        source_note(d.meta, ["befolkning", "rutor", "service"]) + " " + beyond_note(d.meta) + note,
         numeric=[c for c in df.columns if c != "Län"],
     )
+
 
 def lan_table(d: AreaData) -> HTML:
     """Table of the 21 län with links to each report and headline indicators."""
@@ -159,11 +160,7 @@ def lan_table(d: AreaData) -> HTML:
             ),
         }
     )
-    src = (
-        source_note(d.meta, ["befolkning", "rutor", "service"])
-        + " "
-        + beyond_note(d.meta)
-    )
+    src = source_note(d.meta, ["befolkning", "rutor", "service"]) + " " + beyond_note(d.meta)
     return html_table(
         table,
         "Länsrapporter",
@@ -173,6 +170,7 @@ def lan_table(d: AreaData) -> HTML:
         table_class="la-index",
         download=False,
     )
+
 
 def kommungrupp_table(d: AreaData) -> HTML | Markdown:
     """Access to service per kommungrupp (riket), by road: shares beyond 10 km and the
@@ -249,6 +247,7 @@ def kommungrupp_table(d: AreaData) -> HTML | Markdown:
         numeric=[c for c in df.columns if c != "Kommungrupp"],
     )
 
+
 def kommun_links() -> HTML:
     """Links to the kommun reports that exist in this bundle, grouped by län."""
     linkable = linkable_reports()
@@ -267,7 +266,6 @@ def kommun_links() -> HTML:
         )
         parts.append(f"<li><strong>{html.escape(lan_name)}:</strong> {links}</li>")
     return HTML(f'<ul class="la-kommunlist">{"".join(parts)}</ul>')
-
 
 
 def _lan_indicators(d: AreaData) -> pd.DataFrame:

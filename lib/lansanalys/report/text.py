@@ -244,5 +244,6 @@ def closure_note(meta: dict[str, Any]) -> str:
         f"mer än {limit_text(CLOSURE_KM)} km räknas som de invånare stängningen skulle ge långt "
         "till service (de som redan hade längre räknas inte). Näst närmaste-måtten är andelen "
         f"vars näst närmaste punkt ligger längre bort än {lims}; den som inte når någon näst "
-        "närmaste räknas in. Scenariot för den mest sårbara butiken räknas om i sin helhet."
+        "närmaste räknas in. Scenariot för den mest sårbara punkten bygger på samma sökning: "
+        "de som hade den som närmaste får i stället sin näst närmaste, alla andra behåller sin."
     )

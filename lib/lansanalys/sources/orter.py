@@ -60,13 +60,21 @@ def read_orter(path: Path) -> pd.DataFrame:
     path = Path(path)
     gdf = gpd.read_file(path)
     if gdf.crs is None:
-        raise InputError(path, "the layer has no coordinate system", expected="EPSG:3006 (SWEREF 99 TM)")
+        raise InputError(
+            path, "the layer has no coordinate system", expected="EPSG:3006 (SWEREF 99 TM)"
+        )
     gdf = gdf.to_crs(CRS_METRIC)
     geom = gdf.geometry.geom_type.fillna("")
     bad = ~geom.str.contains("Polygon")
     if bad.any():
         i = int(bad.to_numpy().nonzero()[0][0])
-        raise InputError(path, f"geometry is {geom.iloc[i] or 'empty'}", row=i + 1, column="geometry", expected="ort boundaries (polygons)")
+        raise InputError(
+            path,
+            f"geometry is {geom.iloc[i] or 'empty'}",
+            row=i + 1,
+            column="geometry",
+            expected="ort boundaries (polygons)",
+        )
     code, name = _column(gdf, _CODE), _column(gdf, _NAME)
     if code is None or name is None:
         raise InputError(
@@ -84,7 +92,13 @@ def read_orter(path: Path) -> pd.DataFrame:
     dup = codes.duplicated()
     if dup.any():
         i = int(dup.to_numpy().nonzero()[0][0])
-        raise InputError(path, f"ort {codes.iloc[i]} appears twice", row=i + 1, column=code, expected="one row per ort")
+        raise InputError(
+            path,
+            f"ort {codes.iloc[i]} appears twice",
+            row=i + 1,
+            column=code,
+            expected="one row per ort",
+        )
     out = gpd.GeoDataFrame(
         {
             "ort_kod": codes.to_numpy(),
@@ -95,7 +109,9 @@ def read_orter(path: Path) -> pd.DataFrame:
                 if kcol
                 else None
             ),
-            "population_scb": pd.to_numeric(gdf[pcol], errors="coerce").to_numpy() if pcol else float("nan"),
+            "population_scb": pd.to_numeric(gdf[pcol], errors="coerce").to_numpy()
+            if pcol
+            else float("nan"),
         },
         geometry=gdf.geometry.to_numpy(),
         crs=CRS_METRIC,

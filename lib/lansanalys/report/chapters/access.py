@@ -108,27 +108,31 @@ def access_table(d: AreaData) -> Table | Markdown:
         return d.missing_block()
     acc = acc[acc[share_col(HEADLINE_KM)].notna() | acc["level"].ne("kommungrupp")]
     road = by_road(d.meta)
+    unreach_any = road and acc["population_unreachable"].fillna(0).gt(0).any()
+    limits = ", ".join(limit_text(t) for t in d.thresholds_km)
+    unreach = (
+        " Kolumnen ej nåbar via väg visas inte: alla har vägförbindelse."
+        if road and not unreach_any
+        else ""
+    )
+    source = " ".join(filter(None, [d.access_source() + unreach, d.missing()]))
+    if not d.area.children:
+        return _compact_access(d, acc, unreach_any, limits, source)
     cols = {"Service": acc["service_type"].map(SERVICE_TYPES), "Område": acc["name"]}
     df = pd.DataFrame(cols)
     df["Invånare"] = acc["population"].to_numpy()
     for t in d.thresholds_km:
         df[f"> {limit_text(t)} km, %"] = acc[share_col(t)].to_numpy()
-    if road and acc["population_unreachable"].fillna(0).gt(0).any():
+    if unreach_any:
         df["Ej nåbar via väg, invånare"] = acc["population_unreachable"].to_numpy()
-    df[f"70+ > {limit_text(HEADLINE_KM)} km, %"] = acc[share_col(HEADLINE_KM, "pop_70plus")].to_numpy()
+    df[f"70+ > {limit_text(HEADLINE_KM)} km, %"] = acc[
+        share_col(HEADLINE_KM, "pop_70plus")
+    ].to_numpy()
     df["Medelavstånd för nåbara, km"] = acc["mean_km"].to_numpy()
     if road:
         df["Medelrestid för nåbara, min"] = acc["mean_min"].to_numpy()
-    pct, one = (lambda v: fmt.number(v, 1)), (lambda v: fmt.number(v, 1))
-    formats = {c: (fmt.number if "invånare" in c.lower() else pct if c.endswith("%") else one) for c in df.columns[2:]}
-    limits = ", ".join(limit_text(t) for t in d.thresholds_km)
-    unreach = (
-        " Kolumnen ej nåbar via väg visas inte: alla har vägförbindelse."
-        if road and "Ej nåbar via väg, invånare" not in df
-        else ""
-    )
-    source = " ".join(filter(None, [d.access_source() + unreach, d.missing()]))
-    split = bool(d.area.children)
+    one = lambda v: fmt.number(v, 1)  # noqa: E731
+    formats = {c: (fmt.number if "invånare" in c.lower() else one) for c in df.columns[2:]}
     captions = {
         SERVICE_TYPES[st]: (
             f"{SERVICE_TYPES[st]}: andel av befolkningen som bor mer än {limits} km "
@@ -139,16 +143,51 @@ def access_table(d: AreaData) -> Table | Markdown:
     }
     return Table(
         df.reset_index(drop=True),
+        caption=f"Andel av invånarna {d.area.where} som bor långt från service",
+        source=source,
+        formats=formats,
+        split_by="Service",
+        captions=captions,
+    )
+
+
+def _compact_access(
+    d: AreaData, acc: pd.DataFrame, unreach_any: bool, limits: str, source: str
+) -> Table:
+    """An area without children (a kommun): one row per service type, its own shares and
+    distances, then the share beyond the headline distance of each area it is compared with."""
+    me = acc[acc["code"] == d.area.code].set_index("service_type")
+    others = acc[acc["code"] != d.area.code]
+    rows = []
+    for st in [s for s in SERVICE_TYPES if s in me.index]:
+        r = me.loc[st]
+        row: dict[str, object] = {"Service": SERVICE_TYPES[st]}
+        for t in d.thresholds_km:
+            row[f"> {limit_text(t)} km, %"] = r[share_col(t)]
+        if unreach_any:
+            row["Ej nåbar via väg, invånare"] = r["population_unreachable"]
+        row[f"70+ > {limit_text(HEADLINE_KM)} km, %"] = r[share_col(HEADLINE_KM, "pop_70plus")]
+        row["Medelavstånd för nåbara, km"] = r["mean_km"]
+        if by_road(d.meta):
+            row["Medelrestid för nåbara, min"] = r["mean_min"]
+        for _, o in others[others["service_type"] == st].iterrows():
+            name = o["name"] if o["level"] != "riket" else o["name"][0].lower() + o["name"][1:]
+            row[f"> {limit_text(HEADLINE_KM)} km, {name}, %"] = o[share_col(HEADLINE_KM)]
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    one = lambda v: fmt.number(v, 1)  # noqa: E731
+    formats = {c: (fmt.number if "invånare" in c else one) for c in df.columns[1:]}
+    return Table(
+        df,
         caption=(
             f"Andel av invånarna {d.area.where} som bor mer än {limits} km "
-            f"{distance_phrase(d.meta)} från service, jämfört med "
-            + ("länet och riket" if d.area.level == "kommun" else "riket")
+            f"{distance_phrase(d.meta)} från närmaste service, och andelen över "
+            f"{limit_text(HEADLINE_KM)} km i {d.area.parent.name if d.area.parent else ''}, riket"
+            + (" och kommungruppen" if d.group else "")
             + "; ej nåbara via väg räknas in"
         ),
         source=source,
         formats=formats,
-        split_by="Service" if split else None,
-        captions=captions,
     )
 
 
@@ -219,8 +258,13 @@ def fig_travel_time(
         c = c[c["service_type"] == st]
         kids = [k.code for k in d.area.children]
         ranked = far.reindex([(k, st) for k in kids]).sort_values(ascending=False, kind="stable")
-        order = {code: i for i, (code, _) in enumerate([*ranked.index, *((a.code, st) for a in d.area.lineage)])}
-        c = c[c["code"].isin(order)].assign(bar=lambda x: x["code"].map(names), _o=lambda x: x["code"].map(order))
+        order = {
+            code: i
+            for i, (code, _) in enumerate([*ranked.index, *((a.code, st) for a in d.area.lineage)])
+        }
+        c = c[c["code"].isin(order)].assign(
+            bar=lambda x: x["code"].map(names), _o=lambda x: x["code"].map(order)
+        )
         c = c.sort_values(["_o", "order"], kind="stable")
     if c.empty:
         return d.missing_block(st)

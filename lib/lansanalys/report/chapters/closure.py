@@ -41,7 +41,9 @@ def _none_here(d: AreaData, service_type: str) -> HTML:
     )
 
 
-def closure_table(d: AreaData, service_type: str = "dagligvaror", top: int = 10) -> Table | Markdown | HTML:
+def closure_table(
+    d: AreaData, service_type: str = "dagligvaror", top: int = 10
+) -> Table | Markdown | HTML:
     """The area's points whose closure alone would push the most people beyond
     :data:`CLOSURE_KM` by road, with the people each serves."""
     check_type(service_type)
@@ -175,9 +177,9 @@ def second_nearest_table(d: AreaData) -> Table | Markdown:
             for lim in SECOND_KM:
                 row[f"Näst närmaste > {limit_text(lim)} km, %"] = t[second_col(lim)]
             if other is not None and st in other.index:
-                row[f"Näst närmaste > {limit_text(SECOND_KM[0])} km, {d.name_of(up)}, %"] = other.at[
-                    st, second_col(SECOND_KM[0])
-                ]
+                row[f"Näst närmaste > {limit_text(SECOND_KM[0])} km, {d.name_of(up)}, %"] = (
+                    other.at[st, second_col(SECOND_KM[0])]
+                )
         rows.append(row)
     df = pd.DataFrame(rows)
     if len(df.columns) == 1:
@@ -221,7 +223,9 @@ def _scenario_row(d: AreaData, service_type: str, point_id: str | None) -> dict 
         filters=[("service_type", "==", service_type)],
     )
     here = pts.set_index("point_id").loc[point_id]
-    row = closure_scenario(cells, near, pd.Series({"point_id": point_id, "x": here["x"], "y": here["y"]}))
+    row = closure_scenario(
+        cells, near, pd.Series({"point_id": point_id, "x": here["x"], "y": here["y"]})
+    )
     return {**row, "name": here["name"], "kommun_kod": here["kommun_kod"]}
 
 
@@ -273,7 +277,9 @@ def scenario_closure(
     shown = df.copy()
     for col in ("I dag", "Om den stänger"):
         shown[col] = [fmt.number(v, decimals[lab]) for lab, v in zip(df[""], df[col], strict=True)]
-    shown["Skillnad"] = [fmt.signed(v, decimals[lab]) for lab, v in zip(df[""], df["Skillnad"], strict=True)]
+    shown["Skillnad"] = [
+        fmt.signed(v, decimals[lab]) for lab, v in zip(df[""], df["Skillnad"], strict=True)
+    ]
     numeric = {c: str for c in ("I dag", "Om den stänger", "Skillnad")}
     return Table(df, caption=cap, source=d.access_source(), formats=numeric, shown=shown)
 
@@ -298,15 +304,21 @@ def cash_table(d: AreaData) -> Table | Markdown:
         }
         for st, label in CASH_TYPES.items():
             has = d.covered(st, a) and st in part.index
-            row[f"{label} > {km} km, % (gräns {cash_limit(st)})"] = part.at[st, CASH_SHARE] if has else float("nan")
+            row[f"{label} > {km} km, % (gräns {cash_limit(st)})"] = (
+                part.at[st, CASH_SHARE] if has else float("nan")
+            )
             row[f"{label}, inom gränsen"] = (
-                ("inom" if bool(part.at[st, "within_limit"]) else "över") if has and part.at[st, "within_limit"] == part.at[st, "within_limit"] else float("nan")
+                ("inom" if bool(part.at[st, "within_limit"]) else "över")
+                if has and part.at[st, "within_limit"] == part.at[st, "within_limit"]
+                else float("nan")
             )
             row[f"{label}, ej nåbar via väg"] = part.at[st, "unreachable"] if has else float("nan")
         rows.append(row)
     df = pd.DataFrame(rows)
     two = lambda v: fmt.number(v, 2)  # noqa: E731
-    formats = {c: (two if "%" in c else fmt.number) for c in df.columns if "%" in c or "ej nåbar" in c}
+    formats = {
+        c: (two if "%" in c else fmt.number) for c in df.columns if "%" in c or "ej nåbar" in c
+    }
     cap = (
         f"Kontantregeln (lagen om betaltjänster): högst {cash_limit('kontantuttag')} av "
         f"befolkningen får ha mer än {km} km till kontantuttag och högst "
@@ -318,11 +330,16 @@ def cash_table(d: AreaData) -> Table | Markdown:
     if partial:
         cap += (
             " Riket avser de län som har uppgifter: "
-            + ", ".join(f"{CASH_TYPES[st].lower()} {n} av {len(geo.lan_codes())}" for st, n in n_lan.items())
+            + ", ".join(
+                f"{CASH_TYPES[st].lower()} {n} av {len(geo.lan_codes())}" for st, n in n_lan.items()
+            )
             + "."
         )
     src = " ".join(
-        filter(None, [d.source("rutor", "service", "vagnat"), beyond_note(d.meta), d.missing(*CASH_TYPES)])
+        filter(
+            None,
+            [d.source("rutor", "service", "vagnat"), beyond_note(d.meta), d.missing(*CASH_TYPES)],
+        )
     )
     return Table(df, caption=cap, source=src, formats=formats)
 

@@ -42,7 +42,9 @@ def _method_note(d: AreaData, proj: pd.DataFrame) -> str:
     official = set(proj.loc[proj["source"] == "officiell", "kommun_kod"])
     if official and official >= set(d.area.kommun_codes):
         return f"Prognos (streckad): {d.meta['projection']['official_source']}."
-    note = f"Framskrivning (streckad), kitets egen: {d.meta.get('projection', {}).get('method', '')}"
+    note = (
+        f"Framskrivning (streckad), kitets egen: {d.meta.get('projection', {}).get('method', '')}"
+    )
     if official:
         note += f" Officiell prognos för {len(official)} av kommunerna."
     return note
@@ -96,7 +98,10 @@ def projection_table(d: AreaData) -> Table | Markdown:
         from lansanalys import catalogue
 
         pp = catalogue.read(d.p, "prognos", filters=d.area.parent.filters())
-        if set(d.area.parent.kommun_codes) <= set(pp["kommun_kod"]) and pp["population"].notna().all():
+        if (
+            set(d.area.parent.kommun_codes) <= set(pp["kommun_kod"])
+            and pp["population"].notna().all()
+        ):
             parent_proj = pp
     for y in years:
         cur = d.pop[d.pop["year"] == y] if y == d.year else proj[proj["year"] == y]
@@ -107,14 +112,16 @@ def projection_table(d: AreaData) -> Table | Markdown:
             "Invånare": total,
             "80 år och äldre": old,
             "Andel 80+, %": 100 * old / total,
-            "Försörjningskvot": float(demography.dependency_ratio(cur.assign(_a="a"), "_a").iloc[0]),
+            "Försörjningskvot": float(
+                demography.dependency_ratio(cur.assign(_a="a"), "_a").iloc[0]
+            ),
         }
         if parent_proj is not None:
             up = d.population_of(d.area.parent)
             pc = up[up["year"] == y] if y == d.year else parent_proj[parent_proj["year"] == y]
-            row[f"Försörjningskvot, {d.area.parent.name.lower() if d.area.parent.level == 'riket' else d.area.parent.name}"] = float(
-                demography.dependency_ratio(pc.assign(_a="a"), "_a").iloc[0]
-            )
+            row[
+                f"Försörjningskvot, {d.area.parent.name.lower() if d.area.parent.level == 'riket' else d.area.parent.name}"
+            ] = float(demography.dependency_ratio(pc.assign(_a="a"), "_a").iloc[0])
         rows.append(row)
     df = pd.DataFrame(rows)
     formats = {
@@ -122,7 +129,9 @@ def projection_table(d: AreaData) -> Table | Markdown:
         "80 år och äldre": lambda v: fmt.number(round(v)),
         "Andel 80+, %": lambda v: fmt.number(v, 1),
     }
-    formats.update({c: (lambda v: fmt.number(v, 0)) for c in df.columns if c.startswith("Försörjningskvot")})
+    formats.update(
+        {c: (lambda v: fmt.number(v, 0)) for c in df.columns if c.startswith("Försörjningskvot")}
+    )
     return Table(
         df,
         caption=(

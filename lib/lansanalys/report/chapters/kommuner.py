@@ -21,7 +21,11 @@ def profiles(d: AreaData) -> Table | Markdown:
         return Markdown("")
     rows_areas = [*kids, *d.area.lineage]
     ind = pd.DataFrame([d.ind(a) for a in rows_areas]).reset_index(drop=True)
-    sek = d.support_per(rows_areas).set_index("code")["sek_per_capita_year"] if d.has_support else None
+    sek = (
+        d.support_per(rows_areas).set_index("code")["sek_per_capita_year"]
+        if d.has_support
+        else None
+    )
     span = d.span
     grocery = [d.covered("dagligvaror", a) for a in rows_areas]
     table = pd.DataFrame(
@@ -33,7 +37,8 @@ def profiles(d: AreaData) -> Table | Markdown:
             "Medelålder, år": ind["mean_age"].to_numpy(),
             "Andel 65+, %": ind["share_65"].to_numpy(),
             f"> {limit_text(HEADLINE_KM)} km till dagligvaror, %": [
-                v if ok else float("nan") for v, ok in zip(ind["grocery_over_10"], grocery, strict=True)
+                v if ok else float("nan")
+                for v, ok in zip(ind["grocery_over_10"], grocery, strict=True)
             ],
         }
     )
@@ -53,7 +58,10 @@ def profiles(d: AreaData) -> Table | Markdown:
         "Stöd, kr per invånare och år": fmt.number,
     }
     linkable = linkable_reports()
-    hrefs = [f"{a.slug}.html" if f"{a.slug}.html" in linkable and a.level != "riket" else None for a in rows_areas]
+    hrefs = [
+        f"{a.slug}.html" if f"{a.slug}.html" in linkable and a.level != "riket" else None
+        for a in rows_areas
+    ]
     noun = "Kommunnamnet" if d.area.level == "lan" else "Länsnamnet"
     note = (
         f"{noun} länkar till områdets egen rapport."

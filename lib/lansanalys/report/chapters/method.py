@@ -42,7 +42,16 @@ KIND_NAMES = {
 TOPICS = {
     "riket": ("population", "access", "support", "groups"),
     "lan": ("population", "projection", "access", "closure", "cash", "support"),
-    "kommun": ("population", "projection", "orter", "access", "closure", "cash", "support", "groups"),
+    "kommun": (
+        "population",
+        "projection",
+        "orter",
+        "access",
+        "closure",
+        "cash",
+        "support",
+        "groups",
+    ),
 }
 
 
@@ -62,7 +71,11 @@ def _population_notes(d: AreaData) -> list[str]:
 
 
 def _items(d: AreaData, topics: tuple[str, ...]) -> list[str]:
-    items = [demography.MEAN_AGE_DEFINITION, demography.DEPENDENCY_DEFINITION, *_population_notes(d)]
+    items = [
+        demography.MEAN_AGE_DEFINITION,
+        demography.DEPENDENCY_DEFINITION,
+        *_population_notes(d),
+    ]
     if "projection" in topics:
         proj = d.meta.get("projection", {})
         items.append(
@@ -149,5 +162,5 @@ def about(d: AreaData, topics: tuple[str, ...] | None = None) -> HTML:
     return HTML(
         f'<ul class="la-method">{lis}</ul>'
         '<section class="la-appendix"><h3>Teknisk bilaga: filer och versioner</h3>'
-        f"{table.data}<p class=\"la-source\">{html.escape(run)}</p></section>"
+        f'{table.data}<p class="la-source">{html.escape(run)}</p></section>'
     )

@@ -66,7 +66,9 @@ def orter_table(d: AreaData) -> Table | Markdown:
     df["Förändring, %"] = o["change_pct"].to_numpy()
     # Which everyday services have a point in the ort (text), then road km to each (numbers).
     df["Finns i orten"] = [
-        ", ".join(SERVICE_TYPES[t].lower() for t in types if r[f"n_{t}"] > 0 and r["kind"] != "utanför")
+        ", ".join(
+            SERVICE_TYPES[t].lower() for t in types if r[f"n_{t}"] > 0 and r["kind"] != "utanför"
+        )
         or ("–" if r["kind"] != "utanför" else "")
         for r in o.to_dict("records")
     ]
@@ -110,9 +112,13 @@ def fig_orter_map(d: AreaData) -> go.Figure | Markdown:
         return o
     o = o[o["kind"] != "utanför"].dropna(subset=["x", "y"])
     if o.empty:
-        return Markdown(f"*{html.escape(d.area.name)} har ingen ort i underlaget ({html.escape(_basis(d))})*")
+        return Markdown(
+            f"*{html.escape(d.area.name)} har ingen ort i underlaget ({html.escape(_basis(d))})*"
+        )
     types = [t for t in EVERYDAY if d.covered(t)]
-    full = o[sum((o[f"n_{t}"] > 0).astype(int) for t in types) == len(types)] if types else o.iloc[0:0]
+    full = (
+        o[sum((o[f"n_{t}"] > 0).astype(int) for t in types) == len(types)] if types else o.iloc[0:0]
+    )
     inside = float(o["population"].sum())
     total = float(d.orter["population"].sum())
     title = (
@@ -122,6 +128,11 @@ def fig_orter_map(d: AreaData) -> go.Figure | Markdown:
         + ", ".join(SERVICE_TYPES[t].lower() for t in types)
     )
     fig = maps.orter_map(
-        d.own_geo, o, types, {t: SERVICE_TYPES[t] for t in types}, title, f"Orter: {_basis(d)} {d.access_source()}"
+        d.own_geo,
+        o,
+        types,
+        {t: SERVICE_TYPES[t] for t in types},
+        title,
+        f"Orter: {_basis(d)} {d.access_source()}",
     )
     return with_table(fig, o)

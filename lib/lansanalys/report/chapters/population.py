@@ -44,9 +44,7 @@ def fig_pyramid(d: AreaData) -> go.Figure:
         f"{a.name}: {fmt.percent(x)} är 65 år eller äldre – en {more} andel än "
         f"{'i riket' if up.level == 'riket' else 'i ' + up.name} ({fmt.percent(y)}), {d.year}"
     )
-    fig = figures.pyramid(
-        mine, ref, a.name, up.name, title, d.source("befolkning", year=d.year)
-    )
+    fig = figures.pyramid(mine, ref, a.name, up.name, title, d.source("befolkning", year=d.year))
     return with_table(fig, pd.concat([mine.assign(område=a.name), ref.assign(område=up.name)]))
 
 
@@ -90,7 +88,12 @@ def fig_trend(d: AreaData) -> go.Figure | Markdown:
         t = df.groupby("year")["population"].sum(min_count=1).reindex(every)
         frames.append(
             pd.DataFrame(
-                {"year": t.index, "index": 100 * t / t.iloc[0], "population": t.to_numpy(), "area": name}
+                {
+                    "year": t.index,
+                    "index": 100 * t / t.iloc[0],
+                    "population": t.to_numpy(),
+                    "area": name,
+                }
             )
         )
     data = pd.concat(frames, ignore_index=True)
@@ -192,7 +195,9 @@ def fig_components(d: AreaData) -> go.Figure | Markdown:
     if has_total:
         title = head + f"folkökning {total('folkokning')}"
         if shown:
-            title += ", varav " + ", ".join(shown[:-1]) + (" och " if len(shown) > 1 else "") + shown[-1]
+            title += (
+                ", varav " + ", ".join(shown[:-1]) + (" och " if len(shown) > 1 else "") + shown[-1]
+            )
     else:
         title = head + ", ".join(shown)
     notes = []
@@ -205,7 +210,11 @@ def fig_components(d: AreaData) -> go.Figure | Markdown:
         if part in missing:
             need = " och ".join(components.SWEDISH[x] for x in missing[part])
             notes.append(f"{label} visas inte: filen saknar {need}.")
-    within = {"riket": "", "lan": " flyttningar mellan länets kommuner tar ut varandra.", "kommun": ""}
+    within = {
+        "riket": "",
+        "lan": " flyttningar mellan länets kommuner tar ut varandra.",
+        "kommun": "",
+    }
     fig = figures.component_bars(
         c,
         parts,
@@ -247,7 +256,9 @@ def age_table(d: AreaData) -> Table:
             f"Andel {d.year}, %": 100 * n_now / now["population"].sum(),
         }
         if first < d.year:
-            row[f"Förändring sedan {first}, %"] = 100 * (n_now / n_then - 1) if n_then else float("nan")
+            row[f"Förändring sedan {first}, %"] = (
+                100 * (n_now / n_then - 1) if n_then else float("nan")
+            )
         if up is not None:
             u = up[up["year"] == d.year]
             row[f"Andel {d.year}, {a.parent.name if a.parent.level != 'riket' else 'riket'}, %"] = (
@@ -255,7 +266,16 @@ def age_table(d: AreaData) -> Table:
             )
         rows.append(row)
     df = pd.DataFrame(rows)
-    formats = {c: (fmt.number if c.startswith("Invånare") else (lambda v: fmt.signed(v, 1)) if "Förändring" in c else (lambda v: fmt.number(v, 1))) for c in df.columns[1:]}
+    formats = {
+        c: (
+            fmt.number
+            if c.startswith("Invånare")
+            else (lambda v: fmt.signed(v, 1))
+            if "Förändring" in c
+            else (lambda v: fmt.number(v, 1))
+        )
+        for c in df.columns[1:]
+    }
     return Table(
         df,
         caption=f"Befolkningen {a.where} i breda åldersgrupper, {d.year}"

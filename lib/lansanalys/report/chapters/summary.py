@@ -45,7 +45,7 @@ def title(d: AreaData) -> Markdown:
 
 
 def _compare(d: AreaData, col: str, f) -> str:
-    """"Länet 44,1 · riket 42,0 · gruppen 45,3": the area's lineage and group on one line."""
+    """ "Länet 44,1 · riket 42,0 · gruppen 45,3": the area's lineage and group on one line."""
     parts = []
     for anc in d.area.lineage[1:]:
         word = "Riket" if anc.level == "riket" else "Länet"
@@ -83,8 +83,18 @@ def key_figures(d: AreaData) -> HTML:
             _compare(d, "mean_age", lambda v: fmt.number(v, 1)),
             _ranks(d, "mean_age"),
         ),
-        Card("Andel 65 år och äldre", pct(me["share_65"]), _compare(d, "share_65", pct), _ranks(d, "share_65")),
-        Card("Andel 80 år och äldre", pct(me["share_80"]), _compare(d, "share_80", pct), _ranks(d, "share_80")),
+        Card(
+            "Andel 65 år och äldre",
+            pct(me["share_65"]),
+            _compare(d, "share_65", pct),
+            _ranks(d, "share_65"),
+        ),
+        Card(
+            "Andel 80 år och äldre",
+            pct(me["share_80"]),
+            _compare(d, "share_80", pct),
+            _ranks(d, "share_80"),
+        ),
         Card(
             "Försörjningskvot",
             fmt.number(me["dependency"], 0),

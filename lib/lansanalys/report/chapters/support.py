@@ -55,8 +55,14 @@ def support_table(d: AreaData) -> Table | Markdown:
     return Table(
         df,
         caption=f"Stöd per invånare och år {d.area.where} {d.support_years()}"
-        + (", jämfört med " + " och ".join(_lower_riket(n) for n in per["name"].iloc[1:]) if len(per) > 1 else ""),
-        source=d.source("stod", "befolkning", year=d.support_years()) + " " + support.SUPPORT_DEFINITION,
+        + (
+            ", jämfört med " + " och ".join(_lower_riket(n) for n in per["name"].iloc[1:])
+            if len(per) > 1
+            else ""
+        ),
+        source=d.source("stod", "befolkning", year=d.support_years())
+        + " "
+        + support.SUPPORT_DEFINITION,
         formats={
             "Stöd, kr per invånare och år": fmt.number,
             "Stöd totalt, mnkr": lambda v: fmt.number(v, 1),
@@ -109,7 +115,9 @@ def fig_support_programmes(d: AreaData) -> go.Figure | Markdown:
     if (none := _no_support(d)) is not None:
         return none
     if d.support.empty:
-        return Markdown(f"*Inget stöd betalades ut {html.escape(d.area.where)} {d.support_years()}.*")
+        return Markdown(
+            f"*Inget stöd betalades ut {html.escape(d.area.where)} {d.support_years()}.*"
+        )
     s = d.support.groupby(["year", "programme"], as_index=False)["amount_sek"].sum()
     s["mnkr"] = s["amount_sek"] / 1e6
     by_prog = s.groupby("programme")["mnkr"].sum().sort_values(ascending=False)
