@@ -8,6 +8,7 @@ the chapters only filter.
 from __future__ import annotations
 
 import logging
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
