@@ -102,10 +102,38 @@ def exists(p: Paths, name: str) -> bool:
     return path(p, name).exists()
 
 
+#: Whole tables already read in this process, keyed by file, size and modification time: a warm
+#: render worker reads the national tables once for all its reports. pandas' copy-on-write
+#: makes the shallow copies handed out safe to change.
+_WHOLE: dict[tuple[str, int, int], pd.DataFrame] = {}
+#: Tables small or shared enough to keep whole (the big cell tables are read filtered).
+CACHED = {
+    "befolkning",
+    "indicators",
+    "service",
+    "closure",
+    "klassning",
+    "stod",
+    "scenarios",
+    "orter",
+    "access_kommun",
+    "access_lan",
+    "access_riket",
+    "access_kommungrupp",
+    "cash_rule",
+    "kommun_geo",
+    "lan_geo",
+    "places",
+    "coverage",
+}
+
+
 def read(p: Paths, name: str, **kw: Any) -> pd.DataFrame:
     """Read table ``name`` (``columns=``, ``filters=`` as for ``pandas.read_parquet``).
 
     A missing table raises :class:`~lansanalys.errors.MissingDataError` saying to run the build.
+    Whole reads of the tables in :data:`CACHED` are kept for the process (a rebuilt file is
+    read again).
     """
     t, file = table(name), path(p, name)
     if not file.exists():
@@ -113,6 +141,18 @@ def read(p: Paths, name: str, **kw: Any) -> pd.DataFrame:
             f"{file} is missing: run `lansanalys build` (or `make reports`) "
             "to create the processed tables"
         )
+    if name in CACHED and not kw:
+        st = file.stat()
+        key = (str(file.resolve()), st.st_size, st.st_mtime_ns)
+        if key not in _WHOLE:
+            for stale in [k for k in _WHOLE if k[0] == key[0]]:  # the file was rebuilt
+                del _WHOLE[stale]
+            _WHOLE[key] = _read(t, file)
+        return _WHOLE[key].copy(deep=False)
+    return _read(t, file, **kw)
+
+
+def _read(t: Table, file: Path, **kw: Any) -> pd.DataFrame:
     if t.geo:
         import geopandas as gpd
 

@@ -37,6 +37,10 @@ class ServiceType:
     osm_tags: tuple[tuple[str, str], ...] = ()
     #: Legal limit in per cent of the population beyond :data:`CASH_RULE_KM` (the cash rule).
     cash_rule_limit_pct: float | None = None
+    #: Short Swedish name for narrow table columns ("Butik", "Post").
+    short: str = ""
+    #: An everyday service a village asks for first (the ort table and map show these).
+    everyday: bool = False
 
 
 #: The table. Order is report order.
@@ -47,6 +51,8 @@ SERVICES: tuple[ServiceType, ...] = (
         "dagligvarubutik",
         ("dagligvaror", "dagligvarubutik", "livsmedel"),
         (("shop", "supermarket"), ("shop", "convenience"), ("shop", "grocery")),
+        short="Butik",
+        everyday=True,
     ),
     ServiceType(
         "drivmedel",
@@ -54,6 +60,8 @@ SERVICES: tuple[ServiceType, ...] = (
         "drivmedelsstation",
         ("drivmedel", "bensin"),
         (("amenity", "fuel"),),
+        short="Drivmedel",
+        everyday=True,
     ),
     ServiceType(
         "apotek",
@@ -61,6 +69,8 @@ SERVICES: tuple[ServiceType, ...] = (
         "apotek eller apoteksombud",
         ("apotek", "apoteksombud"),
         (("amenity", "pharmacy"),),
+        short="Apotek",
+        everyday=True,
     ),
     ServiceType(
         "post_paket",
@@ -74,6 +84,8 @@ SERVICES: tuple[ServiceType, ...] = (
             ("vending", "parcel_pickup"),
             ("post_office", "post_partner"),
         ),
+        short="Post",
+        everyday=True,
     ),
     ServiceType(
         "kontantuttag",
@@ -82,6 +94,8 @@ SERVICES: tuple[ServiceType, ...] = (
         ("kontantuttag", "uttagsautomat", "bankomat"),
         (("amenity", "atm"),),
         cash_rule_limit_pct=0.3,
+        short="Kontanter",
+        everyday=True,
     ),
     ServiceType(
         "betalningsformedling",
@@ -89,6 +103,7 @@ SERVICES: tuple[ServiceType, ...] = (
         "betalningsförmedling",
         ("betalningsförmedling", "betaltjänst"),
         (("amenity", "bank"),),
+        short="Betaltjänst",
     ),
     ServiceType(
         "dagskasseinsattning",
@@ -96,10 +111,16 @@ SERVICES: tuple[ServiceType, ...] = (
         "plats för dagskasseinsättning",
         ("dagskasse", "dagkasse"),
         cash_rule_limit_pct=1.22,
+        short="Dagskassa",
     ),
 )
 
 BY_CODE: dict[str, ServiceType] = {s.code: s for s in SERVICES}
+
+#: The everyday services, in report order (the ort table and map show these).
+EVERYDAY_TYPES: tuple[str, ...] = tuple(s.code for s in SERVICES if s.everyday)
+#: code → short Swedish name for narrow columns.
+SHORT_LABELS: dict[str, str] = {s.code: s.short or s.label for s in SERVICES}
 
 #: code → Swedish report label.
 SERVICE_TYPES: dict[str, str] = {s.code: s.label for s in SERVICES}

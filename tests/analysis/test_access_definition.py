@@ -272,8 +272,9 @@ def test_user_thresholds_match_a_brute_force_sum(demo_home):
     for kod, namn in (("0821", "Högsby"), ("0880", "Kalmar")):
         mine = cells[(cells["kommun_kod"] == kod) & (cells["service_type"] == "dagligvaror")]
         row = _row_cells(html, "Dagligvaror", namn)
-        assert row[1] == fmt.percent(_share(mine, "road_m", 3))
-        assert row[2] == fmt.percent(_share(mine, "road_m", 10))
+        # Shares are numbers with the unit in the column head ("> 3 km, %").
+        assert row[1] == fmt.number(_share(mine, "road_m", 3), 1)
+        assert row[2] == fmt.number(_share(mine, "road_m", 10), 1)
     lan = rpt.beyond("lan", (3, 7.5)).set_index("service_type")
     for stype in ("apotek", "kontantuttag"):
         mine = cells[cells["service_type"] == stype]
@@ -325,8 +326,8 @@ def test_kommun_report_shows_unreachable_and_the_definition(demo_home):
     cells = _brute(demo_home, "08")
     mine = cells[(cells["kommun_kod"] == "0821") & (cells["service_type"] == "drivmedel")]
     m = re.search(r"<tr><td>Drivmedel</td>(.*?)</tr>", html)
-    assert re.findall(r"<td class=num>(.*?)</td>", m.group(1))[0] == fmt.percent(
-        _share(mine, "road_m", 3)
+    assert re.findall(r"<td class=num>(.*?)</td>", m.group(1))[0] == fmt.number(
+        _share(mine, "road_m", 3), 1
     )
     about = kom.about().data
     assert access.BEYOND_DEFINITION in about.replace("&#x27;", "'")
@@ -343,7 +344,7 @@ def test_cash_table_says_the_rule_is_national(demo_home):
     html = LanReport("08", p=config.Paths(demo_home)).cash_table().data
     assert "Gränsen gäller riket (lagens krav)" in html
     assert "länet och kommunerna jämförs med rikets gräns" in html
-    assert "Kontantuttag &gt; 25 km (gräns 0,3 %)" in html
+    assert "Kontantuttag &gt; 25 km, % (gräns 0,3 %)" in html
     assert "Dagskasseinsättning &gt; 25 km (gräns 1,22 %)" in html
     assert "Kontantuttag, ej nåbar via väg" in html
     # Each area's share is set against the national limit, in the cell: "0,12 % inom".

@@ -181,14 +181,20 @@ def orter_table(
             index=service["point_id"].to_numpy(),
         ).dropna()
     c = cells.assign(ort_kod=cells["cell_id"].map(owner).fillna("").to_numpy())
+    c["n"] = 1
     # The ort's parts per kommun, so every kommun's rows add up to its own cells.
     c["row"] = np.where(
         c["ort_kod"] == "", "utanför-" + c["kommun_kod"], c["ort_kod"] + "@" + c["kommun_kod"]
     )
-    grouped = c.groupby("row")
+    # Every kommun gets its "utanför orter" row, with 0 people where every cell is in an ort.
+    kommuner = c.drop_duplicates("kommun_kod")[["kommun_kod", "lan_kod"]]
+    empty = kommuner.assign(
+        row="utanför-" + kommuner["kommun_kod"], ort_kod="", population=0, n=0, cell_id=""
+    )
+    grouped = pd.concat([c, empty], ignore_index=True).groupby("row")
     rows = grouped.agg(
         population=("population", "sum"),
-        n_cells=("cell_id", "size"),
+        n_cells=("n", "sum"),
         kommun_kod=("kommun_kod", "first"),
         lan_kod=("lan_kod", "first"),
         ort_kod=("ort_kod", "first"),

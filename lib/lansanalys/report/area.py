@@ -69,6 +69,9 @@ class Area:
     @classmethod
     def of(cls, code: object) -> Area:
         """The area a code names: ``"00"`` riket, two characters a län, four a kommun."""
+        if isinstance(code, int | float) and not isinstance(code, bool):
+            # A notebook parameter that arrived as a number: 8 is a län, 821 a kommun.
+            return cls.riket() if code == 0 else cls.lan(code) if code < 100 else cls.kommun(code)
         text = str(code)
         if text in ("", RIKET, "riket"):
             return cls.riket()

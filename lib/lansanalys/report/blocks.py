@@ -187,6 +187,7 @@ class Table(pd.DataFrame):
         "split_by",
         "captions",
         "shown",
+        "note",
     ]
 
     def __init__(
@@ -201,6 +202,7 @@ class Table(pd.DataFrame):
         split_by: str | None = None,
         captions: dict[str, str] | None = None,
         shown: pd.DataFrame | None = None,
+        note: str = "",
         **kwargs: Any,
     ) -> None:
         super().__init__(data, *args, **kwargs)
@@ -213,6 +215,8 @@ class Table(pd.DataFrame):
         self.captions = dict(captions or {})
         #: The text to show, where a column's format differs by row (set by the chapter).
         self.shown = shown
+        #: A sentence after the table(s): what is missing and why ("uppgift saknas …").
+        self.note = note
 
     @property
     def _constructor(self):
@@ -269,6 +273,8 @@ class Table(pd.DataFrame):
                     download_frame=d,
                 ).data
             )
+        if self.note:
+            parts.append(f'<p class="la-missing"><em>{html.escape(self.note)}</em></p>')
         return "".join(parts)
 
     @property

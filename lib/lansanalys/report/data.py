@@ -199,8 +199,8 @@ class AreaData:
         return catalogue.read(self.p, "lan_geo")
 
     def kommun_geo_of(self, lan_kod: str | None) -> gpd.GeoDataFrame:
-        flt = [("lan_kod", "==", lan_kod)] if lan_kod else None
-        return catalogue.read(self.p, "kommun_geo", filters=flt)
+        g = catalogue.read(self.p, "kommun_geo")
+        return g[g["lan_kod"] == lan_kod] if lan_kod else g
 
     @cached_property
     def child_geo(self) -> gpd.GeoDataFrame:
@@ -220,11 +220,16 @@ class AreaData:
             return self.child_geo[self.child_geo["code"] == self.area.code]
         return self.child_geo
 
+    def _of_area(self, name: str) -> pd.DataFrame:
+        """A whole table (read once per process) cut to the area's rows."""
+        df = catalogue.read(self.p, name)
+        a = self.area
+        return df if a.level == "riket" else df[df[a.key] == a.code]
+
     @cached_property
     def places(self) -> pd.DataFrame:
         """GeoNames settlements of the area (village names on maps)."""
-        flt = self.area.filters()
-        return catalogue.read(self.p, "places", filters=flt)
+        return self._of_area("places")
 
     # ---- coverage ----------------------------------------------------------------------------------
     def covered(self, service_type: str, area: Area | None = None) -> bool:
@@ -388,20 +393,14 @@ class AreaData:
     def closure(self, service_type: str) -> pd.DataFrame:
         """The area's points of ``service_type`` with the people their closure alone would push
         beyond the closure distance and the people they serve (the build's ranking)."""
-        flt = [("service_type", "==", service_type)]
-        if self.area.level != "riket":
-            flt.append((self.area.key, "==", self.area.code))
-        return catalogue.read(self.p, "closure", filters=flt)
+        c = self._of_area("closure")
+        return c[c["service_type"] == service_type]
 
     def closure_points(self, service_type: str) -> pd.DataFrame:
         """The closure figures of the area's points with their place, kommun name and a label
         that tells points of one name apart."""
-        pts = catalogue.read(
-            self.p,
-            "service",
-            columns=["point_id", "x", "y"],
-            filters=[("service_type", "==", service_type)],
-        )
+        pts = catalogue.read(self.p, "service")
+        pts = pts.loc[pts["service_type"] == service_type, ["point_id", "x", "y"]]
         from lansanalys import geo
 
         names = geo.kommuner().set_index("kommun_kod")["kommun"]
@@ -414,7 +413,8 @@ class AreaData:
         """The build's closure scenarios of the area (most critical point per type), or None."""
         if not catalogue.exists(self.p, "scenarios"):
             return None
-        return catalogue.read(self.p, "scenarios", filters=[("code", "==", self.area.code)])
+        s = catalogue.read(self.p, "scenarios")
+        return s[(s["code"] == self.area.code) & (s["level"] == self.area.level)]
 
     # ---- change ------------------------------------------------------------------------------------
     def change_of(self, areas: Sequence[Area]) -> pd.DataFrame:
@@ -452,8 +452,7 @@ class AreaData:
     @cached_property
     def support(self) -> pd.DataFrame:
         """The grants paid in the area."""
-        flt = self.area.filters()
-        return catalogue.read(self.p, "stod", filters=flt)
+        return self._of_area("stod")
 
     @property
     def support_period(self) -> tuple[int, int]:
@@ -470,7 +469,7 @@ class AreaData:
         """Kr per inhabitant and year of every kommun in the country (0 kr where nothing was
         paid; no figure where the population is incomplete): the one definition,
         :func:`lansanalys.analysis.support.per_inhabitant_year`."""
-        grants = catalogue.read(self.p, "stod", columns=["kommun_kod", "year", "amount_sek"])
+        grants = catalogue.read(self.p, "stod")
         from lansanalys import geo
 
         return support.per_inhabitant_year(
@@ -547,7 +546,7 @@ class AreaData:
         """The build's orter of the area (one row per ort and one for "utanför orter")."""
         if not catalogue.exists(self.p, "orter"):
             return None
-        return catalogue.read(self.p, "orter", filters=self.area.filters())
+        return self._of_area("orter")
 
 
 def _unique_labels(points: pd.DataFrame) -> list[str]:

@@ -82,6 +82,26 @@ class Report:
     def orter(self) -> pd.DataFrame | None:
         return self.data.orter
 
+    @property
+    def access_classes(self) -> pd.DataFrame:
+        """Population per access class for the area, its lineage and its children."""
+        return self.data.access_classes
+
+    def beyond(self, level: str, thresholds: Sequence[float], unit: str = "km") -> pd.DataFrame:
+        """Access rows with the share beyond any ``thresholds`` (km or car ``unit="min"``) for
+        ``level``: "kommun" (the area's kommuner), "lan" (its län) or "riket"."""
+        a = self.area
+        areas = {
+            "kommun": [
+                k for k in (a.children if a.level == "lan" else (a,)) if k.level == "kommun"
+            ],
+            "lan": [x for x in a.lineage if x.level == "lan"] or list(a.children),
+            "riket": [a.lineage[-1]],
+        }
+        if level not in areas:
+            raise ValueError(f"level must be 'kommun', 'lan' or 'riket', not {level!r}")
+        return self.data.beyond(areas[level], thresholds, unit)
+
     def covered(self, service_type: str) -> bool:
         return self.data.covered(service_type)
 

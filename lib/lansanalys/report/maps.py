@@ -417,21 +417,53 @@ def distance_grid_map(
     return finish(fig, title, source, height=MAP_HEIGHT)
 
 
-def add_place_labels(fig: go.Figure, places: pd.DataFrame, max_labels: int = 25) -> go.Figure:
-    """Mark the largest settlements (GeoNames) with their names."""
-    top = places.sort_values("population", ascending=False).head(max_labels)
+def clear_labels(places: pd.DataFrame, bounds: Sequence[float], max_labels: int = 25) -> list[bool]:
+    """Which places get their name written on a map: the largest first, then each one whose
+    name would not land on a name already written (closer than about a name's width across and
+    a line's height up or down, as shares of the map's extent: Kiruna, Tuolluvaara and
+    Jukkasjärvi are a few km apart). The others keep their marker and are named on hover."""
+    x0, y0, x1, y1 = bounds
+    w, h = max(x1 - x0, 1.0), max(y1 - y0, 1.0)
+    keep = [False] * len(places)
+    placed: list[tuple[float, float]] = []
+    xs, ys = places["x"].to_numpy(float), places["y"].to_numpy(float)
+    for i in np.argsort(-places["population"].to_numpy(float), kind="stable"):
+        if len(placed) >= max_labels or not (np.isfinite(xs[i]) and np.isfinite(ys[i])):
+            continue
+        if all(abs(xs[i] - px) > 0.14 * w or abs(ys[i] - py) > 0.045 * h for px, py in placed):
+            keep[i] = True
+            placed.append((xs[i], ys[i]))
+    return keep
+
+
+def add_place_labels(
+    fig: go.Figure,
+    places: pd.DataFrame,
+    max_labels: int = 25,
+    bounds: Sequence[float] | None = None,
+) -> go.Figure:
+    """Mark the largest settlements with their names; names that would overlap are left to
+    hover (:func:`clear_labels`)."""
+    top = places.sort_values("population", ascending=False).head(max_labels * 3)
+    if bounds is None:
+        bounds = (top["x"].min(), top["y"].min(), top["x"].max(), top["y"].max())
+    named = clear_labels(top, bounds, max_labels)
     fig.add_trace(
         go.Scatter(
             x=top["x"],
             y=top["y"],
             mode="markers+text",
             name="Ort",
-            text=[html.escape(str(n)) for n in top["name"]],
+            text=[
+                html.escape(str(n)) if k else "" for n, k in zip(top["name"], named, strict=True)
+            ],
             textposition="top center",
             textfont=dict(size=11, color="#111"),
             marker=dict(symbol="diamond", size=7, color="#222"),
-            customdata=top["population"],
-            hovertemplate="%{text}: ca %{customdata:,.0f} invånare (GeoNames)<extra>Ort</extra>",
+            customdata=np.column_stack(
+                [top["name"].map(lambda n: html.escape(str(n))), top["population"]]
+            ),
+            hovertemplate="%{customdata[0]}: ca %{customdata[1]:,.0f} invånare<extra>Ort</extra>",
         )
     )
     return fig
@@ -587,7 +619,8 @@ def orter_map(
                 hovertemplate="%{text}<extra></extra>",
             )
         )
-    top = orter.sort_values("population", ascending=False).head(12)
+    top = orter.sort_values("population", ascending=False)
+    top = top[clear_labels(top, borders.total_bounds, 12)]
     fig.add_trace(
         go.Scatter(
             x=top["x"],

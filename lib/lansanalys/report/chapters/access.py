@@ -59,7 +59,7 @@ def fig_distance_map(d: AreaData, service_type: str = "dagligvaror") -> go.Figur
         src += " " + labels.attrs["source"]
     fig = maps.distance_grid_map(cells, service_type, d.own_geo, pts, title, src)
     if labels is not None:
-        maps.add_place_labels(fig, labels)
+        maps.add_place_labels(fig, labels, bounds=d.own_geo.total_bounds)
     if a.children:
         kids = d.access_rows(a.children)
         kids = kids[kids["service_type"] == service_type]
@@ -83,7 +83,11 @@ def _place_labels(d: AreaData) -> pd.DataFrame | None:
     o = d.orter
     if o is not None and len(o[o["kind"] != "utanför"]):
         o = o[o["kind"] != "utanför"][["name", "population", "x", "y"]]
-        o.attrs["source"] = "Orter: " + d.meta.get("orter", {}).get("basis_text", "orter")
+        o.attrs["source"] = (
+            "Orter enligt SCB."
+            if d.meta.get("orter", {}).get("basis") == "scb"
+            else "Ortnamn från GeoNames (CC BY 4.0)."
+        )
         return o
     p = d.places
     p.attrs["source"] = "Ortnamn från GeoNames (CC BY 4.0)."
@@ -148,6 +152,7 @@ def access_table(d: AreaData) -> Table | Markdown:
         formats=formats,
         split_by="Service",
         captions=captions,
+        note=d.missing(),
     )
 
 
@@ -171,10 +176,31 @@ def _compact_access(
         if by_road(d.meta):
             row["Medelrestid för nåbara, min"] = r["mean_min"]
         for _, o in others[others["service_type"] == st].iterrows():
-            name = o["name"] if o["level"] != "riket" else o["name"][0].lower() + o["name"][1:]
+            name = o["name"] if o["level"] != "riket" else "riket"
             row[f"> {limit_text(HEADLINE_KM)} km, {name}, %"] = o[share_col(HEADLINE_KM)]
         rows.append(row)
     df = pd.DataFrame(rows)
+    # Riket stands for the län with data of each type, where that is not all of them.
+    from lansanalys import geo
+    from lansanalys.catalogue import covered_lan
+
+    total = len(geo.lan_codes())
+    partial = [
+        f"{SERVICE_TYPES[st].lower()} {len(covered_lan(d.meta, st))} av {total} län"
+        for st in me.index
+        if len(covered_lan(d.meta, st)) < total
+    ]
+    note = " ".join(
+        filter(
+            None,
+            [
+                d.missing(),
+                ("Riket avser de län som har uppgifter: " + ", ".join(partial) + ".")
+                if partial
+                else "",
+            ],
+        )
+    )
     one = lambda v: fmt.number(v, 1)  # noqa: E731
     formats = {c: (fmt.number if "invånare" in c else one) for c in df.columns[1:]}
     return Table(
@@ -188,6 +214,7 @@ def _compact_access(
         ),
         source=source,
         formats=formats,
+        note=note,
     )
 
 

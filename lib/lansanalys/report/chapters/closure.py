@@ -246,10 +246,18 @@ def scenario_closure(
     name, phrase = html.escape(str(r["name"])), distance_phrase(d.meta)
     radius = fmt.number(r.get("radius_km", SCENARIO_RADIUS_KM))
     if r["none_left"]:
+        svc = catalogue.read(d.p, "service")
+        left = int((svc["service_type"] == service_type).sum()) - 1
+        why = (
+            f"det finns ingen annan punkt av slaget {SERVICE_TYPES[service_type].lower()} i "
+            "servicefilerna"
+            if left == 0
+            else f"ingen av de {fmt.number(left)} andra punkterna av slaget går att nå {phrase}"
+        )
         return Markdown(
             f"*Om {name} i {html.escape(kommun)} stängde skulle ingen av de "
             f"{fmt.number(r['people'])} invånarna inom {radius} km ha någon "
-            f"{SERVICE_NOUNS[service_type]} att nå {phrase}. Ett avstånd kan då inte anges; alla "
+            f"{SERVICE_NOUNS[service_type]} att nå: {why}. Ett avstånd kan då inte anges; alla "
             "räknas som längre bort än varje avståndsgräns.*"
         )
     rows = [

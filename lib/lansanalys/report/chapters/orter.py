@@ -17,10 +17,9 @@ from lansanalys import fmt
 from lansanalys.report import maps
 from lansanalys.report.blocks import Table, with_table
 from lansanalys.report.data import AreaData
+from lansanalys.services import EVERYDAY_TYPES as EVERYDAY
 from lansanalys.services import SERVICE_TYPES
-
-#: The everyday services the ort table and map show (the ones a village asks for first).
-EVERYDAY = ("dagligvaror", "drivmedel", "apotek", "post_paket", "kontantuttag")
+from lansanalys.services import SHORT_LABELS as SHORT
 
 #: Orter shown in a län's or riket's table (the whole list is in the download).
 MAX_ROWS = 40
@@ -73,14 +72,15 @@ def orter_table(d: AreaData) -> Table | Markdown:
         for r in o.to_dict("records")
     ]
     for t in types:
-        df[f"{SERVICE_TYPES[t]}, km"] = o[f"km_{t}"].to_numpy()
+        df[f"{SHORT[t]}, km"] = o[f"km_{t}"].to_numpy()
     full = df.copy()
     if d.area.level != "kommun" and len(df) > MAX_ROWS:
         df = df.head(MAX_ROWS)
     one = lambda v: fmt.number(v, 1)  # noqa: E731
     formats = {"Invånare": fmt.number, "Andel av kommunen, %": one, "Förändring, %": one}
-    formats.update({f"{SERVICE_TYPES[t]}, km": one for t in types})
+    formats.update({f"{SHORT[t]}, km": one for t in types})
     missing = [SERVICE_TYPES[t] for t in EVERYDAY if t not in types]
+    note_short = " Butik = dagligvarubutik, apotek inklusive apoteksombud, post = post- och paketombud, kontanter = kontantuttag."
     note = (
         " Förändring: uppgift saknas, eftersom befolkningsrutorna finns för ett år; den visas "
         "när rutor för flera år läggs i data/raw/rutor/."
@@ -98,7 +98,7 @@ def orter_table(d: AreaData) -> Table | Markdown:
     t = Table(
         df,
         caption=caption,
-        source=f"Orter: {_basis(d)} {d.access_source()}{note}",
+        source=f"Orter: {_basis(d)}{note_short} {d.access_source()}{note}",
         formats=formats,
     )
     return t

@@ -104,7 +104,7 @@ def key_figures(d: AreaData) -> HTML:
         Card(
             f"Bor > {limit_text(HEADLINE_KM)} km från dagligvarubutik",
             pct(me["grocery_over_10"]) if grocery else MISSING,
-            _compare(d, "grocery_over_10", pct) if grocery else "",
+            _compare(d, "grocery_over_10", pct, access=True) if grocery else "",
             (_ranks(d, "grocery_over_10") + " · " + unreachable_phrase(me, short=True))
             if grocery
             else "",
