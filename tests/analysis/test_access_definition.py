@@ -65,7 +65,9 @@ def test_unreachable_counts_as_beyond_every_threshold_by_hand():
 
 
 def test_value_equal_to_threshold_is_not_beyond():
-    df = _world().assign(road_m=[10_000.0, 10_000.0, 10_000.001, np.nan])
+    # Equal at the stated resolution (0,1 m) is equal: 10 000,04 m is not beyond 10 km,
+    # 10 000,1 m is.
+    df = _world().assign(road_m=[10_000.0, 10_000.04, 10_000.1, np.nan])
     out = access.beyond_thresholds(df, "kommun_kod", (10,), dist_col="road_m").iloc[0]
     assert out["population_over_10km"] == 30 + 40
 
@@ -183,8 +185,9 @@ _cells = st.lists(
     min_size=1,
     max_size=40,
 )
+# Limits on the resolution grid (0,0001 km): a finer one is refused (test_resolution.py).
 _limits = st.lists(
-    st.floats(0.1, 70, allow_nan=False), min_size=1, max_size=6, unique_by=lambda t: f"{t:g}"
+    st.integers(1_000, 700_000).map(lambda i: i / 10_000), min_size=1, max_size=6, unique=True
 )
 
 
@@ -211,10 +214,11 @@ def test_shares_never_rise_with_the_threshold_and_never_fall_below_unreachable(c
     assert all(a >= b - 1e-9 for a, b in zip(shares, shares[1:], strict=False))
     assert all(s >= out["population_share_unreachable"] - 1e-9 for s in shares)
     assert all(s <= 100 + 1e-9 for s in shares)
-    # Independent count: people in cells strictly beyond the limit or without a road.
-    d = df["road_m"].to_numpy() / 1000
+    # Independent count: people in cells strictly beyond the limit at the stated resolution
+    # (km to the nearest 0,0001, i.e. 0,1 m) or without a road.
+    d = np.round(df["road_m"].to_numpy() / 1000 * 10_000)
     for t in limits:
-        expect = df["population"][np.isnan(d) | (d > t)].sum()
+        expect = df["population"][np.isnan(d) | (d > round(t * 10_000))].sum()
         assert out[f"population_over_{t:g}km"] == pytest.approx(expect)
 
 

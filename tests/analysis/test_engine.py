@@ -19,9 +19,13 @@ def test_closure_ranking_matches_recomputing_from_scratch():
     t = 8_000.0
     fast = access.closure_ranking(cells, pop, points, t).set_index("point")
     before, _ = access.nearest_points(cells, points, k=1)
+
+    def beyond(d):  # the stated resolution: a distance counts to the nearest 0,1 m
+        return np.round(d * 10) > t * 10
+
     for j in range(len(points)):
         after, _ = access.nearest_points(cells, np.delete(points, j, axis=0), k=1)
-        pushed = pop[(before[:, 0] <= t) & (after[:, 0] > t)].sum()
+        pushed = pop[~beyond(before[:, 0]) & beyond(after[:, 0])].sum()
         assert fast.at[j, "pushed_beyond"] == pushed, j
     assert fast["pushed_beyond"].is_monotonic_decreasing
 

@@ -64,8 +64,12 @@ def test_scenario_equals_recomputation_without_the_point(seed, n_cells, n_points
     before = d.min(axis=1) / 1000
     after = rest.min(axis=1) / 1000 if rest.shape[1] else np.full(n_cells, np.nan)
     ok = np.isfinite(after)
-    assert got["over_before"] == pop[before > 10].sum()
-    assert got["over_after"] == pop[~ok].sum() + pop[ok & (after > 10)].sum()
+
+    def beyond_10(km):  # at the stated resolution: km to the nearest 0,0001 (0,1 m)
+        return np.round(km * 10_000) > 10 * 10_000
+
+    assert got["over_before"] == pop[beyond_10(before)].sum()
+    assert got["over_after"] == pop[~ok].sum() + pop[ok & beyond_10(after)].sum()
     if ok.any():
         assert np.isclose(got["mean_km_after"], (after[ok] * pop[ok]).sum() / pop[ok].sum())
     assert got["none_left"] == float(not ok.any())
@@ -91,3 +95,34 @@ def test_scenario_by_hand():
     # Only people within the radius count: B is 5 km away, outside a 4 km radius.
     small = closure_scenario(cells, near, pd.Series({"point_id": "P", "x": 0.0, "y": 0.0}), 4.0)
     assert small["people"] == 10
+
+
+def test_scenario_counts_a_second_point_exactly_at_the_limit_as_the_closure_ranking_does():
+    """A road sum a few ulp over 10 km is 10 km at the stated resolution (0,1 m): not beyond,
+    in the scenario as in the closure ranking's pushed_beyond (issue #19, item 4)."""
+    from lansanalys.analysis import access
+
+    cells = pd.DataFrame(
+        {"cell_id": ["a", "b"], "x": [0.0, 100.0], "y": [0.0, 0.0], "population": [10, 20]}
+    )
+    near = pd.DataFrame(
+        {
+            "cell_id": ["a", "b"],
+            "road_m": [1000.0, 1000.0],
+            "road_point_id": ["P", "P"],
+            "road2_m": [10_000.000000000002, 10_000.1],
+        }
+    )
+    r = closure_scenario(cells, near, pd.Series({"point_id": "P", "x": 0.0, "y": 0.0}))
+    assert (r["over_before"], r["over_after"]) == (0.0, 20.0)
+    rank = access.closure_ranking(
+        np.zeros((2, 2)),
+        cells["population"].to_numpy(float),
+        np.zeros((2, 2)),
+        access.CLOSURE_KM * 1000,
+        dist_fn=lambda _c, _p: (
+            near[["road_m", "road2_m"]].to_numpy(),
+            np.array([[0, 1], [0, 1]]),
+        ),
+    )
+    assert rank.set_index("point").at[0, "pushed_beyond"] == r["over_after"] - r["over_before"]

@@ -42,7 +42,8 @@ def closure_scenario(
         The point: ``point_id, x, y``.
     radius_km, limit_km : float
         Radius (straight line) of the people counted, and the closure distance ("beyond" =
-        more than, unreachable counted as beyond).
+        more than at the stated resolution, :func:`lansanalys.analysis.access.is_beyond`;
+        unreachable counted as beyond).
 
     Returns
     -------
@@ -74,7 +75,9 @@ def closure_scenario(
 
     def summary(km: np.ndarray) -> tuple[float, float]:
         ok = np.isfinite(km)
-        over = float(pop[~ok].sum() + pop[ok & (km > limit_km)].sum())
+        # The one comparison with a bound (at 0,1 m; unreachable counts as beyond), as the
+        # closure ranking's pushed_beyond makes it.
+        over = float(pop[access.is_beyond(km, limit_km, "km")].sum())
         mean = (
             float((km[ok] * pop[ok]).sum() / pop[ok].sum()) if pop[ok].sum() > 0 else float("nan")
         )

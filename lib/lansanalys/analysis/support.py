@@ -11,8 +11,21 @@ import pandas as pd
 SUPPORT_DEFINITION = (
     "Stöd per invånare och år: allt stöd som betalats till kommunen under stödlistans hela "
     "period, delat med kommunens invånare summerade över periodens år (personår). Kommuner som "
-    "inte fått något stöd ingår med 0 kr i kartor, tabeller och jämförelser."
+    "inte fått något stöd ingår med 0 kr i kartor, tabeller och jämförelser. Saknas "
+    "befolkningsuppgifter för någon ålder eller något kön ett år i perioden redovisas ingen "
+    "siffra för kommunen (uppgift saknas)."
 )
+
+
+def _population_by_year(bef: pd.DataFrame) -> pd.DataFrame:
+    """Population per kommun (rows) and year (columns); NaN where any part of it is missing.
+
+    A part missing (SCB's '..', NaN in ``bef``) makes the kommun's population that year
+    unknown, never the sum of the rest.
+    """
+    pop = bef.assign(_na=bef["population"].isna()).groupby(["kommun_kod", "year"])
+    whole = pop["population"].sum().where(~pop["_na"].any())
+    return whole.unstack("year")
 
 
 def per_inhabitant_year(
@@ -27,14 +40,17 @@ def per_inhabitant_year(
     period divided by its person-years in the period (the sum over the period's years of the
     kommun's population that year; a year outside the population data takes the nearest year
     that has one). A kommun with no grant takes part with 0 kr: leaving it out would make the
-    support look as if it always went somewhere.
+    support look as if it always went somewhere. Where a period year's population of the kommun
+    is partial (an age or sex missing, '..') or missing, the kommun gets no figure (NaN, shown
+    as "uppgift saknas"), never kronor over part of its people; 0 kr stays 0 kr.
 
     Parameters
     ----------
     stod : DataFrame
         Grants: ``kommun_kod, year, amount_sek``.
     bef : DataFrame
-        Population: ``kommun_kod, year, population`` (any further split is summed).
+        Population: ``kommun_kod, year, population`` (any further split is summed; NaN is a
+        missing value, '..').
     kommuner : sequence of str
         Every kommun of the area (e.g. the län's); each gets a row.
     period : (int, int)
@@ -44,8 +60,9 @@ def per_inhabitant_year(
     Returns
     -------
     DataFrame
-        ``kommun_kod, amount_sek, person_years, population`` (latest year), ``n_years`` and
-        ``sek_per_capita_year`` (NaN where the kommun has no population).
+        ``kommun_kod, amount_sek`` (kr), ``person_years``, ``population`` (latest year),
+        ``n_years`` and ``sek_per_capita_year`` (kr per inhabitant and year; NaN where a
+        period year's population is missing or partial, 0 where no grant was paid).
 
     Example
     -------
@@ -60,8 +77,7 @@ def per_inhabitant_year(
     if last < first:
         raise ValueError(f"support period {first}–{last} ends before it starts")
     kommuner = list(dict.fromkeys(kommuner))
-    pop = bef.groupby(["kommun_kod", "year"])["population"].sum().unstack("year")
-    pop = pop.reindex(kommuner)
+    pop = _population_by_year(bef).reindex(kommuner)
     pop_years = np.array(sorted(pop.columns))
     years = np.arange(first, last + 1)
     # The nearest year with population data stands in for a year outside it.
@@ -78,9 +94,9 @@ def per_inhabitant_year(
             "n_years": len(years),
         }
     )
-    out["sek_per_capita_year"] = out["amount_sek"] / out["person_years"].where(
-        out["person_years"] > 0
-    )
+    per = out["amount_sek"] / out["person_years"].where(out["person_years"] > 0)
+    # No grant is 0 kr on any population; otherwise no figure without whole person-years.
+    out["sek_per_capita_year"] = per.where(out["amount_sek"] != 0, 0.0)
     return out
 
 
@@ -88,17 +104,25 @@ def share_by_group(stod: pd.DataFrame, bef: pd.DataFrame, groups: pd.Series) -> 
     """Each group's share of the support against its share of the population (percent).
 
     ``groups`` maps ``kommun_kod`` to a group (e.g. SKR kommungrupp). ``ratio`` > 1 means the
-    group gets more than its population share.
+    group gets more than its population share. Population is the latest year's; where it is
+    partial for any kommun ('..' in an age or sex), the total is too, so no group has a
+    population share or ratio (NaN, "uppgift saknas"); the support shares are still given.
     """
     latest = int(bef["year"].max())
-    pop = bef[bef["year"] == latest].groupby("kommun_kod")["population"].sum()
+    pop = _population_by_year(bef[bef["year"] == latest])[latest]
     money = stod.groupby("kommun_kod")["amount_sek"].sum()
-    df = pd.DataFrame({"population": pop, "amount_sek": money}).fillna(0.0)
+    df = pd.DataFrame({"population": pop, "amount_sek": money})
+    df["amount_sek"] = df["amount_sek"].fillna(0.0)
+    # A kommun with grants but no population rows counts no people (as before); a partial one
+    # stays unknown.
+    df.loc[~df.index.isin(pop.index), "population"] = 0.0
     df["group"] = groups.reindex(df.index)
     if df["group"].isna().any():
         missing = df.index[df["group"].isna()].tolist()[:5]
         raise KeyError(f"kommuner without a group: {missing}")
-    g = df.groupby("group")[["population", "amount_sek"]].sum()
+    g = df.groupby("group")[["population", "amount_sek"]].sum(min_count=1)
+    if df["population"].isna().any():
+        g["population"] = np.nan
     g["population_share"] = 100 * g["population"] / g["population"].sum()
     g["support_share"] = 100 * g["amount_sek"] / g["amount_sek"].sum()
     g["ratio"] = g["support_share"] / g["population_share"]

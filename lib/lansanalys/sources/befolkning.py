@@ -200,7 +200,9 @@ def read_befolkning(path: Path, projection: bool = False) -> pd.DataFrame:
         civil = civil_total if civil_total.any() else civil
     aggregates = df[is_total & civil]
     df = df[~is_total & civil]
+    total_cells = 1  # published values behind each total row (CKM noise on each)
     if ccol is not None and not civil_total.any() and len(aggregates):
+        total_cells = max(1, int(aggregates[ccol].str.strip().nunique()))
         value_cols = list(year_cols) or [
             find_column(df, path, r"folkmängd|folkmangd|antal|value|värde|population", "value")
         ]
@@ -257,6 +259,7 @@ def read_befolkning(path: Path, projection: bool = False) -> pd.DataFrame:
             scol,
             year_cols,
             None if year_cols else (ycol, vcol),
+            total_cells,
         )
     return out.drop(columns="_cells")
 
@@ -294,26 +297,48 @@ CIVIL_TOTALS = {"totalt", "total", "tot", "totsa", "samtliga"}
 #: added to every published value above zero, totals included, so a total need not equal the
 #: sum of its published parts. Earlier years are exact.
 CKM_FIRST_YEAR = 2025
-#: CKM tolerance. SCB does not publish the noise distribution; the kit assumes a standard
-#: deviation of at most :data:`CKM_CELL_SD` per published value, and allows a total to differ
-#: from the sum of its n published non-zero parts by :data:`CKM_SDS` standard deviations of the
-#: difference, CKM_SDS · CKM_CELL_SD · √(n + 1), but at least RECONCILE_ABS people or
-#: RECONCILE_REL of the total. A difference beyond that is a wrong or missing row, not noise.
-CKM_CELL_SD, CKM_SDS = 2.0, 4.0
-RECONCILE_REL, RECONCILE_ABS = 0.005, 10
+#: CKM tolerance, tied to the noise per published value and the number of values summed.
+#: SCB documents the noise as "ett litet negativt eller positivt heltal" added to every
+#: published value above zero, totals included, and does not publish its distribution. The kit
+#: assumes a noise of at most :data:`CKM_CELL_MAX` people per published value, with a standard
+#: deviation of at most :data:`CKM_CELL_SD`. A total compared with the sum of its n published
+#: non-zero parts differs from it by the sum of n + 1 such noises (the parts' and the total's
+#: own; more when the total is itself a sum of published values, e.g. over civilstånd): at most
+#: CKM_CELL_MAX · (n + 1), and, the noises being independent, within :data:`CKM_SDS` standard
+#: deviations of that sum, CKM_SDS · CKM_CELL_SD · √(n + 1). The tolerance is the smaller of the
+#: two: 5 people for one value, about 400 for a län of 2 400 cells, about 1 900 for riket's
+#: 58 580 kommun × age × sex cells, never a share of the total (0,5 % of riket would be
+#: 53 000 people). A difference beyond it is a wrong or missing row, not noise.
+CKM_CELL_MAX, CKM_CELL_SD, CKM_SDS = 5, 2.0, 4.0
 
 
-def reconcile_tolerance(year: int, total: float, n_parts: int) -> float:
+def reconcile_tolerance(year: int, n_parts: int, total_cells: int = 1) -> float:
     """How far a published total may lie from the sum of its ``n_parts`` published parts.
 
-    0 before :data:`CKM_FIRST_YEAR` (SCB's totals then equal their parts; half a person
-    allows for float sums); from 2025 the CKM tolerance described at :data:`CKM_CELL_SD`.
+    The tolerance depends on the number of published values compared, never on the size of
+    the total (a share of riket's total would be tens of thousands of people).
+
+    Parameters
+    ----------
+    year : int
+        Reference year: before :data:`CKM_FIRST_YEAR` SCB's totals equal their parts (half a
+        person allows for float sums); from 2025 the CKM tolerance described at
+        :data:`CKM_CELL_MAX`.
+    n_parts : int
+        Published non-zero parts summed (cells).
+    total_cells : int
+        Published values the total is made of (1, or e.g. 4 when it is summed over
+        civilstånd).
+
+    Returns
+    -------
+    float
+        The largest difference in people that is noise.
     """
     if year < CKM_FIRST_YEAR:
         return 0.5
-    return max(
-        RECONCILE_ABS, RECONCILE_REL * abs(total), CKM_SDS * CKM_CELL_SD * np.sqrt(n_parts + 1)
-    )
+    k = max(int(n_parts), 0) + max(int(total_cells), 1)
+    return float(min(CKM_CELL_MAX * k, CKM_SDS * CKM_CELL_SD * np.sqrt(k)))
 
 
 def tolerance_rule(year: int) -> str:
@@ -321,14 +346,17 @@ def tolerance_rule(year: int) -> str:
     if year < CKM_FIRST_YEAR:
         return f"SCB's totals before {CKM_FIRST_YEAR} equal the sum of their parts exactly"
     return (
-        f"from {CKM_FIRST_YEAR} SCB's Cell Key Method noise is tolerated up to the largest of "
-        f"{RECONCILE_ABS} people, {100 * RECONCILE_REL:g} % of the total and "
-        f"{CKM_SDS * CKM_CELL_SD:g} × √(published non-zero parts + 1)"
+        f"from {CKM_FIRST_YEAR} SCB's Cell Key Method noise is tolerated up to the smaller of "
+        f"{CKM_CELL_MAX} × k and {CKM_SDS * CKM_CELL_SD:g} × √k people, k being the published "
+        "values compared (the non-zero parts and the total)"
     )
 
 
-def _reconcile(path, kommun_rows, agg, first, rcol, acol, scol, year_cols, long_cols) -> None:
-    """Compare the file's own län and riket rows with the sum of its kommun rows."""
+def _reconcile(
+    path, kommun_rows, agg, first, rcol, acol, scol, year_cols, long_cols, total_cells: int = 1
+) -> None:
+    """Compare the file's own län and riket rows with the sum of its kommun rows (tolerance:
+    :func:`reconcile_tolerance`; ``total_cells`` published values behind each total row)."""
     lines = first + agg.index.to_numpy()
     region = agg[rcol].str.strip()
     code = region.str.extract(r"^(\d{2})\b")[0].where(
@@ -403,8 +431,8 @@ def _reconcile(path, kommun_rows, agg, first, rcol, acol, scol, year_cols, long_
     diff = (parts - checks["value"]).abs()
     tol = np.array(
         [
-            reconcile_tolerance(int(y), v, int(n) if n == n else 0)
-            for y, v, n in zip(checks["year"], checks["value"], n_parts, strict=True)
+            reconcile_tolerance(int(y), int(n) if n == n else 0, total_cells)
+            for y, n in zip(checks["year"], n_parts, strict=True)
         ]
     )
     bad = parts.notna() & (diff > tol)

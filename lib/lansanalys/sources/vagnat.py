@@ -1,7 +1,8 @@
 """Road network (``vagnat``): road lines from NVDB/Pipos GeoPackages or OpenStreetMap → a graph.
 
 Every line is cut into its straight segments; segment ends that meet within a metre become one
-node. The result is stored in ``data/processed`` as two tables, ``vagnat_noder`` (``x, y`` in SWEREF
+node (joined by distance, so ends 2 cm apart on either side of a whole metre are joined too; see
+:func:`graph_from_segments`). The result is stored in ``data/processed`` as two tables, ``vagnat_noder`` (``x, y`` in SWEREF
 99 TM metres; the row is the node index) and ``vagnat_lankar`` (``u, v, length_m, speed_kmh``),
 ready for :class:`lansanalys.analysis.network.RoadNetwork`.
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -55,10 +57,13 @@ NETWORK_GROUP_COLUMNS = ("networkgrp", "network_grp", "networkgroup", "network_g
 REMOVE_CODE_COLUMNS = ("removecode", "remove_code")
 #: Pipos' removal codes for links taken out of the network (the 9000 series).
 REMOVED_CODES = (9000, 9999)
-#: Segment ends closer than this (metres) are the same node.
+#: Line ends at most this far (metres) from another line's vertex are the same node.
 SNAP_M = 1.0
 
-SEGMENT_COLUMNS = ["x0", "y0", "x1", "y1", "speed_kmh"]
+#: Segments: ends in SWEREF 99 TM metres, posted speed, the line they belong to (an id unique
+#: across files) and whether each end is the first or last vertex of its line (a line's own
+#: vertices are never joined to each other by distance).
+SEGMENT_COLUMNS = ["x0", "y0", "x1", "y1", "speed_kmh", "line", "line_start", "line_end"]
 
 
 def _norm(name: str) -> str:
@@ -66,14 +71,21 @@ def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", s).strip("_")
 
 
-def _segments(geoms, speed: np.ndarray) -> pd.DataFrame:
-    """Consecutive vertex pairs of (multi)line geometries, each with its line's speed."""
+def _segments(geoms, speed: np.ndarray, file_key: str = "") -> pd.DataFrame:
+    """Consecutive vertex pairs of (multi)line geometries, each with its line's speed, its
+    line (the part's position, offset by a hash of ``file_key`` so that lines of two files
+    differ) and whether its ends are the line's first and last vertex (:data:`SEGMENT_COLUMNS`).
+    """
     import shapely
 
     parts, part_of = shapely.get_parts(np.asarray(geoms), return_index=True)
     coords, idx = shapely.get_coordinates(parts, return_index=True)
     same = idx[1:] == idx[:-1]
     a, b = coords[:-1][same], coords[1:][same]
+    # A vertex starts its part when the previous one belongs to another part, and ends it
+    # when the next one does.
+    first = np.r_[True, idx[1:] != idx[:-1]]
+    last = np.r_[idx[1:] != idx[:-1], True]
     seg = pd.DataFrame(
         {
             "x0": a[:, 0],
@@ -81,6 +93,10 @@ def _segments(geoms, speed: np.ndarray) -> pd.DataFrame:
             "x1": b[:, 0],
             "y1": b[:, 1],
             "speed_kmh": speed[part_of[idx[:-1][same]]],
+            "line": ((zlib.crc32(file_key.encode()) & 0x7FFF_FFFF) << 32)
+            + idx[:-1][same].astype(np.int64),
+            "line_start": first[:-1][same],
+            "line_end": last[1:][same],
         }
     )
     return seg[(seg["x0"] != seg["x1"]) | (seg["y0"] != seg["y1"])].reset_index(drop=True)
@@ -231,7 +247,7 @@ def read_vagnat(path: Path) -> pd.DataFrame:
             raise InputError(path, "the file holds no drivable roads", expected="OSM highway ways")
         speed = gdf["maxspeed_kmh"].astype(float)
         speed = speed.fillna(gdf["highway"].map(default_speed_kmh)).to_numpy(dtype=float)
-        return _segments(gdf.geometry.to_numpy(), speed)
+        return _segments(gdf.geometry.to_numpy(), speed, path.name)
     if suffix.lower() not in {".gpkg", ".geojson", ".shp"}:
         raise InputError(
             path, f"unknown road network format {suffix!r}", expected=".gpkg, .osm.pbf or .json"
@@ -249,28 +265,102 @@ def read_vagnat(path: Path) -> pd.DataFrame:
     gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
     gdf = _to_metric(gdf, path)
     speed = _speed_from_columns(gdf, path)
-    return _segments(gdf.geometry.to_numpy(), speed)
+    return _segments(gdf.geometry.to_numpy(), speed, path.name)
+
+
+def _join_ends(ends: np.ndarray, loose: np.ndarray, line: np.ndarray):
+    """Node of every segment end: exact repeats are one node, and a loose end (a line's first
+    or last vertex) joins every vertex of another line within :data:`SNAP_M`, transitively
+    (connected components of the "within SNAP_M" graph).
+
+    Parameters
+    ----------
+    ends : ndarray (m, 2)
+        Segment ends in metres.
+    loose : ndarray of bool (m,)
+        Whether the end is a line's first or last vertex.
+    line : ndarray of int (m,)
+        The line of each end. Two vertices of one line are joined by distance only when both
+        are its ends (a loop road drawn back to its start): a road drawn with vertices closer
+        than a metre keeps its length and shape.
+
+    Returns
+    -------
+    label : ndarray of int (m,)
+        Node of each end, 0 … n − 1, numbered by their first point in (x, y) order.
+    xy : ndarray (n, 2)
+        Node coordinates: the mean of the distinct points joined into it.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    uniq, inv = np.unique(ends, axis=0, return_inverse=True)
+    inv = inv.ravel()
+    n_u = len(uniq)
+    u_loose = np.zeros(n_u, dtype=bool)
+    np.logical_or.at(u_loose, inv, loose)
+    # One line per point (a point shared by several lines is a junction already).
+    u_line = np.full(n_u, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(u_line, inv, line)
+    pairs = cKDTree(uniq).query_pairs(SNAP_M, output_type="ndarray").reshape(-1, 2)
+    a, b = pairs[:, 0], pairs[:, 1]
+    both = u_loose[a] & u_loose[b]
+    keep = (u_loose[a] | u_loose[b]) & ((u_line[a] != u_line[b]) | both)
+    pairs = pairs[keep]
+    adj = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n_u, n_u))
+    # Components are numbered in order of their first point (points sorted by x, then y).
+    n, node_of_uniq = connected_components(adj, directed=False)
+    count = np.bincount(node_of_uniq, minlength=n).astype(float)
+    xy = np.column_stack(
+        [
+            np.bincount(node_of_uniq, weights=uniq[:, 0], minlength=n) / count,
+            np.bincount(node_of_uniq, weights=uniq[:, 1], minlength=n) / count,
+        ]
+    )
+    return node_of_uniq[inv], xy
 
 
 def graph_from_segments(seg: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Nodes and edges from segments: ends within :data:`SNAP_M` metres become one node.
 
+    Ends are joined by distance, not by rounding to a grid: a line's first or last vertex joins
+    every vertex of another line within :data:`SNAP_M` (a KD-tree, then connected components,
+    so a junction drawn as several ends a few centimetres apart is one node), wherever the
+    whole metres fall. A line's own vertices are not joined to each other by distance (only its
+    two ends, a loop drawn back to its start), so a road drawn with vertices closer than a
+    metre keeps its length and shape. Without the ``line``, ``line_start`` and ``line_end``
+    columns each segment is a line of its own.
+
+    Parameters
+    ----------
+    seg : DataFrame
+        :data:`SEGMENT_COLUMNS` (SWEREF 99 TM metres, km/h), as :func:`read_vagnat` gives.
+
     Returns
     -------
     nodes : DataFrame
-        ``x, y`` (metres); the row position is the node index.
+        ``x, y`` (metres: the mean of the points joined into the node); the row position is
+        the node index.
     edges : DataFrame
-        ``u, v, length_m, speed_kmh``; parallel duplicates keep the shortest length and the
-        shortest time (never their sum).
+        ``u, v, length_m, speed_kmh``; the length is the segment's own (a closed gap adds
+        nothing); parallel duplicates keep the shortest length and the shortest time (never
+        their sum).
     """
     ends = np.concatenate(
         [seg[["x0", "y0"]].to_numpy(dtype=float), seg[["x1", "y1"]].to_numpy(dtype=float)]
     )
-    key = np.round(ends / SNAP_M).astype(np.int64)
-    uniq, inv = np.unique(key, axis=0, return_inverse=True)
-    inv = inv.ravel()
     n = len(seg)
-    nodes = pd.DataFrame({"x": uniq[:, 0] * SNAP_M, "y": uniq[:, 1] * SNAP_M})
+    if {"line", "line_start", "line_end"} <= set(seg.columns):
+        loose = np.concatenate(
+            [seg["line_start"].to_numpy(dtype=bool), seg["line_end"].to_numpy(dtype=bool)]
+        )
+        line = np.tile(seg["line"].to_numpy(dtype=np.int64), 2)
+    else:  # segments without their lines: each is a line of its own
+        loose = np.ones(2 * n, dtype=bool)
+        line = np.tile(np.arange(n, dtype=np.int64), 2)
+    inv, xy = _join_ends(ends, loose, line)
+    nodes = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1]})
     u, v = inv[:n], inv[n:]
     length = np.hypot(seg["x1"] - seg["x0"], seg["y1"] - seg["y0"]).to_numpy()
     edges = pd.DataFrame(
