@@ -16,16 +16,13 @@ from scipy.spatial import cKDTree
 
 from lansanalys import geo
 from lansanalys.config import CRS_METRIC
-from lansanalys.demo import calibration
+from lansanalys.demo import calibration, demography
 from lansanalys.sources.files import DEMO_MARKER
 
 DEFAULT_SEED = 20261123
 
 CELL = 1000  # metres, SCB's open grid
 FIRST_YEAR, LAST_YEAR = 2014, 2024
-#: Ageing of the population per year: each year's age shape tilts older by this much per year
-#: (a weight ``exp(AGEING·Δyear·(age − 42)/40)`` on the calibration year's shape).
-AGEING = 0.0075
 TARGET_POPULATED_CELLS = 100_000
 #: Demo road network: node spacing, longest link, widest water a link may cross (all metres),
 #: and the share of non-tree links kept.
@@ -232,48 +229,59 @@ class DemoWorld:
     @cached_property
     def age_profiles(self) -> pd.DataFrame:
         """Share of population by single age 0–100 per kommun (rows sum to 1), latest year."""
-        return self._profiles(LAST_YEAR).groupby(level=0).sum()
-
-    def _profiles(self, year: int) -> pd.DataFrame:
-        """Share by kommun (index level 0) × sex (level 1) × age (columns), rows sum to 1 per
-        kommun: SCB's shape of the calibration year, tilted older (later) or younger (earlier)."""
-        counts = calibration.age_sex_counts()
-        tilt = np.exp(AGEING * (year - calibration.SHAPE_YEAR) * (calibration.AGES - 42) / 40.0)
-        df = counts * tilt
-        df.index = df.index.set_names([None, None])
-        return df.div(df.groupby(level=0).transform("sum").sum(axis=1), axis=0)
+        last = self.population_table()
+        last = last[last["year"] == LAST_YEAR]
+        counts = last.pivot_table(
+            index="kommun_kod", columns="age", values="population", aggfunc="sum"
+        ).astype(float)
+        return counts.div(counts.sum(axis=1), axis=0)
 
     def population_table(self) -> pd.DataFrame:
-        """Kommun × year × age × sex counts, the latest year equal to the grid sums per kommun."""
-        if "_population" not in self.__dict__:  # drawn once: later kinds must agree with it
-            self.__dict__["_population"] = self._draw_population()
+        """Kommun × year × age × sex counts: the cohort history of
+        :mod:`lansanalys.demo.demography` in whole people, each kommun's total the real one
+        every year (the latest year equal to the grid sums per kommun)."""
+        if "_population" not in self.__dict__:  # built once: later kinds must agree with it
+            self.__dict__["_population"] = self._population_from_history()
         return self.__dict__["_population"]
 
-    def _draw_population(self) -> pd.DataFrame:
-        totals_last = self.cells.groupby("kommun_kod")["population"].sum()
-        # Each year's total relative to the last year's, as in the real series.
-        real = calibration.history().reindex(totals_last.index)
+    def _population_from_history(self) -> pd.DataFrame:
+        hist = demography.history()
+        totals = calibration.history()
         frames = []
+        n_age = len(calibration.AGES)
+        whole = demography.whole_people(hist, totals)
         for year in range(FIRST_YEAR, LAST_YEAR + 1):
-            prof = self._profiles(year)
-            # (the last year's factor is exactly 1: its totals are the grid sums)
-            totals = (totals_last * (real[year] / real[LAST_YEAR])).round().astype(np.int64)
-            for code, n in totals.items():
-                p = prof.loc[code].to_numpy().ravel()
-                counts = self.rng.multinomial(int(n), p / p.sum()).reshape(2, 101)
-                for i, sex in enumerate(("män", "kvinnor")):
-                    frames.append(
-                        pd.DataFrame(
-                            {
-                                "kommun_kod": code,
-                                "year": year,
-                                "age": np.arange(101),
-                                "sex": sex,
-                                "population": counts[i],
-                            }
-                        )
-                    )
+            cube = whole[year]
+            k = len(hist.codes)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "kommun_kod": np.repeat(hist.codes, 2 * n_age),
+                        "year": year,
+                        "age": np.tile(calibration.AGES, 2 * k),
+                        "sex": np.tile(np.repeat(demography.SEXES, n_age), k),
+                        "population": cube.reshape(-1),
+                    }
+                )
+            )
         return pd.concat(frames, ignore_index=True)
+
+    def components(self) -> pd.DataFrame:
+        """Births and deaths per kommun (``kommun_kod``) and year of the population history,
+        in whole people."""
+        hist = demography.history()
+        rows = [
+            pd.DataFrame(
+                {
+                    "kommun_kod": hist.codes,
+                    "year": year,
+                    "births": np.round(hist.births[year]).astype(np.int64),
+                    "deaths": np.round(hist.deaths[year]).astype(np.int64),
+                }
+            )
+            for year in range(FIRST_YEAR + 1, LAST_YEAR + 1)
+        ]
+        return pd.concat(rows, ignore_index=True)
 
     def service_points(self) -> pd.DataFrame:
         """Service points by settlement hierarchy, filled in where people live far from every
