@@ -16,7 +16,7 @@ from scipy.spatial import cKDTree
 
 from lansanalys import geo
 from lansanalys.config import CRS_METRIC
-from lansanalys.demo import calibration, demography
+from lansanalys.demo import calibration, demography, placement
 from lansanalys.sources.files import DEMO_MARKER
 
 DEFAULT_SEED = 20261123
@@ -94,8 +94,10 @@ class DemoWorld:
 
     @cached_property
     def places(self) -> pd.DataFrame:
-        """GeoNames places in Sweden (≥ 500 inhabitants) with SWEREF 99 TM coordinates."""
-        return geo.places()
+        """GeoNames places in Sweden (≥ 500 inhabitants) with SWEREF 99 TM coordinates, named
+        as written in Swedish ("Ör", not GeoNames' "Or")."""
+        pl = geo.places()
+        return pl.assign(name=placement.swedish_names(pl))
 
     @cached_property
     def land_cells(self) -> pd.DataFrame:
@@ -133,7 +135,7 @@ class DemoWorld:
         pl = self.places
         for px, py, pop in zip(pl["x"], pl["y"], pl["population"], strict=True):
             pop = max(int(pop), 500)  # a few GeoNames places lack a population
-            sigma = 600.0 * (pop / 1000.0) ** 0.38
+            sigma = float(placement.kernel_sigma(pop))
             idx = tree.query_ball_point([px, py], r=max(3 * sigma, 800.0))
             if not idx:  # a place in a lake hole of the generalised boundary: the nearest shore
                 idx = list(tree.query([px, py], k=9)[1])
@@ -286,8 +288,6 @@ class DemoWorld:
     def service_points(self) -> pd.DataFrame:
         """Service points by settlement hierarchy, filled in where people live far from every
         point (:mod:`lansanalys.demo.placement`)."""
-        from lansanalys.demo import placement
-
         cells = self.cells
         kommun_names = geo.kommuner().set_index("kommun_kod")["kommun"]
         sett = placement.settlements(cells, self.places, kommun_names)
@@ -295,33 +295,30 @@ class DemoWorld:
         gaps = placement.fill_gaps(self.rng, cells, pts)
         pts = pd.concat([pts, gaps], ignore_index=True)
         pts = pts.sort_values("label", key=lambda s: s.map(SERVICE_LABELS.index), kind="stable")
-        pl = self.places
-        _, near = cKDTree(pl[["x", "y"]].to_numpy()).query(pts[["x", "y"]].to_numpy())
-        pts["place"] = pl["name"].to_numpy()[near]  # the post town: the nearest place
+        pts = pts.reset_index(drop=True)
+        pts[["x", "y"]] = pts[["x", "y"]].round()  # as written: the file's whole metres
         codes = geo.kommun_of_points(pts["x"], pts["y"])
         # A point the jitter put just off the coast stays in its cell's kommun.
         _, cell = cKDTree(cells[["x", "y"]].to_numpy()).query(pts[["x", "y"]].to_numpy())
         fallback = cells["kommun_kod"].to_numpy()[cell]
-        codes = np.where(pd.isna(codes), fallback, codes).astype(str)
-        frames = []
-        for label, grp in pts.groupby("label", sort=False):
-            brand = self.rng.choice(SERVICE_NAMES[label], size=len(grp))
-            ort = grp["place"].to_numpy()
-            idx = grp.index
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "Serviceslag": label,
-                        "Namn": [f"{b} {o}" for b, o in zip(brand, ort, strict=True)],
-                        "Postort": ort,
-                        "Kommunkod": codes[pts.index.get_indexer(idx)],
-                        "Kommun": kommun_names.loc[codes[pts.index.get_indexer(idx)]].to_numpy(),
-                        "X": np.round(grp["x"].to_numpy()).astype(np.int64),
-                        "Y": np.round(grp["y"].to_numpy()).astype(np.int64),
-                    }
-                )
-            )
-        df = pd.concat(frames, ignore_index=True)
+        pts["kommun_kod"] = np.where(pd.isna(codes), fallback, codes).astype(str)
+        # The post town is the settlement the point stands in: the nearest of its own kommun.
+        place = placement.nearest_place(pts, sett)
+        place = np.where(pd.isna(place), pts["kommun_kod"].map(kommun_names), place)
+        names = placement.unique_names(
+            self.rng, pts["label"], place, pts["kommun_kod"], SERVICE_NAMES
+        )
+        df = pd.DataFrame(
+            {
+                "Serviceslag": pts["label"],
+                "Namn": names,
+                "Postort": place,
+                "Kommunkod": pts["kommun_kod"],
+                "Kommun": kommun_names.loc[pts["kommun_kod"]].to_numpy(),
+                "X": np.round(pts["x"].to_numpy()).astype(np.int64),
+                "Y": np.round(pts["y"].to_numpy()).astype(np.int64),
+            }
+        )
         df.insert(0, "ID", [f"D{i:06d}" for i in range(1, len(df) + 1)])
         df["Adress"] = [f"Storgatan {i % 97 + 1}" for i in range(len(df))]
         df["Källa"] = f"{DEMO_MARKER} (lansanalys demo, seed {self.seed})"
