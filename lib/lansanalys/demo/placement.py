@@ -69,7 +69,7 @@ TIERS: dict[str, Tier] = {
             "Dagligvaror, fullsortiment": 1.0,
             "Dagligvaror, övrigt": 0.8,
             "Drivmedel": 1.0,
-            "Apotek": 0.9,
+            "Apotek": 1.0,
             "Apoteksombud": 0.1,
             "Postombud": 1.0,
             "Paketautomat": 0.9,
