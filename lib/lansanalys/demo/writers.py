@@ -56,16 +56,9 @@ def _write_forandringar(world: DemoWorld, path: Path) -> int:
     pop = world.population_table()
     by = ["kommun_kod", "year"]
     tot = pop.groupby(by)["population"].sum().unstack()
-    # Births follow the women of 20–44 and deaths the people of 75 and over, at about Sweden's
-    # rates (roughly 114 000 births and 92 000 deaths a year around 2020), so an old kommun has
-    # more deaths than births, as a real one does.
-    mothers = (
-        pop[(pop["sex"] == "kvinnor") & pop["age"].between(20, 44)]
-        .groupby(by)["population"]
-        .sum()
-        .unstack()
-    )
-    old = pop[pop["age"] >= 75].groupby(by)["population"].sum().unstack()
+    # Births and deaths are the cohort history's own (Swedish fertility and survival), so an
+    # old kommun has more deaths than births, as a real one does; moves take the rest.
+    comp = world.components().set_index(by)
     years = list(range(FIRST_YEAR + 1, LAST_YEAR + 1))
     rows = []
     names = geo.kommuner().set_index("kommun_kod")["kommun"]
@@ -73,13 +66,12 @@ def _write_forandringar(world: DemoWorld, path: Path) -> int:
         for year in years:
             prev = float(p[year - 1])
             change = int(p[year] - p[year - 1])
-            women, aged = float(mothers.at[code, year - 1]), float(old.at[code, year - 1])
 
             def draw(rate: float, base: float = prev) -> int:
                 return int(round(base * rate * rng.uniform(0.9, 1.1)))
 
-            born = draw(0.065, women)
-            died = draw(0.08, aged) + draw(0.0012, prev - aged)
+            born = int(comp.at[(code, year), "births"])
+            died = int(comp.at[(code, year), "deaths"])
             # Swings in growth (the arrivals of 2015–2016) come from abroad, as in SCB's
             # figures: net domestic moves stay small, immigration takes up the rest.
             emi = draw(0.005)
