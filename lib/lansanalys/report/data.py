@@ -363,7 +363,7 @@ class AreaData:
             )
             fresh.append(got.rename(columns={key: "code"}))
         made = [
-            f"{pc}_{what}_{t:g}{unit}"
+            f"{pc}_{what}_{access.threshold_key(t, unit)}{unit}"
             for pc in ("population", "pop_70plus")
             for what in ("over", "share_over")
             for t in need

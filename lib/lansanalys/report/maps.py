@@ -334,7 +334,6 @@ def distance_grid_map(
     lower class: "≤ 2 km" holds 2,0 km, "2–5 km" means more than 2 and at most 5 km.
     """
     size = int(cells["size_m"].mode().iloc[0]) if len(cells) else 1000
-    edges = [0, *classes_km, np.inf]
 
     def km(v: float) -> str:
         return fmt.number(v, 1 if v % 1 else 0)
@@ -345,12 +344,13 @@ def distance_grid_map(
         + [f"> {km(classes_km[-1])} km"]
     )
     dist = cells[dist_km_col].to_numpy(dtype=float)
-    # right=True: bound < d <= next bound, so a value equal to a bound falls in the lower class.
-    cls = np.digitize(dist, edges[1:-1], right=True).astype(float)
+    # The one rule of the kit: a value equal to a bound at the stated resolution falls in the
+    # lower class (analysis.access.classify); unreachable gets a class of its own.
+    cls = access.classify(dist, classes_km, "km").astype(float)
     n_reach = len(labels)
     unreachable = ~np.isfinite(dist)
+    cls[unreachable] = n_reach
     if unreachable.any():  # islands without a road link: a class of their own, never 0 km
-        cls[unreachable] = n_reach
         labels.append("ej nåbar via väg")
     text = [
         (f"{fmt.number(d, 1)} km" if np.isfinite(d) else "ej nåbar via väg")
