@@ -44,11 +44,12 @@ def title(d: AreaData) -> Markdown:
     return Markdown(f"{head}\n\n{sub}{warn}")
 
 
-def _compare(d: AreaData, col: str, f) -> str:
-    """ "Länet 44,1 · riket 42,0 · gruppen 45,3": the area's lineage and group on one line."""
+def _compare(d: AreaData, col: str, f, access: bool = False) -> str:
+    """ "Länet 44,1 · riket 42,0 · gruppen 45,3": the area's lineage and group on one line.
+    ``access``: riket is named for the län it stands for when service data are partial."""
     parts = []
     for anc in d.area.lineage[1:]:
-        word = "Riket" if anc.level == "riket" else "Länet"
+        word = (d.name_of(anc) if access else "Riket") if anc.level == "riket" else "Länet"
         parts.append(f"{word} {f(d.ind(anc)[col])}")
     grp = d.group_indicators()
     if grp is not None:
