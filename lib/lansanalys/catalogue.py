@@ -65,7 +65,7 @@ TABLES: dict[str, Table] = {
         Table("access_kommungrupp", "kommungrupp × service type", optional=True),
         Table("access_klasser", "level × area × service type × metric × class"),
         Table("cash_rule", "area × cash service type"),
-        Table("closure", "service point"),
+        Table("closure", "service point", schema="closure"),
         Table(
             "indicators",
             "level (lan, kommun, kommungrupp) × area: headline indicators; riket as lan '00'",

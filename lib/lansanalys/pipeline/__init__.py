@@ -26,6 +26,7 @@ from lansanalys import catalogue, geo
 from lansanalys.analysis import network, projection
 from lansanalys.config import CRS_METRIC, DEFAULT_CLASSES_KM, DEFAULT_CLASSES_MIN, Paths, paths
 from lansanalys.pipeline.areas import BASIS_TEXT, group_indicators, orter_table, scenario_table
+from lansanalys.pipeline.coverage import complete_zones
 from lansanalys.pipeline.inputs import _attach_kommun, inputs_digest, read_inputs, validated_tables
 from lansanalys.pipeline.population import _components, projection_table
 from lansanalys.pipeline.tables import (
@@ -37,6 +38,7 @@ from lansanalys.pipeline.tables import (
     indicator_table,
     measured_cells,
     nearest_table,
+    road_stretch,
 )
 from lansanalys.provenance import load_sources, save_sources
 from lansanalys.services import SERVICE_TYPES
@@ -94,11 +96,15 @@ def build(
     nearest, nodes, edges, timings = nearest_table(validated, tables["vagnat"])
     m = measured_cells(nearest, validated["rutor"], coverage, tables.get("klassning"))
     acc = access_indicator_tables(m)
+    # Every cell, not only the covered ones: people across the border served by a point of a
+    # covered län count wherever the files can answer for them (a declared buffer zone).
     closure = _closure_tables(
-        m.nearest,
+        nearest,
         validated["rutor"],
         validated["service"][validated["service"]["service_type"].isin(m.types)],
         coverage,
+        zones=complete_zones(coverage, {e["file"]: e for e in kinds_meta["service"]["files"]}),
+        stretch=road_stretch(nodes, edges),
     )
     t_areas = time.perf_counter()
     indicators = indicator_table(validated["befolkning"], acc)

@@ -1,6 +1,8 @@
 """Service coverage: which län × service type a set of service files covers (declared in
-SOURCES.yml, or inferred: national, every kommun of the län and its neighbours, or a whole-län
-extract), so that areas without data get no figure (``coverage`` table).
+SOURCES.yml, or inferred per type: national, every kommun of the län and its neighbours, or a
+whole-län extract, with points over the län's populated area), so that areas without data get
+no figure (``coverage`` table); and the area in which the files hold every point of a type
+(:func:`complete_zones`).
 """
 
 from __future__ import annotations
@@ -9,7 +11,11 @@ import logging
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
+from shapely.geometry.base import BaseGeometry
 
 from lansanalys import geo
 from lansanalys.config import (
@@ -55,23 +61,30 @@ def service_coverage(
     points: pd.DataFrame,
     files: dict[str, dict[str, Any]],
     near: dict[str, set[str]] | None = None,
+    cells: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Which län have service data of which type, judged per file.
+    """Which län have service data of which type, judged per file and, within a file, per type.
 
     A file covers, for every service type it holds (or the ``service_types`` its entry in
     SOURCES.yml lists), the län its entry declares under ``lan`` (``fetch service`` writes the
-    län it fetched, never the buffer around it). A file without a declaration covers:
+    län it fetched, never the buffer around it). A file without a declaration covers, for each
+    type judged on that type's own points only (pharmacies in one kommun of a file that is
+    complete for groceries cover nothing):
 
-    - the län in which it has a point in every kommun, when its other points lie within
-      :data:`EXTRACT_SPILL_M` of them (it stops at län borders: a national file, or an export
-      of whole län; basis "extract" unless the next rule also holds, since the border cells of
+    - every län, when it has points of the type in every län (a national file: a sparse type
+      such as day-cash deposit need not reach every kommun);
+    - the län in which it has a point of the type in every kommun, when its other points of the
+      type lie within :data:`EXTRACT_SPILL_M` of them (it stops at län borders: an export of
+      whole län; basis "extract" unless the next rule also holds, since the border cells of
       such an extract lack the points across the border);
-    - every län, when it has points in every län (a national file: a sparse type such as
-      day-cash deposit need not reach every kommun);
-    - otherwise each län where it has a point in every kommun of the län and in every kommun
-      within :data:`COVERAGE_NEIGHBOUR_M` of it (basis "inferred"): a file of a län and a buffer
-      zone around it covers that län, not the neighbouring län the zone cuts through (their
-      far side is missing).
+    - otherwise each län where it has a point of the type in every kommun of the län and in
+      every kommun within :data:`COVERAGE_NEIGHBOUR_M` of it (basis "inferred"): a file of a
+      län and a buffer zone around it covers that län, not the neighbouring län the zone cuts
+      through (their far side is missing);
+
+    and, for the last two, only where the points reach the län's populated area
+    (:func:`reaches_populated_parts`): one point per kommun is no evidence for a län of one
+    kommun (Gotland) that a buffer zone around another län reaches into.
 
     Declare ``lan`` in SOURCES.yml to override.
 
@@ -84,6 +97,9 @@ def service_coverage(
         The SOURCES.yml entry of each file, keyed as ``points["file"]``.
     near : dict, optional
         Län → kommuner that must have points (default :func:`kommuner_near_lan`).
+    cells : DataFrame, optional
+        Populated grid cells (``x, y, population, lan_kod``) for the populated-area rule; the
+        build always passes the grid. Without it that rule is not applied.
 
     Returns
     -------
@@ -93,8 +109,10 @@ def service_coverage(
         separated) and ``reason`` (Swedish, why not covered; "" when covered).
     """
     near = near if near is not None else kommuner_near_lan()
+    parts = populated_parts(cells) if cells is not None else None
     lan_codes, types = geo.lan_codes(), list(SERVICE_TYPES)
     found: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    thin: set[tuple[str, str]] = set()  # kommun rule met, populated area not reached
     in_any_file: set[str] = set()
     for rel, pts in points.groupby("file", sort=True):
         entry = files.get(rel, {})
@@ -103,25 +121,19 @@ def service_coverage(
         stypes = _declared(entry, "service_types", types, rel)
         stypes = set(stypes) if stypes is not None else have
         lans = _declared(entry, "lan", lan_codes, rel)
-        basis = "declared"
-        with_points = set(pts["kommun_kod"])
-        if lans is None and {k[:2] for k in with_points} >= set(lan_codes):
-            # Points in every län: a national file. A sparse type (day-cash deposit, say)
-            # need not have a point in every kommun to be complete.
-            basis, lans = "inferred", lan_codes
-        elif lans is None:
-            basis = "inferred"
-            lans = [c for c in lan_codes if near[c] <= with_points]
-            whole = _whole_lan_extract(pts)
-            if whole:
-                # The file stops at län borders (no zone cut through a län): an extract of
-                # whole län, each covered; its border cells lack points across the border.
-                basis = "extract"
-                lans = whole
-        for c in lans:
-            for t in stypes:
-                basis_c = "inferred" if basis == "extract" and near[c] <= with_points else basis
-                found.setdefault((c, t), []).append((basis_c, rel))
+        if lans is not None:
+            for c in lans:
+                for t in stypes:
+                    found.setdefault((c, t), []).append(("declared", rel))
+            continue
+        for t in sorted(stypes):
+            # Each type on its own points; a type declared complete without any point in the
+            # file is judged on the file's points of every type (the file's extent).
+            own = pts[pts["service_type"] == t] if t in have else pts
+            judged, short = _inferred(own, near, parts)
+            for c, basis in judged.items():
+                found.setdefault((c, t), []).append((basis, rel))
+            thin |= {(c, t) for c in short}
     rows = []
     for c in lan_codes:
         for t in types:
@@ -129,10 +141,12 @@ def service_coverage(
             bases = {b for b, _ in hits}
             if hits:
                 reason = ""
-            elif t in in_any_file:
-                reason = "punktfilerna täcker inte länet"
-            else:
+            elif t not in in_any_file:
                 reason = "serviceslaget saknas i punktfilerna"
+            elif (c, t) in thin:
+                reason = "punkterna täcker inte länets befolkade delar"
+            else:
+                reason = "punktfilerna täcker inte länet"
             rows.append(
                 {
                     "lan_kod": c,
@@ -148,6 +162,129 @@ def service_coverage(
     return pd.DataFrame(rows)
 
 
+def _inferred(
+    pts: pd.DataFrame, near: dict[str, set[str]], parts: pd.DataFrame | None
+) -> tuple[dict[str, str], set[str]]:
+    """The län one file's points (of one type) cover without a declaration, with the basis of
+    each; and the län that met the kommun rule but whose populated area the points miss."""
+    lan_codes = geo.lan_codes()
+    with_points = set(pts["kommun_kod"])
+    if {k[:2] for k in with_points} >= set(lan_codes):
+        # Points in every län: a national file. A sparse type (day-cash deposit, say) need
+        # not have a point in every kommun to be complete.
+        return dict.fromkeys(lan_codes, "inferred"), set()
+    judged = {c: "inferred" for c in lan_codes if near[c] <= with_points}
+    whole = _whole_lan_extract(pts)
+    if whole:
+        # The points stop at län borders (no zone cut through a län): an extract of whole län,
+        # each covered; its border cells lack the points across the border.
+        judged = {c: "inferred" if near[c] <= with_points else "extract" for c in whole}
+    if parts is None:
+        return judged, set()
+    xy = pts[["x", "y"]].to_numpy(dtype=float)
+    short = {c for c in judged if not reaches_populated_parts(xy, parts[parts["lan_kod"] == c])}
+    return {c: b for c, b in judged.items() if c not in short}, short
+
+
+#: The populated-area rule: the län is cut into squares of this side (m) ...
+PART_SIDE_M = 20_000.0
+#: ... a square with at least this many people is a populated part of the län ...
+PART_MIN_POPULATION = 2_000
+#: ... and each populated part needs a point of the type within this distance (m, straight
+#: line from its population-weighted centre). Every län of the national demo meets it for every
+#: type from its own points alone (farthest 35 km, day-cash deposit); a zone around Kalmar län
+#: that reaches Gotland's west coast leaves Gotland's north and south 45 km and more away.
+PART_REACH_M = 40_000.0
+
+
+def populated_parts(cells: pd.DataFrame) -> pd.DataFrame:
+    """The populated parts of every län: squares of :data:`PART_SIDE_M` holding at least
+    :data:`PART_MIN_POPULATION` people, as ``lan_kod, x, y`` (population-weighted centre) and
+    ``population``."""
+    df = pd.DataFrame(
+        {
+            "lan_kod": cells["lan_kod"].to_numpy(),
+            "bx": np.floor_divide(cells["x"].to_numpy(dtype=float), PART_SIDE_M),
+            "by": np.floor_divide(cells["y"].to_numpy(dtype=float), PART_SIDE_M),
+            "population": cells["population"].to_numpy(dtype=float),
+        }
+    )
+    df["px"] = cells["x"].to_numpy(dtype=float) * df["population"]
+    df["py"] = cells["y"].to_numpy(dtype=float) * df["population"]
+    g = df.groupby(["lan_kod", "bx", "by"], as_index=False)[["population", "px", "py"]].sum()
+    g = g[g["population"] >= PART_MIN_POPULATION]
+    return pd.DataFrame(
+        {
+            "lan_kod": g["lan_kod"].to_numpy(),
+            "x": (g["px"] / g["population"]).to_numpy(),
+            "y": (g["py"] / g["population"]).to_numpy(),
+            "population": g["population"].to_numpy(),
+        }
+    )
+
+
+def reaches_populated_parts(points_xy: np.ndarray, parts: pd.DataFrame) -> bool:
+    """Whether every populated part (:func:`populated_parts`, one län's rows) has one of the
+    points within :data:`PART_REACH_M` (straight line)."""
+    if parts.empty:
+        return True
+    if len(points_xy) == 0:
+        return False
+    dist, _ = cKDTree(points_xy).query(parts[["x", "y"]].to_numpy(dtype=float))
+    return bool((dist <= PART_REACH_M).all())
+
+
+def _buffer_km(entry: dict[str, Any], rel: str) -> float:
+    """The ``buffer_km`` of a file's SOURCES.yml entry (0 when not declared), checked."""
+    value = entry.get("buffer_km")
+    if value is None:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise BuildError(
+            f"data/raw/SOURCES.yml, entry {rel!r}: buffer_km {value!r} is not understood; "
+            "expected a distance in km, 0 or more (e.g. buffer_km: 50)"
+        )
+    return float(value)
+
+
+def complete_zones(
+    coverage: pd.DataFrame, files: dict[str, dict[str, Any]]
+) -> dict[str, BaseGeometry]:
+    """Per service type, the area in which the service files hold every point there is.
+
+    That is every covered län (coverage says so) and, around a län a file declares (``lan``),
+    the file's declared ``buffer_km`` (``fetch service`` writes both: it fetched every point
+    within that distance of the län). Outside it points may be missing, so a figure there rests
+    on the files only where no missing point could change it (the closure ranking's cells in
+    other län, :func:`lansanalys.pipeline.tables._closure_tables`).
+
+    Parameters
+    ----------
+    coverage : DataFrame
+        :func:`service_coverage`'s table (``source`` names the files of each covered row).
+    files : dict
+        The SOURCES.yml entry of each file.
+
+    Returns
+    -------
+    dict
+        Service type → area (SWEREF 99 TM), for the types covered somewhere.
+    """
+    lan = geo.lan_geometry(CRS_METRIC).set_index("lan_kod").geometry
+    codes = geo.lan_codes()
+    shapes: dict[str, list[BaseGeometry]] = {}
+    for row in coverage[coverage["covered"]].itertuples():
+        reach = 0.0
+        for rel in row.source.split("; "):
+            entry = files.get(rel, {})
+            km = _buffer_km(entry, rel)
+            if row.lan_kod in (_declared(entry, "lan", codes, rel) or []):
+                reach = max(reach, km * 1000.0)
+        shape = lan[row.lan_kod]
+        shapes.setdefault(row.service_type, []).append(shape.buffer(reach) if reach else shape)
+    return {t: shapely.union_all(parts) for t, parts in shapes.items()}
+
+
 #: Points of a whole-län extract may spill this far (m) over the län border (a store on the
 #: border, generalised boundaries); a buffer zone reaches further.
 EXTRACT_SPILL_M = 10_000.0
@@ -156,7 +293,7 @@ EXTRACT_SPILL_M = 10_000.0
 def _whole_lan_extract(pts: pd.DataFrame) -> list[str]:
     """The län of a file that holds whole län only, or [] when it cuts through a län.
 
-    Whole län are those with a point in every kommun; the file is an extract of them when every
+    Whole län are those with a point in every kommun; the points are an extract of them when every
     other point lies within :data:`EXTRACT_SPILL_M` of them.
     """
     with_points = set(pts["kommun_kod"])

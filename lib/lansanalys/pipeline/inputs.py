@@ -239,7 +239,9 @@ def validated_tables(
     )
     coverage = _validate(
         "coverage",
-        service_coverage(by_file, {e["file"]: e for e in kinds_meta["service"]["files"]}),
+        service_coverage(
+            by_file, {e["file"]: e for e in kinds_meta["service"]["files"]}, cells=rutor
+        ),
     )
     stod = tables["stod"]
     stod["lan_kod"] = stod["kommun_kod"].str[:2]

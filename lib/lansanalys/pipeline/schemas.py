@@ -118,6 +118,31 @@ COVERAGE = DataFrameSchema(
     name="coverage",
 )
 
+#: The closure ranking (:func:`lansanalys.pipeline.tables._closure_tables`): every service point,
+#: the people it serves and those its closure alone would push beyond the closure distance.
+#: ``complete`` False: the service files cannot answer for some of its people (a cell beyond
+#: the area where the files hold every point); the figures then count only the people they can
+#: answer for, and a report shows "uppgift saknas" for the point.
+CLOSURE = DataFrameSchema(
+    {
+        "point_id": Column(str),
+        "name": Column(str),
+        "label": Column(str),
+        "kommun_kod": KOMMUN,
+        "lan_kod": LAN,
+        "pushed_beyond": Column(float, Check.ge(0)),
+        "served": Column(float, Check.ge(0)),
+        "service_type": Column(str, Check.isin(list(SERVICE_TYPES))),
+        "complete": Column(bool),
+    },
+    unique=["point_id", "service_type"],
+    checks=[
+        Check(lambda df: (df["pushed_beyond"] <= df["served"]).all(), name="pushed_le_served"),
+    ],
+    strict=True,
+    name="closure",
+)
+
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "befolkning": BEFOLKNING,
     "rutor": RUTOR,
@@ -125,6 +150,7 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "stod": STOD,
     "nearest": NEAREST,
     "coverage": COVERAGE,
+    "closure": CLOSURE,
 }
 
 #: Road lines from OpenStreetMap (:func:`lansanalys.sources.osm.read_osm_roads`), before the graph is

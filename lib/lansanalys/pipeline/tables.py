@@ -7,12 +7,17 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
 
+from lansanalys import geo
 from lansanalys.analysis import access, network
 from lansanalys.analysis.indicators import area_indicators
+from lansanalys.config import CRS_METRIC
 from lansanalys.pipeline.inputs import _validate
 from lansanalys.services import SERVICE_TYPES
 from lansanalys.sources import vagnat
@@ -29,49 +34,172 @@ def _fill_areas(df: pd.DataFrame, keys: list[str], full: pd.MultiIndex) -> pd.Da
     return out
 
 
+def road_stretch(nodes: pd.DataFrame, edges: pd.DataFrame) -> float:
+    """How many times shorter than the straight line a trip along the roads can be, at most.
+
+    The largest ratio of a link's straight line to its length (1 when every link is at least
+    as long as the straight line between its nodes, as for links measured along their
+    geometry). Connectors from a location to the road are straight, so a road trip is never
+    shorter than the straight line divided by this.
+    """
+    if edges.empty:
+        return 1.0
+    x, y = nodes["x"].to_numpy(dtype=float), nodes["y"].to_numpy(dtype=float)
+    u, v = edges["u"].to_numpy(dtype=np.int64), edges["v"].to_numpy(dtype=np.int64)
+    chord = np.hypot(x[u] - x[v], y[u] - y[v])
+    return float(max(1.0, np.max(chord / edges["length_m"].to_numpy(dtype=float))))
+
+
+#: Subtracted (m) from the straight-line distance to where points may be missing, for rounding
+#: in the geometry and in the road sums: a bound must never be too large.
+_BOUND_SLACK_M = 1.0
+
+
+@lru_cache(maxsize=1)
+def _point_domain() -> BaseGeometry:
+    """Where a service point can lie: in a kommun or within the coast tolerance of one."""
+    return geo.kommun_geometry(CRS_METRIC).union_all().buffer(geo.COAST_TOLERANCE_M)
+
+
+def _missing_bound(xy: np.ndarray, zone: BaseGeometry | None, stretch: float) -> np.ndarray:
+    """For each location, a road distance (m) below which no point missing from the files can
+    lie: the straight line to the nearest place outside ``zone`` (where the files hold every
+    point) that a point could be, over the road stretch; 0 outside the zone."""
+    out = np.zeros(len(xy))
+    if zone is None or len(xy) == 0:
+        return out
+    inside = shapely.contains_xy(zone, xy[:, 0], xy[:, 1])
+    if not inside.any():
+        return out
+    missing_area = _point_domain().difference(zone)
+    if missing_area.is_empty:
+        out[inside] = np.inf
+        return out
+    dist = shapely.distance(missing_area, shapely.points(xy[inside]))
+    out[inside] = np.maximum(dist - _BOUND_SLACK_M, 0.0) / stretch
+    return out
+
+
 def _closure_tables(
-    nearest: pd.DataFrame, cells: pd.DataFrame, points: pd.DataFrame, coverage: pd.DataFrame
+    nearest: pd.DataFrame,
+    cells: pd.DataFrame,
+    points: pd.DataFrame,
+    coverage: pd.DataFrame,
+    zones: dict[str, BaseGeometry] | None = None,
+    stretch: float = 1.0,
 ) -> pd.DataFrame:
     """For every point of every type: people pushed beyond :data:`CLOSURE_KM` by road if it
-    alone closed, and the people whose nearest it is (national).
+    alone closed, the people whose nearest it is, and whether the files answer both.
 
     From the nearest table's nearest and second-nearest point by road: a cell whose nearest
     point closes goes to its second-nearest (``road2_m``), exactly what a full recomputation
-    without the point gives. Only people in län with data of the type count: elsewhere the
-    files do not hold the nearest point, so nobody there can be said to be pushed out.
+    without the point gives. People are counted wherever they live, as long as the files
+    vouch for the cell's nearest and second-nearest point:
+
+    - in a län with data of the type (coverage), as the access tables count them;
+    - elsewhere, where no point missing from the files could change the answer: a missing
+      point lies outside ``zones`` (covered län and declared buffer zones,
+      :func:`lansanalys.pipeline.coverage.complete_zones`), so it is at least as far by road as
+      the straight line to there over ``stretch`` (:func:`road_stretch`). The nearest is sure
+      when it is nearer than that; whether the cell would be pushed beyond the limit is sure
+      when the answer is the same with a missing point at that distance or none at all.
+
+    A point one of whose cells is not sure gets ``complete`` False: its figures count the sure
+    cells only (never more than the national figures), and the reports should say the figure
+    is missing rather than show it. A file of a län and a buffer zone (``fetch service``
+    declares ``lan`` and ``buffer_km``) answers for the län's points unless people at the
+    zone's edge have one as their nearest.
+
+    Parameters
+    ----------
+    nearest : DataFrame
+        The nearest table of every cell (not only the covered ones): ``cell_id, service_type,
+        lan_kod, road_m, road_point_id, road2_m, road2_point_id``.
+    cells : DataFrame
+        ``cell_id, x, y, population``.
+    points : DataFrame
+        ``point_id, service_type, name, label, kommun_kod, lan_kod``.
+    coverage : DataFrame
+        :func:`lansanalys.pipeline.coverage.service_coverage`'s table.
+    zones : dict, optional
+        Service type → area where the files hold every point; default the covered län only
+        (nothing is sure outside them).
+    stretch : float
+        :func:`road_stretch` of the network ``nearest`` was measured on.
+
+    Returns
+    -------
+    DataFrame
+        ``point_id, name, label, kommun_kod, lan_kod, pushed_beyond, served, service_type,
+        complete``; per type the most critical point first.
     """
-    pop = cells.set_index("cell_id")["population"]
+    cell = cells.set_index("cell_id")
     frames = []
     for stype, pts in points.groupby("service_type"):
         ok = coverage.loc[coverage["covered"] & (coverage["service_type"] == stype), "lan_kod"]
-        near = nearest[(nearest["service_type"] == stype) & nearest["lan_kod"].isin(set(ok))]
+        near = nearest[nearest["service_type"] == stype]
         pos = pd.Series(np.arange(len(pts)), index=pts["point_id"].to_numpy())
-        idx = np.column_stack(
-            [
-                pos.reindex(near["road_point_id"]).fillna(-1).to_numpy(dtype=np.int64),
-                pos.reindex(near["road2_point_id"]).fillna(-1).to_numpy(dtype=np.int64),
-            ]
+        first = pos.reindex(near["road_point_id"]).fillna(-1).to_numpy(dtype=np.int64)
+        second = pos.reindex(near["road2_point_id"]).fillna(-1).to_numpy(dtype=np.int64)
+        d1 = near["road_m"].to_numpy(dtype=float)
+        d2 = near["road2_m"].to_numpy(dtype=float)
+        d2 = np.where(np.isnan(d2), np.inf, d2)  # no second point: beyond every limit
+        pop = cell["population"].reindex(near["cell_id"]).to_numpy(dtype=float)
+        # Below this road distance no point missing from the files can lie (inf: none can).
+        bound = np.full(len(near), np.inf)
+        other = ~near["lan_kod"].isin(set(ok)).to_numpy()
+        if other.any():
+            xy = cell[["x", "y"]].reindex(near["cell_id"][other]).to_numpy(dtype=float)
+            zone = (zones or {}).get(stype, _covered_area(set(ok)))
+            bound[other] = _missing_bound(xy, zone, stretch)
+        sure = d1 < bound  # the nearest point in the files is the nearest there is
+
+        # What the files vouch for: sure cells only, the second-nearest no further than a
+        # missing point could be. As if the files held every point: every cell as measured.
+        # Each cell counts at most as much in the first as in the second, so equal sums mean
+        # every cell of the point was sure.
+        low = _rank(pop, len(pts), np.where(sure, first, -1), second, d1, np.minimum(d2, bound))
+        high = _rank(pop, len(pts), first, second, d1, d2).reindex(low.index)
+        complete = (low["served"] == high["served"]) & (
+            low["pushed_beyond"] == high["pushed_beyond"]
         )
-        dist = near[["road_m", "road2_m"]].to_numpy(dtype=float)
-        rank = access.closure_ranking(
-            near[[]].to_numpy(),
-            pop.reindex(near["cell_id"]).to_numpy(dtype=float),
-            pts[["x", "y"]].to_numpy(dtype=float),
-            access.CLOSURE_KM * 1000,
-            dist_fn=lambda _c, _p, d=dist, i=idx: (d, i),
-        )
-        info = pts.iloc[rank["point"].to_numpy()][
+        info = pts.iloc[low.index.to_numpy()][
             ["point_id", "name", "label", "kommun_kod", "lan_kod"]
         ].reset_index(drop=True)
         frames.append(
-            pd.concat([info, rank[["pushed_beyond", "served"]]], axis=1).assign(service_type=stype)
+            pd.concat(
+                [info, low[["pushed_beyond", "served"]].reset_index(drop=True)], axis=1
+            ).assign(service_type=stype, complete=complete.to_numpy(dtype=bool))
         )
     if not frames:
         return pd.DataFrame(
             columns=["point_id", "name", "label", "kommun_kod", "lan_kod"]
-            + ["pushed_beyond", "served", "service_type"]
+            + ["pushed_beyond", "served", "service_type", "complete"]
         )
-    return pd.concat(frames, ignore_index=True)
+    return _validate("closure", pd.concat(frames, ignore_index=True))
+
+
+def _rank(
+    pop: np.ndarray, n_points: int, first: np.ndarray, second: np.ndarray, d1, d2
+) -> pd.DataFrame:
+    """:func:`lansanalys.analysis.access.closure_ranking` on given nearest and second-nearest
+    points (index, -1 for none) and road distances, indexed by point."""
+    dist, idx = np.column_stack([d1, d2]), np.column_stack([first, second])
+    return access.closure_ranking(
+        np.zeros((len(pop), 2)),
+        pop,
+        np.zeros((n_points, 2)),
+        access.CLOSURE_KM * 1000,
+        dist_fn=lambda _c, _p: (dist, idx),
+    ).set_index("point")
+
+
+def _covered_area(lans: set[str]) -> BaseGeometry | None:
+    """The covered län as one area (None when there are none)."""
+    if not lans:
+        return None
+    lan = geo.lan_geometry(CRS_METRIC)
+    return lan[lan["lan_kod"].isin(lans)].union_all()
 
 
 def _fill_classes(part: pd.DataFrame, key: str, full: pd.MultiIndex) -> pd.DataFrame:
