@@ -150,7 +150,7 @@ def _closure_tables(
         other = ~near["lan_kod"].isin(set(ok)).to_numpy()
         if other.any():
             xy = cell[["x", "y"]].reindex(near["cell_id"][other]).to_numpy(dtype=float)
-            zone = (zones or {}).get(stype, _covered_area(set(ok)))
+            zone = zones.get(stype) if zones is not None else _covered_area(set(ok))
             bound[other] = _missing_bound(xy, zone, stretch)
         sure = d1 < bound  # the nearest point in the files is the nearest there is
 
