@@ -1,8 +1,8 @@
 """Data downloads next to the reports: each figure's and table's data as CSV, an XLSX per report.
 
-In batch rendering the renderer sets ``LANSANALYS_DOWNLOADS`` to ``<out>/downloads/<report>`` for
+In batch rendering the notebook's ``render`` parameter names ``<out>/downloads/<report>`` for
 the kernel; :func:`save` then writes a CSV there and returns its link relative to the report. In
-JupyterLab the variable is unset and nothing is written.
+JupyterLab the parameter is empty and nothing is written.
 """
 
 from __future__ import annotations
