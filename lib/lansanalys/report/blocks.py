@@ -108,6 +108,7 @@ def html_table(
     table_class: str = "",
     download: bool = True,
     download_frame: pd.DataFrame | None = None,
+    key: str = "",
 ) -> HTML:
     """An accessible HTML table with caption, source and its CSV download; every cell escaped.
 
@@ -125,7 +126,11 @@ def html_table(
         for i, rec in enumerate(df.itertuples(index=False))
     ]
     saved = df if download_frame is None else download_frame
-    link = downloads.link_html(downloads.save(saved, caption)) if download else ""
+    link = (
+        downloads.link_html(downloads.save(saved, caption, key or downloads.current_key(), source))
+        if download
+        else ""
+    )
     return HTML(
         render_block(
             "table.html.j2",
@@ -188,6 +193,7 @@ class Table(pd.DataFrame):
         "captions",
         "shown",
         "note",
+        "key",
     ]
 
     def __init__(
@@ -217,6 +223,8 @@ class Table(pd.DataFrame):
         self.shown = shown
         #: A sentence after the table(s): what is missing and why ("uppgift saknas …").
         self.note = note
+        #: The download's stable name: the report method that made the table.
+        self.key = downloads.current_key()
 
     @property
     def _constructor(self):
@@ -271,6 +279,7 @@ class Table(pd.DataFrame):
                     links=links,
                     table_class=self.table_class,
                     download_frame=d,
+                    key=self.key + (f"-{downloads.slugify(str(g))}" if g is not None else ""),
                 ).data
             )
         if self.note:

@@ -44,7 +44,10 @@ class ReportHtmlRenderer(MimetypeRenderer):
             },
         )
         found = downloads.lookup(meta.get("table"))
-        link = downloads.link_html(downloads.save(*found)) if found else ""
+        link = ""
+        if found:
+            df, title, key = found
+            link = downloads.link_html(downloads.save(df, title, key, str(meta.get("source", ""))))
         return {
             "text/html": f'<figure class="la-figure" role="group" aria-label="{label}">'
             f"{div}{link}</figure>"
