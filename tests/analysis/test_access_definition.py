@@ -350,7 +350,7 @@ def test_cash_table_says_the_rule_is_national(demo_home):
     assert "länet och kommunerna jämförs med rikets gräns" in html
     assert "Kontantuttag &gt; 25 km, % (gräns 0,3 %)" in html
     assert "Dagskasseinsättning &gt; 25 km (gräns 1,22 %)" in html
-    assert "Kontantuttag, ej nåbar via väg" in html
+    assert "Ej nåbar via väg, invånare" in html and "Inom gränsen" in html
     # Each area's share is set against the national limit, in the cell: "0,12 % inom".
     cells = re.findall(r"<td class=num>(\d+,\d\d %) (inom|över)</td>", html)
     assert len(cells) == 2 * (2 + 12), cells  # riket, the län and its 12 kommuner

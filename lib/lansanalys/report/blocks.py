@@ -194,6 +194,7 @@ class Table(pd.DataFrame):
         "shown",
         "note",
         "key",
+        "labels",
     ]
 
     def __init__(
@@ -209,6 +210,7 @@ class Table(pd.DataFrame):
         captions: dict[str, str] | None = None,
         shown: pd.DataFrame | None = None,
         note: str = "",
+        labels: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(data, *args, **kwargs)
@@ -225,6 +227,8 @@ class Table(pd.DataFrame):
         self.note = note
         #: The download's stable name: the report method that made the table.
         self.key = downloads.current_key()
+        #: Shorter column heads for the page (the download keeps the full names with units).
+        self.labels = dict(labels or {})
 
     @property
     def _constructor(self):
@@ -270,13 +274,14 @@ class Table(pd.DataFrame):
                 else self.links
             )
             shown = self._shown(d) if self.shown is None or self.split_by else self.shown
+            shown = shown.rename(columns=self.labels)
             parts.append(
                 html_table(
                     shown,
                     self.captions.get(g, self.caption) if g is not None else self.caption,
                     self.source,
-                    numeric=[c for c in d.columns if c in self.formats],
-                    links=links,
+                    numeric=[self.labels.get(c, c) for c in d.columns if c in self.formats],
+                    links={self.labels.get(c, c): v for c, v in links.items()},
                     table_class=self.table_class,
                     download_frame=d,
                     key=self.key + (f"-{downloads.slugify(str(g))}" if g is not None else ""),

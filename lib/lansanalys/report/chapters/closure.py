@@ -367,7 +367,13 @@ def cash_table(d: AreaData) -> Table | Markdown:
             [d.source("rutor", "service", "vagnat"), beyond_note(d.meta), d.missing(*CASH_TYPES)],
         )
     )
-    return Table(df, caption=cap, source=src, formats=formats)
+    # On the page each type's columns read "> 25 km, % (gräns …)", "Inom gränsen", "Ej nåbar
+    # via väg" in that order; the download keeps the type in every column name.
+    labels = {}
+    for label in CASH_TYPES.values():
+        labels[f"{label}, inom gränsen"] = "Inom gränsen"
+        labels[f"{label}, ej nåbar via väg"] = "Ej nåbar via väg, invånare"
+    return Table(df, caption=cap, source=src, formats=formats, labels=labels)
 
 
 __all__ = [
