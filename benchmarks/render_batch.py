@@ -28,18 +28,19 @@ import time
 from pathlib import Path
 
 from lansanalys import geo, render
-from lansanalys.config import NOTEBOOK_DIR, RENDER_ENV, paths
+from lansanalys.config import NOTEBOOK_DIR, paths
 
 BIN = Path(sys.executable).parent
 
 
 def papermill_loop(jobs: list[render.Job], work: Path) -> float:
     """papermill then ``jupyter nbconvert --to html --no-input``, one report after another."""
-    env = {**os.environ, RENDER_ENV: "html"}
+    env = dict(os.environ)
     t0 = time.perf_counter()
     for job in jobs:
         executed = work / f"{job.name}.ipynb"
         params = [a for k, v in job.parameters.items() for a in ("-p", k, v)]
+        params += ["-y", "render: {html: true}"]  # the notebook's render parameter
         subprocess.run(
             [str(BIN / "papermill"), str(NOTEBOOK_DIR / job.notebook), str(executed), *params]
             + ["--cwd", str(NOTEBOOK_DIR), "--no-progress-bar"],

@@ -133,3 +133,22 @@ def test_lan_parameters_other_than_integers_stay_strict(bad):
 def test_kommun_parameters_other_than_integers_stay_strict(bad):
     with pytest.raises(UnknownCodeError):
         geo.kommun_parameter(bad)
+
+
+def test_lan_given_by_name_or_code():
+    assert geo.resolve_lan("08") == "08"
+    assert geo.resolve_lan("Kalmar") == geo.resolve_lan("kalmar län") == "08"
+    assert geo.resolve_lan("Jönköping") == geo.resolve_lan("jonkopings lan") == "06"
+    with pytest.raises(UnknownCodeError, match="08 Kalmar län") as err:
+        geo.resolve_lan("Atlantis")
+    assert "25 Norrbottens län" in str(err.value)
+    with pytest.raises(UnknownCodeError, match="try '08'"):
+        geo.resolve_lan("8")
+
+
+def test_manifest_paths_are_relative_to_the_bundle(tmp_path):
+    from lansanalys.render.batch import _relative
+
+    out = tmp_path / "reports"
+    assert _relative(str(out / "_executed" / "08.ipynb"), out) == "_executed/08.ipynb"
+    assert _relative("", out) == ""

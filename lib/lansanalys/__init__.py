@@ -2,7 +2,7 @@
 
 Notebooks use this package as ``import lansanalys as la``::
 
-    la.setup()
+    la.setup()                    # in a rendered report: la.setup(render)
     rpt = la.LanReport("08")      # Kalmar län
     rpt.fig_pyramid()
 

@@ -182,8 +182,8 @@ def _report_codes(
     if lan and all_lan:
         _fail("give either --all or --lan, not both")
     try:
-        codes = [geo.check_lan(c) for c in lan] if lan else None
-        kcodes = [geo.check_kommun(c) for c in kommun] if kommun else []
+        codes = [geo.resolve_lan(c) for c in lan] if lan else None
+        kcodes = [geo.resolve_kommun(c) for c in kommun] if kommun else []
     except UnknownCodeError as exc:
         _fail(str(exc), 2)
     if kommuner:

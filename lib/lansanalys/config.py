@@ -17,11 +17,13 @@ variable                      meaning                                           
 ``LANSANALYS_OVERPASS_URL``   Overpass API interpreter URL                            the user
 ``LANSANALYS_GRID_URL``       SCB grid GeoPackage (or its page) URL                   the user
 ``CHROMIUM``                  browser used to print PDF                               the user
-``LANSANALYS_RENDER``         ``html``: kernels emit self-drawing HTML figures        renderer
-``LANSANALYS_LINKABLE``       report files in the set (links only to those)          renderer
-``LANSANALYS_DOWNLOADS``      folder a report writes its CSV downloads to             renderer
-``LANSANALYS_DOWNLOADS_HREF`` the downloads' link prefix, relative to the report      renderer
+``LANSANALYS_LINKABLE``       report files in the set, for the renderer's workers    renderer
 ============================  ======================================================  ==========
+
+The renderer tells a report's kernel how it is rendered through a notebook parameter, not the
+environment: every report notebook has ``render = {}`` in its parameters cell and calls
+``la.setup(render)``; the renderer passes ``render = {"html": True, "downloads": …,
+"downloads_href": …, "linkable": [...], "home": …}`` (:func:`set_render_context`).
 
 The tests also read ``LANSANALYS_REQUIRE_BROWSER`` (fail, not skip, without Chromium) and
 ``LANSANALYS_CHECK_BUNDLE`` (a rendered folder to check in the browser); see ``tests/``.
@@ -82,8 +84,9 @@ class Paths:
 
 
 def paths() -> Paths:
-    """Return the active project paths (``LANSANALYS_HOME`` or the repository root)."""
-    home = os.environ.get(HOME_ENV)
+    """Return the active project paths: the rendered report's project (its ``render``
+    parameter), else ``LANSANALYS_HOME``, else the repository root."""
+    home = _RENDER.get("home") or os.environ.get(HOME_ENV)
     return Paths(Path(home).resolve() if home else PROJ_ROOT)
 
 
@@ -100,10 +103,7 @@ URL_ENVS: dict[str, str] = {
     "grid": "LANSANALYS_GRID_URL",
 }
 CHROMIUM_ENV = "CHROMIUM"
-RENDER_ENV = "LANSANALYS_RENDER"
 LINKABLE_ENV = "LANSANALYS_LINKABLE"
-DOWNLOADS_ENV = "LANSANALYS_DOWNLOADS"
-DOWNLOADS_HREF_ENV = "LANSANALYS_DOWNLOADS_HREF"
 
 
 def _env(name: str) -> str | None:
@@ -126,22 +126,47 @@ def chromium_override() -> str | None:
     return _env(CHROMIUM_ENV)
 
 
+# --------------------------------------------------------------------------------------------
+# How this report is rendered: the notebook's ``render`` parameter
+
+#: Keys of the ``render`` parameter a report notebook receives from the renderer.
+RENDER_KEYS = ("html", "downloads", "downloads_href", "linkable", "home")
+_RENDER: dict = {}
+
+
+def set_render_context(render: dict | None) -> None:
+    """Take the notebook's ``render`` parameter (empty in JupyterLab: interactive figures, no
+    downloads written). Unknown keys are an error, so a renderer and a kit out of step fail
+    loudly."""
+    render = dict(render or {})
+    unknown = sorted(set(render) - set(RENDER_KEYS))
+    if unknown:
+        raise ValueError(f"unknown render setting(s) {unknown}; known: {list(RENDER_KEYS)}")
+    _RENDER.clear()
+    _RENDER.update(render)
+
+
 def rendering_html() -> bool:
-    """This kernel runs under the batch renderer, which wants self-drawing HTML figures."""
-    return _env(RENDER_ENV) == "html"
+    """This report is rendered by the batch renderer, which wants self-drawing HTML figures."""
+    return bool(_RENDER.get("html"))
 
 
 def linkable_reports() -> set[str]:
     """Report files of the set being rendered (links go only to those); empty outside it."""
-    return set(filter(None, (_env(LINKABLE_ENV) or "").split(",")))
+    return set(_RENDER.get("linkable") or ())
 
 
 def downloads_dir() -> Path | None:
     """Folder this report writes its downloads to, or None outside batch rendering."""
-    folder = _env(DOWNLOADS_ENV)
+    folder = _RENDER.get("downloads")
     return Path(folder) if folder else None
 
 
 def downloads_href() -> str | None:
     """Link prefix of this report's downloads, relative to the report."""
-    return _env(DOWNLOADS_HREF_ENV)
+    return _RENDER.get("downloads_href")
+
+
+def worker_linkable() -> list[str]:
+    """The set's report files, as the batch hands them to its worker processes."""
+    return [x for x in (_env(LINKABLE_ENV) or "").split(",") if x]

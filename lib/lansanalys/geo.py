@@ -199,6 +199,29 @@ def lan_geometry(crs: str = CRS_METRIC) -> gpd.GeoDataFrame:
     return _lan_gdf().to_crs(crs).merge(lan()[["lan_kod", "slug"]], on="lan_kod")
 
 
+def resolve_lan(value: object) -> str:
+    """Map a län given as code ("08") or name ("Kalmar", "Kalmar län", "kalmar") to its code.
+
+    An unknown value raises :class:`UnknownCodeError` listing every code with its name.
+    """
+    text = str(value).strip()
+    if text in lan_codes():
+        return text
+    names = lan().set_index("lan_kod")["lan"]
+
+    def stem(name: str) -> str:  # "Jönköpings län", "jönköping" → "jonkoping"
+        return slugify(name).removesuffix("-lan").removesuffix("s")
+
+    hits = [c for c, n in names.items() if stem(n) == stem(text)]
+    if len(hits) == 1:
+        return hits[0]
+    hint = ""
+    if text.isdigit() and text.zfill(2) in lan_codes():
+        hint = f" (did the code lose its leading zero? try '{text.zfill(2)}')"
+    listing = ", ".join(f"{c} {n}" for c, n in names.items())
+    raise UnknownCodeError(f"unknown län {text!r}{hint}; one of: {listing}")
+
+
 def resolve_kommun(value: object) -> str:
     """Map a kommun given as code, "0821 Högsby" or name to its code, or raise.
 

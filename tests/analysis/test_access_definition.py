@@ -353,14 +353,14 @@ def test_cash_table_says_the_rule_is_national(demo_home):
     assert "länet och kommunerna jämförs med rikets gräns" in html
     assert "Kontantuttag &gt; 25 km, % (gräns 0,3 %)" in html
     assert "Dagskasseinsättning &gt; 25 km, % (gräns 1,22 %)" in html
-    assert "Kontantuttag, ej nåbar via väg" in html
-    # Each area's share is set against the national limit, in the cell: "0,12 % inom".
-    cells = re.findall(r"<td class=num>(\d+,\d\d %) (inom|över)</td>", html)
+    assert "Ej nåbar via väg, invånare" in html and "Inom gränsen" in html
+    # Each area's share is set against the national limit: "0,12" then "inom" beside it.
+    cells = re.findall(r"<td class=num>(\d+,\d\d)</td><td>(inom|över)</td>", html)
     assert len(cells) == 2 * (2 + 12), cells  # riket, the län and its 12 kommuner
     from lansanalys.services import CASH_RULE_LIMITS
 
     for i, (share, verdict) in enumerate(cells):
-        value = float(share.removesuffix(" %").replace(",", "."))
+        value = float(share.replace(",", "."))
         limit = CASH_RULE_LIMITS[("kontantuttag", "dagskasseinsattning")[i % 2]]
         if abs(value - limit) > 0.005:  # a share rounded onto the limit could go either way
             assert (verdict == "över") == (value > limit), (share, verdict, limit)

@@ -189,19 +189,25 @@ def test_downloads_next_to_each_figure_and_table(rendered):
     html = (out / "08-kalmar-lan.html").read_text(encoding="utf-8")
     hrefs = re.findall(r'href="(downloads/08-kalmar-lan/[^"]+)"', html)
     csvs = [h for h in hrefs if h.endswith(".csv")]
-    # Every figure; tables: access (one per service type; the demo has all seven), vulnerable
-    # stores, second-nearest, closure scenario, cash rule, kommunerna, sources.
+    # Every figure; tables: age groups, projection, orter, access (one per service type; the
+    # demo has all seven), vulnerable stores, second-nearest, closure scenario, cash rule,
+    # support, kommunerna, sources.
     from lansanalys.services import SERVICE_TYPES
 
-    expected = figure_cells("lansrapport.ipynb") + len(SERVICE_TYPES) + 6
+    expected = figure_cells("lansrapport.ipynb") + len(SERVICE_TYPES) + 10
     assert len(csvs) == expected, csvs
+    # Stable names: the figure's number and the chapter that made it, not its headline.
+    assert csvs[0].endswith("/01-pyramid.csv"), csvs[0]
+    assert any(c.endswith("-access-table-dagligvaror.csv") for c in csvs), csvs
     for h in hrefs:
         assert (out / h).exists(), h
     df = pd.read_csv(out / csvs[0], sep=";", decimal=",", encoding="utf-8-sig")
     assert len(df) > 10 and "share" in df.columns  # the pyramid's shares, as numbers
     assert df["share"].dtype.kind == "f"
     book = openpyxl.load_workbook(out / "downloads" / "08-kalmar-lan" / "08-kalmar-lan.xlsx")
-    assert len(book.sheetnames) == expected
+    assert book.sheetnames[0] == "Innehåll" and len(book.sheetnames) == expected + 1
+    index = list(book["Innehåll"].iter_rows(values_only=True))
+    assert index[0] == ("Blad", "Fil (CSV)", "Rubrik", "Källa") and len(index) == expected + 1
     assert not list((out / "downloads").glob(".*tmp-*"))  # no temporary folders left
 
 

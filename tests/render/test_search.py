@@ -50,6 +50,9 @@ def test_entries_link_to_the_most_specific_report_and_its_section(rendered, demo
         by_name.setdefault((kinds[kind], name), []).append(data["hrefs"][href])
     # A kommun with its own report links there; one without links to its län's kommun table.
     assert by_name[("kommun", "Högsby")] == ["0821-hogsby.html"]
+    # The kommun code is searchable too: "0821" finds Högsby.
+    details = {name: detail for kind, name, detail, _ in data["items"] if kinds[kind] == "kommun"}
+    assert "0821" in details["Högsby"]
     nybro = by_name[("kommun", "Nybro")][0]
     assert nybro.startswith("08-kalmar-lan.html#") and "Kommunerna" in nybro
     # Areas whose report is not in the set are not offered at all.

@@ -100,9 +100,24 @@ def test_per_inhabitant_year_gives_back_all_the_money(amounts, pops):
     assert back == pytest.approx(sum(amounts), rel=1e-9, abs=1e-6)
 
 
-def test_xlsx_keeps_codes_as_text(tmp_path, monkeypatch):
-    monkeypatch.setenv(config.DOWNLOADS_ENV, str(tmp_path))
-    monkeypatch.setenv(config.DOWNLOADS_HREF_ENV, "downloads/x")
+@pytest.fixture()
+def rendering(tmp_path):
+    """What the renderer passes a report's kernel in the notebook's ``render`` parameter."""
+    config.set_render_context(
+        {"html": True, "downloads": str(tmp_path), "downloads_href": "downloads/x"}
+    )
+    yield tmp_path
+    config.set_render_context({})
+
+
+def test_render_parameter_is_checked():
+    with pytest.raises(ValueError, match="unknown render setting"):
+        config.set_render_context({"htlm": True})
+    config.set_render_context({})
+    assert not config.rendering_html() and config.downloads_dir() is None
+
+
+def test_xlsx_keeps_codes_as_text(tmp_path, rendering):
     df = pd.DataFrame({"kommun_kod": ["0821", "0880"], "andel": [12.5, 3.25]})
     href = downloads.save(df, "Tillgänglighet")
     assert href and href.endswith(".csv")

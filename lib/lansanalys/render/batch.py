@@ -202,6 +202,16 @@ def _run_pool(
     pool.shutdown(wait=True)
 
 
+def _relative(path: str, out: Path) -> str:
+    """``path`` relative to the bundle folder ``out`` (as given when it lies elsewhere)."""
+    if not path:
+        return ""
+    try:
+        return Path(path).resolve().relative_to(out.resolve()).as_posix()
+    except ValueError:
+        return path
+
+
 def _record(manifest: dict[str, Any], oc: Outcome, out: Path) -> None:
     prev = manifest["reports"].get(oc.job.output, {})
     entry = {
@@ -213,7 +223,8 @@ def _record(manifest: dict[str, Any], oc: Outcome, out: Path) -> None:
         "kernel_rss_mb": oc.kernel_rss_mb,
         "worker_rss_mb": oc.worker_rss_mb,
         "phases": oc.phases,
-        "executed_notebook": oc.executed,
+        # Relative to the bundle, so a zipped bundle's manifest still points at its files.
+        "executed_notebook": _relative(oc.executed, out),
         "error": oc.error,
         "lansanalys": version("lansanalys"),
         "rendered_at": time.strftime("%Y-%m-%dT%H:%M:%S"),

@@ -27,12 +27,7 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import CaselessStrEnum, default
 
-from lansanalys.config import (
-    DOWNLOADS_ENV,
-    DOWNLOADS_HREF_ENV,
-    NOTEBOOK_DIR,
-    RENDER_ENV,
-)
+from lansanalys.config import NOTEBOOK_DIR, paths, worker_linkable
 from lansanalys.render.export import notebook_html
 from lansanalys.render.jobs import DOWNLOADS_DIR, Job, Outcome
 from lansanalys.report import downloads
@@ -140,7 +135,7 @@ def _discard_kernel() -> None:
             asyncio.run(km.shutdown_kernel(now=True))
 
 
-def _with_setup(nb, env: dict[str, str]):
+def _with_setup(nb):
     """The notebook with a first cell that readies a used kernel for this report."""
     import nbformat
 
@@ -151,15 +146,26 @@ def _with_setup(nb, env: dict[str, str]):
         "%reset -f\n"
         "import gc as _gc\n"
         "_gc.freeze()\n"
-        "import os as _os\n"
-        f"_os.environ.update({env!r})\n"
         "from lansanalys.report import downloads as _downloads\n"
         "_downloads.reset()\n"
-        "del _gc, _os, _downloads"
+        "del _gc, _downloads"
     )
     cell = nbformat.v4.new_code_cell(code, metadata={"tags": [SETUP_TAG]})
     nb.cells.insert(0, cell)
     return nb
+
+
+def render_parameter(job: Job, dl_tmp: Path) -> dict:
+    """The notebook's ``render`` parameter: how the kernel renders this report (self-drawing
+    HTML figures, where its downloads go, which reports of the set it may link to, the
+    project). The one channel from renderer to kernel."""
+    return {
+        "html": True,
+        "downloads": str(dl_tmp),
+        "downloads_href": f"{DOWNLOADS_DIR}/{job.name}",
+        "linkable": worker_linkable(),
+        "home": str(paths().root),
+    }
 
 
 def _execute(job: Job, executed: Path, timeout: int, warm: bool, dl_tmp: Path, phases: dict):
@@ -171,15 +177,14 @@ def _execute(job: Job, executed: Path, timeout: int, warm: bool, dl_tmp: Path, p
     source = str(NOTEBOOK_DIR / job.notebook)
     kernel: dict = {"kernel_manager_class": IpcKernelManager}
     if warm:
-        env = {DOWNLOADS_ENV: str(dl_tmp), DOWNLOADS_HREF_ENV: f"{DOWNLOADS_DIR}/{job.name}"}
-        source = _with_setup(nbformat.read(source, as_version=4), env)
+        source = _with_setup(nbformat.read(source, as_version=4))
         t0 = time.perf_counter()
         kernel = {"km": _warm_kernel()}
         phases["start"] = time.perf_counter() - t0
     nb = pm.execute_notebook(
         source,
         str(executed),
-        parameters=job.parameters,
+        parameters={**job.parameters, "render": render_parameter(job, dl_tmp)},
         kernel_name="python3",
         cwd=str(NOTEBOOK_DIR),
         progress_bar=False,
@@ -260,12 +265,9 @@ def render_one(
     out = Path(out_dir)
     executed = Path(executed_dir) / f"{job.name}.ipynb"
     executed.parent.mkdir(parents=True, exist_ok=True)
-    os.environ[RENDER_ENV] = "html"
     # Downloads go to a temporary folder, swapped in only when the report succeeds.
     (out / DOWNLOADS_DIR).mkdir(parents=True, exist_ok=True)
     dl_tmp = Path(tempfile.mkdtemp(prefix=f".{job.name}.tmp-", dir=out / DOWNLOADS_DIR))
-    os.environ[DOWNLOADS_ENV] = str(dl_tmp)
-    os.environ[DOWNLOADS_HREF_ENV] = f"{DOWNLOADS_DIR}/{job.name}"
     # The kernel inherits this worker's stderr: send it to a log beside the executed notebook
     # instead of the user's terminal (kernel start-up and shutdown chatter, crashes).
     log = open(executed.with_suffix(".log"), "w", encoding="utf-8")  # noqa: SIM115

@@ -121,7 +121,9 @@ def search_entries(p: Paths, out: Path) -> dict:
     for code, name in lan_names.items():
         add("län", name, "", targets.lan(code))
     for row in kommuner.itertuples():
-        add("kommun", row.kommun, lan_names[row.lan_kod], targets.kommun(row.kommun_kod, None))
+        # The kommun's code is part of its detail, so "0821" finds Högsby as well as its name.
+        detail = f"{row.kommun_kod} · {lan_names[row.lan_kod]}"
+        add("kommun", row.kommun, detail, targets.kommun(row.kommun_kod, None))
     for table, kind in (("places", "ort"), ("service", "servicepunkt")):
         df = _table(p, table)
         if df is None:

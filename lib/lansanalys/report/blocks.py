@@ -108,6 +108,7 @@ def html_table(
     table_class: str = "",
     download: bool = True,
     download_frame: pd.DataFrame | None = None,
+    key: str = "",
 ) -> HTML:
     """An accessible HTML table with caption, source and its CSV download; every cell escaped.
 
@@ -125,7 +126,11 @@ def html_table(
         for i, rec in enumerate(df.itertuples(index=False))
     ]
     saved = df if download_frame is None else download_frame
-    link = downloads.link_html(downloads.save(saved, caption)) if download else ""
+    link = (
+        downloads.link_html(downloads.save(saved, caption, key or downloads.current_key(), source))
+        if download
+        else ""
+    )
     return HTML(
         render_block(
             "table.html.j2",
@@ -188,6 +193,8 @@ class Table(pd.DataFrame):
         "captions",
         "shown",
         "note",
+        "key",
+        "labels",
     ]
 
     def __init__(
@@ -203,6 +210,7 @@ class Table(pd.DataFrame):
         captions: dict[str, str] | None = None,
         shown: pd.DataFrame | None = None,
         note: str = "",
+        labels: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(data, *args, **kwargs)
@@ -217,6 +225,10 @@ class Table(pd.DataFrame):
         self.shown = shown
         #: A sentence after the table(s): what is missing and why ("uppgift saknas …").
         self.note = note
+        #: The download's stable name: the report method that made the table.
+        self.key = downloads.current_key()
+        #: Shorter column heads for the page (the download keeps the full names with units).
+        self.labels = dict(labels or {})
 
     @property
     def _constructor(self):
@@ -262,15 +274,17 @@ class Table(pd.DataFrame):
                 else self.links
             )
             shown = self._shown(d) if self.shown is None or self.split_by else self.shown
+            shown = shown.rename(columns=self.labels)
             parts.append(
                 html_table(
                     shown,
                     self.captions.get(g, self.caption) if g is not None else self.caption,
                     self.source,
-                    numeric=[c for c in d.columns if c in self.formats],
-                    links=links,
+                    numeric=[self.labels.get(c, c) for c in d.columns if c in self.formats],
+                    links={self.labels.get(c, c): v for c, v in links.items()},
                     table_class=self.table_class,
                     download_frame=d,
+                    key=self.key + (f"-{downloads.slugify(str(g))}" if g is not None else ""),
                 ).data
             )
         if self.note:

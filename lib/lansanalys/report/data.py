@@ -406,6 +406,12 @@ class AreaData:
         names = geo.kommuner().set_index("kommun_kod")["kommun"]
         c = self.closure(service_type).merge(pts, on="point_id", how="inner")
         c = c.assign(kommun=c["kommun_kod"].map(names))
+        if "complete" not in c:
+            c["complete"] = True
+        # A point whose people the service files cannot all answer for has no figure: its
+        # count would be too low (the build's closure.complete).
+        c["complete"] = c["complete"].fillna(False).astype(bool)
+        c.loc[~c["complete"], ["pushed_beyond", "served"]] = float("nan")
         return c.assign(display=_unique_labels(c))
 
     @cached_property

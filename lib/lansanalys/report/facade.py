@@ -15,12 +15,13 @@ notebooks choose which chapters to show::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 
 from lansanalys.config import DEFAULT_THRESHOLDS_KM, Paths, paths
-from lansanalys.report import national
+from lansanalys.report import downloads, national
 from lansanalys.report.area import Area
 from lansanalys.report.chapters import (
     access,
@@ -36,6 +37,28 @@ from lansanalys.report.chapters import population as pop
 from lansanalys.report.data import AreaData
 
 
+def _named_downloads(cls: type) -> type:
+    """Every chapter method's downloads are named after it (``fig_distance_map("apotek")`` →
+    ``NN-distance-map-apotek.csv``): stable file names that do not follow the headline."""
+
+    def wrap(name: str, fn: Callable) -> Callable:
+        stem = name.removeprefix("fig_").replace("_", "-")
+
+        @functools.wraps(fn)
+        def method(self, *args, **kwargs):
+            extra = [str(a) for a in (*args, *kwargs.values()) if isinstance(a, str | int | float)]
+            with downloads.named("-".join([stem, *extra])):
+                return fn(self, *args, **kwargs)
+
+        return method
+
+    for name, fn in list(vars(cls).items()):
+        if callable(fn) and not name.startswith("_") and name not in {"covered", "missing"}:
+            setattr(cls, name, wrap(name, fn))
+    return cls
+
+
+@_named_downloads
 class Report:
     """Every chapter of the kit over one area (riket, a län or a kommun).
 

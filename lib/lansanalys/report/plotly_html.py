@@ -10,9 +10,7 @@ import itertools
 import plotly.io as pio
 from plotly.io._base_renderers import MimetypeRenderer
 
-from lansanalys.config import (
-    rendering_html,
-)
+from lansanalys.config import rendering_html, set_render_context
 from lansanalys.report import downloads
 
 #: The number of the next figure on the page (plotly may copy the renderer, so the count lives
@@ -46,19 +44,24 @@ class ReportHtmlRenderer(MimetypeRenderer):
             },
         )
         found = downloads.lookup(meta.get("table"))
-        link = downloads.link_html(downloads.save(*found)) if found else ""
+        link = ""
+        if found:
+            df, title, key = found
+            link = downloads.link_html(downloads.save(df, title, key, str(meta.get("source", ""))))
         return {
             "text/html": f'<figure class="la-figure" role="group" aria-label="{label}">'
             f"{div}{link}</figure>"
         }
 
 
-def setup() -> None:
-    """Configure plotly for this session: report template, and in batch rendering the HTML renderer.
+def setup(render: dict | None = None) -> None:
+    """Configure plotly for this report: the report template and, when the batch renderer
+    passes ``render={"html": True, ...}`` (the notebook's ``render`` parameter), the HTML
+    renderer, the download folder and the set of reports to link to.
 
-    In JupyterLab the default renderer stays (interactive figures in the notebook). The renderer
-    sets ``LANSANALYS_RENDER=html`` for its kernels so figures become self-drawing HTML.
+    In JupyterLab ``render`` is empty: figures stay interactive and nothing is written.
     """
+    set_render_context(render)
     global _figure_numbers
     _figure_numbers = itertools.count(1)
     pio.templates.default = "lansanalys"

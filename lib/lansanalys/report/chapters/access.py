@@ -164,6 +164,11 @@ def _compact_access(
     me = acc[acc["code"] == d.area.code].set_index("service_type")
     others = acc[acc["code"] != d.area.code]
     rows = []
+    short = {
+        "Ej nåbar via väg, invånare": "Ej nåbar via väg",
+        "Medelavstånd för nåbara, km": "Medel, km",
+        "Medelrestid för nåbara, min": "Medel, min",
+    }
     for st in [s for s in SERVICE_TYPES if s in me.index]:
         r = me.loc[st]
         row: dict[str, object] = {"Service": SERVICE_TYPES[st]}
@@ -178,6 +183,11 @@ def _compact_access(
         for _, o in others[others["service_type"] == st].iterrows():
             name = o["name"] if o["level"] != "riket" else "riket"
             row[f"> {limit_text(HEADLINE_KM)} km, {name}, %"] = o[share_col(HEADLINE_KM)]
+            short[f"> {limit_text(HEADLINE_KM)} km, {name}, %"] = {
+                "lan": "Länet",
+                "riket": "Riket",
+                "kommungrupp": "Gruppen",
+            }[o["level"]] + f" > {limit_text(HEADLINE_KM)} km, %"
         rows.append(row)
     df = pd.DataFrame(rows)
     # Riket stands for the län with data of each type, where that is not all of them.
@@ -209,12 +219,14 @@ def _compact_access(
             f"Andel av invånarna {d.area.where} som bor mer än {limits} km "
             f"{distance_phrase(d.meta)} från närmaste service, och andelen över "
             f"{limit_text(HEADLINE_KM)} km i {d.area.parent.name if d.area.parent else ''}, riket"
-            + (" och kommungruppen" if d.group else "")
-            + "; ej nåbara via väg räknas in"
+            + (f" och kommungruppen {d.group}" if d.group else "")
+            + "; ej nåbara via väg räknas in; medelavstånd och medelrestid för dem som når "
+            "servicen"
         ),
         source=source,
         formats=formats,
         note=note,
+        labels=short,
     )
 
 

@@ -52,7 +52,8 @@ def closure_table(
     c = d.closure_points(service_type)
     if c.empty:
         return _none_here(d, service_type)
-    c = access.most_critical_first(c).head(top)
+    unknown = int((~c["complete"]).sum())
+    c = access.most_critical_first(c[c["complete"]]).head(top)
     pushed = f"Får > {limit_text(CLOSURE_KM)} km om den stänger"
     df = pd.DataFrame(
         {
@@ -74,6 +75,18 @@ def closure_table(
         caption=cap,
         source=d.source("rutor", "service", "vagnat"),
         formats={pushed: fmt.number, "Har den som närmaste": fmt.number},
+        note=_incomplete_note(unknown),
+    )
+
+
+def _incomplete_note(n: int) -> str:
+    """Points the service files cannot answer for: said, never ranked with a too-low count."""
+    if not n:
+        return ""
+    return (
+        f"Uppgift saknas för {fmt.number(n)} punkter: servicefilerna täcker inte alla som kan ha "
+        "dem som närmaste (invånare i områden utan fullständiga uppgifter), så deras siffror "
+        "skulle bli för låga."
     )
 
 
@@ -84,6 +97,8 @@ def fig_closure_map(d: AreaData, service_type: str = "dagligvaror") -> go.Figure
     if not d.covered(service_type):
         return d.missing_block(service_type)
     c = d.closure_points(service_type)
+    unknown = int((~c["complete"]).sum())
+    c = c[c["complete"]]
     if c.empty:
         return _none_here(d, service_type)
     km = f"{limit_text(CLOSURE_KM)} km"
@@ -97,9 +112,9 @@ def fig_closure_map(d: AreaData, service_type: str = "dagligvaror") -> go.Figure
     )
     fig = maps.closure_point_map(
         d.own_geo.rename(columns={"code": "kommun_kod"}),
-        c.assign(name=c["name"]),
+        c,
         title,
-        d.access_source(),
+        " ".join(filter(None, [d.access_source(), _incomplete_note(unknown)])),
         f"{km} {distance_phrase(d.meta)}",
     )
     cols = ["point_id", "name", "label", "kommun_kod", "kommun", "x", "y"]
@@ -138,10 +153,13 @@ def closure_chooser(d: AreaData, service_type: str = "dagligvaror") -> HTML | Ma
         f"Om {r['display']} – {r['label']} – stänger får {fmt.number(r['pushed_beyond'])} "
         f"invånare mer än {km} {road} till närmaste {noun}. {fmt.number(r['served'])} invånare "
         f"har den som närmaste {noun}."
+        if r["complete"]
+        else f"{r['display']} – {r['label']}: uppgift saknas. Servicefilerna täcker inte alla "
+        f"som kan ha punkten som närmaste {noun}."
         for r in c.to_dict("records")
     ]
     data = [[t, float(x), float(y)] for t, x, y in zip(texts, c["x"], c["y"], strict=True)]
-    worst = int(access.most_critical_first(c).index[0])
+    worst = int(access.most_critical_first(c[c["complete"]] if c["complete"].any() else c).index[0])
     options = "".join(
         f'<option value="{i}"{" selected" if i == worst else ""}>{html.escape(str(n))}</option>'
         for i, n in enumerate(c["display"])
@@ -349,7 +367,13 @@ def cash_table(d: AreaData) -> Table | Markdown:
             [d.source("rutor", "service", "vagnat"), beyond_note(d.meta), d.missing(*CASH_TYPES)],
         )
     )
-    return Table(df, caption=cap, source=src, formats=formats)
+    # On the page each type's columns read "> 25 km, % (gräns …)", "Inom gränsen", "Ej nåbar
+    # via väg" in that order; the download keeps the type in every column name.
+    labels = {}
+    for label in CASH_TYPES.values():
+        labels[f"{label}, inom gränsen"] = "Inom gränsen"
+        labels[f"{label}, ej nåbar via väg"] = "Ej nåbar via väg, invånare"
+    return Table(df, caption=cap, source=src, formats=formats, labels=labels)
 
 
 __all__ = [

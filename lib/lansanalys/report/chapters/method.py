@@ -136,12 +136,12 @@ def about(d: AreaData, topics: tuple[str, ...] | None = None) -> HTML:
             rows.append(
                 {
                     "Uppgift": KIND_NAMES.get(kind, kind),
+                    "Fil": f["file"],
                     "Källa": f.get("source", ""),
                     "År": f.get("year") or "..",
                     "Licens": f.get("licence", ""),
                     "Typ": "exempeldata" if k["demo"] else "verkliga data",
                     "Rader": fmt.number(f.get("rows", 0)),
-                    "Fil": f["file"],
                     "sha256": str(f.get("sha256", ""))[:12],
                 }
             )

@@ -62,12 +62,13 @@ def orter_table(d: AreaData) -> Table | Markdown:
 
         names = geo.kommuner().set_index("kommun_kod")["kommun"]
         df.insert(1, "Kommun", o["kommun_kod"].map(names).to_numpy())
-    df["Förändring, %"] = o["change_pct"].to_numpy()
+    if o["change_pct"].notna().any():
+        df["Förändring, %"] = o["change_pct"].to_numpy()
+    if set(o["kind"]) <= {"ort", "utanför"}:
+        df = df.drop(columns="Slag")  # settlements without SCB's kinds: the column says nothing
     # Which everyday services have a point in the ort (text), then road km to each (numbers).
     df["Finns i orten"] = [
-        ", ".join(
-            SERVICE_TYPES[t].lower() for t in types if r[f"n_{t}"] > 0 and r["kind"] != "utanför"
-        )
+        ", ".join(SHORT[t].lower() for t in types if r[f"n_{t}"] > 0 and r["kind"] != "utanför")
         or ("–" if r["kind"] != "utanför" else "")
         for r in o.to_dict("records")
     ]
@@ -91,13 +92,20 @@ def orter_table(d: AreaData) -> Table | Markdown:
         note += f" {', '.join(missing)}: uppgift saknas (servicefilerna täcker inte området)."
     caption = (
         f"Orterna {d.area.where}: invånare, andel av kommunen, vilken service som finns i orten "
-        "och medelavståndet längs vägnätet för ortens invånare till närmaste punkt av varje slag"
+        "och medelavståndet i km längs vägnätet för ortens invånare till närmaste punkt av "
+        "varje slag"
     )
     if d.area.level != "kommun" and len(full) > MAX_ROWS:
         caption += f"; de {MAX_ROWS} största av {fmt.number(len(full))}, alla i nedladdningen"
+    # On the page the km columns carry the service's name only (the caption says km).
+    labels = {f"{SHORT[t]}, km": SHORT[t] for t in types}
+    labels["Andel av kommunen, %"] = (
+        "Andel av kommunen, %" if d.area.level == "kommun" else "Andel, %"
+    )
     t = Table(
         df,
         caption=caption,
+        labels=labels,
         source=f"Orter: {_basis(d)}{note_short} {d.access_source()}{note}",
         formats=formats,
     )
