@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WORKERS ?=
+# Test processes: one per core (pytest-xdist); each test file runs whole in one process, so the
+# session's demo build and rendered reports are made once per process.
+TEST_WORKERS ?= auto
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
@@ -31,8 +34,8 @@ build: demo ## Raw data -> validated tables in data/processed
 reports: build ## Render the index, all 21 län and all 290 kommun reports into reports/
 	$(BIN)/lansanalys render --all --kommuner $(if $(WORKERS),--workers $(WORKERS),)
 
-test: setup ## Run the tests (unit, oracle, render and browser tests)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+test: setup ## Run the tests (unit, oracle, render and browser tests) on every core
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lab: setup ## Open JupyterLab on the project
 	$(BIN)/jupyter lab --notebook-dir=.

@@ -219,7 +219,7 @@ def resolve_lan(value: object) -> str:
     if text.isdigit() and text.zfill(2) in lan_codes():
         hint = f" (did the code lose its leading zero? try '{text.zfill(2)}')"
     listing = ", ".join(f"{c} {n}" for c, n in names.items())
-    raise UnknownCodeError(f"unknown län {text!r}{hint}; one of: {listing}")
+    raise UnknownCodeError(f"unknown län code or name {text!r}{hint}; one of: {listing}")
 
 
 def resolve_kommun(value: object) -> str:

@@ -329,7 +329,7 @@ def test_kommun_report_shows_unreachable_and_the_definition(demo_home):
     kom = KommunReport("0821", thresholds_km=(3, 10), p=config.Paths(demo_home))
     html = kom.access_table().data
     assert "Ej nåbar via väg" in html and "&gt; 3 km" in html
-    assert "Medelavstånd för nåbara" in html
+    assert "Medel, km" in html and "medelavstånd och medelrestid för dem som når servicen" in html
     cells = _brute(demo_home, "08")
     mine = cells[(cells["kommun_kod"] == "0821") & (cells["service_type"] == "drivmedel")]
     m = re.search(r"<tr><td>Drivmedel</td>(.*?)</tr>", html)

@@ -79,7 +79,7 @@ def test_search_finds_kommun_village_and_store_and_opens_the_section(browser, re
         "kind": "kommun",
         "name": "Högsby",
         "href": "0821-hogsby.html",
-        "detail": "Kalmar län",
+        "detail": "0821 · Kalmar län",
     }
     assert any(h["kind"] == "servicepunkt" for h in hits)
     village = _search(page, "Nybro")

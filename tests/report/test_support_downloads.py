@@ -123,7 +123,9 @@ def test_xlsx_keeps_codes_as_text(tmp_path, rendering):
     assert href and href.endswith(".csv")
     target = downloads.write_xlsx(tmp_path, tmp_path / "x.xlsx")
     assert target is not None and target.exists()
-    sheet = openpyxl.load_workbook(target).worksheets[0]
+    book = openpyxl.load_workbook(target)
+    assert book.sheetnames[0] == "Innehåll"  # the index of every figure and table
+    sheet = book.worksheets[1]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("kommun_kod", "andel")
     assert rows[1] == ("0821", 12.5)  # text with its zero, the share a number

@@ -148,10 +148,13 @@ def coverage_sentence(meta: dict[str, Any]) -> str:
         "Servicefilerna täcker inte hela landet, så närmaste punkt söks bara bland de punkter som "
         "finns, och bara områden med uppgifter får avståndsmått; jämförelser med riket avser de "
         "län som har uppgifter. Län med uppgifter per serviceslag: " + "; ".join(parts) + ". Ett "
-        "län räknas som täckt när SOURCES.yml anger det för filen (lansanalys fetch service "
-        "skriver det), annars när filen har punkter i alla länets kommuner och i alla kommuner "
-        "inom 20 km från länet, eller när filen bara har hela län (punkter i alla deras "
-        "kommuner)."
+        "län räknas som täckt för ett serviceslag när SOURCES.yml anger det för filen "
+        "(lansanalys fetch service skriver det), annars när filen har punkter av slaget i alla "
+        "länets kommuner och i alla kommuner inom 20 km från länet, eller bara har hela län "
+        "(punkter i alla deras kommuner), och punkterna dessutom täcker länets befolkade delar "
+        "(varje ruta om 20 × 20 km med minst 2 000 invånare har en punkt av slaget inom 40 km). "
+        "Varje "
+        "serviceslag bedöms för sig."
         + (
             " För "
             + ", ".join(geo.lan_name(c) for c in meta["coverage"]["extract"])

@@ -115,7 +115,7 @@ def access_table(d: AreaData) -> Table | Markdown:
     unreach_any = road and acc["population_unreachable"].fillna(0).gt(0).any()
     limits = ", ".join(limit_text(t) for t in d.thresholds_km)
     unreach = (
-        " Kolumnen ej nåbar via väg visas inte: alla har vägförbindelse."
+        " Ej nåbar via väg: ingen (kolumnen visas inte), alla har vägförbindelse till servicen."
         if road and not unreach_any
         else ""
     )
