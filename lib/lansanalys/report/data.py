@@ -104,10 +104,31 @@ class AreaData:
         """The national population table (all kommuner, all years)."""
         return catalogue.read(self.p, "befolkning")
 
+    @cached_property
+    def _slices(self) -> dict[tuple[str, str], pd.DataFrame]:
+        """The population rows of every kommun and län, cut once (reports ask for many)."""
+        return _population_slices(self.befolkning)
+
     def population_of(self, area: Area) -> pd.DataFrame:
         """Population rows (kommun × year × age × sex) of any area."""
-        bef = self.befolkning
-        return bef if area.level == "riket" else bef[bef[area.key] == area.code]
+        if area.level == "riket":
+            return self.befolkning
+        return self._slices.get((area.level, area.code), self.befolkning.iloc[0:0])
+
+    @cached_property
+    def _kommun_totals(self) -> pd.DataFrame:
+        """People per kommun and year, with whether any cell of the sum was missing (``..``)."""
+        return _kommun_totals(self.befolkning)
+
+    def total_of(self, area: Area, year: int) -> float:
+        """The area's population in ``year``; NaN where any part of it is missing (``..``) or the
+        year is not in the data."""
+        t = self._kommun_totals
+        part = t[t["year"] == year]
+        part = part[part["kommun_kod"].isin(area.kommun_codes)]
+        if len(part) < len(area.kommun_codes) or part["missing"].any():
+            return float("nan")
+        return float(part["population"].sum())
 
     @cached_property
     def pop(self) -> pd.DataFrame:
@@ -426,18 +447,17 @@ class AreaData:
     def change_of(self, areas: Sequence[Area]) -> pd.DataFrame:
         """Population change of ``areas`` over the span of the key figures: ``code, name,
         start, end, change, change_pct``; NaN change with one year of data
-        (``attrs["start_year"]`` is then None)."""
+        (``attrs["start_year"]`` is then None) or where the start year is partial."""
         span = self.span
-        rows = []
-        for a in areas:
-            pop = self.population_of(a)
-            now = float(pop.loc[pop["year"] == self.year, "population"].sum())
-            if span:
-                start = pop.loc[pop["year"] == self.year - span, "population"]
-                s = float(start.sum()) if len(start) and start.notna().all() else float("nan")
-            else:
-                s = float("nan")
-            rows.append({"code": a.code, "name": a.name, "start": s, "end": now})
+        rows = [
+            {
+                "code": a.code,
+                "name": a.name,
+                "start": self.total_of(a, self.year - span) if span else float("nan"),
+                "end": self.total_of(a, self.year),
+            }
+            for a in areas
+        ]
         out = pd.DataFrame(rows)
         out["change"] = out["end"] - out["start"]
         out["change_pct"] = 100 * out["change"] / out["start"]
@@ -553,6 +573,52 @@ class AreaData:
         if not catalogue.exists(self.p, "orter"):
             return None
         return self._of_area("orter")
+
+
+#: Cuts of the population table, kept per process for the table they were cut from (its data
+#: buffer: the cached table's shallow copies share it), so a warm render worker cuts once.
+_CUTS: dict[tuple, dict] = {}
+
+
+def _table_key(bef: pd.DataFrame) -> tuple:
+    values = bef["population"].to_numpy()
+    return (len(bef), values.__array_interface__["data"][0])
+
+
+def _cut(kind: str, bef: pd.DataFrame, make) -> Any:
+    """``make(bef)`` once per population table and kind in this process."""
+    table = _table_key(bef)
+    if (kind, table) not in _CUTS:
+        for stale in [k for k in _CUTS if k[0] == kind]:
+            del _CUTS[stale]
+        _CUTS[(kind, table)] = make(bef)
+    return _CUTS[(kind, table)]
+
+
+def _population_slices(bef: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
+    """Rows per kommun and per län."""
+
+    def make(b: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
+        out = {("kommun", k): g for k, g in b.groupby("kommun_kod", sort=False)}
+        out.update({("lan", k): g for k, g in b.groupby("lan_kod", sort=False)})
+        return out
+
+    return _cut("slices", bef, make)
+
+
+def _kommun_totals(bef: pd.DataFrame) -> pd.DataFrame:
+    """People per kommun and year, and whether any part of the sum was missing."""
+
+    def make(b: pd.DataFrame) -> pd.DataFrame:
+        keys = [b["kommun_kod"], b["year"]]
+        return pd.DataFrame(
+            {
+                "population": b["population"].groupby(keys).sum(),
+                "missing": b["population"].isna().groupby(keys).any(),
+            }
+        ).reset_index()
+
+    return _cut("totals", bef, make)
 
 
 def _unique_labels(points: pd.DataFrame) -> list[str]:

@@ -23,6 +23,7 @@ from lansanalys.report.figures import (
     SEQUENTIAL,
     UNREACHABLE_COLOR,
     finish,
+    label_clear,
 )
 
 
@@ -419,21 +420,18 @@ def distance_grid_map(
 
 def clear_labels(places: pd.DataFrame, bounds: Sequence[float], max_labels: int = 25) -> list[bool]:
     """Which places get their name written on a map: the largest first, then each one whose
-    name would not land on a name already written (closer than about a name's width across and
-    a line's height up or down, as shares of the map's extent: Kiruna, Tuolluvaara and
-    Jukkasjärvi are a few km apart). The others keep their marker and are named on hover."""
+    name would not land on a name already written (:func:`~.figures.label_clear`, with the
+    map's extent as the spans: Kiruna, Tuolluvaara and Jukkasjärvi are a few km apart). The
+    others keep their marker and are named on hover."""
     x0, y0, x1, y1 = bounds
-    w, h = max(x1 - x0, 1.0), max(y1 - y0, 1.0)
-    keep = [False] * len(places)
-    placed: list[tuple[float, float]] = []
-    xs, ys = places["x"].to_numpy(float), places["y"].to_numpy(float)
-    for i in np.argsort(-places["population"].to_numpy(float), kind="stable"):
-        if len(placed) >= max_labels or not (np.isfinite(xs[i]) and np.isfinite(ys[i])):
-            continue
-        if all(abs(xs[i] - px) > 0.14 * w or abs(ys[i] - py) > 0.045 * h for px, py in placed):
-            keep[i] = True
-            placed.append((xs[i], ys[i]))
-    return keep
+    return label_clear(
+        places["x"],
+        places["y"],
+        places["population"],
+        spans=(max(x1 - x0, 1.0), max(y1 - y0, 1.0)),
+        room=(0.14, 0.045),
+        most=max_labels,
+    )
 
 
 def add_place_labels(

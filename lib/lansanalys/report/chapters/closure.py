@@ -35,6 +35,16 @@ def cash_limit(service_type: str) -> str:
     return f"{limit_text(CASH_RULE_LIMITS[service_type])} %"
 
 
+def _points(d: AreaData, service_type: str) -> pd.DataFrame | Markdown | HTML:
+    """The area's points of the type with their closure figures, or what is said instead:
+    "uppgift saknas" without data of the type, "has no …" without a point."""
+    check_type(service_type)
+    if not d.covered(service_type):
+        return d.missing_block(service_type)
+    c = d.closure_points(service_type)
+    return _none_here(d, service_type) if c.empty else c
+
+
 def _none_here(d: AreaData, service_type: str) -> HTML:
     return HTML(
         f"<p>{html.escape(d.area.name)} har ingen {html.escape(SERVICE_NOUNS[service_type])}.</p>"
@@ -46,12 +56,9 @@ def closure_table(
 ) -> Table | Markdown | HTML:
     """The area's points whose closure alone would push the most people beyond
     :data:`CLOSURE_KM` by road, with the people each serves."""
-    check_type(service_type)
-    if not d.covered(service_type):
-        return d.missing_block(service_type)
-    c = d.closure_points(service_type)
-    if c.empty:
-        return _none_here(d, service_type)
+    c = _points(d, service_type)
+    if not isinstance(c, pd.DataFrame):
+        return c
     unknown = int((~c["complete"]).sum())
     c = access.most_critical_first(c[c["complete"]]).head(top)
     pushed = f"Får > {limit_text(CLOSURE_KM)} km om den stänger"
@@ -93,10 +100,9 @@ def _incomplete_note(n: int) -> str:
 def fig_closure_map(d: AreaData, service_type: str = "dagligvaror") -> go.Figure | Markdown | HTML:
     """Every point of the area coloured by the people its closure alone would push beyond
     :data:`CLOSURE_KM` (road), sized by the people it serves; each point's figures on hover."""
-    check_type(service_type)
-    if not d.covered(service_type):
-        return d.missing_block(service_type)
-    c = d.closure_points(service_type)
+    c = _points(d, service_type)
+    if not isinstance(c, pd.DataFrame):
+        return c
     unknown = int((~c["complete"]).sum())
     c = c[c["complete"]]
     if c.empty:
@@ -140,12 +146,9 @@ def closure_chooser(d: AreaData, service_type: str = "dagligvaror") -> HTML | Ma
     one sentence per point, precomputed in the build and embedded in the page, so choosing
     works offline; it opens on the most critical point, which is also what print shows.
     """
-    check_type(service_type)
-    if not d.covered(service_type):
-        return d.missing_block(service_type)
-    c = d.closure_points(service_type)
-    if c.empty:
-        return _none_here(d, service_type)
+    c = _points(d, service_type)
+    if not isinstance(c, pd.DataFrame):
+        return c
     c = c.sort_values(["kommun", "name", "point_id"]).reset_index(drop=True)
     noun, km = SERVICE_NOUNS[service_type], f"{limit_text(CLOSURE_KM)} km"
     road = distance_phrase(d.meta)
