@@ -109,7 +109,6 @@ _WHOLE: dict[tuple[str, int, int], pd.DataFrame] = {}
 #: Tables small or shared enough to keep whole (the big cell tables are read filtered).
 CACHED = {
     "befolkning",
-    "prognos",
     "indicators",
     "service",
     "closure",

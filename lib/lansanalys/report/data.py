@@ -552,13 +552,8 @@ class AreaData:
         all of them (a partial projection is no projection of the area)."""
         if not catalogue.exists(self.p, "prognos"):
             return None
-        proj = self.projection_of(self.area)
+        proj = catalogue.read(self.p, "prognos", filters=self.area.filters())
         return proj if set(self.area.kommun_codes) <= set(proj["kommun_kod"]) else None
-
-    def projection_of(self, area: Area) -> pd.DataFrame:
-        """The projection's rows of any area (the whole table is read once per process)."""
-        proj = catalogue.read(self.p, "prognos")
-        return proj if area.level == "riket" else proj[proj[area.key] == area.code]
 
     @cached_property
     def components_raw(self) -> pd.DataFrame | None:

@@ -95,7 +95,9 @@ def projection_table(d: AreaData) -> Table | Markdown:
     rows = []
     parent_proj = None
     if d.area.parent is not None:
-        pp = d.projection_of(d.area.parent)
+        from lansanalys import catalogue
+
+        pp = catalogue.read(d.p, "prognos", filters=d.area.parent.filters())
         if (
             set(d.area.parent.kommun_codes) <= set(pp["kommun_kod"])
             and pp["population"].notna().all()
