@@ -12,12 +12,14 @@ module                    holds
 ========================  ====================================================================
 ``area``                  ``Area``: riket, län or kommun; parent, children, siblings, filters
 ``data``                  ``AreaData``: one area's tables (filtered, cached), comparisons, ranks
+``cuts``                  cuts of the national tables kept per process (cells, population)
 ``chapters/<chapter>``    functions of ``AreaData``: summary, population, future, orter,
                           access, closure (and cash), support, kommuner, method
 ``facade``                ``Report`` and its constructors
 ``national``              the riksöversikt's own index blocks
 ``figures``               plotly chart builders and the report style (return figures)
 ``maps``                  maps in SWEREF 99 TM on plain axes (offline, print-safe)
+``point_maps``            maps of points: closure per service point, orter by their service
 ``blocks``                HTML tables, ``Table`` (a DataFrame shown as a table), cards (escaped)
 ``text``                  shared Swedish phrases: sources, coverage, missing data
 ``plotly_html``           ``setup()``: the plotly renderer used in batch rendering

@@ -17,7 +17,7 @@ from lansanalys.analysis import access
 from lansanalys.analysis.access import CLOSURE_KM, HEADLINE_KM, SECOND_KM, second_col, share_col
 from lansanalys.analysis.scenario import SCENARIO_RADIUS_KM, closure_scenario
 from lansanalys.catalogue import covered_lan
-from lansanalys.report import maps
+from lansanalys.report import point_maps
 from lansanalys.report.blocks import MISSING, Table, with_table
 from lansanalys.report.chapters.access import check_type
 from lansanalys.report.data import AreaData
@@ -116,7 +116,7 @@ def fig_closure_map(d: AreaData, service_type: str = "dagligvaror") -> go.Figure
         f"{fmt.number(len(c))} punkter {d.area.where} ({SERVICE_TYPES[service_type].lower()}) "
         f"är de enda inom {km} för någon"
     )
-    fig = maps.closure_point_map(
+    fig = point_maps.closure_point_map(
         d.own_geo.rename(columns={"code": "kommun_kod"}),
         c,
         title,
@@ -169,7 +169,7 @@ def closure_chooser(d: AreaData, service_type: str = "dagligvaror") -> HTML | Ma
     )
     box = f"la-chooser-{html.escape(service_type)}"
     return HTML(
-        f'<div class="la-chooser" data-trace="{html.escape(maps.CHOSEN)}">'
+        f'<div class="la-chooser" data-trace="{html.escape(point_maps.CHOSEN)}">'
         f'<label for="{box}">Välj {html.escape(noun)} ({fmt.number(len(c))} '
         f"{html.escape(d.area.where)}):</label> "
         f'<select id="{box}">{options}</select>'

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from IPython.display import Markdown
 
 from lansanalys import fmt
-from lansanalys.report import maps
+from lansanalys.report import point_maps
 from lansanalys.report.blocks import Table, with_table
 from lansanalys.report.data import AreaData
 from lansanalys.services import EVERYDAY_TYPES as EVERYDAY
@@ -135,7 +135,7 @@ def fig_orter_map(d: AreaData) -> go.Figure | Markdown:
         + ("alla " if len(types) > 1 else "")
         + ", ".join(SERVICE_TYPES[t].lower() for t in types)
     )
-    fig = maps.orter_map(
+    fig = point_maps.orter_map(
         d.own_geo,
         o,
         types,
