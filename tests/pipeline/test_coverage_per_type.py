@@ -9,8 +9,6 @@ expected answer is stated here, not computed by the code under test.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,23 +17,7 @@ from pyproj import Transformer
 
 from lansanalys import geo
 from lansanalys.pipeline import coverage
-
-
-@lru_cache(maxsize=1)
-def _inside() -> dict[str, tuple[float, float]]:
-    """A point inside each kommun (SWEREF 99 TM)."""
-    kom = geo.kommun_geometry()
-    pts = kom.geometry.representative_point()
-    return {k: (p.x, p.y) for k, p in zip(kom["kommun_kod"], pts, strict=True)}
-
-
-def _points(file: str, kommuner, types) -> pd.DataFrame:
-    """One point of each type in each kommun (inside it), all from ``file``."""
-    xy = _inside()
-    return pd.DataFrame(
-        [(file, t, k, *xy[k]) for k in kommuner for t in types],
-        columns=["file", "service_type", "kommun_kod", "x", "y"],
-    )
+from tests.pipeline.test_coverage import _points  # one point of each type in each kommun
 
 
 def _covered(cov: pd.DataFrame, stype: str) -> set[str]:

@@ -484,47 +484,35 @@ class AreaData:
             grants, self.befolkning, geo.kommun_codes(), self.support_period
         )
 
+    def _support_of(self, codes: Sequence[str], code: str, name: str) -> dict:
+        """Support per inhabitant and year of a set of kommuner: their money over their
+        person-years; no figure where any of them has a partial population."""
+        part = self.support_per_kommun.set_index("kommun_kod").reindex(list(codes))
+        money = float(part["amount_sek"].sum())
+        years = part["person_years"]
+        total = float("nan") if years.isna().any() else float(years.sum())
+        return {
+            "code": code,
+            "name": name,
+            "amount_sek": money,
+            "person_years": total,
+            "population": float(part["population"].sum()),
+            "sek_per_capita_year": money / total if total else float("nan"),
+        }
+
     def support_per(self, areas: Sequence[Area]) -> pd.DataFrame:
-        """Support per inhabitant and year of ``areas`` (any level, also a kommungrupp via
-        :meth:`support_per_group`): their kommuner's money over their person-years."""
-        per = self.support_per_kommun.set_index("kommun_kod")
-        rows = []
-        for a in areas:
-            part = per.reindex(a.kommun_codes)
-            money = float(part["amount_sek"].sum())
-            years = float(part["person_years"].sum(min_count=len(part)))
-            if part["person_years"].isna().any():
-                years = float("nan")  # a kommun with partial population: no figure for the sum
-            rows.append(
-                {
-                    "code": a.code,
-                    "name": self.name_of(a),
-                    "amount_sek": money,
-                    "person_years": years,
-                    "population": float(part["population"].sum()),
-                    "sek_per_capita_year": money / years
-                    if years and years == years
-                    else float("nan"),
-                }
-            )
-        return pd.DataFrame(rows)
+        """Support per inhabitant and year of ``areas`` (any level; the kommungrupp via
+        :meth:`support_per_group`)."""
+        return pd.DataFrame(
+            [self._support_of(a.kommun_codes, a.code, self.name_of(a)) for a in areas]
+        )
 
     def support_per_group(self) -> pd.Series | None:
         """The kommun's group's support per inhabitant and year, or None without a grouping."""
         if not self.group_peers:
             return None
-        per = self.support_per_kommun.set_index("kommun_kod").reindex(self.group_peers)
-        years = per["person_years"].sum(min_count=len(per))
-        if per["person_years"].isna().any():
-            years = float("nan")
         return pd.Series(
-            {
-                "code": self.group,
-                "name": f"Kommungruppen {self.group}",
-                "amount_sek": per["amount_sek"].sum(),
-                "person_years": years,
-                "sek_per_capita_year": per["amount_sek"].sum() / years if years == years else years,
-            }
+            self._support_of(self.group_peers, self.group, f"Kommungruppen {self.group}")
         )
 
     # ---- demography tables ------------------------------------------------------------------------
