@@ -92,7 +92,7 @@ def check_lan(lan_kod: object) -> str:
 
 def check_kommun(kommun_kod: object) -> str:
     """Return ``kommun_kod`` if it is a valid kommun code, else raise :class:`UnknownCodeError`."""
-    valid = set(kommuner()["kommun_kod"])
+    valid = _names("kommun")
     if isinstance(kommun_kod, str) and kommun_kod in valid:
         return kommun_kod
     hint = ""
@@ -166,26 +166,32 @@ def kommun_parameter(value: object) -> str:
     return check_kommun(code_parameter(value, 4))
 
 
+@lru_cache(maxsize=2)
+def _names(level: str) -> dict[str, tuple[str, str]]:
+    """Code → (name, slug) for ``"lan"`` or ``"kommun"`` (a dict: reports look names up often)."""
+    t = lan() if level == "lan" else kommuner()
+    name = "lan" if level == "lan" else "kommun"
+    return dict(zip(t[f"{level}_kod"], zip(t[name], t["slug"], strict=True), strict=True))
+
+
 def lan_name(lan_kod: str) -> str:
     """SCB name of a län ("Kalmar län")."""
-    code = check_lan(lan_kod)
-    return lan().set_index("lan_kod").at[code, "lan"]
+    return _names("lan")[check_lan(lan_kod)][0]
 
 
 def kommun_name(kommun_kod: str) -> str:
     """SCB name of a kommun ("Högsby")."""
-    code = check_kommun(kommun_kod)
-    return kommuner().set_index("kommun_kod").at[code, "kommun"]
+    return _names("kommun")[check_kommun(kommun_kod)][0]
 
 
 def lan_slug(lan_kod: str) -> str:
     """File-name slug of a län report, code + name (``"08-kalmar-lan"``)."""
-    return lan().set_index("lan_kod").at[check_lan(lan_kod), "slug"]
+    return _names("lan")[check_lan(lan_kod)][1]
 
 
 def kommun_slug(kommun_kod: str) -> str:
     """File-name slug of a kommun report (``"0821-hogsby"``)."""
-    return kommuner().set_index("kommun_kod").at[check_kommun(kommun_kod), "slug"]
+    return _names("kommun")[check_kommun(kommun_kod)][1]
 
 
 def kommun_geometry(crs: str = CRS_METRIC) -> gpd.GeoDataFrame:

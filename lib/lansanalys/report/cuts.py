@@ -5,6 +5,7 @@ for the table they were cut from, so a warm render worker cuts once for all its 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 import pandas as pd
@@ -48,14 +49,14 @@ def _table_key(bef: pd.DataFrame) -> tuple:
     return (len(bef), values.__array_interface__["data"][0])
 
 
-def _cut(kind: str, bef: pd.DataFrame, make) -> Any:
-    """``make(bef)`` once per population table and kind in this process."""
-    table = _table_key(bef)
-    if (kind, table) not in _CUTS:
+def _cut(kind: str, bef: pd.DataFrame, make, extra: tuple = ()) -> Any:
+    """``make(bef)`` once per population table, kind and ``extra`` key in this process."""
+    key = (kind, _table_key(bef), extra)
+    if key not in _CUTS:
         for stale in [k for k in _CUTS if k[0] == kind]:
             del _CUTS[stale]
-        _CUTS[(kind, table)] = make(bef)
-    return _CUTS[(kind, table)]
+        _CUTS[key] = make(bef)
+    return _CUTS[key]
 
 
 def population_slices(bef: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
@@ -82,6 +83,56 @@ def kommun_totals(bef: pd.DataFrame) -> pd.DataFrame:
         ).reset_index()
 
     return _cut("totals", bef, make)
+
+
+def kommun_total_map(bef: pd.DataFrame) -> dict[tuple[str, int], tuple[float, bool]]:
+    """:func:`kommun_totals` as a dict ``(kommun_kod, year) → (people, missing)`` for lookups."""
+
+    def make(b: pd.DataFrame) -> dict[tuple[str, int], tuple[float, bool]]:
+        t = kommun_totals(b)
+        keys = zip(t["kommun_kod"], t["year"].astype(int), strict=True)
+        values = zip(t["population"].astype(float), t["missing"].astype(bool), strict=True)
+        return dict(zip(keys, values, strict=True))
+
+    return _cut("total_map", bef, make)
+
+
+def support_per_kommun(
+    bef: pd.DataFrame, grants: pd.DataFrame, period: tuple[int, int]
+) -> pd.DataFrame:
+    """Support per inhabitant-year of every kommun (the one definition,
+    :func:`lansanalys.analysis.support.per_inhabitant_year`), indexed by ``kommun_kod``; cut
+    once per population table, grants table and period in this process."""
+    from lansanalys import geo
+    from lansanalys.analysis import support
+
+    def make(b: pd.DataFrame) -> pd.DataFrame:
+        per = support.per_inhabitant_year(grants, b, geo.kommun_codes(), period)
+        return per.set_index("kommun_kod")
+
+    grants_key = (len(grants), grants["amount_sek"].to_numpy().__array_interface__["data"][0])
+    return _cut("support", bef, make, (grants_key, tuple(period)))
+
+
+#: The last few areas' rows of the large tables, read with parquet filters (:func:`area_rows`).
+_PARTS: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+_PARTS_KEPT = 4
+
+
+def area_rows(p: Paths, name: str, level: str, code: str, filters: list | None) -> pd.DataFrame:
+    """Rows of table ``name`` for one area, read with ``filters``; the last few areas are kept
+    in this process, so a warm worker rendering a län's kommuner reads the län's rows (the
+    parent's comparison figures) once, not once per kommun. A rebuilt file is read again."""
+    file = catalogue.path(p, name)
+    st = file.stat()
+    key = (str(file), st.st_size, st.st_mtime_ns, level, code)
+    if key in _PARTS:
+        _PARTS.move_to_end(key)
+    else:
+        _PARTS[key] = catalogue.read(p, name, filters=filters)
+        while len(_PARTS) > _PARTS_KEPT:
+            _PARTS.popitem(last=False)
+    return _PARTS[key].copy(deep=False)
 
 
 def unique_labels(points: pd.DataFrame) -> list[str]:

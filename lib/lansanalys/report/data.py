@@ -17,18 +17,21 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
 from lansanalys import catalogue, fmt
-from lansanalys.analysis import access, demography, support
+from lansanalys.analysis import access
 from lansanalys.analysis.access import HEADLINE_KM, share_col
 from lansanalys.catalogue import covered_lan
 from lansanalys.config import DEFAULT_THRESHOLDS_KM, Paths, paths
+from lansanalys.report import cuts
 from lansanalys.report.area import KEYS, RIKET, Area
 from lansanalys.report.blocks import MISSING, editorial
 from lansanalys.report.cuts import (
     cells_with_distance,
+    kommun_total_map,
     kommun_totals,
     population_slices,
     unique_labels,
@@ -105,20 +108,20 @@ class AreaData:
     def total_of(self, area: Area, year: int) -> float:
         """The area's population in ``year``; NaN where any part of it is missing (``..``) or the
         year is not in the data."""
-        t = self.kommun_totals
-        part = t[t["year"] == year]
-        part = part[part["kommun_kod"].isin(area.kommun_codes)]
-        if len(part) < len(area.kommun_codes) or part["missing"].any():
+        totals = kommun_total_map(self.befolkning)
+        parts = [totals.get((k, int(year))) for k in area.kommun_codes]
+        if any(part is None or part[1] for part in parts):
             return float("nan")
-        return float(part["population"].sum())
+        return float(sum(part[0] for part in parts))
 
     @cached_property
     def pop(self) -> pd.DataFrame:
         """The area's population rows."""
         return self.population_of(self.area)
 
-    @property
+    @cached_property
     def year(self) -> int:
+        """The latest year of the population data."""
         return int(self.befolkning["year"].max())
 
     @cached_property
@@ -478,26 +481,32 @@ class AreaData:
         paid; no figure where the population is incomplete): the one definition,
         :func:`lansanalys.analysis.support.per_inhabitant_year`."""
         grants = catalogue.read(self.p, "stod")
-        from lansanalys import geo
+        return cuts.support_per_kommun(self.befolkning, grants, self.support_period).reset_index()
 
-        return support.per_inhabitant_year(
-            grants, self.befolkning, geo.kommun_codes(), self.support_period
+    @cached_property
+    def _support_by_kommun(self) -> dict[str, tuple[float, float, float]]:
+        """Kommun code → (kr, person-years, latest population), for summing over areas."""
+        per = cuts.support_per_kommun(
+            self.befolkning, catalogue.read(self.p, "stod"), self.support_period
         )
+        values = zip(per["amount_sek"], per["person_years"], per["population"], strict=True)
+        return {k: tuple(float(x) for x in v) for k, v in zip(per.index, values, strict=True)}
 
     def _support_of(self, codes: Sequence[str], code: str, name: str) -> dict:
         """Support per inhabitant and year of a set of kommuner: their money over their
         person-years; no figure where any of them has a partial population."""
-        part = self.support_per_kommun.set_index("kommun_kod").reindex(list(codes))
-        money = float(part["amount_sek"].sum())
-        years = part["person_years"]
-        total = float("nan") if years.isna().any() else float(years.sum())
+        nan = float("nan")
+        parts = [self._support_by_kommun.get(k, (nan, nan, nan)) for k in codes]
+        money = float(np.nansum([part[0] for part in parts]))
+        years = [part[1] for part in parts]
+        total = nan if any(np.isnan(y) for y in years) else float(sum(years))
         return {
             "code": code,
             "name": name,
             "amount_sek": money,
             "person_years": total,
-            "population": float(part["population"].sum()),
-            "sek_per_capita_year": money / total if total else float("nan"),
+            "population": float(np.nansum([part[2] for part in parts])),
+            "sek_per_capita_year": money / total if total else nan,
         }
 
     def support_per(self, areas: Sequence[Area]) -> pd.DataFrame:
@@ -520,10 +529,15 @@ class AreaData:
     def projection(self) -> pd.DataFrame | None:
         """Projected population of the area's kommuner, or None when the build made none for
         all of them (a partial projection is no projection of the area)."""
+        return self.projection_of(self.area)
+
+    def projection_of(self, area: Area) -> pd.DataFrame | None:
+        """Projected population of any area's kommuner, or None when the build made none for
+        all of them."""
         if not catalogue.exists(self.p, "prognos"):
             return None
-        proj = catalogue.read(self.p, "prognos", filters=self.area.filters())
-        return proj if set(self.area.kommun_codes) <= set(proj["kommun_kod"]) else None
+        proj = cuts.area_rows(self.p, "prognos", area.level, area.code, area.filters())
+        return proj if set(area.kommun_codes) <= set(proj["kommun_kod"].unique()) else None
 
     @cached_property
     def components_raw(self) -> pd.DataFrame | None:
@@ -534,7 +548,10 @@ class AreaData:
 
     def dependency_in(self, pop: pd.DataFrame) -> float:
         """Demographic dependency ratio of one year's rows (SCB's form, per 100 aged 20–64)."""
-        return float(demography.dependency_ratio(pop.assign(_a="a"), "_a").iloc[0])
+        # :func:`demography.dependency_ratio` for one group, without a groupby (asked often).
+        working = pop["age"].between(20, 64).to_numpy()
+        people = pop["population"].to_numpy(dtype=float)
+        return float(100 * np.nansum(people[~working]) / np.nansum(people[working]))
 
     # ---- orter ---------------------------------------------------------------------------------------
     @cached_property

@@ -9,7 +9,6 @@ import plotly.graph_objects as go
 from IPython.display import Markdown
 
 from lansanalys import fmt
-from lansanalys.analysis import demography
 from lansanalys.report import figures
 from lansanalys.report.blocks import Table, with_table
 from lansanalys.report.chapters.population import _groups
@@ -91,17 +90,12 @@ def projection_table(d: AreaData) -> Table | Markdown:
     proj = _usable(d)
     if isinstance(proj, Markdown):
         return proj
-    years = [d.year, *[y for y in MILESTONES if y in set(proj["year"])]]
+    years = [d.year, *[y for y in MILESTONES if y in set(proj["year"].unique())]]
     rows = []
     parent_proj = None
     if d.area.parent is not None:
-        from lansanalys import catalogue
-
-        pp = catalogue.read(d.p, "prognos", filters=d.area.parent.filters())
-        if (
-            set(d.area.parent.kommun_codes) <= set(pp["kommun_kod"])
-            and pp["population"].notna().all()
-        ):
+        pp = d.projection_of(d.area.parent)
+        if pp is not None and pp["population"].notna().all():
             parent_proj = pp
     for y in years:
         cur = d.pop[d.pop["year"] == y] if y == d.year else proj[proj["year"] == y]
@@ -112,16 +106,14 @@ def projection_table(d: AreaData) -> Table | Markdown:
             "Invånare": total,
             "80 år och äldre": old,
             "Andel 80+, %": 100 * old / total,
-            "Försörjningskvot": float(
-                demography.dependency_ratio(cur.assign(_a="a"), "_a").iloc[0]
-            ),
+            "Försörjningskvot": d.dependency_in(cur),
         }
         if parent_proj is not None:
             up = d.population_of(d.area.parent)
             pc = up[up["year"] == y] if y == d.year else parent_proj[parent_proj["year"] == y]
             row[
                 f"Försörjningskvot, {d.area.parent.name.lower() if d.area.parent.level == 'riket' else d.area.parent.name}"
-            ] = float(demography.dependency_ratio(pc.assign(_a="a"), "_a").iloc[0])
+            ] = d.dependency_in(pc)
         rows.append(row)
     df = pd.DataFrame(rows)
     formats = {

@@ -162,7 +162,7 @@ def fig_components(d: AreaData) -> go.Figure | Markdown:
             "Befolkningsförändringar efter region, förändringar och kön, BE0101J).*"
         )
     a = d.area
-    lacking = sorted(set(a.kommun_codes) - set(raw["kommun_kod"]))
+    lacking = sorted(set(a.kommun_codes) - set(raw["kommun_kod"].unique()))
     if lacking:
         return missing_note(
             f"Födda, döda och flyttningar saknas för {len(lacking)} av {a.kind}s "
