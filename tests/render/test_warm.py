@@ -102,6 +102,7 @@ def test_every_figure_of_a_page_has_its_own_id(demo_home, tmp_path):
     )
     assert oc.status == "rendered"
     page = (tmp_path / oc.job.output).read_text(encoding="utf-8")
-    ids = re.findall(r'<div class="plotly-graph-div" id="(la-fig-\d+)"', page)
+    # Attribute order is the exporter's (plotly writes id before class): match either.
+    ids = re.findall(r'<div (?=[^>]*\bclass="plotly-graph-div")[^>]*\bid="(la-fig-\d+)"', page)
     assert len(ids) >= 3 and len(ids) == len(set(ids))
     assert ids == [f"la-fig-{i}" for i in range(1, len(ids) + 1)]

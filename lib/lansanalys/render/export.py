@@ -25,6 +25,25 @@ _FOCUSABLE = re.compile(
 )
 
 
+#: Numeric character references (nbconvert writes "H&#246;gsby" in markdown headings).
+_CHARREF = re.compile(r"&#(?:(\d+)|[xX]([0-9a-fA-F]+));")
+#: Script and style elements, whose text is not HTML and is left as it is.
+_RAW_TEXT = re.compile(r"(<script\b.*?</script>|<style\b.*?</style>)", re.DOTALL | re.IGNORECASE)
+
+
+def _plain_text_charrefs(body: str) -> str:
+    """The page with character references outside scripts and styles written as characters
+    ("Högsby", as nbconvert's own last pass left them), except those HTML needs (< > & " ')."""
+
+    def char(m: re.Match) -> str:
+        c = chr(int(m.group(1))) if m.group(1) else chr(int(m.group(2), 16))
+        return m.group(0) if c in "<>&\"'" else c
+
+    parts = _RAW_TEXT.split(body)
+    parts[::2] = [_CHARREF.sub(char, part) for part in parts[::2]]
+    return "".join(parts)
+
+
 @functools.cache
 def _html_exporter():
     """The kit's HTML exporter (one per process: its templates are loaded once)."""
@@ -57,6 +76,7 @@ def _html_exporter():
                 ),
             )
             body, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            body = _plain_text_charrefs(body)
             return _FOCUSABLE.sub(r'<div class="\1" tabindex="0"', body), resources
 
     exporter = ReportExporter(
