@@ -219,7 +219,9 @@ def orter_table(
     parts = rows[~out_rows].groupby("ort_kod")["kommun_kod"].transform("size")
     rows.loc[parts[parts > 1].index, "name"] = rows.loc[parts[parts > 1].index, "name"] + " (del)"
     # Points inside each row: an ort's own points, and a kommun's points outside every ort.
-    svc = service.assign(ort_kod=service["point_id"].map(point_ort).fillna("").to_numpy())
+    svc = service.assign(
+        ort_kod=service["point_id"].map(point_ort).astype(object).fillna("").to_numpy()
+    )
     svc["row"] = np.where(
         svc["ort_kod"] == "",
         "utanför-" + svc["kommun_kod"],
