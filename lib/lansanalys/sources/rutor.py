@@ -50,10 +50,12 @@ _RUTID = rf"\d{{{geo.RUTID_DIGITS}}}"
 
 
 def _corner_from_rutid(rutid: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Lower-left corners of 13-digit rutids (NaN for anything else): easting 6 digits, then
+    northing 7 digits, i.e. the number's quotient and remainder by 10⁷ (exact in a float)."""
     s = rutid.astype(str).str.strip()
-    x0 = pd.to_numeric(s.str[:6], errors="coerce").to_numpy(dtype=float)
-    y0 = pd.to_numeric(s.str[6:13], errors="coerce").to_numpy(dtype=float)
-    return x0, y0
+    v = pd.to_numeric(s.where(s.str.fullmatch(_RUTID), ""), errors="coerce").to_numpy(float)
+    x0 = np.floor(v / 1e7)
+    return x0, v - x0 * 1e7
 
 
 def _id_column(df: pd.DataFrame, path: Path) -> str | None:
@@ -147,6 +149,8 @@ def _check_sizes(size: np.ndarray, path: Path, lines, column: str) -> None:
         "a cell size of " + ", ".join(map(str, GRID_SIZES)) + " m",
         lambda i: f"cell size {size[i]:g} m not supported",
     )
+    if len(size) == 0:
+        return
     raise_first(
         size != size[0],
         path,
