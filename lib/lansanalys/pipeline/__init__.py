@@ -207,6 +207,11 @@ def _metadata(
             "stod": [int(validated["stod"]["year"].min()), int(validated["stod"]["year"].max())],
         },
         "rows": {k: int(len(v)) for k, v in validated.items()} | {"nearest": int(len(nearest))},
+        # The population grid's one cell size, for the reports' text and maps ("250 m").
+        "grid": {
+            "cell_m": geo.cell_size_m(validated["rutor"]),
+            "label": geo.cell_size_label(geo.cell_size_m(validated["rutor"])),
+        },
         "access": {
             "metric": "road",
             "attach_m": network.ATTACH_M,

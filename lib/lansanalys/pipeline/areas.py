@@ -13,6 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from lansanalys import geo
 from lansanalys.analysis import access
 from lansanalys.analysis.indicators import area_indicators
 from lansanalys.analysis.scenario import closure_scenario
@@ -77,16 +78,24 @@ def _cells_near_settlements(rutor: pd.DataFrame, places: pd.DataFrame) -> pd.Ser
     :data:`MAX_SETTLEMENT_KM` from its point: a contiguous built-up cluster, as SCB's tätort is
     a contiguous built-up area. All settlements grow at once, one ring at a time, so a cell
     between two goes to the one that reaches it first (the larger one on a tie).
+
+    On any cell size (the grid's one size, :func:`lansanalys.geo.cell_size_m`): the density is
+    people over the cell's area, neighbours are the adjacent cells of that size, and the reach
+    is measured between cell centres (no more than 6 km east-west and north-south of the
+    settlement's own cell). A 250 m grid draws the cluster closer to where people live than a
+    1 km grid: a sparse kilometre can hold a dense 250 m cell and the reverse, the reach ends
+    within a kilometre of where it ends on the 1 km grid (it counts from the 250 m cell the
+    settlement lies in), and a cell two settlements reach in the same 1 km ring goes to the one
+    nearer by 250 m rings. People spread evenly over each kilometre's 16 cells form the same
+    clusters as on the 1 km grid everywhere else.
     """
-    size = float(rutor["size_m"].mode().iloc[0]) if len(rutor) else 1000.0
-    ix = np.floor(rutor["x"].to_numpy(float) / size).astype(np.int64)
-    iy = np.floor(rutor["y"].to_numpy(float) / size).astype(np.int64)
-    per_km2 = rutor["population"].to_numpy(float) / (size / 1000) ** 2
-    cell_at = {(a, b): i for i, (a, b) in enumerate(zip(ix, iy, strict=True))}
+    size = float(geo.cell_size_m(rutor)) if len(rutor) else 1000.0
+    ix, iy = geo.cell_index(rutor["x"], rutor["y"], size)
+    per_km2 = rutor["population"].to_numpy(float) / geo.cell_area_km2(size)
+    cell_at = {(a, b): i for i, (a, b) in enumerate(zip(ix.tolist(), iy.tolist(), strict=True))}
     dense = per_km2 >= BUILT_UP_PER_CELL
     order = places.sort_values("population", ascending=False)
-    px = np.floor(order["x"].to_numpy(float) / size).astype(np.int64)
-    py = np.floor(order["y"].to_numpy(float) / size).astype(np.int64)
+    px, py = geo.cell_index(order["x"], order["y"], size)
     owner = np.full(len(rutor), -1)
     frontier: list[tuple[int, int, int]] = []
     for k, (a, b) in enumerate(zip(px, py, strict=True)):
@@ -170,15 +179,16 @@ def orter_table(
         info = pl.assign(kind="ort", population_scb=float("nan"))[
             ["ort_kod", "name", "kind", "x", "y", "population_scb"]
         ]
-        # A point belongs to the ort whose cells hold it (the 1 km square it lies in).
-        size = float(cells["size_m"].mode().iloc[0]) if len(cells) else 1000.0
-        sx = np.floor(service["x"].to_numpy() / size) * size + size / 2
-        sy = np.floor(service["y"].to_numpy() / size) * size + size / 2
+        # A point belongs to the ort whose cells hold it (the grid cell it lies in).
+        size = geo.cell_size_m(cells) if len(cells) else 1000
+        sx, sy = geo.cell_index(service["x"], service["y"], size)
         square = cells.assign(ort=cells["cell_id"].map(owner)).dropna(subset=["ort"])
-        lookup = dict(zip(zip(square["x"], square["y"], strict=True), square["ort"], strict=True))
+        qx, qy = geo.cell_index(square["x"], square["y"], size)
+        lookup = dict(zip(zip(qx.tolist(), qy.tolist(), strict=True), square["ort"], strict=True))
         point_ort = pd.Series(
-            [lookup.get((a, b)) for a, b in zip(sx, sy, strict=True)],
+            [lookup.get(k) for k in zip(sx.tolist(), sy.tolist(), strict=True)],
             index=service["point_id"].to_numpy(),
+            dtype=object,
         ).dropna()
     c = cells.assign(ort_kod=cells["cell_id"].map(owner).fillna("").to_numpy())
     c["n"] = 1
@@ -209,7 +219,9 @@ def orter_table(
     parts = rows[~out_rows].groupby("ort_kod")["kommun_kod"].transform("size")
     rows.loc[parts[parts > 1].index, "name"] = rows.loc[parts[parts > 1].index, "name"] + " (del)"
     # Points inside each row: an ort's own points, and a kommun's points outside every ort.
-    svc = service.assign(ort_kod=service["point_id"].map(point_ort).fillna("").to_numpy())
+    svc = service.assign(
+        ort_kod=service["point_id"].map(point_ort).astype(object).fillna("").to_numpy()
+    )
     svc["row"] = np.where(
         svc["ort_kod"] == "",
         "utanför-" + svc["kommun_kod"],

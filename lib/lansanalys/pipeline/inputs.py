@@ -98,6 +98,8 @@ def _read_kind(p: Paths, kind: str, sources: dict) -> tuple[pd.DataFrame, dict[s
     df = pd.concat(frames, ignore_index=True)
     if kind in POPULATION_KINDS and len(frames) > 1:
         _no_year_twice(frames, [p.raw / e["file"] for e in entries], kind)
+    if kind == "rutor" and len(frames) > 1:
+        _one_grid_size(frames, [p.raw / e["file"] for e in entries])
     by_file = None
     if kind == "service":
         by_file = df[[*_POINT_KEY, "file"]]  # each file's own points, for its coverage
@@ -132,6 +134,21 @@ def _no_year_twice(frames: list[pd.DataFrame], files: list[Path], kind: str) -> 
                     expected=f"each kommun and year in one {kind} file only",
                 )
         seen.update(dict.fromkeys(pairs, f))
+
+
+def _one_grid_size(frames: list[pd.DataFrame], files: list[Path]) -> None:
+    """Grid files read together must have one cell size: a 1 km and a 250 m grid of the same
+    place would count its people twice (their ids differ), and no figure may mix sizes."""
+    sizes = [geo.cell_size_m(df) if len(df) else None for df in frames]
+    base = next(((s, f) for s, f in zip(sizes, files, strict=True) if s is not None), None)
+    for s, f in zip(sizes, files, strict=True):
+        if base is not None and s is not None and s != base[0]:
+            raise InputError(
+                f,
+                f"a grid of {s} m cells, but {base[1].name} has {base[0]} m cells",
+                expected="one grid size per build: every file in data/raw/rutor/ of the same "
+                "cell size (put the other grid away)",
+            )
 
 
 def _attach_kommun(

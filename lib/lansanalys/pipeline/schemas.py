@@ -31,7 +31,14 @@ RUTOR = DataFrameSchema(
         "cell_id": Column(str, unique=True),
         "x": X,
         "y": Y,
-        "size_m": Column(int, Check.isin([250, 500, 1000, 5000])),
+        # One cell size per grid (the readers and the build check it first, naming the file).
+        "size_m": Column(
+            int,
+            [
+                Check.isin([250, 500, 1000, 5000]),
+                Check(lambda s: s.nunique() <= 1, element_wise=False, error="one cell size"),
+            ],
+        ),
         "population": Column(int, Check.ge(0)),
         "pop_65plus": Column("Int64", Check.ge(0), nullable=True),
         "pop_70plus": Column("Int64", Check.ge(0), nullable=True),

@@ -10,6 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from lansanalys import geo
 from lansanalys.errors import InputError
 from lansanalys.sources.common import (
     check_sweref,
@@ -25,7 +26,7 @@ from lansanalys.sources.common import (
 # rutor: SCB population grid (GeoPackage, CSV with SCB's cell id, or CSV with corner coordinates)
 
 #: Cell sizes (metres) a grid may have; SCB delivers 1 km and 250 m, and 500 m / 5 km exist.
-GRID_SIZES = (250, 500, 1000, 5000)
+GRID_SIZES = geo.GRID_SIZES_M
 #: Column pairs naming a cell's lower-left corner in SWEREF 99 TM metres (lower case).
 CORNER_COLUMNS = (
     ("x", "y"),
@@ -34,38 +35,52 @@ CORNER_COLUMNS = (
     ("x_sweref", "y_sweref"),
 )
 RUTID_COLUMNS = r"rutid_scb|rutid|ruta|cell_id"
+#: Columns of INSPIRE cell codes, used when there is no rutid column.
+INSPIRE_COLUMNS = r"rutid_inspire|inspireid|inspire_id|grd_id|grid_id"
 SIZE_COLUMNS = r"rutstorl|rutstorlek|size|size_m|storlek|cellsize|cell_size"
 _RUTOR_HEADER = (
-    r"^(?=.*(rut|cell|\bx\b|easting|x_sweref))(?=.*(beftotalt|befolkning|population|\btot|pop))"
+    r"^(?=.*(rut|cell|grd_id|grid_id|inspire|\bx\b|easting|x_sweref))"
+    r"(?=.*(beftotalt|befolkning|population|\btot|pop))"
 )
-
-
-def _cell_from_rutid(rutid: pd.Series, size: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """SCB's ``rutid_scb`` is the lower-left corner: 6 digits easting + 7 digits northing.
-
-    The same 13-digit form is used for every cell size (1 km and 250 m); the size comes from
-    ``rutstorl`` or the lattice, never from the id. Returns the cell centres.
-    """
-    x0, y0 = _corner_from_rutid(rutid)
-    return x0 + size.to_numpy() / 2, y0 + size.to_numpy() / 2
+#: An INSPIRE grid cell code, which carries the size: ``CRS3006RES250mN6308750E579250`` is the
+#: 250 m cell with lower-left corner (579 250, 6 308 750) in SWEREF 99 TM (EPSG:3006); a
+#: country prefix (``SE_``) is allowed.
+_INSPIRE = r"(?:[A-Za-z]{2}_)?CRS(\d+)RES(\d+)mN(\d+)E(\d+)"
+_RUTID = rf"\d{{{geo.RUTID_DIGITS}}}"
 
 
 def _corner_from_rutid(rutid: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Lower-left corners of 13-digit rutids (NaN for anything else): easting 6 digits, then
+    northing 7 digits, i.e. the number's quotient and remainder by 10⁷ (exact in a float)."""
     s = rutid.astype(str).str.strip()
-    x0 = pd.to_numeric(s.str[:6], errors="coerce").to_numpy(dtype=float)
-    y0 = pd.to_numeric(s.str[6:13], errors="coerce").to_numpy(dtype=float)
-    return x0, y0
+    v = pd.to_numeric(s.where(s.str.fullmatch(_RUTID), ""), errors="coerce").to_numpy(float)
+    x0 = np.floor(v / 1e7)
+    return x0, v - x0 * 1e7
+
+
+def _id_column(df: pd.DataFrame, path: Path) -> str | None:
+    """The cell id column: SCB's rutid when there is one, else INSPIRE cell codes."""
+    return find_column(df, path, RUTID_COLUMNS, "cell id", required=False) or find_column(
+        df, path, INSPIRE_COLUMNS, "cell id", required=False
+    )
 
 
 def _on_lattice(v: np.ndarray, size) -> np.ndarray:
     return np.mod(v, size) == 0
 
 
+#: Inferring 250 m from corners alone: in a 250 m grid about one corner in 16 lies on the
+#: kilometre lattice. A file of at least this many cells with most corners there is a 1 km grid
+#: with a stray corner, or a 250 m grid that needs its size column: an error, never a guess.
+_INFER_MIN_CELLS = 16
+
+
 def _infer_size(x0: np.ndarray, y0: np.ndarray, path: Path, lines, column: str) -> np.ndarray:
     """Cell size from the corner lattice: 1000 m when every corner is a multiple of 1000, 250 m
-    when every corner is a multiple of 250 and some lie at a 250/750 m offset. Anything else is
-    an error naming the first row off the lattice (500 m offsets alone are 1 km centres given
-    as corners, or a 500 m grid: a size column settles it)."""
+    when every corner is a multiple of 250 and some lie at a 250/750 m offset (but not when
+    most of a file of :data:`_INFER_MIN_CELLS` or more cells lies on the kilometre lattice).
+    Anything else is an error naming the first row off the lattice (500 m offsets alone are 1 km
+    centres given as corners, or a 500 m grid: a size column settles it)."""
     n = len(x0)
     on_1000 = _on_lattice(x0, 1000) & _on_lattice(y0, 1000)
     if on_1000.all():
@@ -73,6 +88,17 @@ def _infer_size(x0: np.ndarray, y0: np.ndarray, path: Path, lines, column: str) 
     on_250 = _on_lattice(x0, 250) & _on_lattice(y0, 250)
     quarter = ~(_on_lattice(x0, 500) & _on_lattice(y0, 500))
     if on_250.all() and quarter.any():
+        if n >= _INFER_MIN_CELLS and on_1000.mean() > 0.5:
+            i = int(np.flatnonzero(~on_1000)[0])
+            raise InputError(
+                path,
+                f"corner ({x0[i]:.0f}, {y0[i]:.0f}) is off the 1000 m lattice that "
+                f"{int(on_1000.sum())} of the {n} corners lie on: a 1 km grid with a wrong "
+                "corner, or a 250 m grid?",
+                row=file_line(lines, i),
+                column=column,
+                expected="a size column (rutstorl) giving the grid's one cell size",
+            )
         return np.full(n, 250)
     bad = ~on_250 if not on_250.all() else ~on_1000
     i = int(np.flatnonzero(bad)[0])
@@ -113,6 +139,7 @@ def _check_lattice(x0, y0, size, path: Path, lines, column: str) -> None:
 
 
 def _check_sizes(size: np.ndarray, path: Path, lines, column: str) -> None:
+    """Every size a grid size, and one size for the whole file (a grid has one cell size)."""
     bad = ~np.isin(size, GRID_SIZES)
     raise_first(
         bad,
@@ -122,26 +149,67 @@ def _check_sizes(size: np.ndarray, path: Path, lines, column: str) -> None:
         "a cell size of " + ", ".join(map(str, GRID_SIZES)) + " m",
         lambda i: f"cell size {size[i]:g} m not supported",
     )
-
-
-def _rutid_corners(ids: pd.Series, path: Path, lines, column: str):
-    s = ids.astype(str).str.strip()
+    if len(size) == 0:
+        return
     raise_first(
-        ~s.str.fullmatch(r"\d{13}").to_numpy(),
+        size != size[0],
         path,
         lines,
         column,
-        "SCB's 13-digit rutid: 6 digits easting + 7 digits northing of the lower-left corner",
-        lambda i: f"cell id {s.iloc[i]!r} is not an SCB rutid",
+        f"one cell size for the whole grid, {size[0]:g} m as in its first cell; a grid of "
+        "another size goes in a file of its own, and a build uses one grid size",
+        lambda i: f"cell size {size[i]:g} m in a grid of {size[0]:g} m cells",
     )
-    return _corner_from_rutid(s)
 
 
-def _rutid(x0: np.ndarray, y0: np.ndarray) -> np.ndarray:
-    """SCB-style rutid from lower-left corners (6 + 7 digits)."""
-    return np.array(
-        [f"{int(a):06d}{int(b):07d}" for a, b in zip(x0, y0, strict=True)], dtype=object
+def _parse_ids(ids: pd.Series, path: Path, lines, column: str, free: bool = False):
+    """Lower-left corners (and sizes, from INSPIRE codes) of cell ids.
+
+    SCB's rutid (13 digits) or an INSPIRE code (``CRS3006RES250mN…E…``), one kind per file;
+    anything else is an error naming the row, unless ``free`` (a GeoPackage's own ids, whose
+    polygons give the cells) and no id is of either kind: then None.
+    """
+    s = ids.astype(str).str.strip()
+    inspire = s.str.fullmatch(_INSPIRE).to_numpy()
+    rutid = s.str.fullmatch(_RUTID).to_numpy()
+    if free and not inspire.any() and not rutid.any():
+        return None
+    if inspire.any():
+        raise_first(
+            ~inspire,
+            path,
+            lines,
+            column,
+            "an INSPIRE cell code (CRS3006RES<size>mN<northing>E<easting>) like the file's other "
+            "ids",
+            lambda i: f"cell id {s.iloc[i]!r} is not an INSPIRE cell code",
+        )
+        parts = s.str.extract(_INSPIRE)
+        crs = parts[0].astype(np.int64).to_numpy()
+        raise_first(
+            crs != 3006,
+            path,
+            lines,
+            column,
+            "cells in SWEREF 99 TM (CRS3006); an ETRS89-LAEA grid (CRS3035, Eurostat's) lies on "
+            "another lattice: use SCB's SWEREF 99 TM grid",
+            lambda i: f"cell id {s.iloc[i]!r} is in EPSG:{crs[i]}",
+        )
+        size = parts[1].astype(np.int64).to_numpy()
+        y0 = parts[2].astype(np.int64).to_numpy(dtype=float)
+        x0 = parts[3].astype(np.int64).to_numpy(dtype=float)
+        return x0, y0, size
+    raise_first(
+        ~rutid,
+        path,
+        lines,
+        column,
+        f"SCB's {geo.RUTID_DIGITS}-digit rutid: 6 digits easting + 7 digits northing of the "
+        "lower-left corner, for every cell size (or an INSPIRE code CRS3006RES250mN…E…)",
+        lambda i: f"cell id {s.iloc[i]!r} ({len(s.iloc[i])} characters) is not an SCB rutid",
     )
+    x0, y0 = _corner_from_rutid(s)
+    return x0, y0, None
 
 
 def _vector_cells(path: Path) -> tuple:
@@ -170,24 +238,26 @@ def _vector_cells(path: Path) -> tuple:
     _check_sizes(size, path, first, "geometry")
     check_sweref(pd.Series(x0), pd.Series(y0), path, first)
     _check_lattice(x0, y0, size, path, first, "geometry")
-    idcol = find_column(df, path, RUTID_COLUMNS, "cell id", required=False)
+    idcol = _id_column(df, path)
     if idcol is not None:
         ids = df[idcol].astype(str).str.strip()
-        scb = ids.str.fullmatch(r"\d{13}").to_numpy()
-        ix, iy = _corner_from_rutid(ids)
-        raise_first(
-            scb & ((ix != x0) | (iy != y0)),
-            path,
-            first,
-            idcol,
-            "the rutid of the cell's own lower-left corner",
-            lambda i: (
-                f"rutid {ids.iloc[i]!r} does not match the cell's corner ({x0[i]:.0f}, {y0[i]:.0f})"
-            ),
-        )
+        parsed = _parse_ids(ids, path, first, idcol, free=True)
+        if parsed is not None:
+            ix, iy, isize = parsed
+            raise_first(
+                (ix != x0) | (iy != y0) | ((isize != size) if isize is not None else False),
+                path,
+                first,
+                idcol,
+                "the id of the cell's own lower-left corner (and size)",
+                lambda i: (
+                    f"cell id {ids.iloc[i]!r} does not match the cell's corner "
+                    f"({x0[i]:.0f}, {y0[i]:.0f}) and size {size[i]:g} m"
+                ),
+            )
         cell_id = ids.to_numpy()
     else:
-        cell_id = _rutid(x0, y0)
+        cell_id = geo.rutid_of_corner(x0, y0)
     return df, first, idcol, cell_id, x0, y0, size
 
 
@@ -197,7 +267,7 @@ def _table_cells(path: Path) -> tuple:
     df, header_line = table_after_header(path, _RUTOR_HEADER, min_fields=2)
     df.columns = [c.lower() for c in df.columns]
     first = header_line + 1
-    idcol = find_column(df, path, RUTID_COLUMNS, "cell id", required=False)
+    idcol = _id_column(df, path)
     corner = next(((a, b) for a, b in CORNER_COLUMNS if a in df.columns and b in df.columns), None)
     if idcol is None and corner is None:
         raise InputError(
@@ -214,8 +284,9 @@ def _table_cells(path: Path) -> tuple:
                 s.isna(), path, first, col, "SWEREF 99 TM metres", lambda _i: "corner missing"
             )
         cx, cy = cx.to_numpy(), cy.to_numpy()
+    id_size = None
     if idcol is not None:
-        x0, y0 = _rutid_corners(df[idcol], path, first, idcol)
+        x0, y0, id_size = _parse_ids(df[idcol], path, first, idcol)
         if corner is not None:
             ids = df[idcol].astype(str).str.strip()
             for col, given, own in ((corner[0], cx, x0), (corner[1], cy, y0)):
@@ -224,9 +295,9 @@ def _table_cells(path: Path) -> tuple:
                     path,
                     first,
                     col,
-                    "the lower-left corner, as in the rutid",
+                    "the lower-left corner, as in the cell id",
                     lambda i, g=given, o=own: (
-                        f"{g[i]:.0f} differs from {o[i]:.0f} in rutid "
+                        f"{g[i]:.0f} differs from {o[i]:.0f} in cell id "
                         f"{ids.iloc[i]!r} (a centre given as the corner?)"
                     ),
                 )
@@ -234,15 +305,18 @@ def _table_cells(path: Path) -> tuple:
         where = idcol
     else:
         x0, y0 = cx, cy
-        cell_id = _rutid(x0, y0)
+        cell_id = geo.rutid_of_corner(x0, y0)
         where = corner[0]
     check_sweref(pd.Series(x0), pd.Series(y0), path, first)
-    size = _table_sizes(df, path, first, x0, y0, where)
+    size = _table_sizes(df, path, first, x0, y0, where, id_size)
     return df, first, idcol, cell_id, x0, y0, size
 
 
-def _table_sizes(df: pd.DataFrame, path: Path, first: int, x0, y0, where: str) -> np.ndarray:
-    """Cell sizes from a size column (checked against the lattice), or inferred from it."""
+def _table_sizes(
+    df: pd.DataFrame, path: Path, first: int, x0, y0, where: str, id_size=None
+) -> np.ndarray:
+    """Cell sizes from a size column or the ids (checked against each other and the lattice),
+    or inferred from the lattice; one size for the whole file."""
     scol = find_column(df, path, SIZE_COLUMNS, "cell size", required=False)
     if scol:
         size = parse_count(df[scol], path, scol, first).to_numpy()
@@ -256,9 +330,21 @@ def _table_sizes(df: pd.DataFrame, path: Path, first: int, x0, y0, where: str) -
         )
         _check_sizes(size, path, first, scol)
         size = size.astype(int)
-        _check_lattice(x0, y0, size, path, first, where)
+        if id_size is not None:
+            raise_first(
+                size != id_size,
+                path,
+                first,
+                scol,
+                f"the size in the cell id ({where})",
+                lambda i: f"cell size {size[i]} m, but the cell id says {id_size[i]} m",
+            )
+    elif id_size is not None:
+        size = np.asarray(id_size, dtype=int)
+        _check_sizes(size, path, first, where)
     else:
-        size = _infer_size(x0, y0, path, first, where)
+        return _infer_size(x0, y0, path, first, where)
+    _check_lattice(x0, y0, size, path, first, where)
     return size
 
 
@@ -270,13 +356,15 @@ def read_rutor(path: Path) -> pd.DataFrame:
 
     - a GeoPackage (or other vector file) of square cells in SWEREF 99 TM, as SCB delivers;
     - a CSV with SCB's ``rutid``/``rutid_scb`` (13 digits: easting and northing of the
-      lower-left corner);
+      lower-left corner, for every cell size), or INSPIRE cell codes in SWEREF 99 TM
+      (``CRS3006RES250mN6308750E579250``, which carry the size);
     - a CSV with the lower-left corner in columns ``x``/``y``, ``ruta_x``/``ruta_y``,
       ``easting``/``northing`` or ``x_sweref``/``y_sweref``.
 
-    The cell size comes from a ``rutstorl``/``size`` column, the geometry, or else the corner
-    lattice (1000 m or 250 m, see :func:`_infer_size`). Every corner must lie on the lattice of
-    its size: a centre given as a corner is an error naming the row.
+    The cell size comes from a ``rutstorl``/``size`` column, the geometry, an INSPIRE code, or
+    else the corner lattice (1000 m or 250 m, see :func:`_infer_size`). A grid has one cell
+    size: cells of another size are an error naming the row. Every corner must lie on the
+    lattice of its size: a centre given as a corner is an error naming the row.
     """
     path = Path(path)
     if path.suffix.lower() in {".gpkg", ".shp", ".geojson", ".fgb", ".parquet"}:
