@@ -465,6 +465,8 @@ def label_clear(
 
 #: Where a name may stand beside its point, in the order tried (plotly ``textposition``).
 LABEL_SPOTS = ("top center", "bottom center", "middle right", "middle left")
+#: Space (px) between a marker's edge and its name.
+LABEL_GAP = 3.0
 
 
 def text_box(text: str, font_px: float) -> tuple[float, float]:
@@ -497,7 +499,7 @@ def place_labels(
     r = np.broadcast_to(np.asarray(radius, dtype=float), px.shape)
     out: list[str | None] = [None] * len(px)
     boxes: list[tuple[float, float, float, float]] = []
-    gap = 3.0
+    gap = LABEL_GAP
 
     def hits(b: tuple[float, float, float, float], own: int) -> bool:
         x0, y0, x1, y1 = b

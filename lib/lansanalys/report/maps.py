@@ -106,11 +106,14 @@ def _view(fig: go.Figure) -> tuple[float, float, float, float]:
 
 
 def map_layout(
-    view: Sequence[float], rows_px: float | None = None, side_px: float = SIDE_PX
+    view: Sequence[float],
+    rows_px: float | None = None,
+    side_px: float = SIDE_PX,
+    under: float = UNDER_MAP,
 ) -> dict:
     """Where a map and its bars go, from the map's extent, the bars' height (px; None: no
     bars) and the width their names and values take (``side_px``), on the printed page (the
-    narrowest it is drawn at).
+    narrowest it is drawn at); ``under`` (px) is kept free under the map.
 
     A tall map (:data:`TALL`) stands beside its bars, as wide as its height allows but leaving
     the bars :data:`MIN_BAR_PX`; any other stands above them at the full width, so neither is
@@ -128,8 +131,8 @@ def map_layout(
         width = PRINT_PLOT_W
     map_h = min(MAP_PLOT_H, width * sy / sx)
     if rows_px is None or beside:
-        plot = max(map_h, rows_px or 0.0) + UNDER_MAP
-        low = UNDER_MAP / plot
+        plot = max(map_h, rows_px or 0.0) + under
+        low = under / plot
     else:
         plot = map_h + UNDER_MAP + 30 + rows_px
         low = (rows_px + UNDER_MAP + 30) / plot
@@ -151,29 +154,36 @@ def _set_plot_height(fig: go.Figure, plot: float) -> None:
 def frame_map(fig: go.Figure, rows_px: float | None = None, side_px: float = SIDE_PX) -> dict:
     """Lay the map out (:func:`map_layout`): its domain, the figure's height, any colour bar
     horizontal just under the map and any buttons under that."""
-    lay = map_layout(_view(fig), rows_px, side_px)
+    bars = [
+        tr.colorbar if tr.type == "heatmap" and tr.showscale is not False else None
+        for tr in fig.data
+    ] + [
+        tr.marker.colorbar
+        for tr in fig.data
+        if tr.type == "scatter" and tr.marker is not None and tr.marker.showscale
+    ]
+    bars = [b for b in bars if b is not None]
+    # Room under the map only for what stands there (a lone map without them ends lower).
+    under = UNDER_MAP if bars or fig.layout.updatemenus or rows_px is not None else 12.0
+    lay = map_layout(_view(fig), rows_px, side_px, under)
     fig.update_layout(xaxis=dict(domain=[0, lay["map_w"]]), yaxis=dict(domain=lay["map_y"]))
     _set_plot_height(fig, lay["plot"])
     for menu in fig.layout.updatemenus:  # buttons just under the map
         menu.update(y=lay["map_y"][0] - 6 / lay["plot"])
-    for tr in fig.data:
-        bar = getattr(tr, "colorbar", None) if tr.type == "heatmap" else None
-        if tr.type == "scatter" and tr.marker is not None and tr.marker.showscale:
-            bar = tr.marker.colorbar
-        if bar is not None:
-            bar.update(
-                orientation="h",
-                x=lay["map_w"] / 2,
-                xanchor="center",
-                y=lay["map_y"][0] - 8 / lay["plot"],
-                yanchor="top",
-                len=min(0.9 * lay["map_w"], 0.6),
-                thickness=12,
-                title=dict(side="top"),
-                # Class names side by side, not tilted into the source note.
-                tickangle=0,
-                tickfont=dict(size=11),
-            )
+    for bar in bars:
+        bar.update(
+            orientation="h",
+            x=lay["map_w"] / 2,
+            xanchor="center",
+            y=lay["map_y"][0] - 8 / lay["plot"],
+            yanchor="top",
+            len=min(0.9 * lay["map_w"], 0.6),
+            thickness=12,
+            title=dict(side="top"),
+            # Class names side by side, not tilted into the source note.
+            tickangle=0,
+            tickfont=dict(size=11),
+        )
     return lay
 
 
