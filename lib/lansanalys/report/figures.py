@@ -28,6 +28,8 @@ UNREACHABLE_COLOR = "#9E9E9E"  # cells without a road link, in maps and class ba
 #: Tick number format of every axis: thousands separated (the separators are Swedish, see
 #: :data:`lansanalys.fmt.PLOTLY_SEPARATORS`), no SI suffixes, no tilted labels.
 AXIS_NUMBERS = dict(separatethousands=True, exponentformat="none", tickangle=0)
+#: Years are labels, not amounts: "2024", never "2 024".
+YEAR_FORMAT = "d"
 
 pio.templates["lansanalys"] = go.layout.Template(
     layout=go.Layout(
@@ -264,7 +266,7 @@ def index_lines(data: pd.DataFrame, title: str, source: str, value_title: str) -
             )
         )
     fig.add_hline(y=100, line=dict(color="#999", width=1))
-    fig.update_xaxes(title="År", dtick=1)
+    fig.update_xaxes(title="År", dtick=1, tickformat=YEAR_FORMAT)
     fig.update_yaxes(title=value_title)
     return finish(fig, title, source, height=CHART_HEIGHT)
 
@@ -318,7 +320,7 @@ def projection_lines(
             hoverinfo="skip",
         )
     )
-    fig.update_xaxes(title="År")
+    fig.update_xaxes(title="År", tickformat=YEAR_FORMAT)
     if index:
         fig.add_hline(y=100, line=dict(color="#999", width=1))
         fig.update_yaxes(title=value_title, tickformat=",.0f")
@@ -343,7 +345,7 @@ def stacked_bars(
             )
         )
     fig.update_layout(barmode="stack", legend=dict(y=1.02))
-    fig.update_xaxes(title=None, dtick=1)
+    fig.update_xaxes(title=None, dtick=1, tickformat=YEAR_FORMAT)
     # Whole numbers on the axis unless the stacks are small (2,6 mnkr would read 0 0 1 1 1).
     top = df.groupby(x)[value].sum().max() if len(df) else 0
     fig.update_yaxes(title=value_title, tickformat=",.0f" if top >= 10 else ",.1f")
@@ -643,6 +645,6 @@ def component_bars(
         )
     fig.add_hline(y=0, line=dict(color="#333", width=1))
     fig.update_layout(barmode="relative", legend=dict(orientation="h", y=1.02, x=0))
-    fig.update_xaxes(title=None, dtick=1)
+    fig.update_xaxes(title=None, dtick=1, tickformat=YEAR_FORMAT)
     fig.update_yaxes(title="Personer", tickformat=",.0f")
     return finish(fig, title, source, height=CHART_HEIGHT)
