@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from lansanalys import fmt
 from lansanalys.analysis import access
-from lansanalys.report import maps, text
+from lansanalys.report import grid_maps, text
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -156,9 +156,10 @@ def test_map_legend_classes_match_the_rule():
     )
     borders = gpd.GeoDataFrame(geometry=[box(0, 6_500_000, 6_000, 6_501_000)], crs="EPSG:3006")
     pts = pd.DataFrame({"x": [], "y": [], "name": []})
-    fig = maps.distance_grid_map(cells, "dagligvaror", borders, pts, "t", "s")
-    heat = fig.data[0]
-    labels = list(heat.colorbar.ticktext)
+    fig = grid_maps.distance_grid_map(cells, "dagligvaror", borders, pts, "t", "s")
+    (heat,) = [t for t in fig.data if t.type == "heatmap"]  # a small area: the cells themselves
+    # The classes are the legend's square entries, in class order.
+    labels = [t.name for t in fig.data if t.type == "scatter" and t.marker.symbol == "square"]
     assert labels == ["≤ 2 km", "2–5 km", "5–10 km", "10–20 km", "> 20 km", "ej nåbar via väg"]
     drawn = [labels[int(z)] for z in heat.z[: len(dist)]]
     assert drawn == ["≤ 2 km", "2–5 km", "2–5 km", "10–20 km", "> 20 km", "ej nåbar via väg"]

@@ -408,3 +408,100 @@ def test_any_store_of_the_lan_can_be_chosen_in_the_page_offline(browser, rendere
     assert not [u for u in log["requests"] if not u.startswith("file:")], log["requests"]
     assert log["errors"] == []
     ctx.close()
+
+
+#: Texts a reader must tell apart in each figure: names on maps and scatters (plotly's text
+#: points) and annotations (values beside bars, the scale bar, the source note), against each
+#: other and against dashed reference lines.
+OVERLAPS = """() => {
+  const out = [];
+  const hit = (a, b) => a.left < b.right - 1 && b.left < a.right - 1
+    && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  document.querySelectorAll('figure.la-figure').forEach((f, i) => {
+    const texts = [...f.querySelectorAll('.scatterlayer .textpoint text, .annotation-text')]
+      .filter(t => t.textContent.trim())
+      .map(t => [t.textContent, t.getBoundingClientRect()]).filter(([, r]) => r.width);
+    texts.forEach(([a, ra], j) => texts.slice(j + 1).forEach(([b, rb]) => {
+      if (hit(ra, rb)) out.push(['text', i, a, b]);
+    }));
+    const dashed = [...f.querySelectorAll('.shapelayer path')]
+      .filter(p => !['', 'none'].includes(getComputedStyle(p).strokeDasharray))
+      .map(p => p.getBoundingClientRect())
+      .map(r => ({left: r.left - 1, right: r.right + 1, top: r.top, bottom: r.bottom}));
+    texts.forEach(([a, ra]) => dashed.forEach(rd => {
+      if (hit(ra, rd)) out.push(['dash', i, a]);
+    }));
+    texts.length && out.push(['n', i, texts.length]);
+  });
+  return out;
+}"""
+
+#: Every tick label of every axis and colour bar: its text and whether it is tilted.
+TICKS = """() => [...document.querySelectorAll('figure.la-figure')].flatMap((f, i) =>
+  [...f.querySelectorAll('.xtick text, .ytick text')].map(t => [i, t.textContent,
+    (t.getAttribute('transform') || '').includes('rotate')]))"""
+
+
+def _numeric_tick_problem(text: str) -> str | None:
+    """Why a number on an axis is not Swedish ("1000", "2 015", "1k"), or None."""
+    import re
+
+    s = text.replace("−", "-").replace("\u202f", " ").replace("\xa0", " ").strip()
+    s = re.sub(r"\s*(%|kr|km|min|år)$", "", s)
+    if re.fullmatch(r"-?\d+(,\d+)?[kMG]", s):
+        return "SI suffix"
+    if re.fullmatch(r"-?\d{5,}(,\d+)?", s):
+        return "no thousands separator"
+    if re.fullmatch(r"-?\d{4}(,\d+)?", s):
+        value = int(s.split(",")[0])
+        if not 1900 <= abs(value) <= 2100 or "," in s:  # a year reads "2024"
+            return "no thousands separator"
+    if re.fullmatch(r"(1 9|2 0)\d\d", s) and int(s.replace(" ", "")) % 100:
+        return "a year with a thousands separator"
+    return None
+
+
+@pytest.mark.parametrize("name", ["08-kalmar-lan", "0821-hogsby", "index"])
+def test_no_names_or_values_overlap_and_numbers_read_swedish(browser, rendered, name):
+    """In a real browser at 1 280 px: no name on a map or scatter, bar value or note lands on
+    another or on a dashed reference line; every number on an axis has Swedish thousands
+    ("1 000", a year "2024") and stands upright; the pyramid names both reference lines."""
+    from lansanalys.render import pdf
+
+    for viewport in ({"width": 1280, "height": 900}, pdf.PRINT_VIEWPORT):
+        ctx = browser.new_context(offline=True, viewport=viewport)
+        page = ctx.new_page()
+        page.goto((rendered["out"] / f"{name}.html").as_uri())
+        page.wait_for_function(pdf.FIGURES_DRAWN, timeout=30_000)
+        found = page.evaluate(OVERLAPS)
+        assert [o for o in found if o[0] != "n"] == [], (viewport, found)
+        # The check saw names: at least one figure with text points or annotations per page.
+        assert sum(o[2] for o in found if o[0] == "n") > 5
+        ticks = page.evaluate(TICKS)
+        bad = [(i, t, _numeric_tick_problem(t)) for i, t, _ in ticks if _numeric_tick_problem(t)]
+        assert bad == [], bad
+        tilted = [t for _, t, rot in ticks if rot and _looks_numeric(t)]
+        assert tilted == [], tilted
+        legends = page.evaluate("""() => [...document.querySelectorAll('figure.la-figure')]
+            .map(f => [...f.querySelectorAll('.legendtext')].map(t => t.textContent))""")
+        pyramids = [lg for lg in legends if any(t.endswith(", män") for t in lg)]
+        if name != "index":
+            assert pyramids, legends
+        for lg in pyramids:
+            refs = [t for t in lg if t.endswith((", män", ", kvinnor"))]
+            assert len(refs) == 4 and len({t.rsplit(", ", 1)[0] for t in refs}) == 2, lg
+        ctx.close()
+
+
+def _looks_numeric(text: str) -> bool:
+    import re
+
+    return bool(re.fullmatch(r"[−\-+]?[\d  ]+(,\d+)?( ?%)?", text.strip()))
+
+
+def test_the_tick_rule_catches_what_it_should():
+    assert _numeric_tick_problem("1000") and _numeric_tick_problem("12500")
+    assert _numeric_tick_problem("2 015") and _numeric_tick_problem("10k")
+    assert not _numeric_tick_problem("1 000") and not _numeric_tick_problem("2024")
+    assert not _numeric_tick_problem("2 000") and not _numeric_tick_problem("−1 000")
+    assert not _numeric_tick_problem("12,5 %") and not _numeric_tick_problem("0")

@@ -25,6 +25,12 @@ DIVERGING = "PuOr"  # colour-blind safe diverging (ColorBrewer)
 FONT = "Segoe UI, Helvetica Neue, Arial, sans-serif"
 UNREACHABLE_COLOR = "#9E9E9E"  # cells without a road link, in maps and class bars
 
+#: Tick number format of every axis: thousands separated (the separators are Swedish, see
+#: :data:`lansanalys.fmt.PLOTLY_SEPARATORS`), no SI suffixes, no tilted labels.
+AXIS_NUMBERS = dict(separatethousands=True, exponentformat="none", tickangle=0)
+#: Years are labels, not amounts: "2024", never "2 024".
+YEAR_FORMAT = "d"
+
 pio.templates["lansanalys"] = go.layout.Template(
     layout=go.Layout(
         font=dict(family=FONT, size=13, color="#222"),
@@ -34,10 +40,19 @@ pio.templates["lansanalys"] = go.layout.Template(
         plot_bgcolor="white",
         margin=dict(l=60, r=30, t=115, b=120),
         hoverlabel=dict(font=dict(family=FONT)),
-        xaxis=dict(gridcolor="#e5e5e5", zerolinecolor="#999", automargin=True),
-        yaxis=dict(gridcolor="#e5e5e5", zerolinecolor="#999", automargin=True),
+        # Swedish numbers on every axis and colour bar: "1 000 1 500 2 000" (a space between
+        # thousands even in four digits, never "1k"), and tick labels upright.
+        xaxis=dict(gridcolor="#e5e5e5", zerolinecolor="#999", automargin=True, **AXIS_NUMBERS),
+        yaxis=dict(gridcolor="#e5e5e5", zerolinecolor="#999", automargin=True, **AXIS_NUMBERS),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
-    )
+    ),
+    # Colour bars read numbers the same way as the axes.
+    data=dict(
+        heatmap=[go.Heatmap(colorbar=dict(separatethousands=True, exponentformat="none"))],
+        scatter=[
+            go.Scatter(marker=dict(colorbar=dict(separatethousands=True, exponentformat="none")))
+        ],
+    ),
 )
 
 
@@ -46,6 +61,12 @@ pio.templates["lansanalys"] = go.layout.Template(
 CHART_HEIGHT = 520
 PYRAMID_HEIGHT = 600
 MAP_HEIGHT = 720
+
+#: The bubble chart is taller than a line chart: its names need room between the bubbles.
+BUBBLE_HEIGHT = 600
+#: Its plot area (px) on the printed page, the smallest it is drawn at (figure about 795 px
+#: wide less the margins, the y-axis title and the colour bar; height less the margins).
+BUBBLE_PLOT_PX = (540.0, 350.0)
 
 #: Characters per line of a figure title (17 px) and of the source note under it (11 px) that
 #: fit the printed A4 page (figures about 775 px wide, see render.pdf) as well as the screen;
@@ -136,7 +157,12 @@ def pyramid(
     ``region`` and ``reference`` come from :func:`lansanalys.analysis.demography.pyramid_shares`.
     """
     fig = go.Figure()
-    for sex, sign, color in (("män", -1, OKABE_ITO[0]), ("kvinnor", 1, OKABE_ITO[1])):
+    # The reference is drawn in a dark shade of each sex's colour, so its two legend entries
+    # ("Riket, män", "Riket, kvinnor") tell which line is which.
+    for sex, sign, color, dark in (
+        ("män", -1, OKABE_ITO[0], "#003d5e"),
+        ("kvinnor", 1, OKABE_ITO[1], "#7a4f00"),
+    ):
         r = region[region["sex"] == sex]
         fig.add_trace(
             go.Bar(
@@ -156,11 +182,9 @@ def pyramid(
                 y=ref["age_group"],
                 x=sign * ref["share"],
                 mode="lines+markers",
-                line=dict(color="#222", width=1.5, shape="hvh"),
-                marker=dict(size=4),
+                line=dict(color=dark, width=1.5, shape="hvh"),
+                marker=dict(size=4, color=dark),
                 name=html.escape(f"{reference_name}, {sex}"),
-                showlegend=(sex == "män"),
-                legendgroup="ref",
                 customdata=ref["share"],
                 hovertemplate="%{y} år: %{customdata:.2f} %<extra>"
                 + html.escape(reference_name)
@@ -242,7 +266,7 @@ def index_lines(data: pd.DataFrame, title: str, source: str, value_title: str) -
             )
         )
     fig.add_hline(y=100, line=dict(color="#999", width=1))
-    fig.update_xaxes(title="År", dtick=1)
+    fig.update_xaxes(title="År", dtick=1, tickformat=YEAR_FORMAT)
     fig.update_yaxes(title=value_title)
     return finish(fig, title, source, height=CHART_HEIGHT)
 
@@ -296,7 +320,7 @@ def projection_lines(
             hoverinfo="skip",
         )
     )
-    fig.update_xaxes(title="År")
+    fig.update_xaxes(title="År", tickformat=YEAR_FORMAT)
     if index:
         fig.add_hline(y=100, line=dict(color="#999", width=1))
         fig.update_yaxes(title=value_title, tickformat=",.0f")
@@ -321,7 +345,7 @@ def stacked_bars(
             )
         )
     fig.update_layout(barmode="stack", legend=dict(y=1.02))
-    fig.update_xaxes(title=None, dtick=1)
+    fig.update_xaxes(title=None, dtick=1, tickformat=YEAR_FORMAT)
     # Whole numbers on the axis unless the stacks are small (2,6 mnkr would read 0 0 1 1 1).
     top = df.groupby(x)[value].sum().max() if len(df) else 0
     fig.update_yaxes(title=value_title, tickformat=",.0f" if top >= 10 else ",.1f")
@@ -347,7 +371,8 @@ def bubble_scatter(
     bubbles are grey, with no colour bar and no colour line in the hover text.
     """
     sz = df[size].astype(float)
-    marker = dict(size=np.sqrt(sz / sz.max()) * 40 + 6, line=dict(color="#333", width=0.6))
+    diameter = (np.sqrt(sz / sz.max()) * 40 + 6).to_numpy(dtype=float)
+    marker = dict(size=diameter, line=dict(color="#333", width=0.6))
     hover = (
         "<b>%{customdata[2]}</b><br>"
         + html.escape(x_title)
@@ -364,19 +389,34 @@ def bubble_scatter(
             colorscale=DIVERGING,
             cmin=-span,
             cmax=span,
-            colorbar=dict(title=dict(text=color_title), thickness=14),
+            # The title stands beside the bar, so the plot keeps its width.
+            colorbar=dict(title=dict(text=color_title, side="right"), thickness=14),
         )
         hover += "<br>" + html.escape(color_title) + ": %{customdata[1]:.1f}"
+    # Fixed ranges (room for the largest bubble), so names are placed on the drawn scale.
+    xs, ys = df[x].to_numpy(dtype=float), df[y].to_numpy(dtype=float)
+    x_hi = (np.nanmax(xs) if np.isfinite(xs).any() else 1.0) * 1.08 or 1.0
+    y_hi = (np.nanmax(ys) if np.isfinite(ys).any() else 1.0) * 1.15 or 1.0
+    w, h = BUBBLE_PLOT_PX
+    spots = place_labels(
+        xs / x_hi * w,
+        ys / y_hi * h,
+        [str(v) for v in df[label]],
+        sz.to_numpy(dtype=float),
+        radius=diameter / 2,
+        font_px=10,
+        area=(w, h),
+    )
     fig = go.Figure(
         go.Scatter(
             x=df[x],
             y=df[y],
             mode="markers+text",
             text=[
-                html.escape(str(v)) if keep else ""
-                for v, keep in zip(df[label], label_clear(df[x], df[y], sz), strict=True)
+                html.escape(str(v)) if spot else ""
+                for v, spot in zip(df[label], spots, strict=True)
             ],
-            textposition="top center",
+            textposition=[spot or "top center" for spot in spots],
             textfont=dict(size=10),
             marker=marker,
             customdata=np.column_stack(
@@ -386,9 +426,9 @@ def bubble_scatter(
             showlegend=False,
         )
     )
-    fig.update_xaxes(title=x_title, rangemode="tozero")
-    fig.update_yaxes(title=y_title, rangemode="tozero", tickformat=",.0f")
-    return finish(fig, title, source, height=CHART_HEIGHT)
+    fig.update_xaxes(title=x_title, range=[0, x_hi])
+    fig.update_yaxes(title=y_title, range=[0, y_hi], tickformat=",.0f")
+    return finish(fig, title, source, height=BUBBLE_HEIGHT)
 
 
 def label_clear(
@@ -423,6 +463,78 @@ def label_clear(
             keep[i] = True
             placed.append((xs[i], ys[i]))
     return keep
+
+
+#: Where a name may stand beside its point, in the order tried (plotly ``textposition``).
+LABEL_SPOTS = ("top center", "bottom center", "middle right", "middle left")
+#: Space (px) between a marker's edge and its name.
+LABEL_GAP = 3.0
+
+
+def text_box(text: str, font_px: float) -> tuple[float, float]:
+    """Width and height (px) a one-line text takes at ``font_px`` (about 0,6 em a character,
+    a bit more than the average of the report's sans-serif fonts, so boxes err on the large
+    side)."""
+    return 0.62 * font_px * len(text) + 4, 1.3 * font_px
+
+
+def place_labels(
+    px: np.ndarray,
+    py: np.ndarray,
+    texts: list[str],
+    weight: np.ndarray,
+    radius: np.ndarray | float = 4.0,
+    font_px: float = 11.0,
+    area: tuple[float, float] | None = None,
+    most: int | None = None,
+    spots: tuple[str, ...] = LABEL_SPOTS,
+) -> list[str | None]:
+    """Where each point's name is written, or None: left to hover.
+
+    ``px, py`` are the points in pixels (y up) on the smallest page the figure is drawn on;
+    the heaviest point is placed first, each name at the first of ``spots`` whose
+    box stays inside ``area`` (width, height) and lies on no name already written and on no
+    point's marker (``radius`` px) other than its own. A name that fits nowhere is not
+    written. The boxes are checked again in a real browser (tests/render/test_browser.py).
+    """
+    px, py = np.asarray(px, dtype=float), np.asarray(py, dtype=float)
+    r = np.broadcast_to(np.asarray(radius, dtype=float), px.shape)
+    out: list[str | None] = [None] * len(px)
+    boxes: list[tuple[float, float, float, float]] = []
+    gap = LABEL_GAP
+
+    def hits(b: tuple[float, float, float, float], own: int) -> bool:
+        x0, y0, x1, y1 = b
+        if area is not None and (x0 < 0 or y0 < 0 or x1 > area[0] or y1 > area[1]):
+            return True
+        if any(x0 < c1 and c0 < x1 and y0 < d1 and d0 < y1 for c0, d0, c1, d1 in boxes):
+            return True
+        # Markers: the nearest point of the box to each centre, within the radius.
+        nx, ny = np.clip(px, x0, x1), np.clip(py, y0, y1)
+        on = (nx - px) ** 2 + (ny - py) ** 2 < r**2
+        on[own] = False
+        return bool(on[np.isfinite(px) & np.isfinite(py)].any())
+
+    for i in np.argsort(-np.asarray(weight, dtype=float), kind="stable"):
+        if most is not None and len(boxes) >= most:
+            break
+        if not (np.isfinite(px[i]) and np.isfinite(py[i])) or not texts[i]:
+            continue
+        w, h = text_box(texts[i], font_px)
+        x, y, ri = px[i], py[i], r[i]
+        boxes_at = {
+            "middle center": (x - w / 2, y - h / 2, x + w / 2, y + h / 2),
+            "top center": (x - w / 2, y + ri + gap, x + w / 2, y + ri + gap + h),
+            "bottom center": (x - w / 2, y - ri - gap - h, x + w / 2, y - ri - gap),
+            "middle right": (x + ri + gap, y - h / 2, x + ri + gap + w, y + h / 2),
+            "middle left": (x - ri - gap - w, y - h / 2, x - ri - gap, y + h / 2),
+        }
+        for spot in spots:
+            if not hits(boxes_at[spot], i):
+                out[i] = spot
+                boxes.append(boxes_at[spot])
+                break
+    return out
 
 
 def grouped_shares(
@@ -533,6 +645,6 @@ def component_bars(
         )
     fig.add_hline(y=0, line=dict(color="#333", width=1))
     fig.update_layout(barmode="relative", legend=dict(orientation="h", y=1.02, x=0))
-    fig.update_xaxes(title=None, dtick=1)
+    fig.update_xaxes(title=None, dtick=1, tickformat=YEAR_FORMAT)
     fig.update_yaxes(title="Personer", tickformat=",.0f")
     return finish(fig, title, source, height=CHART_HEIGHT)

@@ -11,23 +11,45 @@ from collections.abc import Sequence
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from lansanalys import fmt
-from lansanalys.analysis import access
 from lansanalys.report.figures import (
     DIVERGING,
     MAP_HEIGHT,
     SEQUENTIAL,
-    UNREACHABLE_COLOR,
     finish,
-    label_clear,
+    place_labels,
 )
+
+#: Sizes (px) a map is laid out for: the plot width of a figure on the printed page (the
+#: narrowest it is drawn at; about 795 px less the margins) and the most height a map takes.
+PRINT_PLOT_W = 700.0
+MAP_PLOT_H = 660.0
+#: A map this much taller than wide (with its padding) stands beside its bars, keeping
+#: :data:`MAP_SHARE` of the width; a wider one stands above them at the full width.
+TALL = 1.35
+#: Most of the figure's width a map takes when bars stand beside it.
+MAP_SHARE = 0.52
+#: Least width (px) of the bars beside a map, and the width their names and values are
+#: assumed to take where it is not yet known (long names of stores and their kommun).
+MIN_BAR_PX = 180.0
+SIDE_PX = 260.0
+#: Room (px) under a map for its colour bar, legend of classes or buttons.
+UNDER_MAP = 70.0
+#: Grey of the land around the area (neighbouring län or kommuner), drawn for orientation.
+CONTEXT_FILL = "#e6e6e6"
+#: Colour of the reference bar (the area, riket) among the ranked bars.
+REFERENCE_COLOR = "#555555"
+#: Names of areas and places on maps: dark text in a white halo, readable on any fill.
+NAME_FONT = dict(size=11, color="#111", shadow="-1px -1px 2px #fff, 1px 1px 2px #fff, 0 0 3px #fff")
 
 
 def map_axes(fig: go.Figure, bounds: Sequence[float]) -> None:
+    """Equal-aspect SWEREF 99 TM axes around ``bounds`` (with a 4 % pad), a scale bar on a
+    white ground in the lower left (drawn above the data, so no point covers it). Call
+    :func:`frame_map` after :func:`~.figures.finish` to size the figure around the map."""
     x0, y0, x1, y1 = bounds
     pad = 0.04 * max(x1 - x0, y1 - y0)
     fig.update_xaxes(visible=False, range=[x0 - pad, x1 + pad], constrain="domain")
@@ -45,9 +67,25 @@ def map_axes(fig: go.Figure, bounds: Sequence[float]) -> None:
         if width > 8_000
         else 1_000
     )
-    bx, by = x0, y0 - pad * 0.6
+    bx, by = x0, y0 - pad * 0.55
     fig.add_shape(
-        type="line", x0=bx, x1=bx + length, y0=by, y1=by, line=dict(color="#222", width=3)
+        type="rect",
+        x0=bx - pad * 0.3,
+        x1=bx + length + pad * 0.3,
+        y0=y0 - pad * 0.95,
+        y1=y0 - pad * 0.55,
+        line=dict(width=0),
+        fillcolor="rgba(255,255,255,0.85)",
+        layer="above",
+    )
+    fig.add_shape(
+        type="line",
+        x0=bx,
+        x1=bx + length,
+        y0=by,
+        y1=by,
+        line=dict(color="#222", width=3),
+        layer="above",
     )
     fig.add_annotation(
         x=bx + length / 2,
@@ -56,7 +94,103 @@ def map_axes(fig: go.Figure, bounds: Sequence[float]) -> None:
         showarrow=False,
         yshift=10,
         font=dict(size=11),
+        bgcolor="rgba(255,255,255,0.85)",
+        borderpad=1,
     )
+
+
+def _view(fig: go.Figure) -> tuple[float, float, float, float]:
+    """The map's drawn extent (axis ranges, padding included)."""
+    (x0, x1), (y0, y1) = fig.layout.xaxis.range, fig.layout.yaxis.range
+    return x0, y0, x1, y1
+
+
+def map_layout(
+    view: Sequence[float],
+    rows_px: float | None = None,
+    side_px: float = SIDE_PX,
+    under: float = UNDER_MAP,
+) -> dict:
+    """Where a map and its bars go, from the map's extent, the bars' height (px; None: no
+    bars) and the width their names and values take (``side_px``), on the printed page (the
+    narrowest it is drawn at); ``under`` (px) is kept free under the map.
+
+    A tall map (:data:`TALL`) stands beside its bars, as wide as its height allows but leaving
+    the bars :data:`MIN_BAR_PX`; any other stands above them at the full width, so neither is
+    squeezed into a strip. Returns ``beside``, ``plot`` (plot-area height, px), ``map_y`` (the
+    map's vertical domain), ``map_w`` (its share of the width) and ``px_per_m`` (its scale on
+    that page).
+    """
+    x0, y0, x1, y1 = view
+    sx, sy = max(x1 - x0, 1.0), max(y1 - y0, 1.0)
+    beside = rows_px is not None and sy / sx >= TALL
+    if beside:
+        width = min(MAP_PLOT_H * sx / sy, MAP_SHARE * PRINT_PLOT_W)
+        width = min(width, PRINT_PLOT_W - side_px - MIN_BAR_PX)
+    else:
+        width = PRINT_PLOT_W
+    map_h = min(MAP_PLOT_H, width * sy / sx)
+    if rows_px is None or beside:
+        plot = max(map_h, rows_px or 0.0) + under
+        low = under / plot
+    else:
+        plot = map_h + UNDER_MAP + 30 + rows_px
+        low = (rows_px + UNDER_MAP + 30) / plot
+    return dict(
+        beside=beside,
+        plot=plot,
+        map_y=[low, 1.0],
+        map_w=width / PRINT_PLOT_W,
+        px_per_m=min(map_h / sy, width / sx),
+    )
+
+
+def _set_plot_height(fig: go.Figure, plot: float) -> None:
+    """Figure height that gives the plot area ``plot`` px between the current margins."""
+    m = fig.layout.margin
+    fig.update_layout(height=round(plot + (m.t or 115) + (m.b or 120)))
+
+
+def frame_map(fig: go.Figure, rows_px: float | None = None, side_px: float = SIDE_PX) -> dict:
+    """Lay the map out (:func:`map_layout`): its domain, the figure's height, any colour bar
+    horizontal just under the map and any buttons under that."""
+    bars = [
+        tr.colorbar if tr.type == "heatmap" and tr.showscale is not False else None
+        for tr in fig.data
+    ] + [
+        tr.marker.colorbar
+        for tr in fig.data
+        if tr.type == "scatter" and tr.marker is not None and tr.marker.showscale
+    ]
+    bars = [b for b in bars if b is not None]
+    # Room under the map only for what stands there (a lone map without them ends lower).
+    under = UNDER_MAP if bars or fig.layout.updatemenus or rows_px is not None else 12.0
+    lay = map_layout(_view(fig), rows_px, side_px, under)
+    fig.update_layout(xaxis=dict(domain=[0, lay["map_w"]]), yaxis=dict(domain=lay["map_y"]))
+    _set_plot_height(fig, lay["plot"])
+    for menu in fig.layout.updatemenus:  # buttons just under the map
+        menu.update(y=lay["map_y"][0] - 6 / lay["plot"])
+    for bar in bars:
+        bar.update(
+            orientation="h",
+            x=lay["map_w"] / 2,
+            xanchor="center",
+            y=lay["map_y"][0] - 8 / lay["plot"],
+            yanchor="top",
+            len=min(0.9 * lay["map_w"], 0.6),
+            thickness=12,
+            title=dict(side="top"),
+            # Class names side by side, not tilted into the source note.
+            tickangle=0,
+            tickfont=dict(size=11),
+        )
+    return lay
+
+
+def map_scale(fig: go.Figure, bars: bool = False) -> float:
+    """Pixels per metre of the map on the printed page (with bars: as laid out beside or
+    above them), for placing names that must not meet."""
+    return map_layout(_view(fig), 300.0 if bars else None)["px_per_m"]
 
 
 def _polygon_xy(geom) -> tuple[list[float | None], list[float | None]]:
@@ -69,6 +203,92 @@ def _polygon_xy(geom) -> tuple[list[float | None], list[float | None]]:
             xs += list(cx) + [None]
             ys += list(cy) + [None]
     return xs, ys
+
+
+def context_trace(gdf: gpd.GeoDataFrame | None, view: Sequence[float]) -> go.Scatter | None:
+    """The land around the area (neighbouring län or kommuner) in grey, cut to the map's
+    extent and simplified to about a pixel (no hover): points and cells outside the area then
+    stand on land, not in white space."""
+    if gdf is None or gdf.empty:
+        return None
+    import shapely
+
+    x0, y0, x1, y1 = view
+    frame = shapely.box(x0, y0, x1, y1)
+    tol = max(x1 - x0, y1 - y0) / 1500
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for geom in gdf.geometry:
+        if geom is None or not geom.intersects(frame):
+            continue
+        part = geom.intersection(frame).simplify(tol)
+        polys = [g for g in getattr(part, "geoms", [part]) if g.geom_type == "Polygon"]
+        for poly in polys:
+            cx, cy = poly.exterior.coords.xy
+            xs += list(cx) + [None]
+            ys += list(cy) + [None]
+    if not xs:
+        return None
+    return go.Scatter(
+        x=xs,
+        y=ys,
+        mode="lines",
+        fill="toself",
+        fillcolor=CONTEXT_FILL,
+        line=dict(color="white", width=0.8),
+        hoverinfo="skip",
+        showlegend=False,
+        name="Omgivande områden",
+    )
+
+
+def add_context(fig: go.Figure, gdf: gpd.GeoDataFrame | None, bounds: Sequence[float]) -> None:
+    """Put :func:`context_trace` under everything already drawn (first in the trace order)."""
+    x0, y0, x1, y1 = bounds
+    pad = 0.06 * max(x1 - x0, y1 - y0)
+    tr = context_trace(gdf, (x0 - pad, y0 - pad, x1 + pad, y1 + pad))
+    if tr is not None:
+        fig.add_trace(tr)
+        fig.data = (fig.data[-1], *fig.data[:-1])
+
+
+def add_area_names(
+    fig: go.Figure,
+    gdf: gpd.GeoDataFrame,
+    name_col: str,
+    bars: bool = True,
+) -> None:
+    """Write each area's name at a point inside it, the largest areas first; a name that would
+    run into one already written is left to hover (:func:`~.figures.place_labels`)."""
+    if gdf.empty:
+        return
+    pts = gdf.geometry.representative_point()
+    scale = map_scale(fig, bars)
+    x0, y0, _, _ = _view(fig)
+    names = [str(n) for n in gdf[name_col]]
+    spots = place_labels(
+        (pts.x.to_numpy() - x0) * scale,
+        (pts.y.to_numpy() - y0) * scale,
+        names,
+        gdf.geometry.area.to_numpy(),
+        radius=0.0,
+        font_px=NAME_FONT["size"],
+        spots=("middle center",),
+    )
+    keep = [s is not None for s in spots]
+    fig.add_trace(
+        go.Scatter(
+            x=pts.x[keep],
+            y=pts.y[keep],
+            mode="text",
+            text=[html.escape(n) for n, k in zip(names, keep, strict=True) if k],
+            textposition="middle center",
+            textfont=NAME_FONT,
+            hoverinfo="skip",
+            showlegend=False,
+            name="Namn",
+        )
+    )
 
 
 def outline_traces(
@@ -106,9 +326,10 @@ def value_colors(
     return sample_colorscale(colorscale, list(np.clip(np.nan_to_num(norm, nan=0.5), 0, 1))), lo, hi
 
 
-#: Share of the figure's width a map keeps when bars stand beside it (a tall country or län
-#: leaves the rest of a wide figure empty otherwise).
-MAP_SHARE = 0.5
+#: Characters a bar's name keeps on one line before it wraps, and px a character takes at the
+#: 13 px of the axis labels (an upper estimate, so names are never cut).
+NAME_WRAP = 26
+CHAR_PX = 7.2
 
 
 def add_side_bars(
@@ -120,92 +341,85 @@ def add_side_bars(
     colors: Sequence[str] | str = "#0072B2",
     reference: tuple[float, str] | None = None,
 ) -> go.Figure:
-    """Put horizontal bars (in the given order, first on top) to the right of a map.
+    """Put horizontal bars (in the given order, first on top) beside or under a finished map
+    (:func:`map_layout`: beside a tall map, under any other, each at a readable size).
 
-    The map keeps the left :data:`MAP_SHARE` of the width (its equal aspect ratio intact) and
-    its colour bar moves beside it; ``reference`` draws a dashed line, e.g. (riket, "Riket").
+    Names stand left of the bars on one line (two for a long one, with the row as high as
+    they need); values stand in a column right of the bars, so neither a negative bar nor
+    ``reference``, a dashed line at e.g. riket's value, ever runs through them.
     """
-    fig.update_layout(xaxis=dict(domain=[0, MAP_SHARE]))
-    for tr in fig.data:
-        bar = getattr(tr, "colorbar", None) if tr.type == "heatmap" else None
-        if tr.type == "scatter" and tr.marker is not None and tr.marker.showscale:
-            bar = tr.marker.colorbar
-        if bar is not None:  # under the map, out of the bars' way
-            bar.update(
-                orientation="h",
-                x=MAP_SHARE / 2,
-                xanchor="center",
-                y=-0.04,
-                yanchor="top",
-                len=MAP_SHARE * 0.95,
-                thickness=12,
-                title=dict(side="top"),
-                # Class names side by side, not tilted into the source note.
-                tickangle=0,
-                tickfont=dict(size=11),
-            )
-    labels, text = list(labels), list(text)
-    if any(v < 0 for v in values if v == v):
-        # Text outside a negative bar would run into the names: the value joins the name.
-        # (No-break spaces: a wrapped name never splits its value.)
-        labels = [
-            f"{lab} ({t.replace(' ', chr(0xA0))})" if t else str(lab)
-            for lab, t in zip(labels, text, strict=True)
-        ]
-    # Long names (a store and its kommun) take two lines; the bars start where the longest line
-    # ends (about 7 px a character on a printed page about 700 px wide), clear of the map.
-    lines = [textwrap.wrap(str(lab), 24) or [""] for lab in labels]
-    widest = max((len(part) for parts in lines for part in parts), default=0)
-    start = MAP_SHARE + min(0.26, max(0.1, (7 * widest + 16) / 700))
+    labels, text = [str(v) for v in labels], [str(t) for t in text]
+    lines = [textwrap.wrap(lab, NAME_WRAP) or [""] for lab in labels]
+    names = ["<br>".join(html.escape(part) for part in parts) for parts in lines]
+    # A bold name (the reference row) keeps its markup.
+    names = [n.replace("&lt;b&gt;", "<b>").replace("&lt;/b&gt;", "</b>") for n in names]
+    widest = max(
+        (len(part.replace("<b>", "").replace("</b>", "")) for parts in lines for part in parts),
+        default=0,
+    )
+    row_px = max(22.0, 16.0 * max(len(p) for p in lines) + 8.0) if lines else 22.0
+    rows_px = row_px * len(labels)
+    name_px = CHAR_PX * widest + 14
+    value_px = CHAR_PX * max((len(t) for t in text), default=0) + 12
+    lay = frame_map(fig, rows_px, name_px + value_px)
+    left = lay["map_w"] + 0.03 if lay["beside"] else 0.0
+    name_room, value_room = name_px / PRINT_PLOT_W, value_px / PRINT_PLOT_W
+    top = 1.0 if lay["beside"] else rows_px / lay["plot"]
     fig.add_trace(
         go.Bar(
-            y=["<br>".join(html.escape(part) for part in parts) for parts in lines],
+            y=names,
             x=list(values),
             orientation="h",
             marker=dict(color=colors),
-            text=[html.escape(str(t)) for t in text],
-            textposition="none" if any(v < 0 for v in values if v == v) else "outside",
-            cliponaxis=False,
-            hovertemplate="%{y}: %{text}<extra></extra>",
+            customdata=[html.escape(t) for t in text],
+            hovertemplate="%{y}: %{customdata}<extra></extra>",
             xaxis="x2",
             yaxis="y2",
             showlegend=False,
         )
     )
+    wrap = 30 if lay["beside"] else 80
     fig.update_layout(
         xaxis2=dict(
-            domain=[start, 0.95],
+            domain=[left + name_room, 1.0 - value_room],
             anchor="y2",
-            # Wrapped to the width of the bars (about a quarter of a printed page).
-            title="<br>".join(html.escape(t) for t in textwrap.wrap(axis_title, 30)),
+            title="<br>".join(html.escape(t) for t in textwrap.wrap(axis_title, wrap)),
             gridcolor="#e5e5e5",
+            nticks=5 if not lay["beside"] else 4,
             visible=True,
         ),
         yaxis2=dict(
-            domain=[0.0, 1.0], anchor="x2", autorange="reversed", automargin=True, visible=True
+            domain=[top - rows_px / lay["plot"], top],
+            anchor="x2",
+            autorange="reversed",
+            automargin=True,
+            visible=True,
+            fixedrange=True,
         ),
     )
+    for name, t in zip(names, text, strict=True):
+        if t:
+            fig.add_annotation(
+                x=1.0,
+                xref="x2 domain",
+                xanchor="left",
+                xshift=4,
+                y=name,
+                yref="y2",
+                text=html.escape(t),
+                showarrow=False,
+                font=dict(size=12),
+            )
     if reference is not None:
-        value, label = reference
         fig.add_shape(
             type="line",
             xref="x2",
             yref="y2 domain",
-            x0=value,
-            x1=value,
+            x0=reference[0],
+            x1=reference[0],
             y0=0,
             y1=1,
-            line=dict(color="#222", dash="dash", width=1),
-        )
-        fig.add_annotation(
-            x=value,
-            xref="x2",
-            y=1,
-            yref="y2 domain",
-            text=html.escape(label),
-            showarrow=False,
-            yanchor="bottom",
-            font=dict(size=11),
+            line=dict(color=REFERENCE_COLOR, dash="dash", width=1),
         )
     return fig
 
@@ -220,9 +434,11 @@ def ranked_side_bars(
     midpoint: float | None = None,
     reference: tuple[float, str] | None = None,
 ) -> go.Figure:
-    """The map's areas ranked (highest on top) in bars beside it, in the map's colours (one
+    """The map's areas ranked (highest on top) in bars by the map, in the map's colours (one
     neutral colour with ``colorscale=None``, when the map's colours mean something else); an
-    area without a value is listed last as "uppgift saknas", with no bar."""
+    area without a value is listed last as "uppgift saknas", with no bar. ``reference`` (its
+    value and name, e.g. riket) is a grey bar in its place in the ranking, in bold, with a
+    dashed line through the chart at its value."""
     from lansanalys.report.blocks import MISSING
 
     vals = np.asarray(values, dtype=float)
@@ -230,15 +446,29 @@ def ranked_side_bars(
         colors = ["#0072B2"] * len(vals)
     else:
         colors, _, _ = value_colors(vals, colorscale, midpoint)
-    order = sorted(range(len(vals)), key=lambda i: (np.isnan(vals[i]), -np.nan_to_num(vals[i])))
+    rows = [
+        (
+            names[i] if vals[i] == vals[i] else f"{names[i]} ({MISSING})",
+            vals[i],
+            fmt_value(vals[i]) if vals[i] == vals[i] else "",
+            colors[i],
+        )
+        for i in range(len(vals))
+    ]
+    ref_ok = reference is not None and reference[0] == reference[0]
+    if ref_ok:
+        rows.append(
+            (f"<b>{reference[1]}</b>", reference[0], fmt_value(reference[0]), REFERENCE_COLOR)
+        )
+    rows.sort(key=lambda r: (r[1] != r[1], -np.nan_to_num(r[1])))
     add_side_bars(
         fig,
-        [names[i] if vals[i] == vals[i] else f"{names[i]} ({MISSING})" for i in order],
-        [vals[i] for i in order],
-        [fmt_value(vals[i]) if vals[i] == vals[i] else "" for i in order],
+        [r[0] for r in rows],
+        [r[1] for r in rows],
+        [r[2] for r in rows],
         axis_title,
-        [colors[i] for i in order],
-        reference=reference if reference is not None and reference[0] == reference[0] else None,
+        [r[3] for r in rows],
+        reference=reference if ref_ok else None,
     )
     return fig
 
@@ -247,7 +477,7 @@ def change_side_bars(
     fig: go.Figure, names: Sequence[str], change_pct: Sequence[float], span: str, riket: float
 ) -> go.Figure:
     """Population change (percent over ``span``, e.g. "2014–2024") ranked beside a change map,
-    in its diverging colours, with riket's change as the reference line."""
+    in its diverging colours, with riket's change as the reference."""
     return ranked_side_bars(
         fig,
         names,
@@ -258,6 +488,12 @@ def change_side_bars(
         midpoint=0.0,
         reference=(riket, "Riket"),
     )
+
+
+def scale_decimals(lo: float, hi: float) -> int:
+    """Decimals of a colour bar's ticks: none where the ticks are whole numbers (a span of 5
+    or more, e.g. kronor: "100", not "100,0"), one below."""
+    return 0 if abs(hi - lo) >= 5 else 1
 
 
 def choropleth(
@@ -271,8 +507,12 @@ def choropleth(
     colorscale: str = SEQUENTIAL,
     midpoint: float | None = None,
     height: int = MAP_HEIGHT,
+    context: gpd.GeoDataFrame | None = None,
+    names: bool = True,
 ) -> go.Figure:
-    """Filled polygons coloured by ``value_col`` (SWEREF 99 TM), with hover text per area."""
+    """Filled polygons coloured by ``value_col`` (SWEREF 99 TM), with hover text per area,
+    the land around in grey (``context``) and the areas' names where they fit (``names``).
+    Lay bars beside or under it with :func:`ranked_side_bars` (the map is framed for them)."""
     vals = gdf[value_col].astype(float).to_numpy()
     colors, lo, hi = value_colors(vals, colorscale, midpoint)
     fig = go.Figure()
@@ -295,6 +535,7 @@ def choropleth(
         )
     # An invisible marker trace carries the colour bar (filled scatter has none of its own).
     cx = gdf.geometry.representative_point()
+    dec = scale_decimals(lo, hi)
     fig.add_trace(
         go.Scatter(
             x=cx.x,
@@ -309,159 +550,16 @@ def choropleth(
                 cmin=lo,
                 cmax=hi,
                 showscale=True,
-                colorbar=dict(title=dict(text=colorbar_title), thickness=14, tickformat=",.1f"),
+                colorbar=dict(
+                    title=dict(text=colorbar_title), thickness=14, tickformat=f",.{dec}f"
+                ),
             ),
         )
     )
     map_axes(fig, gdf.total_bounds)
-    return finish(fig, title, source, height=height)
-
-
-def distance_grid_map(
-    cells: pd.DataFrame,
-    dist_km_col: str,
-    borders: gpd.GeoDataFrame,
-    points: pd.DataFrame,
-    title: str,
-    source: str,
-    classes_km: Sequence[float] = (2, 5, 10, 20),
-) -> go.Figure:
-    """Populated cells as squares coloured by distance class, with borders and service points.
-
-    ``cells`` needs ``x, y`` (centres, metres), ``size_m``, ``population`` and the distance column
-    in km. Drawn as a heatmap on the grid, so cells keep their true size at any zoom.
-
-    As in :func:`lansanalys.analysis.access.access_classes`, a distance equal to a bound belongs to the
-    lower class: "≤ 2 km" holds 2,0 km, "2–5 km" means more than 2 and at most 5 km.
-    """
-    size = int(cells["size_m"].mode().iloc[0]) if len(cells) else 1000
-
-    def km(v: float) -> str:
-        return fmt.number(v, 1 if v % 1 else 0)
-
-    labels = (
-        [f"≤ {km(classes_km[0])} km"]
-        + [f"{km(a)}–{km(b)} km" for a, b in zip(classes_km, classes_km[1:], strict=False)]
-        + [f"> {km(classes_km[-1])} km"]
-    )
-    dist = cells[dist_km_col].to_numpy(dtype=float)
-    # The one rule of the kit: a value equal to a bound at the stated resolution falls in the
-    # lower class (analysis.access.classify); unreachable gets a class of its own.
-    cls = access.classify(dist, classes_km, "km").astype(float)
-    n_reach = len(labels)
-    unreachable = ~np.isfinite(dist)
-    cls[unreachable] = n_reach
-    if unreachable.any():  # islands without a road link: a class of their own, never 0 km
-        labels.append("ej nåbar via väg")
-    text = [
-        (f"{fmt.number(d, 1)} km" if np.isfinite(d) else "ej nåbar via väg")
-        + f" · {fmt.number(p)} invånare"
-        for d, p in zip(dist, cells["population"], strict=True)
-    ]
-    # Column form (x, y, z triplets): only populated cells travel in the HTML. Every grid column
-    # and row must occur once, or plotly would widen the cells next to an empty stripe.
-    x, y = cells["x"].to_numpy(dtype=float), cells["y"].to_numpy(dtype=float)
-    all_x = np.arange(x.min(), x.max() + size / 2, size)
-    all_y = np.arange(y.min(), y.max() + size / 2, size)
-    pad_x = np.setdiff1d(all_x, x)
-    pad_y = np.setdiff1d(all_y, y)
-    x = np.concatenate([x, pad_x, np.full(len(pad_y), all_x[0])])
-    y = np.concatenate([y, np.full(len(pad_x), all_y[0]), pad_y])
-    z = np.concatenate([cls, np.full(len(pad_x) + len(pad_y), np.nan)])
-    text += [""] * (len(pad_x) + len(pad_y))
-    n = len(labels)
-    colors = sample_colorscale(SEQUENTIAL, [1 - i / (n_reach - 1) for i in range(n_reach)])
-    colors += [UNREACHABLE_COLOR] * (n - n_reach)
-    scale = []
-    for i, c in enumerate(colors):
-        scale += [[i / n, c], [(i + 1) / n, c]]
-    fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=x,
-            y=y,
-            zmin=-0.5,
-            zmax=n - 0.5,
-            colorscale=scale,
-            text=text,
-            hovertemplate="%{text}<extra></extra>",
-            hoverongaps=False,
-            colorbar=dict(
-                title=dict(text="Avstånd"), tickvals=list(range(n)), ticktext=labels, thickness=14
-            ),
-        )
-    )
-    fig.add_trace(outline_traces(borders))
-    # Points of neighbouring län serve the area too, but only those inside the map are drawn.
-    bx0, by0, bx1, by1 = borders.total_bounds
-    pad = 0.04 * max(bx1 - bx0, by1 - by0)
-    points = points[
-        points["x"].between(bx0 - pad, bx1 + pad) & points["y"].between(by0 - pad, by1 + pad)
-    ]
-    if len(points):
-        fig.add_trace(
-            go.Scatter(
-                x=points["x"],
-                y=points["y"],
-                mode="markers",
-                name="Servicepunkt",
-                marker=dict(
-                    symbol="circle", size=5, color="#D55E00", line=dict(color="white", width=0.6)
-                ),
-                text=[html.escape(str(s)) for s in points["name"]],
-                hovertemplate="%{text}<extra>Servicepunkt</extra>",
-                showlegend=True,
-            )
-        )
-    bx = borders.total_bounds
-    map_axes(fig, bx)
-    return finish(fig, title, source, height=MAP_HEIGHT)
-
-
-def clear_labels(places: pd.DataFrame, bounds: Sequence[float], max_labels: int = 25) -> list[bool]:
-    """Which places get their name written on a map: the largest first, then each one whose
-    name would not land on a name already written (:func:`~.figures.label_clear`, with the
-    map's extent as the spans: Kiruna, Tuolluvaara and Jukkasjärvi are a few km apart). The
-    others keep their marker and are named on hover."""
-    x0, y0, x1, y1 = bounds
-    return label_clear(
-        places["x"],
-        places["y"],
-        places["population"],
-        spans=(max(x1 - x0, 1.0), max(y1 - y0, 1.0)),
-        room=(0.14, 0.045),
-        most=max_labels,
-    )
-
-
-def add_place_labels(
-    fig: go.Figure,
-    places: pd.DataFrame,
-    max_labels: int = 25,
-    bounds: Sequence[float] | None = None,
-) -> go.Figure:
-    """Mark the largest settlements with their names; names that would overlap are left to
-    hover (:func:`clear_labels`)."""
-    top = places.sort_values("population", ascending=False).head(max_labels * 3)
-    if bounds is None:
-        bounds = (top["x"].min(), top["y"].min(), top["x"].max(), top["y"].max())
-    named = clear_labels(top, bounds, max_labels)
-    fig.add_trace(
-        go.Scatter(
-            x=top["x"],
-            y=top["y"],
-            mode="markers+text",
-            name="Ort",
-            text=[
-                html.escape(str(n)) if k else "" for n, k in zip(top["name"], named, strict=True)
-            ],
-            textposition="top center",
-            textfont=dict(size=11, color="#111"),
-            marker=dict(symbol="diamond", size=7, color="#222"),
-            customdata=np.column_stack(
-                [top["name"].map(lambda n: html.escape(str(n))), top["population"]]
-            ),
-            hovertemplate="%{customdata[0]}: ca %{customdata[1]:,.0f} invånare<extra>Ort</extra>",
-        )
-    )
+    add_context(fig, context, gdf.total_bounds)
+    if names:
+        add_area_names(fig, gdf, label_col)
+    finish(fig, title, source, height=height)
+    frame_map(fig)
     return fig

@@ -93,6 +93,7 @@ def fig_indicator(d: AreaData, col: str) -> go.Figure | Markdown:
         title,
         source_note(d.meta, kinds) + note,
         f"{name.split(' (')[0]}",
+        names=False,  # 21 län on a map of Sweden: named in the bars
     )
     maps.ranked_side_bars(
         fig,

@@ -15,8 +15,17 @@ from plotly.colors import sample_colorscale
 
 from lansanalys import fmt
 from lansanalys.analysis import access
-from lansanalys.report.figures import MAP_HEIGHT, SEQUENTIAL, finish
-from lansanalys.report.maps import add_side_bars, clear_labels, map_axes, outline_traces
+from lansanalys.report.figures import MAP_HEIGHT, SEQUENTIAL, finish, place_labels
+from lansanalys.report.maps import (
+    NAME_FONT,
+    _view,
+    add_context,
+    add_side_bars,
+    frame_map,
+    map_axes,
+    map_scale,
+    outline_traces,
+)
 
 #: Name of the closure map's trace that rings the point chosen in the page.
 CHOSEN = "Vald punkt"
@@ -29,12 +38,14 @@ def closure_point_map(
     source: str,
     limit_text: str,
     classes: Sequence[int] = (1, 50, 200, 1000),
+    context: gpd.GeoDataFrame | None = None,
 ) -> go.Figure:
     """Service points coloured by how many people their closure alone would push beyond the
     limit, sized by the people whose nearest they are; every point's figures on hover.
 
     ``points`` needs ``x, y, name, label, kommun, pushed_beyond, served``. The classes are
-    "0", "1–49", "50–199", "200–999" and "≥ 1 000" people for the default bounds.
+    "0", "1–49", "50–199", "200–999" and "≥ 1 000" people for the default bounds;
+    ``context`` is the land around, drawn in grey.
     """
     bounds = [0, *classes, np.inf]
     labels = ["0"] + [
@@ -96,7 +107,9 @@ def closure_point_map(
         legend=dict(title=dict(text=f"Invånare som får > {limit_text}"), itemsizing="constant")
     )
     map_axes(fig, borders.total_bounds)
-    # The most critical points beside the map, in the map's colours.
+    add_context(fig, context, borders.total_bounds)
+    finish(fig, title, source, height=MAP_HEIGHT)
+    # The most critical points by the map, in the map's colours.
     top = access.most_critical_first(points.assign(_cls=cls))
     top = top.head(12)
     add_side_bars(
@@ -107,7 +120,7 @@ def closure_point_map(
         "Invånare som får längre om den stänger",
         [colors[i] for i in top["_cls"]],
     )
-    return finish(fig, title, source, height=MAP_HEIGHT)
+    return fig
 
 
 def orter_map(
@@ -117,6 +130,7 @@ def orter_map(
     labels: dict[str, str],
     title: str,
     source: str,
+    context: gpd.GeoDataFrame | None = None,
 ) -> go.Figure:
     """Orter as circles sized by their people and coloured by how many of the ``everyday``
     service types have a point in the ort (0 … all); names on the largest, every row on hover.
@@ -168,20 +182,67 @@ def orter_map(
                 hovertemplate="%{text}<extra></extra>",
             )
         )
-    top = orter.sort_values("population", ascending=False)
-    top = top[clear_labels(top, borders.total_bounds, 12)]
+    fig.update_layout(legend=dict(title=dict(text="Serviceslag i orten"), itemsizing="constant"))
+    map_axes(fig, borders.total_bounds)
+    add_context(fig, context, borders.total_bounds)
+    finish(fig, title, source, height=MAP_HEIGHT)
+    frame_map(fig)
+    # Names beside the circles, where they run into no other name or circle.
+    _write_names(fig, orter, size / 2, most=12)
+    return fig
+
+
+def _write_names(fig: go.Figure, places: pd.DataFrame, radius, most: int) -> list[str | None]:
+    """Write the names of ``places`` (``x, y, name, population``) beside their markers
+    (``radius`` px), the largest first, where they meet no other name or marker on the printed
+    map (:func:`~.figures.place_labels`); the others are left to hover."""
+    scale = map_scale(fig)
+    x0, y0, x1, y1 = _view(fig)
+    spots = place_labels(
+        (places["x"].to_numpy(dtype=float) - x0) * scale,
+        (places["y"].to_numpy(dtype=float) - y0) * scale,
+        [str(n) for n in places["name"]],
+        places["population"].to_numpy(dtype=float),
+        radius=radius,
+        font_px=NAME_FONT["size"],
+        area=((x1 - x0) * scale, (y1 - y0) * scale),
+        most=most,
+    )
+    keep = np.array([k is not None for k in spots], dtype=bool)
+    fig.add_trace(
+        go.Scatter(
+            x=places["x"][keep],
+            y=places["y"][keep],
+            mode="text",
+            text=[html.escape(str(n)) for n in places["name"][keep]],
+            textposition=[k for k in spots if k is not None],
+            textfont=NAME_FONT,
+            hoverinfo="skip",
+            showlegend=False,
+            name="Ortnamn",
+        )
+    )
+    return spots
+
+
+def add_place_labels(fig: go.Figure, places: pd.DataFrame, max_labels: int = 25) -> go.Figure:
+    """Mark the largest settlements (``x, y, name, population``) with a diamond and write the
+    names that fit (:func:`_write_names`: Kiruna, Tuolluvaara and Jukkasjärvi are a few km
+    apart, so only Kiruna's is written at the län's scale); every one is named on hover. Call
+    on a framed map (after :func:`~.maps.frame_map`)."""
+    top = places.sort_values("population", ascending=False).head(max_labels * 3)
     fig.add_trace(
         go.Scatter(
             x=top["x"],
             y=top["y"],
-            mode="text",
-            text=[html.escape(str(v)) for v in top["name"]],
-            textposition="top center",
-            textfont=dict(size=11, color="#111"),
-            hoverinfo="skip",
-            showlegend=False,
+            mode="markers",
+            name="Ort",
+            marker=dict(symbol="diamond", size=7, color="#222", line=dict(color="white", width=1)),
+            customdata=np.column_stack(
+                [top["name"].map(lambda n: html.escape(str(n))), top["population"]]
+            ),
+            hovertemplate="%{customdata[0]}: ca %{customdata[1]:,.0f} invånare<extra>Ort</extra>",
         )
     )
-    fig.update_layout(legend=dict(title=dict(text="Serviceslag i orten"), itemsizing="constant"))
-    map_axes(fig, borders.total_bounds)
-    return finish(fig, title, source, height=MAP_HEIGHT)
+    _write_names(fig, top, 4.5, most=max_labels)
+    return fig

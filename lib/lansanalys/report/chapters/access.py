@@ -12,7 +12,7 @@ from IPython.display import Markdown
 from lansanalys import fmt
 from lansanalys.analysis import access
 from lansanalys.analysis.access import HEADLINE_KM, share_col
-from lansanalys.report import figures, maps
+from lansanalys.report import figures, grid_maps, maps, point_maps
 from lansanalys.report.area import Area
 from lansanalys.report.blocks import Table, with_table
 from lansanalys.report.data import AreaData
@@ -57,9 +57,20 @@ def fig_distance_map(d: AreaData, service_type: str = "dagligvaror") -> go.Figur
     labels = _place_labels(d)
     if labels is not None:
         src += " " + labels.attrs["source"]
-    fig = maps.distance_grid_map(cells, service_type, d.own_geo, pts, title, src)
+    fig = grid_maps.distance_grid_map(
+        cells,
+        service_type,
+        d.own_geo,
+        pts,
+        title,
+        src,
+        context=context_geo(d, alone=a.level == "kommun"),
+        names_col="name" if a.level == "lan" else None,
+        towns=_towns(d, labels),
+        bars=bool(a.children),
+    )
     if labels is not None:
-        maps.add_place_labels(fig, labels, bounds=d.own_geo.total_bounds)
+        point_maps.add_place_labels(fig, labels)
     if a.children:
         kids = d.access_rows(a.children)
         kids = kids[kids["service_type"] == service_type]
@@ -74,6 +85,33 @@ def fig_distance_map(d: AreaData, service_type: str = "dagligvaror") -> go.Figur
         )
     cols = ["cell_id", "kommun_kod", "x", "y", "population", service_type]
     return with_table(fig, cells[cols].rename(columns={service_type: "avstand_km"}))
+
+
+def context_geo(d: AreaData, alone: bool = False):
+    """The land drawn in grey around a map of the area: the other kommuner around a kommun
+    drawn ``alone``, else the other län around the län (or the kommun's län); none for riket."""
+    a = d.area
+    if a.level == "riket":
+        return None
+    if alone:
+        g = d.kommun_geo_of(None)
+        return g[g["kommun_kod"] != a.code]
+    return d.lan_geo[d.lan_geo["lan_kod"] != a.lan_kod]
+
+
+def _towns(d: AreaData, labels: pd.DataFrame | None) -> pd.DataFrame:
+    """The largest places of the area, at least 40 km apart, for the map's zoom buttons."""
+    p = labels if labels is not None else d.places
+    if p is None or p.empty:
+        return pd.DataFrame(columns=["x", "y", "name"])
+    p = p.sort_values("population", ascending=False)
+    picked: list[int] = []
+    for i, r in enumerate(p.itertuples()):
+        if all((r.x - p.iloc[j].x) ** 2 + (r.y - p.iloc[j].y) ** 2 > 40_000**2 for j in picked):
+            picked.append(i)
+        if len(picked) == 3:
+            break
+    return p.iloc[picked][["x", "y", "name"]]
 
 
 def _place_labels(d: AreaData) -> pd.DataFrame | None:

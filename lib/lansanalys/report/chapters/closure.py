@@ -19,7 +19,7 @@ from lansanalys.analysis.scenario import SCENARIO_RADIUS_KM, closure_scenario
 from lansanalys.catalogue import covered_lan
 from lansanalys.report import point_maps
 from lansanalys.report.blocks import MISSING, Table, with_table
-from lansanalys.report.chapters.access import check_type
+from lansanalys.report.chapters.access import check_type, context_geo
 from lansanalys.report.data import AreaData
 from lansanalys.report.text import beyond_note, by_road, distance_phrase, limit_text
 from lansanalys.services import CASH_RULE_KM, CASH_RULE_LIMITS, SERVICE_NOUNS, SERVICE_TYPES
@@ -122,6 +122,7 @@ def fig_closure_map(d: AreaData, service_type: str = "dagligvaror") -> go.Figure
         title,
         " ".join(filter(None, [d.access_source(), _incomplete_note(unknown)])),
         f"{km} {distance_phrase(d.meta)}",
+        context=context_geo(d, alone=d.area.level == "kommun"),
     )
     cols = ["point_id", "name", "label", "kommun_kod", "kommun", "x", "y"]
     return with_table(

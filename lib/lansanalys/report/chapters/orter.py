@@ -16,6 +16,7 @@ from IPython.display import Markdown
 from lansanalys import fmt
 from lansanalys.report import point_maps
 from lansanalys.report.blocks import Table, with_table
+from lansanalys.report.chapters.access import context_geo
 from lansanalys.report.data import AreaData
 from lansanalys.services import EVERYDAY_TYPES as EVERYDAY
 from lansanalys.services import SERVICE_TYPES
@@ -142,5 +143,6 @@ def fig_orter_map(d: AreaData) -> go.Figure | Markdown:
         {t: SERVICE_TYPES[t] for t in types},
         title,
         f"Orter: {_basis(d)} {d.access_source()}",
+        context=context_geo(d, alone=d.area.level == "kommun"),
     )
     return with_table(fig, o)

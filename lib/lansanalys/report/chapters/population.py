@@ -15,6 +15,7 @@ from lansanalys import fmt
 from lansanalys.analysis import components, demography
 from lansanalys.report import figures, maps
 from lansanalys.report.blocks import Table, with_table
+from lansanalys.report.chapters.access import context_geo
 from lansanalys.report.data import AreaData
 from lansanalys.report.text import kommun_names, missing_note
 
@@ -143,6 +144,8 @@ def fig_change_map(d: AreaData) -> go.Figure | Markdown:
         "Förändring, %",
         colorscale=figures.DIVERGING,
         midpoint=0.0,
+        context=context_geo(d),
+        names=d.area.level != "riket",
     )
     riket = float(d.ind(d.area.lineage[-1])["change_n"])
     maps.change_side_bars(fig, list(gdf["name"]), gdf["change_pct"], f"{y0}–{y1}", riket)

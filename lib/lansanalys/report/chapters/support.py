@@ -17,6 +17,7 @@ from lansanalys.analysis import support
 from lansanalys.analysis.access import HEADLINE_KM, share_col
 from lansanalys.report import figures, maps
 from lansanalys.report.blocks import Table, with_table
+from lansanalys.report.chapters.access import context_geo
 from lansanalys.report.data import AreaData
 from lansanalys.report.text import beyond_note, limit_text
 
@@ -103,6 +104,8 @@ def fig_support_map(d: AreaData) -> go.Figure | Markdown:
         title,
         d.source("stod", year=d.support_years()),
         "kr per invånare och år",
+        context=context_geo(d),
+        names=d.area.level != "riket",
     )
     maps.ranked_side_bars(
         fig, list(gdf["name"]), gdf["sek_per_capita_year"], fmt.number, "Kr per invånare och år"
