@@ -21,7 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from lansanalys import fmt
+from lansanalys import fmt, geo
 from lansanalys.analysis import access
 from lansanalys.report.figures import MAP_HEIGHT, SEQUENTIAL, UNREACHABLE_COLOR, finish
 from lansanalys.report.maps import (
@@ -52,13 +52,7 @@ def grid_size(cells: pd.DataFrame) -> int:
     cell without a size column or polygon).
     """
     if "size_m" in cells.columns and len(cells):
-        sizes = pd.unique(cells["size_m"].dropna())
-        if len(sizes) != 1:
-            raise ValueError(
-                f"grid cells of more than one size ({', '.join(f'{s:g} m' for s in sizes[:3])}); "
-                "a map draws one grid"
-            )
-        return int(sizes[0])
+        return geo.cell_size_m(cells[["size_m"]].dropna())  # the grid's one size, checked
     if isinstance(cells, gpd.GeoDataFrame) and len(cells):
         sides = np.sqrt(cells.geometry.area.to_numpy())
         if np.ptp(sides) > 1:
