@@ -158,17 +158,23 @@ def _stationary(years=(2020, 2021, 2022), n=100.0) -> pd.DataFrame:
 
 
 def test_projection_keeps_a_stationary_population():
-    proj = projection.project(_stationary(), "kommun_kod", to_year=2040)
+    """Mortality held at the base period's: 100 per age stays 100 (the 100+ keep the life
+    table's share s and 100 − 100 s enter from 99); births 100 per 3 500 women. With the
+    default fall in mortality the young stay as they are and the old grow."""
+    proj = projection.project(_stationary(), "kommun_kod", to_year=2040, mortality_improvement=0)
     assert sorted(proj["year"].unique()) == list(range(2023, 2041))
     tot = proj.groupby("year")["population"].sum()
-    # 100 per age, 100+ is open: ratio 100/200 keeps it at 100; births 100 per 3 500 women.
     np.testing.assert_allclose(tot.to_numpy(), 2 * 101 * 100.0)
+    falling = projection.project(_stationary(), "kommun_kod", to_year=2040)
+    last = falling[falling["year"] == 2040].groupby("age")["population"].sum()
+    assert last.loc[0:30].to_numpy() == pytest.approx(200.0, rel=2e-3)
+    assert (last.loc[81:100] > 200.0).all() and last.loc[80:100].sum() < 21 * 200 * 1.5
 
 
 def test_projection_one_step_by_hand():
     pop = _stationary(years=(2020, 2021))
     pop.loc[(pop["year"] == 2021) & (pop["age"] == 31), "population"] = 110.0
-    proj = projection.project(pop, "kommun_kod", to_year=2022)
+    proj = projection.project(pop, "kommun_kod", to_year=2022, mortality_improvement=0)
     p = proj.set_index(["sex", "age"])["population"]
     # ratio(31) = P(31, 2021) / P(30, 2020) = 1.1; ratio(32) = P(32, 2021) / P(31, 2020) = 1.0
     assert p[("män", 31)] == pytest.approx(100.0 * 1.1)

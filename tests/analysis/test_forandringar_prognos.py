@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lansanalys import config, geo, pipeline
-from lansanalys.analysis import components, projection
+from lansanalys.analysis import components, lifetable, projection
 from lansanalys.errors import BuildError, InputError
 from lansanalys.sources.forandringar import read_forandringar
 
@@ -261,16 +263,18 @@ def _uniform(values: dict[int, float], areas=("A",)) -> pd.DataFrame:
 
 
 def test_gap_years_are_not_consecutive_by_hand():
-    """2020, 2021, 2022, 2024 with 100, 110, 121, 200 people in every age and sex.
+    """2020, 2021, 2022, 2024 with 100, 110, 121, 200 people in every age and sex, mortality
+    held at the base period's (improvement 0).
 
     Pairs: 2020→2021 and 2021→2022 only (2022→2024 is two years). Ages 1–99: (110 + 121) /
-    (100 + 110) = 1.1; 100+: (110 + 121) / (2 · 100 + 2 · 110) = 0.55; births: (110 + 121)
-    0-year-olds per (35 · 100 + 35 · 110) women 15–49 = 0.0314…. From 200 in 2024: 2025 has
-    200 · 1.1 = 220 in ages 1–99, (200 + 200) · 0.55 = 220 in 100+, 0.0314… · 35 · 200 = 220
-    newborn of each sex; 2026 has 242 everywhere.
+    (100 + 110) = 1.1. 100+: of (100 + 110) centenarians the life table keeps s, so
+    231 − 210 s entered from (100 + 110) 99-year-olds: 1.1 − s each; a year on 200 · (1.1 − s)
+    + 200 · s = 220, whatever s. Births: (110 + 121) 0-year-olds per (35 · 100 + 35 · 110)
+    women 15–49 = 0.0314…. From 200 in 2024: 2025 has 220 in every age and sex (newborn
+    0.0314… · 35 · 200 = 220); 2026 has 242 everywhere.
     """
     pop = _uniform({2020: 100.0, 2021: 110.0, 2022: 121.0, 2024: 200.0})
-    proj = projection.project(pop, "kommun_kod", to_year=2026)
+    proj = projection.project(pop, "kommun_kod", to_year=2026, mortality_improvement=0)
     got = proj.set_index(["year", "sex", "age"])["population"]
     np.testing.assert_allclose(got.loc[2025].to_numpy(), 220.0)
     np.testing.assert_allclose(got.loc[2026].to_numpy(), 242.0)
@@ -282,7 +286,7 @@ def test_brief_gap_series_uses_its_one_consecutive_pair():
     """2019, 2021, 2022, 2024: only 2021→2022 is a pair; ratio 121/110 = 1.1 as above."""
     pop = _uniform({2019: 100.0, 2021: 110.0, 2022: 121.0, 2024: 200.0})
     assert projection.base_pairs(pop["year"].unique()) == [2021]
-    proj = projection.project(pop, "kommun_kod", to_year=2025)
+    proj = projection.project(pop, "kommun_kod", to_year=2025, mortality_improvement=0)
     np.testing.assert_allclose(proj["population"].to_numpy(), 220.0)
 
 
@@ -303,33 +307,68 @@ def test_base_period_without_a_consecutive_pair_is_refused(years, sentence):
     assert err.value.sentence.endswith(sentence)
 
 
-def _reference_projection(pop: pd.DataFrame, to_year: int, base_years: int = 5) -> dict:
-    """Plain loops over the pairs of consecutive years, one area: an independent oracle."""
+LIFE_TABLE = Path(lifetable.__file__).parent / "data" / "dodsrisker.csv"
+
+
+def _plain_survival(year: float, improvement: float) -> dict:
+    """(sex, age) → chance to live from completed age a on 31 Dec of year − 1 to a + 1 a year
+    later, read with the csv module: risks of 2021 fall by ``improvement`` a year; a person
+    of age a lives through a + ½ … a + 1½, so sqrt((1 − q(a))(1 − q(a + 1))); 100+ stays
+    with 1 − q(100)."""
+    with open(LIFE_TABLE, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    q = {
+        (r["kon"], int(r["alder"])): float(r["qx"]) * (1 - improvement) ** (year - 2021)
+        for r in rows
+    }
+    out = {}
+    for sex in ("män", "kvinnor"):
+        for a in range(100):
+            out[(sex, a)] = math.sqrt((1 - q[(sex, a)]) * (1 - q[(sex, a + 1)]))
+        out[(sex, 100)] = 1 - q[(sex, 100)]
+    return out
+
+
+def _reference_projection(
+    pop: pd.DataFrame, to_year: int, base_years: int = 5, improvement: float = 0.015
+) -> dict:
+    """Plain loops over the pairs of consecutive years, one area: an independent oracle.
+
+    Ratios of the base pairs, lifted each projected year by survival in that year over
+    survival in the mean year of the pairs' later years; no one in an age of the base: the
+    survival alone. 100+: the life table's survivors stay, 99-year-olds enter at the base's
+    rate (its 100+ less the survivors, over its 99-year-olds), at most 1 after the lift.
+    """
     cell = {(r.year, r.sex, r.age): r.population for r in pop.itertuples()}
     years = sorted(set(pop["year"]))
     last = years[-1]
     pairs = [t for t in years if last - base_years <= t < last and t + 1 in years]
+    base = _plain_survival(sum(t + 1 for t in pairs) / len(pairs), improvement)
     ratio = {}
     for sex in ("kvinnor", "män"):
         for a in range(1, 100):
             num = sum(cell[(t + 1, sex, a)] for t in pairs)
             den = sum(cell[(t, sex, a - 1)] for t in pairs)
-            ratio[(sex, a)] = num / den if den else 1.0
-        num = sum(cell[(t + 1, sex, 100)] for t in pairs)
-        den = sum(cell[(t, sex, 99)] + cell[(t, sex, 100)] for t in pairs)
-        ratio[(sex, 100)] = num / den if den else 1.0
+            ratio[(sex, a)] = num / den if den else base[(sex, a - 1)]
+        stayed = base[(sex, 100)] * sum(cell[(t, sex, 100)] for t in pairs)
+        num = sum(cell[(t + 1, sex, 100)] for t in pairs) - stayed
+        den = sum(cell[(t, sex, 99)] for t in pairs)
+        ratio[(sex, 100)] = min(1.0, max(0.0, num / den)) if den else base[(sex, 99)]
     mothers = sum(cell[(t, "kvinnor", a)] for t in pairs for a in range(15, 50))
     born = {s: sum(cell[(t + 1, s, 0)] for t in pairs) for s in ("kvinnor", "män")}
     cur = {(s, a): cell[(last, s, a)] for s in ("kvinnor", "män") for a in range(101)}
     out = {}
     for year in range(last + 1, to_year + 1):
+        now = _plain_survival(year, improvement)
         women = sum(cur[("kvinnor", a)] for a in range(15, 50))
         new = {}
         for s in ("kvinnor", "män"):
             new[(s, 0)] = born[s] / mothers * women if mothers else 0.0
             for a in range(1, 100):
-                new[(s, a)] = cur[(s, a - 1)] * ratio[(s, a)]
-            new[(s, 100)] = (cur[(s, 99)] + cur[(s, 100)]) * ratio[(s, 100)]
+                lift = now[(s, a - 1)] / base[(s, a - 1)]
+                new[(s, a)] = cur[(s, a - 1)] * ratio[(s, a)] * lift
+            enter = min(1.0, ratio[(s, 100)] * now[(s, 99)] / base[(s, 99)])
+            new[(s, 100)] = cur[(s, 99)] * enter + cur[(s, 100)] * now[(s, 100)]
         cur = new
         out.update({(year, s, a): v for (s, a), v in cur.items()})
     return out
@@ -341,19 +380,24 @@ def _reference_projection(pop: pd.DataFrame, to_year: int, base_years: int = 5) 
         lambda ys: projection.series_problem(ys) is None
     ),
     seed=st.integers(0, 2**32 - 1),
+    improvement=st.sampled_from([0.0, 0.015, 0.03]),
+    sparse=st.booleans(),
 )
-def test_projection_matches_a_plain_reference_for_any_gaps(years, seed):
+def test_projection_matches_a_plain_reference_for_any_gaps(years, seed, improvement, sparse):
+    """Any gaps, any mortality improvement; ``sparse`` leaves many cells empty (ages nobody
+    had in the base period, no 99-year-olds) as in a small kommun."""
     rng = np.random.default_rng(seed)
+    top = 3 if sparse else 400
     rows = [
-        ("A", y, a, s, float(rng.integers(1, 400)))
+        ("A", y, a, s, float(rng.integers(0 if sparse else 1, top)))
         for y in sorted(years)
         for a in range(101)
         for s in ("män", "kvinnor")
     ]
     pop = pd.DataFrame(rows, columns=["kommun_kod", "year", "age", "sex", "population"])
     to_year = max(years) + 3
-    got = projection.project(pop, "kommun_kod", to_year=to_year)
-    want = _reference_projection(pop, to_year)
+    got = projection.project(pop, "kommun_kod", to_year=to_year, mortality_improvement=improvement)
+    want = _reference_projection(pop, to_year, improvement=improvement)
     got = got.set_index(["year", "sex", "age"])["population"]
     keys = sorted(want)
     np.testing.assert_allclose(got.loc[keys].to_numpy(), [want[k] for k in keys], rtol=1e-9)
@@ -364,6 +408,67 @@ def test_an_area_with_a_missing_value_gets_no_projection():
     pop.loc[
         (pop["kommun_kod"] == "B") & (pop["year"] == 2023) & (pop["age"] == 40), "population"
     ] = np.nan
-    proj = projection.project(pop, "kommun_kod", to_year=2025)
+    proj = projection.project(pop, "kommun_kod", to_year=2025, mortality_improvement=0)
     assert proj.loc[proj["kommun_kod"] == "B", "population"].isna().all()
     np.testing.assert_allclose(proj.loc[proj["kommun_kod"] == "A", "population"], 121 * 1.1)
+
+
+# --------------------------------------------------------------------------------------------
+# The open class 100+ cannot run away (issue #19)
+
+
+def _q100() -> dict[str, float]:
+    with open(LIFE_TABLE, encoding="utf-8") as fh:
+        return {r["kon"]: float(r["qx"]) for r in csv.DictReader(fh) if r["alder"] == "100"}
+
+
+def test_centenarians_do_not_compound_by_hand():
+    """A small kommun with no one aged 99 and 1 → 2 centenarians (one moved in). The old open
+    class took its own ratio, 2 / (0 + 1) = 2, and doubled it every year: 2 · 2¹⁶ = 131 072 by
+    2040. Now no one enters (no 99-year-olds) and the two survive at the life table's 1 − q(100)
+    (män 0,4228, kvinnor 0,3971 at mortality held fixed): 2 · 0,5772 = 1,1545 men in 2025."""
+    pop = _uniform({2023: 0.0, 2024: 0.0})
+    pop.loc[pop["age"] == 100, "population"] = np.where(
+        pop.loc[pop["age"] == 100, "year"] == 2023, 1.0, 2.0
+    )
+    proj = projection.project(pop, "kommun_kod", to_year=2040, mortality_improvement=0)
+    top = proj[proj["age"] == 100].set_index(["year", "sex"])["population"]
+    q = _q100()
+    for sex in ("män", "kvinnor"):
+        assert top[(2025, sex)] == pytest.approx(2 * (1 - q[sex]), rel=1e-12)
+        assert top[(2040, sex)] == pytest.approx(2 * (1 - q[sex]) ** 16, rel=1e-9)
+    assert proj.groupby("year")["population"].sum().max() < 4
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n_years=st.integers(2, 6),
+    seed=st.integers(0, 2**32 - 1),
+    improvement=st.sampled_from([0.0, 0.015]),
+)
+def test_no_age_class_grows_without_bound_in_a_small_kommun(n_years, seed, improvement):
+    """Random small kommuner (0–3 people per age, sex and year, so 100+ may jump from 1 to 3)
+    projected 60 years: the 100+ never hold more than the 99-year-olds and 100+ of the year
+    before (no one enters who was not 99, no one multiplies), so they stay below the people who
+    ever turned 100 plus those there at the start; every count is finite and not negative.
+    The old open class (its own ratio, often 3 / 1 here) broke the first within a year."""
+    rng = np.random.default_rng(seed)
+    years = list(range(2024 - n_years + 1, 2025))
+    rows = [
+        ("A", y, a, s, float(rng.integers(0, 4)))
+        for y in years
+        for a in range(101)
+        for s in ("män", "kvinnor")
+    ]
+    pop = pd.DataFrame(rows, columns=["kommun_kod", "year", "age", "sex", "population"])
+    proj = projection.project(pop, "kommun_kod", to_year=2084, mortality_improvement=improvement)
+    v = proj["population"].to_numpy()
+    assert np.isfinite(v).all() and (v >= 0).all()
+    both = pd.concat([pop, proj], ignore_index=True)
+    wide = both.pivot_table(index=["sex", "year"], columns="age", values="population")
+    for sex in ("män", "kvinnor"):
+        w = wide.loc[sex]
+        for y in range(2025, 2085):
+            assert w.at[y, 100] <= w.at[y - 1, 99] + w.at[y - 1, 100] + 1e-9
+        entered = w.loc[2024:2083, 99].sum()
+        assert w.loc[2025:, 100].max() <= w.at[2024, 100] + entered + 1e-9

@@ -7,9 +7,12 @@ shape over time has cohorts that do not age, and a projection built on it lets t
 too fast. Here each year follows from the one before (or, before the calibration year, from
 the one after):
 
-- **Survival**: one-year death risks by age and sex (``data/dodsrisker.csv``; a smooth model
-  with SCB's life expectancies of 2019–2023, see ``data/SOURCE.md``); a person of completed age
-  *a* on 31 December lives through ages *a* + ½ … *a* + 1½ in the next year.
+- **Survival**: the kit's life table (:mod:`lansanalys.analysis.lifetable`: one-year death
+  risks by age and sex, a smooth model with SCB's life expectancies of 2019–2023) with its
+  assumption that risks fall by :data:`~lansanalys.analysis.lifetable.MORTALITY_IMPROVEMENT`
+  (1,5 %) a year, so 2014's risks are higher and 2024's lower than the table's; the kit's own
+  projection continues the same fall. A person of completed age *a* on 31 December lives
+  through ages *a* + ½ … *a* + 1½ in the next year.
 - **Births**: SCB's total fertility rate of the year (``data/fruktsamhet.csv``) spread over the
   mothers' ages 15–49 with Sweden's age pattern (a gamma shape, mean age
   :data:`MEAN_AGE_AT_BIRTH`), :data:`BOYS_PER_GIRL` boys per girl.
@@ -29,6 +32,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from lansanalys.analysis import lifetable
 from lansanalys.demo import calibration
 
 #: Sexes in array order (axis 1 of the population cubes).
@@ -44,11 +48,10 @@ MEAN_AGE_AT_BIRTH, SD_AGE_AT_BIRTH = 31.5, 5.3
 INFANT_RISK_BY_YEAR_END = 0.8
 
 
-@cache
-def death_risks() -> pd.DataFrame:
-    """One-year death risk q(x) by age 0–100 (index) and sex (columns ``män``, ``kvinnor``)."""
-    df = pd.read_csv(calibration.DATA / "dodsrisker.csv")
-    return df.pivot(index="alder", columns="kon", values="qx")[list(SEXES)]
+def death_risks(year: float = lifetable.TABLE_YEAR) -> pd.DataFrame:
+    """One-year death risk q(x) in ``year`` by age 0–100 (index) and sex (columns ``män``,
+    ``kvinnor``): the kit's life table with its yearly fall."""
+    return lifetable.death_risks(year, sexes=SEXES)
 
 
 @cache
@@ -82,14 +85,11 @@ def migration_shape() -> np.ndarray:
     return w / w.sum()
 
 
-def survival() -> np.ndarray:
-    """Chance (sex × age 0–100) that a person of completed age *a* on 31 December is alive a
-    year later (then aged *a* + 1); the last entry is the open class 100+ staying in it."""
-    q = death_risks().to_numpy().T  # sex × age
-    s = np.empty_like(q)
-    s[:, :100] = np.sqrt((1 - q[:, :100]) * (1 - q[:, 1:]))
-    s[:, 100] = 1 - q[:, 100]
-    return s
+def survival(year: float = lifetable.TABLE_YEAR) -> np.ndarray:
+    """Chance (sex × age 0–100) that a person of completed age *a* on 31 December of ``year``
+    − 1 is alive a year later (then aged *a* + 1); the last entry is the open class 100+
+    staying in it (:func:`lansanalys.analysis.lifetable.survival`)."""
+    return lifetable.survival(year, sexes=SEXES)
 
 
 @dataclass
@@ -142,9 +142,9 @@ def simulate(start: np.ndarray, start_year: int, totals: pd.DataFrame) -> Histor
         deaths for every year but the first.
     """
     years = sorted(int(y) for y in totals.columns)
-    s = survival()
-    q0 = death_risks().loc[0].to_numpy()
-    s_birth = 1 - INFANT_RISK_BY_YEAR_END * q0  # per sex
+    # Survival and newborns' survival to 31 December in each year (risks fall year by year).
+    surv = {y: survival(y) for y in years}
+    born_surv = {y: 1 - INFANT_RISK_BY_YEAR_END * death_risks(y).loc[0].to_numpy() for y in years}
     boys = BOYS_PER_GIRL / (1 + BOYS_PER_GIRL)
     w = migration_shape()
     tfr = total_fertility()
@@ -153,6 +153,7 @@ def simulate(start: np.ndarray, start_year: int, totals: pd.DataFrame) -> Histor
     births, deaths = {}, {}
     for year in (y for y in years if y > start_year):
         prev = pop[year - 1]
+        s, s_birth = surv[year], born_surv[year]
         nat = _age_one_year(prev, s)
         b = _births(prev, float(tfr[year]))
         nat[:, 0, 0] = b * boys * s_birth[0]
@@ -169,6 +170,7 @@ def simulate(start: np.ndarray, start_year: int, totals: pd.DataFrame) -> Histor
         deaths[year] = (prev.sum(axis=(1, 2)) - aged) + (b - born_alive)
     for year in sorted((y for y in years if y < start_year), reverse=True):
         nxt = pop[year + 1]
+        s, s_birth = surv[year + 1], born_surv[year + 1]
         # nxt = aged(prev) + births + net · w: ages 1–99 give prev ages 0–98 at once; the
         # 100+ of the next year were 99 or 100+ (split as a stationary population would).
         back = np.zeros_like(nxt)

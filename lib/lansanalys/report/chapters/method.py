@@ -83,8 +83,10 @@ def _items(d: AreaData, topics: tuple[str, ...]) -> list[str]:
             + (
                 f"officiell prognos ({proj['official_source']})."
                 if proj.get("official_source")
-                else "kitets egen framskrivning med kohortkvoter (de senaste årens förändring per "
-                "ålder och kön antas hålla i sig); ingen officiell prognos."
+                # The build's own words for its method (falling mortality and the 100+ included).
+                else "kitets egen " + proj["method"][:1].lower() + proj["method"][1:]
+                if proj.get("method")
+                else "kitets egen framskrivning; uppgift saknas om metoden."
             )
         )
     if "orter" in topics:
