@@ -111,7 +111,10 @@ def build(
     groups = group_indicators(validated["befolkning"], acc, tables.get("klassning"))
     if groups is not None:
         indicators = pd.concat([indicators, groups], ignore_index=True)
-    places = _attach_kommun(geo.places(), "places", fill_given=False, drop_far=True)
+    bef = validated["befolkning"]
+    # The kommuner's people let geo.places tell a town recorded twice by GeoNames from the town.
+    people = bef[bef["year"] == bef["year"].max()].groupby("kommun_kod")["population"].sum()
+    places = _attach_kommun(geo.places(people), "places", fill_given=False, drop_far=True)
     orter, orter_basis = orter_table(
         validated["rutor"], m.nearest, validated["service"], tables.get("orter"), places
     )
