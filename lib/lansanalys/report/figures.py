@@ -431,40 +431,6 @@ def bubble_scatter(
     return finish(fig, title, source, height=BUBBLE_HEIGHT)
 
 
-def label_clear(
-    x: pd.Series,
-    y: pd.Series,
-    weight: pd.Series,
-    spans: tuple[float, float] | None = None,
-    room: tuple[float, float] = (0.12, 0.07),
-    most: int | None = None,
-) -> list[bool]:
-    """Which points get a name beside them: the heaviest first, then each point whose name
-    would not land on one already written (closer than ``room``, about a name's width and a
-    line's height as shares of the axis ``spans``); the rest are named on hover. ``spans``
-    default to the data's ranges from 0 (scatter axes start at 0); ``most`` caps the names."""
-    xs, ys = x.to_numpy(dtype=float), y.to_numpy(dtype=float)
-
-    def axis_range(v: np.ndarray) -> float:  # the axes start at 0 (rangemode="tozero")
-        return float(np.nanmax(v) - min(0.0, np.nanmin(v))) if len(v) else 0.0
-
-    xr, yr = spans or (axis_range(xs), axis_range(ys))
-    xr, yr = xr or 1.0, yr or 1.0
-    keep = [False] * len(xs)
-    placed: list[tuple[float, float]] = []
-    for i in np.argsort(-weight.to_numpy(dtype=float), kind="stable"):
-        if (most is not None and len(placed) >= most) or not (
-            np.isfinite(xs[i]) and np.isfinite(ys[i])
-        ):
-            continue
-        if all(
-            abs(xs[i] - px) > room[0] * xr or abs(ys[i] - py) > room[1] * yr for px, py in placed
-        ):
-            keep[i] = True
-            placed.append((xs[i], ys[i]))
-    return keep
-
-
 #: Where a name may stand beside its point, in the order tried (plotly ``textposition``).
 LABEL_SPOTS = ("top center", "bottom center", "middle right", "middle left")
 #: Space (px) between a marker's edge and its name.
