@@ -67,7 +67,20 @@ def test_entries_link_to_the_most_specific_report_and_its_section(rendered, demo
         if kinds[kind] == "servicepunkt" and detail.endswith(" · Högsby")
     }
     assert {n for n, _ in points} == set(hogsby)
-    assert all(unquote(h).startswith("0821-hogsby.html#Service-och") for _, h in points)
+    # Grocery stores open the report's chooser under "Sårbara punkter" on the store itself
+    # (``#punkt-<id>``, the id of its option); other points open the access section.
+    grocery = svc.loc[(svc["kommun_kod"] == "0821") & (svc["service_type"] == "dagligvaror")]
+    chosen = {
+        data["items"][int(i)][1]: pid
+        for i, pid in data["points"].items()
+        if data["items"][int(i)][2].endswith(" · Högsby")
+    }
+    assert chosen == dict(zip(grocery["name"], grocery["point_id"], strict=True))
+    for name, href in points:
+        section = "Sårbara punkter" if name in chosen else "Service och"
+        assert unquote(href).startswith("0821-hogsby.html#" + section.replace(" ", "-"))
+    for pid in chosen.values():
+        assert _target_exists(rendered["out"], f"0821-hogsby.html#punkt-{pid}")
     for hs in by_name.values():
         assert all(_target_exists(rendered["out"], h) for h in hs)
 
@@ -93,6 +106,25 @@ def test_search_finds_kommun_village_and_store_and_opens_the_section(browser, re
     assert page.evaluate("window.scrollY") > 0  # the section, not the top of the report
     assert _search_none(browser, rendered) == "Inga träffar."
     assert [u for u in log["requests"] if not u.startswith(("file:", "data:", "blob:"))] == []
+    assert log["errors"] == []
+    ctx.close()
+
+
+def test_a_store_hit_opens_the_chooser_on_that_store(browser, rendered, demo_home):  # noqa: F811
+    svc = pd.read_parquet(demo_home / "data" / "processed" / "service.parquet")
+    grocery = svc[(svc["kommun_kod"] == "0821") & (svc["service_type"] == "dagligvaror")]
+    store = grocery[grocery["name"] != MALICIOUS_NAME].iloc[-1]
+    ctx, page, log = _open(browser, rendered["out"] / "index.html")
+    hits = _search(page, f"{store['name']} Högsby")
+    href = next(h["href"] for h in hits if h["kind"] == "servicepunkt")
+    assert href == f"0821-hogsby.html#punkt-{store['point_id']}"
+    page.click(f".la-search-results a[href='{href}']")
+    page.wait_for_url("**/0821-hogsby.html#punkt-*")
+    page.wait_for_load_state("load")
+    chooser = page.locator(".la-chooser").first
+    assert chooser.locator("option:checked").get_attribute("id") == f"punkt-{store['point_id']}"
+    assert store["name"] in chooser.locator(".la-chooser-out").inner_text()
+    assert page.evaluate("window.scrollY") > 0  # the chooser, not the top of the report
     assert log["errors"] == []
     ctx.close()
 

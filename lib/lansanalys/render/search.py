@@ -34,11 +34,17 @@ KINDS: tuple[str, ...] = ("län", "kommun", "ort", "servicepunkt")
 #: Sections an entry links to, found by the start of their h2 heading text in the rendered report.
 SECTIONS: dict[str, str] = {
     "access": "Service och tillgänglighet",
+    "closure": "Sårbara punkter",
     "kommuner": "Kommunerna",
 }
 
 _H2 = re.compile(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', re.S)
 _TAG = re.compile(r"<[^>]+>")
+
+
+#: Service types whose every point is in a chooser under "Sårbara punkter" in the län and kommun
+#: reports (``closure_chooser`` in the notebooks): a search hit opens the report on that point.
+CHOOSER_TYPES: tuple[str, ...] = ("dagligvaror",)
 
 
 def section_ids(report: Path) -> dict[str, str]:
@@ -100,10 +106,13 @@ class _Targets:
 
 
 def search_entries(p: Paths, out: Path) -> dict:
-    """The search index of the reports in ``out``: ``hrefs``, ``kinds`` and ``items``.
+    """The search index of the reports in ``out``: ``hrefs``, ``kinds``, ``items`` and
+    ``points``.
 
     Each item is ``[kind, name, detail, href]`` (indexes into ``kinds`` and ``hrefs``). Only
-    areas whose report exists in ``out`` get entries.
+    areas whose report exists in ``out`` get entries. ``points`` maps an item's position to the
+    id of its service point where the linked report has the point in its chooser
+    (:data:`CHOOSER_TYPES`): the page then links to ``#punkt-<id>``, which selects the point.
     """
     targets = _Targets(out)
     items: list[list] = []
@@ -112,10 +121,14 @@ def search_entries(p: Paths, out: Path) -> dict:
     lan_names = geo.lan().set_index("lan_kod")["lan"]
     kommun_names = kommuner.set_index("kommun_kod")["kommun"]
 
-    def add(kind: str, name: str, detail: str, href: int | None) -> None:
+    points: dict[int, str] = {}
+
+    def add(kind: str, name: str, detail: str, href: int | None, point: str = "") -> None:
         item = (KINDS.index(kind), name, detail, href)
         if href is not None and name and item not in seen:  # one line per name and place
             seen.add(item)
+            if point:
+                points[len(items)] = point
             items.append(list(item))
 
     for code, name in lan_names.items():
@@ -130,11 +143,14 @@ def search_entries(p: Paths, out: Path) -> dict:
             continue
         df = df.dropna(subset=["name", "kommun_kod"]).sort_values(["kommun_kod", "name"])
         for row in df.itertuples():
-            what = SERVICE_TYPES.get(getattr(row, "service_type", ""), "")
+            st = getattr(row, "service_type", "")
+            what = SERVICE_TYPES.get(st, "")
             where = kommun_names.get(row.kommun_kod, "")
             detail = f"{what} · {where}" if what else f"{where}, {lan_names.get(row.lan_kod, '')}"
-            add(kind, str(row.name), detail, targets.kommun(row.kommun_kod, "access"))
-    return {"kinds": list(KINDS), "hrefs": targets.hrefs, "items": items}
+            chosen = st in CHOOSER_TYPES
+            href = targets.kommun(row.kommun_kod, "closure" if chosen else "access")
+            add(kind, str(row.name), detail, href, str(row.point_id) if chosen else "")
+    return {"kinds": list(KINDS), "hrefs": targets.hrefs, "items": items, "points": points}
 
 
 def _table(p: Paths, name: str) -> pd.DataFrame | None:

@@ -162,11 +162,16 @@ def closure_chooser(d: AreaData, service_type: str = "dagligvaror") -> HTML | Ma
         f"som kan ha punkten som närmaste {noun}."
         for r in c.to_dict("records")
     ]
-    data = [[t, float(x), float(y)] for t, x, y in zip(texts, c["x"], c["y"], strict=True)]
+    data = [
+        [t, float(x), float(y), str(pid)]
+        for t, x, y, pid in zip(texts, c["x"], c["y"], c["point_id"], strict=True)
+    ]
     worst = int(access.most_critical_first(c[c["complete"]] if c["complete"].any() else c).index[0])
     options = "".join(
-        f'<option value="{i}"{" selected" if i == worst else ""}>{html.escape(str(n))}</option>'
-        for i, n in enumerate(c["display"])
+        # The option's id is the target of a search hit for the point (``#punkt-<id>``).
+        f'<option value="{i}" id="punkt-{html.escape(str(pid), quote=True)}"'
+        f"{' selected' if i == worst else ''}>{html.escape(str(n))}</option>"
+        for i, (n, pid) in enumerate(zip(c["display"], c["point_id"], strict=True))
     )
     box = f"la-chooser-{html.escape(service_type)}"
     return HTML(
