@@ -45,6 +45,7 @@ from lansanalys.report.text import (
     riket_label,
     source_note,
 )
+from lansanalys.report.type_data import TypeData
 from lansanalys.services import SERVICE_TYPES
 
 #: Service points this far (m) outside the area are kept: people cross borders to shop.
@@ -60,7 +61,7 @@ ACCESS_TABLES = {
 
 
 @dataclass
-class AreaData:
+class AreaData(TypeData):
     """The data of one area, filtered from the national tables as chapters ask for them.
 
     Parameters
