@@ -235,7 +235,7 @@ def _finest(cd: pd.DataFrame) -> pd.DataFrame:
     acc = access.beyond_thresholds(
         work, "_g", DEFAULT_THRESHOLDS_KM, dist_col="road_m", pop_cols=POP_COLS
     )
-    if work["road_min"].notna().any():
+    if "road_min" in cd:
         mins = access.beyond_thresholds(
             work, "_g", (access.HEADLINE_MIN,), dist_col="road_min", pop_cols=POP_COLS, unit="min"
         )
