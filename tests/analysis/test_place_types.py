@@ -9,10 +9,12 @@ classes of random car times against integer arithmetic on hundredths of a minute
 
 from __future__ import annotations
 
+import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -201,3 +203,53 @@ def test_kommuntyper_of_a_hand_made_country():
     assert got.at["0005", "rural_share"] == 50.0 and got.at["0005", "near_share"] == 50.0
     assert got.at["0007", "mean_min"] == pytest.approx(90.0)
     assert np.isnan(got.at["0008", "mean_min"]) and got.at["0008", "unreachable_share"] == 100
+
+
+def _square(x0: float, x1: float) -> shapely.Polygon:
+    return shapely.box(x0, Y0, x1, Y0 + 1000.0)
+
+
+def test_scb_tatorter_decide_tatort_and_the_towns_of_3000():
+    # km 0: a tätort SCB counts at 3 500 (the grid has 2 000 there); km 20: a tätort of 2 500
+    # by SCB although the grid puts 4 000 in it; km 30: a småort. Road at 60 km/h.
+    cells = _cells({0: 2000, 3: 10, 20: 4000, 30: 300, 50: 10, 51: 10})
+    orter = gpd.GeoDataFrame(
+        {
+            "ort_kod": ["T1", "T2", "S1"],
+            "name": ["Stora", "Lilla", "Byn"],
+            "kind": ["tätort", "tätort", "småort"],
+            "kommun_kod": "0821",
+            "population_scb": [3500.0, 2500.0, 120.0],
+        },
+        geometry=[
+            _square(X0, X0 + 1000),
+            _square(X0 + 20_000, X0 + 21_000),
+            _square(X0 + 30_000, X0 + 31_000),
+        ],
+        crs="EPSG:3006",
+    )
+    nodes, edges = _road(51, 1000.0, 60.0)
+    out, basis = cell_table(cells, nodes, edges, orter)
+    got = out.set_index("cell_id")
+    assert basis == "scb"
+    # Tätort or landsbygd: inside any SCB tätort, whatever its size; a småort is landsbygd.
+    assert got["urban"].to_dict() == {
+        "c0": "tätort",
+        "c3": "landsbygd",
+        "c20": "tätort",
+        "c30": "landsbygd",
+        "c50": "landsbygd",
+        "c51": "landsbygd",
+    }
+    # Only Stora (3 500 by SCB) is a town of 3 000+: minutes are to it alone.
+    assert got["town_min"].to_dict() == pytest.approx(
+        {"c0": 0, "c3": 3, "c20": 20, "c30": 30, "c50": 50, "c51": 51}
+    )
+    assert got["place_type"].to_dict() == {
+        "c0": "tätort",
+        "c3": "tätort",
+        "c20": "tätortsnära landsbygd",
+        "c30": "tätortsnära landsbygd",
+        "c50": "glesbygd",
+        "c51": "glesbygd",
+    }
