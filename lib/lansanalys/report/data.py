@@ -4,8 +4,10 @@ children, its kommungrupp) and the notes on where the data come from.
 
 :class:`AreaData` is what every chapter function reads; nothing here draws. Heavy work (the
 indicators of every area, access tables, closure rankings and scenarios, the orter) ran once in
-the build; this module filters. Any access threshold the build did not precompute is computed
-from the cells' distances with the build's own function, so it has the same definition.
+the build; this module filters. Types of place (kommuntyp, place type per cell) come through the
+mixin :class:`lansanalys.report.type_data.TypeData`. Any access threshold the build did not
+precompute is computed from the cells' distances with the build's own function, so it has the
+same definition.
 """
 
 from __future__ import annotations
