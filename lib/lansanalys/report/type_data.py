@@ -15,6 +15,7 @@ import pandas as pd
 from lansanalys import catalogue
 from lansanalys.analysis.place_types import KOMMUNTYPER, KOMMUNTYPER3
 from lansanalys.report.area import Area
+from lansanalys.report.cuts import kommun_total_map
 
 #: The schemes of the build's type tables, and their types in order.
 KOMMUN_SCHEMES = {
@@ -90,12 +91,12 @@ class TypeData:
 
     def total_of_codes(self, codes: Sequence[str], year: int) -> float:
         """People in the kommuner ``codes`` in ``year``; NaN where any of them is partial or the
-        year is missing for one."""
-        t = self.kommun_totals
-        part = t[(t["year"] == year) & t["kommun_kod"].isin(list(codes))]
-        if not len(codes) or len(part) < len(set(codes)) or part["missing"].any():
+        year is missing for one (as :meth:`AreaData.total_of` for an area)."""
+        totals = kommun_total_map(self.befolkning)
+        parts = [totals.get((k, int(year))) for k in codes]
+        if not parts or any(part is None or part[1] for part in parts):
             return float("nan")
-        return float(part["population"].sum())
+        return float(sum(part[0] for part in parts))
 
     def group_figures(self, codes: Sequence[str], code: str, name: str) -> dict:
         """Population, change over the key figures' span, 70+ and support per inhabitant-year
