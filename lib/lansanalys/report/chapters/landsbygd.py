@@ -302,7 +302,7 @@ def fig_access_by_place_type(
     else:
         title = f"Andel som bor mer än {limit} km från {noun} per ortstyp {where}"
     fig = figures.grouped_shares(
-        long.sort_values(["order"], kind="stable"),
+        long,
         "type",
         "area",
         "share",
@@ -310,6 +310,9 @@ def fig_access_by_place_type(
         _source(d, "service") + " " + beyond_note(d.meta),
     )
     fig.update_xaxes(title=f"Andel > {limit} km till {noun} (ej nåbara inräknade), %")
+    # The types in their order from the top, whichever area has which.
+    present = [t for t in PLACE_TYPES if t in set(long["type"])]
+    fig.update_yaxes(categoryorder="array", categoryarray=present)
     return with_table(fig, long)
 
 
