@@ -80,6 +80,10 @@ TABLES: dict[str, Table] = {
         Table("kommun_geo", "kommun (generalised boundary)", geo=True),
         Table("lan_geo", "län (generalised boundary)", geo=True),
         Table("places", "GeoNames settlement"),
+        Table("ortstyp", "populated grid cell: its types of place", schema="ortstyp"),
+        Table("kommuntyp", "kommun: its kommuntyp (supplied or computed)", schema="kommuntyp"),
+        Table("typ_befolkning", "level × area × scheme × type of place: grid population"),
+        Table("typ_access", "level × area × scheme × type of place × service type: beyond"),
     )
 }
 
@@ -125,6 +129,9 @@ CACHED = {
     "lan_geo",
     "places",
     "coverage",
+    "kommuntyp",
+    "typ_befolkning",
+    "typ_access",
 }
 
 
@@ -167,6 +174,7 @@ SORTED_BY = {
     "rutor": ["kommun_kod", "cell_id"],
     "prognos": ["kommun_kod", "year", "age", "sex"],
     "access_klasser": ["level", "code"],
+    "ortstyp": ["kommun_kod", "cell_id"],
 }
 ROW_GROUP_ROWS = 20_000
 

@@ -25,9 +25,16 @@ import pandas as pd
 from lansanalys import catalogue, geo
 from lansanalys.analysis import network, projection
 from lansanalys.config import CRS_METRIC, DEFAULT_CLASSES_KM, DEFAULT_CLASSES_MIN, Paths, paths
+from lansanalys.pipeline import place_types
 from lansanalys.pipeline.areas import BASIS_TEXT, group_indicators, orter_table, scenario_table
 from lansanalys.pipeline.coverage import complete_zones
-from lansanalys.pipeline.inputs import _attach_kommun, inputs_digest, read_inputs, validated_tables
+from lansanalys.pipeline.inputs import (
+    _attach_kommun,
+    _validate,
+    inputs_digest,
+    read_inputs,
+    validated_tables,
+)
 from lansanalys.pipeline.population import _components, projection_table
 from lansanalys.pipeline.tables import (
     Measured,
@@ -126,6 +133,13 @@ def build(
         validated["rutor"], m.nearest, validated["service"], closure, covered
     )
     timings["areas"] = round(time.perf_counter() - t_areas, 3)
+    t_types = time.perf_counter()
+    cell_types, type_basis = place_types.cell_table(
+        validated["rutor"], nodes, edges, tables.get("orter")
+    )
+    kommuntyp, kommuntyp_basis = place_types.kommuntyp_table(tables.get("kommuntyp"), cell_types)
+    typ_befolkning, typ_access = place_types.type_tables(cell_types, kommuntyp, m)
+    timings["place_types"] = round(time.perf_counter() - t_types, 3)
     t_proj = time.perf_counter()
     proj_table, too_short, official = projection_table(tables, kinds_meta, validated["befolkning"])
     timings["projection"] = round(time.perf_counter() - t_proj, 3)
@@ -149,12 +163,17 @@ def build(
         "prognos": proj_table,
         "klassning": tables.get("klassning"),
         "forandringar": _components(tables, kinds_meta),
+        "ortstyp": _validate("ortstyp", cell_types),
+        "kommuntyp": _validate("kommuntyp", kommuntyp),
+        "typ_befolkning": typ_befolkning,
+        "typ_access": typ_access,
     }
     meta = _metadata(
         validated, kinds_meta, m, coverage, (nodes, edges), (proj_table, too_short, official)
     )
     meta["timings_s"] = timings
     meta["orter"] = {"basis": orter_basis, "basis_text": BASIS_TEXT[orter_basis]}
+    meta["place_types"] = place_types.meta(type_basis, kommuntyp_basis, kinds_meta)
     meta["access"]["classes_km"] = list(classes_km)
     meta["access"]["classes_min"] = list(classes_min)
     save_sources(p, sources)  # before the digest: the entries it adds are part of the input

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandera.pandas as pa
 from pandera.pandas import Check, Column, DataFrameSchema
 
+from lansanalys.analysis.place_types import PLACE_TYPES, URBAN_RURAL
 from lansanalys.services import SERVICE_TYPES
 
 KOMMUN = Column(str, Check.str_matches(r"^\d{4}$"), nullable=False)
@@ -150,6 +151,53 @@ CLOSURE = DataFrameSchema(
     name="closure",
 )
 
+#: Every populated cell's types of place (:func:`lansanalys.pipeline.place_types.cell_table`).
+ORTSTYP = DataFrameSchema(
+    {
+        "cell_id": Column(str, unique=True),
+        "kommun_kod": KOMMUN,
+        "lan_kod": LAN,
+        "population": Column(int, Check.ge(0)),
+        "pop_70plus": Column("Float64", Check.ge(0), nullable=True),
+        "urban": Column(str, Check.isin(list(URBAN_RURAL))),
+        "place_type": Column(str, Check.isin(list(PLACE_TYPES))),
+        # Car minutes along the roads; 0 inside, NaN without a road link (never 0 then).
+        "town_min": Column(float, Check.ge(0), nullable=True),
+        "urban_cluster": Column(bool),
+        "city_min": Column(float, Check.ge(0), nullable=True),
+    },
+    checks=[
+        # No road link to a tätort of 3 000+ (an island without a fixed link) is glesbygd.
+        Check(
+            lambda df: (df.loc[df["town_min"].isna(), "place_type"] == "glesbygd").all(),
+            name="unreachable_is_glesbygd",
+        ),
+    ],
+    strict=True,
+    name="ortstyp",
+)
+
+#: Every kommun's kommuntyp (:func:`lansanalys.pipeline.place_types.kommuntyp_table`).
+KOMMUNTYP = DataFrameSchema(
+    {
+        "kommun_kod": Column(str, Check.str_matches(r"^\d{4}$"), unique=True),
+        "lan_kod": LAN,
+        "typ6": Column("Int64", Check.in_range(1, 6)),
+        "typ6_name": Column(str),
+        "typ3": Column("Int64", Check.in_range(1, 3)),
+        "typ3_name": Column(str),
+        "basis": Column(str, Check.isin(["tillvaxtanalys", "computed"])),
+        "computed_typ6": Column("Int64", Check.in_range(1, 6), nullable=True),
+        "rural_share": Column(float, Check.in_range(0, 100), nullable=True),
+        "near_share": Column(float, Check.in_range(0, 100), nullable=True),
+        "mean_min": Column(float, Check.ge(0), nullable=True),
+        "unreachable_share": Column(float, Check.in_range(0, 100), nullable=True),
+        "metro_population": Column(float, Check.ge(0), nullable=True),
+    },
+    strict=True,
+    name="kommuntyp",
+)
+
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "befolkning": BEFOLKNING,
     "rutor": RUTOR,
@@ -158,6 +206,8 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "nearest": NEAREST,
     "coverage": COVERAGE,
     "closure": CLOSURE,
+    "ortstyp": ORTSTYP,
+    "kommuntyp": KOMMUNTYP,
 }
 
 #: Road lines from OpenStreetMap (:func:`lansanalys.sources.osm.read_osm_roads`), before the graph is

@@ -4,8 +4,10 @@ children, its kommungrupp) and the notes on where the data come from.
 
 :class:`AreaData` is what every chapter function reads; nothing here draws. Heavy work (the
 indicators of every area, access tables, closure rankings and scenarios, the orter) ran once in
-the build; this module filters. Any access threshold the build did not precompute is computed
-from the cells' distances with the build's own function, so it has the same definition.
+the build; this module filters. Types of place (kommuntyp, place type per cell) come through the
+mixin :class:`lansanalys.report.type_data.TypeData`. Any access threshold the build did not
+precompute is computed from the cells' distances with the build's own function, so it has the
+same definition.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from lansanalys.report.text import (
     riket_label,
     source_note,
 )
+from lansanalys.report.type_data import TypeData
 from lansanalys.services import SERVICE_TYPES
 
 #: Service points this far (m) outside the area are kept: people cross borders to shop.
@@ -60,7 +63,7 @@ ACCESS_TABLES = {
 
 
 @dataclass
-class AreaData:
+class AreaData(TypeData):
     """The data of one area, filtered from the national tables as chapters ask for them.
 
     Parameters

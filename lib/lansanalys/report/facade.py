@@ -28,6 +28,7 @@ from lansanalys.report.chapters import (
     closure,
     future,
     kommuner,
+    landsbygd,
     method,
     orter,
     summary,
@@ -226,6 +227,27 @@ class Report:
 
     def fig_support_by_group(self):
         return support.fig_support_by_group(self.data)
+
+    # ---- Typer av platser (landsbygdsperspektiv) ------------------------------------------------
+    def kommuntyp_text(self):
+        return landsbygd.kommuntyp_text(self.data)
+
+    def table_by_kommuntyp(self, service_type: str = "dagligvaror"):
+        return landsbygd.table_by_kommuntyp(self.data, service_type)
+
+    def table_by_place_type(self, service_type: str = "dagligvaror"):
+        return landsbygd.table_by_place_type(self.data, service_type)
+
+    def fig_access_by_place_type(
+        self, service_type: str = "dagligvaror", threshold_km: float = 10.0
+    ):
+        return landsbygd.fig_access_by_place_type(self.data, service_type, threshold_km)
+
+    def table_support_by_kommuntyp(self):
+        return landsbygd.table_support_by_kommuntyp(self.data)
+
+    def place_types_method(self):
+        return landsbygd.method_text(self.data)
 
     # ---- Kommunerna / länen ---------------------------------------------------------------------
     def kommun_profiles(self):

@@ -12,6 +12,7 @@ kind (``data/raw/<kind>``)  module
 ``service``               :mod:`.service` (OSM objects via :mod:`.osm_points`, PBF via :mod:`.osm`)
 ``stod``                  :mod:`.stod`
 ``klassning``             :mod:`.klassning`
+``kommuntyp``             :mod:`.kommuntyp` (Tillväxtanalys' kommuntyper, xlsx or CSV)
 ``forandringar``          :mod:`.forandringar`
 ``vagnat``                :mod:`.vagnat` (road lines → graph tables)
 ``orter``                 :mod:`.orter` (SCB tätorter and småorter, boundaries)
@@ -29,6 +30,7 @@ import pandas as pd
 from lansanalys.sources.befolkning import read_befolkning, read_prognos
 from lansanalys.sources.forandringar import read_forandringar
 from lansanalys.sources.klassning import read_klassning
+from lansanalys.sources.kommuntyp import read_kommuntyp
 from lansanalys.sources.orter import read_orter
 from lansanalys.sources.rutor import read_rutor
 from lansanalys.sources.service import read_service
@@ -43,6 +45,7 @@ READERS: dict[str, Callable[..., pd.DataFrame]] = {
     "stod": read_stod,
     "vagnat": read_vagnat,
     "klassning": read_klassning,
+    "kommuntyp": read_kommuntyp,
     # An official projection comes in the same layouts as the population itself.
     "prognos": read_prognos,
     "forandringar": read_forandringar,

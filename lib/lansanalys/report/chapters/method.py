@@ -33,6 +33,7 @@ KIND_NAMES = {
     "stod": "Stöd",
     "vagnat": "Vägnät",
     "klassning": "Kommungruppering",
+    "kommuntyp": "Kommuntyper (Tillväxtanalys)",
     "prognos": "Befolkningsprognos",
     "forandringar": "Födda, döda och flyttningar",
     "orter": "Tätorter och småorter",
