@@ -248,6 +248,13 @@ def table_by_place_type(d: AreaData, service_type: str = "dagligvaror") -> Table
     if parent is not None:
         formats[pcol] = fmt.percent
     note = NO_GRID_CHANGE + " " + NO_SUPPORT_BY_PLACE
+    # As in the access table: a column of zeros is left out and the note says so.
+    if out["Ej nåbar via väg"].eq(0).all():
+        out = out.drop(columns="Ej nåbar via väg")
+        note = (
+            "Ej nåbar via väg: ingen (kolumnen visas inte), alla når närmaste "
+            f"{_noun(service_type)} längs vägnätet. " + note
+        )
     if not d.covered(service_type):
         note = d.missing(service_type) + " " + note
     return Table(
