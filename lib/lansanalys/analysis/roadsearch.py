@@ -251,17 +251,39 @@ def _improves(k, d1, p1, d2, p2, v, d, q):
 
 
 @njit(cache=True, nogil=True)
+def _put(k, d1, p1, d2, p2, v, d, q):
+    """Put point ``q`` at cost ``d`` into node ``v``'s labels (it improves them)."""
+    if p1[v] == q:
+        d1[v] = d
+    elif k == 2 and p2[v] == q:
+        d2[v] = d
+        if _less(d, q, d1[v], p1[v]):
+            d1[v], p1[v], d2[v], p2[v] = d, q, d1[v], p1[v]
+    elif _less(d, q, d1[v], p1[v]):
+        if k == 2:
+            d2[v], p2[v] = d1[v], p1[v]
+        d1[v], p1[v] = d, q
+    else:
+        d2[v], p2[v] = d, q
+
+
+@njit(cache=True, nogil=True)
 def insert_point(indptr, indices, w, k, d1, p1, d2, p2, seed_node, seed_cost, q):
     """Add point ``q`` to final labels: a search from ``q`` alone that stops wherever ``q`` is
     no better than the node's ``k``-th label (then it is no better at the nodes beyond either).
-    Returns the nodes whose labels changed (may repeat)."""
+
+    Returns the nodes changed, in order (a node may repeat), and each one's labels just before
+    that change (``d1, p1, d2, p2``): the first record of a node holds what it had.
+    """
     hk = np.empty(max(1024, seed_node.size), np.float64)
     hi = np.empty(hk.size, np.int64)
     size = 0
     for i in range(seed_node.size):
         _sift_up(hk, hi, size, seed_cost[i], seed_node[i])
         size += 1
-    changed = np.empty(1024, np.int64)
+    log_v = np.empty(1024, np.int64)
+    log_d = np.empty((1024, 2), np.float64)
+    log_p = np.empty((1024, 2), np.int64)
     nch = 0
     while size > 0:
         d = hk[0]
@@ -271,24 +293,15 @@ def insert_point(indptr, indices, w, k, d1, p1, d2, p2, seed_node, seed_cost, q)
             _sift_down(hk, hi, size)
         if not _improves(k, d1, p1, d2, p2, v, d, q):
             continue
-        if p1[v] == q:
-            d1[v] = d
-        elif k == 2 and p2[v] == q:
-            d2[v] = d
-            if _less(d, q, d1[v], p1[v]):
-                d1[v], p1[v], d2[v], p2[v] = d, q, d1[v], p1[v]
-        elif _less(d, q, d1[v], p1[v]):
-            if k == 2:
-                d2[v], p2[v] = d1[v], p1[v]
-            d1[v], p1[v] = d, q
-        else:
-            d2[v], p2[v] = d, q
-        if nch == changed.size:
-            grown = np.empty(2 * nch, np.int64)
-            grown[:nch] = changed
-            changed = grown
-        changed[nch] = v
+        if nch == log_v.size:
+            log_v = np.concatenate((log_v, log_v))
+            log_d = np.concatenate((log_d, log_d))
+            log_p = np.concatenate((log_p, log_p))
+        log_v[nch] = v
+        log_d[nch, 0], log_d[nch, 1] = d1[v], d2[v]
+        log_p[nch, 0], log_p[nch, 1] = p1[v], p2[v]
         nch += 1
+        _put(k, d1, p1, d2, p2, v, d, q)
         for j in range(indptr[v], indptr[v + 1]):
             u = np.int64(indices[j])
             nd = d + w[j]
@@ -297,7 +310,7 @@ def insert_point(indptr, indices, w, k, d1, p1, d2, p2, seed_node, seed_cost, q)
                     hk, hi = _grow(hk, hi)
                 _sift_up(hk, hi, size, nd, u)
                 size += 1
-    return changed[:nch]
+    return log_v[:nch], log_d[:nch], log_p[:nch]
 
 
 @njit(cache=True, nogil=True)
