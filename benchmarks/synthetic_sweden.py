@@ -111,7 +111,7 @@ def world(
         frames.append(
             pd.DataFrame(
                 {
-                    "point_id": [f"{stype[:3]}{i}" for i in range(k)],
+                    "point_id": [f"{stype}-{i}" for i in range(k)],
                     "service_type": stype,
                     "x": pxy[:, 0],
                     "y": pxy[:, 1],

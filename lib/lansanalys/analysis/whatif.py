@@ -105,10 +105,11 @@ class WhatIf:
     ...                       "x": [0.0, 30_000.0], "y": [0.0, 0.0]})
     >>> wi = WhatIf(RoadNetwork(nodes, edges), cells, shops)
     >>> r = wi.close("P")  # cell a now goes 30 km to Q (and b's second-nearest is gone)
-    >>> r.query("measure == 'population_share_over_20km'")[["kommun_kod", "before", "after"]]
-      kommun_kod  before  after
-    6       0114     0.0  100.0
-    7       0115     0.0    0.0
+    >>> over20 = r[r["measure"] == "population_share_over_20km"]
+    >>> print(over20[["kommun_kod", "before", "after"]].to_string(index=False))
+    kommun_kod  before  after
+          0114     0.0  100.0
+          0115     0.0    0.0
     >>> r = wi.move("Q", 10_000.0, 0.0)  # Q moves to the middle node: a is 10 km from it
     >>> wi.nearest("dagligvaror")[["cell_id", "road_m", "road_point_id"]]
       cell_id   road_m road_point_id
@@ -142,7 +143,7 @@ class WhatIf:
         self.max_attach_m, self.connector_kmh = max_attach_m, connector_kmh
         self._catt = net.attach(self.cells[["x", "y"]].to_numpy(dtype=float), max_attach_m)
         self._ok = self._catt.usable(max_attach_m)
-        self._kommun = self.cells["kommun_kod"].to_numpy()
+        self._kcode, self._kname = pd.factorize(self.cells["kommun_kod"])
         self._types: dict[str, _Type] = {}
         self._where: dict[str, str] = {}  # point id -> type
         self._undo: list[_Undo] = []
@@ -261,8 +262,10 @@ class WhatIf:
         """The shares of :meth:`close`'s result now, for ``kommuner`` (default all), wide."""
         mask = np.ones(len(self.cells), bool)
         if kommuner is not None:
-            mask = np.isin(self._kommun, list(kommuner))
-        return self._shares(service_type, np.flatnonzero(mask))
+            mask = self.cells["kommun_kod"].isin(list(kommuner)).to_numpy()
+        rows = np.flatnonzero(mask)
+        now = self._values(self._types[service_type], rows)
+        return self._shares(service_type, rows, {"now": now}).drop(columns="phase")
 
     # -- machinery ---------------------------------------------------------------------------
 
@@ -309,14 +312,13 @@ class WhatIf:
         for cost in _K:
             for o, nw in zip(old[cost], new[cost], strict=True):
                 changed |= o != nw  # costs are inf, never NaN, where unreachable
-        kommuner = np.unique(self._kommun[cells[changed]])
-        rows = np.flatnonzero(np.isin(self._kommun, kommuner))
-        before = self._shares(stype, rows)
+        rows = np.flatnonzero(np.isin(self._kcode, np.unique(self._kcode[cells[changed]])))
+        before = self._values(st, rows)
         for cost in _K:
             for arr, nw in zip(st.cell[cost], new[cost], strict=True):
                 arr[cells] = nw
-        after = self._shares(stype, rows)
-        out = _long(before, after)
+        out = self._shares(stype, rows, {"before": before, "after": self._values(st, rows)})
+        out = _long(out)
         out.attrs.update(
             cells_changed=int(changed.sum()),
             nodes_searched=int(sum(len(n) for saved in nodes.values() for n, _ in saved)),
@@ -398,36 +400,52 @@ class WhatIf:
             new[cost] = list(self._measure(st, cost, cells, self._sources(st, cost)))
         return cells, old, new
 
-    def _shares(self, stype: str, rows: np.ndarray) -> pd.DataFrame:
-        """Shares beyond the limits per kommun for the cells at ``rows`` (wide)."""
-        st = self._types[stype]
-        d1, _, d2, _ = st.cell["m"]
-        cd = self.cells.iloc[rows][["kommun_kod", *self.pop_cols]].assign(
-            service_type=stype,
-            road_m=_nan(d1[rows]),
-            road_min=_nan(st.cell["min"][0][rows]),
-            road2_m=_nan(d2[rows]),
+    def _values(self, st: _Type, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """Road km to the nearest, minutes to the fastest and km to the second-nearest now."""
+        return {
+            "road_m": _nan(st.cell["m"][0][rows]),
+            "road_min": _nan(st.cell["min"][0][rows]),
+            "road2_m": _nan(st.cell["m"][2][rows]),
+        }
+
+    def _shares(self, stype: str, rows: np.ndarray, phases: dict[str, dict]) -> pd.DataFrame:
+        """Shares beyond the limits per kommun and phase for the cells at ``rows`` (wide): one
+        :func:`~lansanalys.analysis.access.beyond_thresholds` per distance over all phases."""
+        pops = self.cells[self.pop_cols].iloc[rows]
+        cd = pd.concat(
+            [
+                pops.assign(_k=self._kcode[rows], phase=name, service_type=stype, **values)
+                for name, values in phases.items()
+            ],
+            ignore_index=True,
         )
         km, mins, second = self.limits
-        out = access.beyond_thresholds(cd, "kommun_kod", km, "road_m", self.pop_cols)
-        keys = ["kommun_kod", "service_type"]
-        parts = [out[keys + [c for c in out if "_share_" in c]]]
+        keys = ["_k", "phase"]
+        out = access.beyond_thresholds(cd, keys, km, "road_m", self.pop_cols)
+        parts = [out[[*keys, "service_type"] + [c for c in out if "_share_" in c]]]
         if mins:
-            m = access.beyond_thresholds(cd, "kommun_kod", mins, "road_min", self.pop_cols, "min")
+            m = access.beyond_thresholds(cd, keys, mins, "road_min", self.pop_cols, "min")
             parts.append(m[keys + [c for c in m if "_share_over_" in c]])
         if second:
-            s = access.beyond_thresholds(cd, "kommun_kod", second, "road2_m", self.pop_cols)
+            s = access.beyond_thresholds(cd, keys, second, "road2_m", self.pop_cols)
             cols = {c: c.replace("_over_", "_second_over_") for c in s if "_share_over_" in c}
             parts.append(s[keys + list(cols)].rename(columns=cols))
         wide = parts[0]
         for p in parts[1:]:
             wide = wide.merge(p, on=keys)
+        wide.insert(0, "kommun_kod", np.asarray(self._kname)[wide.pop("_k").to_numpy()])
         return wide
 
 
-def _long(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+def _long(wide: pd.DataFrame) -> pd.DataFrame:
     """Before and after side by side, one row per kommun × measure."""
     keys = ["kommun_kod", "service_type"]
-    b = before.melt(id_vars=keys, var_name="measure", value_name="before")
-    a = after.melt(id_vars=keys, var_name="measure", value_name="after")
-    return b.merge(a, on=[*keys, "measure"]).sort_values(keys, kind="stable")
+    long = wide.melt(id_vars=[*keys, "phase"], var_name="measure")
+    out = long.pivot_table(index=[*keys, "measure"], columns="phase", values="value", dropna=False)
+    out = out.reset_index()[[*keys, "measure", "before", "after"]]
+    out.columns.name = None
+    measures = list(dict.fromkeys(long["measure"]))
+    out["measure"] = pd.Categorical(out["measure"], categories=measures, ordered=True)
+    out = out.sort_values(["kommun_kod", "measure"], kind="stable").reset_index(drop=True)
+    out["measure"] = out["measure"].astype(str)
+    return out
