@@ -92,29 +92,6 @@ class Phase:
         )
 
 
-def warm_kernels() -> None:
-    """Run every kernel once on a tiny graph (compiles them on a cold cache)."""
-    from lansanalys.analysis.network import RoadNetwork, nearest_by_type
-    from lansanalys.analysis.whatif import WhatIf
-
-    nodes = pd.DataFrame({"x": [0.0, 1_000.0, 2_000.0], "y": [0.0, 0.0, 0.0]})
-    edges = pd.DataFrame(
-        {"u": [0, 1], "v": [1, 2], "length_m": [1_000.0, 1_000.0], "speed_kmh": [50.0, 50.0]}
-    )
-    cells = pd.DataFrame(
-        {"cell_id": ["a"], "x": [500.0], "y": [10.0], "kommun_kod": ["0114"], "population": [1]}
-    )
-    pts = pd.DataFrame(
-        {"point_id": ["p", "q"], "service_type": "t", "x": [0.0, 2_000.0], "y": [0.0, 0.0]}
-    )
-    net = RoadNetwork(nodes, edges)
-    nearest_by_type(net, cells, pts)
-    wi = WhatIf(net, cells, pts)
-    wi.move("p", 1_500.0, 0.0)
-    wi.add("r", "t", 100.0, 0.0)
-    wi.reset()
-
-
 def floor_searches(net, points: pd.DataFrame, types: list[str]) -> tuple[list, dict]:
     """SciPy's multi-source Dijkstra per type and cost from the points' nearest nodes."""
     g = {"m": net.graph_m, "min": net.graph_min}
@@ -199,7 +176,7 @@ def machine() -> dict:
     }
 
 
-def main(argv: list[str] | None = None) -> dict:
+def _args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--nodes", type=int, default=500_000)
     ap.add_argument("--cells", type=int, default=100_000)
@@ -207,37 +184,77 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--types", nargs="*", default=list(NATIONAL_COUNTS))
     ap.add_argument("--what-ifs", type=int, default=5, help="of each kind and type")
     ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--threads", type=int, default=0, help="also time the kit with N threads")
     ap.add_argument("--out", type=Path)
-    a = ap.parse_args(argv)
-    import numba
+    return ap.parse_args(argv)
 
+
+def _load(w, log: list):
+    """Write the processed road tables, then time reading them into a RoadNetwork."""
     from lansanalys.analysis import network
+    from lansanalys.analysis.whatif import warm_up
 
-    log: list[dict] = []
-    print(f"world: {a.nodes:,} nodes, {a.cells:,} cells, types {a.types}", flush=True)
-    w = world(a.nodes, a.cells, a.extent_km, {t: NATIONAL_COUNTS[t] for t in a.types}, a.seed)
     with tempfile.TemporaryDirectory() as tmp:
         w.nodes.to_parquet(Path(tmp) / "vagnat_noder.parquet")
         w.edges.to_parquet(Path(tmp) / "vagnat_lankar.parquet")
         with Phase("numba kernels (load or compile)", log):
-            warm_kernels()
+            warm_up()
         with Phase("load: read tables, RoadNetwork, link index", log):
             nodes = pd.read_parquet(Path(tmp) / "vagnat_noder.parquet")
             edges = pd.read_parquet(Path(tmp) / "vagnat_lankar.parquet")
             net = network.load_network(nodes, edges)
             net.attach(np.zeros((1, 2)))
-    del nodes, edges
+    return net
+
+
+def _kit(net, w, types: list[str], threads: int, log: list) -> tuple[float, Phase, Phase | None]:
+    from lansanalys.analysis import network
+
     with Phase("kit: nearest_by_type (km, minutes, second-nearest)", log) as kit:
-        out = network.nearest_by_type(net, w.cells, w.points, a.types)
+        out = network.nearest_by_type(net, w.cells, w.points, types)
     reach = float(out["reachable"].mean())
-    del out
+    kit_t = None
+    if threads > 1:
+        with Phase(f"kit with {threads} threads (workers={threads})", log) as kit_t:
+            again = network.nearest_by_type(net, w.cells, w.points, types, workers=threads)
+        pd.testing.assert_frame_equal(again, out)
+    return reach, kit, kit_t
+
+
+def _report(result: dict, log: list, wi: pd.DataFrame) -> None:
+    print()
+    print(
+        f"{result['nodes']:,} nodes, {result['links']:,} links, {result['cells']:,} cells, "
+        f"{sum(result['points'].values()):,} points; {result['machine']}"
+    )
+    print("| phase | wall s | CPU s | peak GB |\n|---|---|---|---|")
+    for p in log:
+        print(f"| {p['phase']} | {p['wall_s']:.2f} | {p['cpu_s']:.2f} | {p['peak_rss_gb']:.2f} |")
+    print(
+        f"kit / floor: {result['ratio_wall']:.2f}x wall, {result['ratio_cpu']:.2f}x CPU "
+        f"(threads: {result['ratio_wall_threads']}); kit search vs SciPy max |diff| "
+        f"{result['kit_search_equals_scipy_max_abs_diff_m']:.3g} m; "
+        f"peak {result['peak_rss_gb']} GB"
+    )
+    print(wi.groupby(["type", "kind"])[["seconds", "cells_changed", "kommuner"]].median())
+    print("what-if max seconds:", round(wi["seconds"].max(), 3))
+
+
+def main(argv: list[str] | None = None) -> dict:
+    import numba
+
+    a = _args(argv)
+    log: list[dict] = []
+    print(f"world: {a.nodes:,} nodes, {a.cells:,} cells, types {a.types}", flush=True)
+    w = world(a.nodes, a.cells, a.extent_km, {t: NATIONAL_COUNTS[t] for t in a.types}, a.seed)
+    net = _load(w, log)
+    reach, kit, kit_t = _kit(net, w, a.types, a.threads, log)
     with Phase(f"floor: SciPy dijkstra min_only x {2 * len(a.types)}", log) as floor:
         node, dist = floor_searches(net, w.points, a.types)
     diff = kit_equals_floor(net, node, w.points, a.types[0], dist[(a.types[0], "m")])
     del dist
     common = [t for t in ("dagligvaror", "dagskasseinsattning") if t in a.types] or a.types[:1]
-    rows = what_ifs(net, w, common, a.what_ifs, log, a.seed)
-    wi = pd.DataFrame(rows)
+    wi = pd.DataFrame(what_ifs(net, w, common, a.what_ifs, log, a.seed))
     result = {
         "machine": machine(),
         "numba": numba.__version__,
@@ -249,6 +266,7 @@ def main(argv: list[str] | None = None) -> dict:
         "phases": log,
         "ratio_wall": kit.wall / floor.wall,
         "ratio_cpu": kit.cpu / floor.cpu,
+        "ratio_wall_threads": round(kit_t.wall / floor.wall, 2) if kit_t else None,
         "kit_search_equals_scipy_max_abs_diff_m": diff,
         "what_if": wi.groupby(["type", "kind"])["seconds"]
         .agg(["median", "max"])
@@ -258,20 +276,7 @@ def main(argv: list[str] | None = None) -> dict:
         "what_if_cells_changed_median": float(wi["cells_changed"].median()),
         "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / GB, 2),
     }
-    print()
-    print(
-        f"{result['nodes']:,} nodes, {result['links']:,} links, {result['cells']:,} cells, "
-        f"{sum(result['points'].values()):,} points; {result['machine']}"
-    )
-    print("| phase | wall s | CPU s | peak GB |\n|---|---|---|---|")
-    for p in log:
-        print(f"| {p['phase']} | {p['wall_s']:.2f} | {p['cpu_s']:.2f} | {p['peak_rss_gb']:.2f} |")
-    print(
-        f"kit / floor: {result['ratio_wall']:.2f}x wall, {result['ratio_cpu']:.2f}x CPU; "
-        f"kit search vs SciPy max |diff| {diff:.3g} m; peak {result['peak_rss_gb']} GB"
-    )
-    print(wi.groupby(["type", "kind"])[["seconds", "cells_changed", "kommuner"]].median())
-    print("what-if max seconds:", round(wi["seconds"].max(), 3))
+    _report(result, log, wi)
     if a.out:
         a.out.write_text(json.dumps(result, indent=2))
     return result

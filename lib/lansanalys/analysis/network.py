@@ -41,6 +41,7 @@ of 4 million nodes they run within a small factor of SciPy's own Dijkstra
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -415,6 +416,7 @@ def nearest_by_type(
     service_types: list[str] | None = None,
     max_attach_m: float = ATTACH_M,
     second: bool = True,
+    workers: int = 1,
 ) -> pd.DataFrame:
     """Road distance and car minutes from every cell to the nearest point of every type.
 
@@ -437,6 +439,9 @@ def nearest_by_type(
         Also the second-nearest point by road metres (:meth:`RoadNetwork.nearest_two`, from the
         same search as the nearest): ``road2_m`` and ``road2_point_id`` (NaN and None with fewer
         than two reachable).
+    workers : int
+        Types computed side by side in threads (the searches release the GIL); the answer is
+        the same with any number.
 
     Returns
     -------
@@ -447,35 +452,40 @@ def nearest_by_type(
         km) and ``reachable``; distances NaN and ids None where unreachable (never 0).
     """
     catt = net.attach(cells[["x", "y"]].to_numpy(dtype=float), max_attach_m)
-    frames = []
     types = service_types or sorted(points["service_type"].unique())
-    for stype in types:
+    cell_ids = cells["cell_id"].to_numpy()
+
+    def one(stype: str) -> pd.DataFrame:
         pts = points[points["service_type"] == stype]
         patt = net.attach(pts[["x", "y"]].to_numpy(dtype=float).reshape(-1, 2), max_attach_m)
         # With no point left (all closed in a what-if) every cell is unreachable, not 0 km.
-        dm, pm, d2, p2 = net._search(
-            catt, patt, max_attach_m, CONNECTOR_KMH, "m", 2 if second else 1
-        )
+        k = 2 if second else 1
+        dm, pm, d2, p2 = net._search(catt, patt, max_attach_m, CONNECTOR_KMH, "m", k)
         dt, pt, _, _ = net._search(catt, patt, max_attach_m, CONNECTOR_KMH, "min", 1)
         res = _nearest_frame(dm, pm, dt, pt)
         pid = np.append(pts["point_id"].to_numpy(dtype=object), None)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "cell_id": cells["cell_id"].to_numpy(),
-                    "service_type": stype,
-                    "road_m": res["dist_m"].to_numpy(),
-                    "road_min": res["minutes"].to_numpy(),
-                    # -1 (unreachable) picks the None appended last.
-                    "road_point_id": pid[res["point"].to_numpy()],
-                    "road_min_point_id": pid[res["point_min"].to_numpy()],
-                    "reachable": res["reachable"].to_numpy(),
-                }
-            )
+        frame = pd.DataFrame(
+            {
+                "cell_id": cell_ids,
+                "service_type": stype,
+                "road_m": res["dist_m"].to_numpy(),
+                "road_min": res["minutes"].to_numpy(),
+                # -1 (unreachable) picks the None appended last.
+                "road_point_id": pid[res["point"].to_numpy()],
+                "road_min_point_id": pid[res["point_min"].to_numpy()],
+                "reachable": res["reachable"].to_numpy(),
+            }
         )
         if second:
-            frames[-1]["road2_m"] = _nan(d2)
-            frames[-1]["road2_point_id"] = pid[p2]
+            frame["road2_m"] = _nan(d2)
+            frame["road2_point_id"] = pid[p2]
+        return frame
+
+    if workers > 1 and len(types) > 1:
+        with ThreadPoolExecutor(workers) as pool:
+            frames = list(pool.map(one, types))
+    else:
+        frames = [one(t) for t in types]
     return pd.concat(frames, ignore_index=True)
 
 

@@ -13,8 +13,9 @@ nearest and the search starts from the points' own entries and, across each link
 neighbour's nearest where that is another point (:func:`arc_seeds`). That is exact: the
 second-nearest point of a node reaches it through a neighbour (or enters there) whose nearest
 or second-nearest it is, for if two other points were nearer that neighbour they would be
-nearer the node too. Entries are ordered by (cost, point, node): at equal cost the lower point
-row wins, everywhere the same way.
+nearer the node too. At equal cost the lower point row wins, everywhere the same way: a node's
+label is compared by (cost, point), and an entry that is no longer its node's label when it
+leaves the heap is skipped, so the heap orders by cost alone.
 
 **Restricted search.** A node marked ``done`` neither takes nor settles a label. A full search
 starts with none done; a what-if resets only the nodes whose labels held a closed point and
@@ -48,7 +49,7 @@ def _sift_up(hk, hi, i, key, ident):
     while i > 0:
         p = (i - 1) >> 1
         pk = hk[p]
-        if key < pk or (key == pk and ident < hi[p]):
+        if key < pk:
             hk[i] = pk
             hi[i] = hi[p]
             i = p
@@ -68,9 +69,9 @@ def _sift_down(hk, hi, size):
         c = 2 * i + 1
         if c >= size:
             break
-        if c + 1 < size and (hk[c + 1] < hk[c] or (hk[c + 1] == hk[c] and hi[c + 1] < hi[c])):
+        if c + 1 < size and hk[c + 1] < hk[c]:
             c += 1
-        if hk[c] < key or (hk[c] == key and hi[c] < ident):
+        if hk[c] < key:
             hk[i] = hk[c]
             hi[i] = hi[c]
             i = c

@@ -317,8 +317,12 @@ class WhatIf:
         for cost in _K:
             for arr, nw in zip(st.cell[cost], new[cost], strict=True):
                 arr[cells] = nw
-        out = self._shares(stype, rows, {"before": before, "after": self._values(st, rows)})
-        out = _long(out)
+        if len(rows):
+            out = _long(
+                self._shares(stype, rows, {"before": before, "after": self._values(st, rows)})
+            )
+        else:  # nobody's figures changed (a point far from every road, or beyond others)
+            out = pd.DataFrame(columns=["kommun_kod", "service_type", "measure", "before", "after"])
         out.attrs.update(
             cells_changed=int(changed.sum()),
             nodes_searched=int(sum(len(n) for saved in nodes.values() for n, _ in saved)),
@@ -449,3 +453,30 @@ def _long(wide: pd.DataFrame) -> pd.DataFrame:
     out = out.sort_values(["kommun_kod", "measure"], kind="stable").reset_index(drop=True)
     out["measure"] = out["measure"].astype(str)
     return out
+
+
+def warm_up() -> None:
+    """Run every road kernel once on a tiny world: compiles them on a cold numba cache (about
+    10 s of CPU), so later processes only load them. ``make setup`` runs it."""
+    from lansanalys.analysis.network import nearest_by_type
+
+    nodes = pd.DataFrame({"x": [0.0, 1_000.0, 2_000.0], "y": [0.0, 0.0, 0.0]})
+    edges = pd.DataFrame(
+        {"u": [0, 1], "v": [1, 2], "length_m": [1_000.0, 1_000.0], "speed_kmh": [50.0, 50.0]}
+    )
+    cells = pd.DataFrame(
+        {"cell_id": ["a"], "x": [500.0], "y": [10.0], "kommun_kod": ["0114"], "population": [1]}
+    )
+    pts = pd.DataFrame(
+        {"point_id": ["p", "q"], "service_type": "t", "x": [0.0, 2_000.0], "y": [0.0, 0.0]}
+    )
+    net = RoadNetwork(nodes, edges)
+    nearest_by_type(net, cells, pts)
+    wi = WhatIf(net, cells, pts)
+    wi.move("p", 1_500.0, 0.0)
+    wi.add("r", "t", 100.0, 0.0)
+    wi.reset()
+
+
+if __name__ == "__main__":
+    warm_up()
