@@ -41,6 +41,7 @@ of 4 million nodes they run within a small factor of SciPy's own Dijkstra
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
@@ -416,7 +417,7 @@ def nearest_by_type(
     service_types: list[str] | None = None,
     max_attach_m: float = ATTACH_M,
     second: bool = True,
-    workers: int = 1,
+    workers: int | None = None,
 ) -> pd.DataFrame:
     """Road distance and car minutes from every cell to the nearest point of every type.
 
@@ -439,9 +440,9 @@ def nearest_by_type(
         Also the second-nearest point by road metres (:meth:`RoadNetwork.nearest_two`, from the
         same search as the nearest): ``road2_m`` and ``road2_point_id`` (NaN and None with fewer
         than two reachable).
-    workers : int
-        Types computed side by side in threads (the searches release the GIL); the answer is
-        the same with any number.
+    workers : int, optional
+        Types computed side by side in threads (the searches release the GIL); default two
+        where the machine has two cores or more. The answer is the same with any number.
 
     Returns
     -------
@@ -481,6 +482,8 @@ def nearest_by_type(
             frame["road2_point_id"] = pid[p2]
         return frame
 
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1)
     if workers > 1 and len(types) > 1:
         with ThreadPoolExecutor(workers) as pool:
             frames = list(pool.map(one, types))
