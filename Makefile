@@ -20,6 +20,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m lansanalys.analysis.whatif  # compile the road kernels once (numba cache)
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (Länsanalys)" >/dev/null
 	@touch $(STAMP)
 

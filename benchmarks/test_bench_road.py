@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 
 from lansanalys.analysis import network
-from lansanalys.sources import vagnat
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +25,7 @@ def road(bench_home):
 
 
 def test_road_network_load(benchmark, road):
-    net = benchmark(vagnat.load_network, road["vagnat_noder"], road["vagnat_lankar"])
+    net = benchmark(network.load_network, road["vagnat_noder"], road["vagnat_lankar"])
     benchmark.extra_info.update(nodes=len(road["vagnat_noder"]), links=len(road["vagnat_lankar"]))
     assert net.graph_m.nnz == 2 * len(road["vagnat_lankar"])
 

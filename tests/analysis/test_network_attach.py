@@ -155,6 +155,41 @@ def test_a_cell_on_its_point_is_at_0_and_reachable():
     assert res["road_point_id"].tolist() == ["a", "b"]
 
 
+def test_two_points_at_one_place_the_first_listed_is_nearest_and_the_other_second():
+    """Shops b and a in one building 10 km away (b listed first): b is the nearest, a the
+    second-nearest at the same 10 km, by km and by minutes alike, in any order of the search."""
+    net = _net(*ROAD)
+    res = nearest_by_type(net, _cells(home=(0, 0)), _points(b=(10_000, 0), a=(10_000, 0)))
+    r = res.iloc[0]
+    assert r["road_point_id"] == r["road_min_point_id"] == "b"
+    assert r["road2_point_id"] == "a" and r["road2_m"] == r["road_m"] == 10_000.0
+
+
+def test_types_in_threads_give_the_same_table():
+    """workers=2 computes the types side by side; the table is the same as one at a time."""
+    net = _net(
+        [(0, 0), (4_000, 0), (4_000, 3_000), (9_000, 0)],
+        [
+            (0, 1, 4_000.0, 50.0),
+            (1, 2, 3_500.0, 70.0),
+            (1, 3, 5_000.0, 90.0),
+            (2, 3, 6_000.0, 90.0),
+        ],
+    )
+    cells = _cells(c=(100, 200), d=(4_100, 2_000), e=(8_000, -300), f=(50_000, 0))
+    pts = pd.concat(
+        [
+            _points("dagligvaror", A=(0, 0), B=(9_000, 0)),
+            _points("apotek", C=(4_000, 3_000)),
+            _points("drivmedel", D=(2_000, 50), E=(7_000, 10)),
+        ],
+        ignore_index=True,
+    )
+    one = nearest_by_type(net, cells, pts)
+    pd.testing.assert_frame_equal(nearest_by_type(net, cells, pts, workers=2), one)
+    assert one.loc[one["cell_id"] == "f", "reachable"].eq(False).all()  # 50 km from any road
+
+
 # --- km and minutes: each with its own point ------------------------------------------------------
 
 

@@ -7,6 +7,10 @@ the point gives, and every other cell keeps its nearest. So the people the scena
 beyond the limit are exactly the closure ranking's ``pushed_beyond`` for the point. The build
 runs it for the most critical point of every area (the ``scenarios`` table); a report runs it
 for a point the user names.
+
+For opening or moving points, several changes in a row, or the access shares of whole kommuner
+before and after, use :class:`lansanalys.analysis.whatif.WhatIf` (along the road network, one
+change in well under a second at national scale).
 """
 
 from __future__ import annotations
