@@ -30,6 +30,12 @@ ROAD_BLOCK = 2000
 ROAD_MAX_LINK = 25_000
 ROAD_WATER_GAP = 1000
 ROAD_EXTRA_SHARE = 0.4
+#: Fixed links over water wider than :data:`ROAD_WATER_GAP` that the demo's roads take (WGS 84
+#: ends: latitude, longitude): Ölandsbron, Kalmar (Svinö) – Möllstorp on Öland, 6 km, 70 km/h
+#: (Trafikverket). Without it Öland's 26 000 people would have no road to the mainland.
+ROAD_BRIDGES: tuple[tuple[str, tuple[float, float], tuple[float, float], int], ...] = (
+    ("Ölandsbron", (56.6808, 16.3622), (56.6890, 16.4565), 70),
+)
 
 #: The demo's Pipos service labels, in file order (each label's type is
 #: :func:`lansanalys.services.pipos_type`'s; placement: :mod:`lansanalys.demo.placement`).
@@ -386,6 +392,11 @@ class DemoWorld:
         dense = (pop[pairs[:, 0]] >= 300) & (pop[pairs[:, 1]] >= 300)
         klass = np.select([length > 6000, dense, length > 3000], [3, 7, 5], default=6)
         speed = pd.Series(klass).map({3: 90, 5: 70, 6: 60, 7: 50}).to_numpy()
+        bridges = self._bridge_pairs(xy)
+        if len(bridges):
+            pairs = np.concatenate([pairs, bridges[:, :2].astype(pairs.dtype)])
+            klass = np.concatenate([klass, np.full(len(bridges), 3)])
+            speed = np.concatenate([speed, bridges[:, 2]])
         lines = shapely.linestrings(np.stack([xy[pairs[:, 0]], xy[pairs[:, 1]]], axis=1))
         return gpd.GeoDataFrame(
             {
@@ -396,6 +407,24 @@ class DemoWorld:
             geometry=lines,
             crs=CRS_METRIC,
         )
+
+    @staticmethod
+    def _bridge_pairs(xy: np.ndarray) -> np.ndarray:
+        """Rows ``node, node, speed`` for :data:`ROAD_BRIDGES`: each bridge joins the road
+        nodes nearest its two ends."""
+        from pyproj import Transformer
+
+        if not ROAD_BRIDGES:
+            return np.empty((0, 3), dtype=np.int64)
+        tr = Transformer.from_crs("EPSG:4326", CRS_METRIC, always_xy=True)
+        tree = cKDTree(xy)
+        rows = []
+        for _name, (lat1, lon1), (lat2, lon2), kmh in ROAD_BRIDGES:
+            ends = np.column_stack(tr.transform([lon1, lon2], [lat1, lat2]))
+            _, (a, b) = tree.query(ends)
+            if a != b:
+                rows.append((int(a), int(b), int(kmh)))
+        return np.array(rows, dtype=np.int64).reshape(-1, 3)
 
     def classification(self) -> pd.DataFrame:
         """A kommun grouping in the spirit of SKR's and Tillväxtverket's: by size and remoteness.
