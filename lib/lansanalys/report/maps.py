@@ -397,19 +397,23 @@ def add_side_bars(
             fixedrange=True,
         ),
     )
-    for name, t in zip(names, text, strict=True):
-        if t:
-            fig.add_annotation(
-                x=1.0,
-                xref="x2 domain",
-                xanchor="left",
-                xshift=4,
-                y=name,
-                yref="y2",
-                text=html.escape(t),
-                showarrow=False,
-                font=dict(size=12),
-            )
+    # All values set at once: plotly validates every annotation again on each add_annotation.
+    values = [
+        dict(
+            x=1.0,
+            xref="x2 domain",
+            xanchor="left",
+            xshift=4,
+            y=name,
+            yref="y2",
+            text=html.escape(t),
+            showarrow=False,
+            font=dict(size=12),
+        )
+        for name, t in zip(names, text, strict=True)
+        if t
+    ]
+    fig.update_layout(annotations=[*fig.layout.annotations, *values])
     if reference is not None:
         fig.add_shape(
             type="line",
