@@ -14,16 +14,17 @@ from pathlib import Path
 from lansanalys.config import chromium_override
 from lansanalys.util import atomic_path
 
-#: True when every figure of the page has drawn its SVG (plotly.js ran for each).
+#: True when every figure of the page has drawn its SVG at its printed size (plotly.js ran for
+#: each, and the figure's script marked it ``data-la-drawn``, see report.plotly_html).
 FIGURES_DRAWN = """() => {
   const figs = [...document.querySelectorAll('figure.la-figure')];
   return document.readyState === 'complete'
-    && figs.every(f => f.querySelector('.js-plotly-plot .main-svg'));
+    && figs.every(f => f.querySelector('.js-plotly-plot[data-la-drawn] .main-svg'));
 }"""
 
-#: Pages print at 85 %: body text stays at about 10 pt while figures get room for their titles,
+#: Pages print at 75 %: body text at 9 pt, tables at 7 pt, and two figures share an A4 page
 #: side bars and legends.
-PRINT_SCALE = 0.85
+PRINT_SCALE = 0.75
 #: The layout width of the printed page in CSS px: A4 less the 12 mm margins of report.css's
 #: @page (186 mm = 703 px) divided by the scale. The page is laid out in print media at this
 #: width before plotly draws, so every figure is drawn at the width it is printed at.

@@ -8,6 +8,7 @@ JupyterLab the parameter is empty and nothing is written.
 from __future__ import annotations
 
 import contextlib
+import html
 import itertools
 import json
 import shutil
@@ -134,8 +135,9 @@ def write_xlsx(folder: Path, target: Path) -> Path | None:
     return target
 
 
-def link_html(href: str | None) -> str:
-    """The download link placed under a figure or table ('' when there is no file)."""
-    if not href:
-        return ""
-    return f'<p class="la-download"><a href="{href}" download>Ladda ner data (CSV)</a></p>'
+def link_html(href: str | None, extra: str = "") -> str:
+    """The download line placed under a figure or table: its data (CSV) and ``extra`` HTML
+    (a figure's image buttons); '' when there is neither."""
+    parts = [f'<a href="{html.escape(href)}" download>Ladda ner data (CSV)</a>'] if href else []
+    parts += [extra] if extra else []
+    return f'<p class="la-download">{" · ".join(parts)}</p>' if parts else ""
