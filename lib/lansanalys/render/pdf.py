@@ -109,3 +109,38 @@ def _print_pdfs(html_paths: list[Path], timeout: int) -> list[Path]:
 def print_pdf(html_path: Path, timeout: int = 120) -> Path:
     """Print one rendered report to PDF beside it (see :func:`print_pdfs`)."""
     return print_pdfs([html_path], timeout)[0]
+
+
+def stale_pdfs(folder: Path) -> list[Path]:
+    """The PDFs in ``folder`` older than the report page beside them (``08-kalmar-lan.pdf``
+    printed before ``08-kalmar-lan.html`` was rendered again). A PDF with no page beside it is
+    not the kit's to judge and is left alone."""
+    stale = []
+    for pdf in sorted(Path(folder).glob("*.pdf")):
+        page = pdf.with_suffix(".html")
+        if page.exists() and page.stat().st_mtime_ns > pdf.stat().st_mtime_ns:
+            stale.append(pdf)
+    return stale
+
+
+def refresh_stale_pdfs(
+    folder: Path, timeout: int = 120
+) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Re-print every stale PDF of ``folder`` (:func:`stale_pdfs`) from its page, so no PDF
+    shows other figures than the report it sits beside. Where it cannot be printed (no
+    Chromium or Playwright, or the page fails to print) the stale PDF is removed instead.
+
+    Returns the re-printed PDFs and the removed ones, each with the reason.
+    """
+    stale = stale_pdfs(folder)
+    if not stale:
+        return [], []
+    try:
+        return print_pdfs([p.with_suffix(".html") for p in stale], timeout), []
+    except RuntimeError as exc:
+        reason = str(exc)
+    removed = []
+    for pdf in stale_pdfs(folder):  # those printed before the failure are current now
+        pdf.unlink(missing_ok=True)
+        removed.append((pdf, reason))
+    return [p for p in stale if p.exists()], removed

@@ -110,13 +110,16 @@ def html_table(
     download_frame: pd.DataFrame | None = None,
     key: str = "",
     show_source: bool = True,
+    decimals: dict[str, int] | None = None,
 ) -> HTML:
     """An accessible HTML table with caption, source and its CSV download; every cell escaped.
 
     ``links`` maps a column to one href per row (None: no link); ``download=False`` leaves the
     download out; ``download_frame`` is offered instead of the shown (formatted) table;
     ``show_source=False`` leaves the source line off the page (tables in a row that share one
-    source show it once, under the last) while the download's index still names it.
+    source show it once, under the last) while the download's index still names it;
+    ``decimals`` (the decimals shown per column) marks ``download_frame`` as a report table's
+    numbers, kept one decimal beyond what is shown (see :func:`downloads.download_frame`).
     """
     numeric = numeric or []
     links = links or {}
@@ -130,7 +133,9 @@ def html_table(
     ]
     saved = df if download_frame is None else download_frame
     link = (
-        downloads.link_html(downloads.save(saved, caption, key or downloads.current_key(), source))
+        downloads.link_html(
+            downloads.save(saved, caption, key or downloads.current_key(), source, decimals)
+        )
         if download
         else ""
     )
@@ -254,6 +259,15 @@ class Table(pd.DataFrame):
             ]
         return out
 
+    def _decimals(self, df: pd.DataFrame) -> dict[str, int]:
+        """The decimals the page shows of each formatted column (for the download)."""
+        shown = {c: downloads.shown_decimals(f) for c, f in self.formats.items() if c in df}
+        if self.shown is not None:  # a format per row: the most decimals any row shows
+            for c in shown:
+                if c in self.shown:
+                    shown[c] = downloads.text_decimals(self.shown[c])
+        return {c: n for c, n in shown.items() if n is not None}
+
     def _repr_html_(self) -> str:
         parts = []
         groups = (
@@ -289,6 +303,7 @@ class Table(pd.DataFrame):
                     download_frame=d,
                     key=self.key + (f"-{downloads.slugify(str(g))}" if g is not None else ""),
                     show_source=i == len(groups) - 1,
+                    decimals=self._decimals(d),
                 ).data
             )
         if self.note:
@@ -299,7 +314,7 @@ class Table(pd.DataFrame):
             names = ", ".join(str(g).lower() for g, _ in groups)
             return (
                 f'<div class="la-appendix-part" data-la-appendix="{html.escape(self.caption)}" '
-                f'data-la-ref="{html.escape(f"En tabell per slag ({names}) finns i")}">'
+                f'data-la-ref="{html.escape(f"{self.caption}, en tabell per slag ({names}), finns i")}">'
                 + "".join(parts)
                 + "</div>"
             )
