@@ -193,10 +193,10 @@ def test_downloads_next_to_each_figure_and_table(rendered):
     csvs = [h for h in hrefs if h.endswith(".csv")]
     # Every figure; tables: age groups, projection, orter, access (one per service type; the
     # demo has all seven), vulnerable stores, second-nearest, closure scenario, cash rule,
-    # support, kommunerna, sources.
+    # support, kommunerna, the data behind the report and its files.
     from lansanalys.services import SERVICE_TYPES
 
-    expected = figure_cells("lansrapport.ipynb") + len(SERVICE_TYPES) + 10
+    expected = figure_cells("lansrapport.ipynb") + len(SERVICE_TYPES) + 11
     assert len(csvs) == expected, csvs
     # Stable names: the figure's number and the chapter that made it, not its headline.
     assert csvs[0].endswith("/01-pyramid.csv"), csvs[0]
@@ -204,8 +204,8 @@ def test_downloads_next_to_each_figure_and_table(rendered):
     for h in hrefs:
         assert (out / h).exists(), h
     df = pd.read_csv(out / csvs[0], sep=";", decimal=",", encoding="utf-8-sig")
-    assert len(df) > 10 and "share" in df.columns  # the pyramid's shares, as numbers
-    assert df["share"].dtype.kind == "f"
+    assert len(df) > 10 and "Andel, %" in df.columns  # the pyramid's shares, as numbers
+    assert df["Andel, %"].dtype.kind == "f"
     book = openpyxl.load_workbook(out / "downloads" / "08-kalmar-lan" / "08-kalmar-lan.xlsx")
     assert book.sheetnames[0] == "Innehåll" and len(book.sheetnames) == expected + 1
     index = list(book["Innehåll"].iter_rows(values_only=True))

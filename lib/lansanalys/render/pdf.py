@@ -53,8 +53,8 @@ def find_chromium() -> str | None:
 def print_pdfs(html_paths: Iterable[Path], timeout: int = 120) -> list[Path]:
     """Print each rendered report to a PDF beside it (written atomically), in one browser.
 
-    Raises RuntimeError when Chromium or Playwright is missing, or a page's figures do not draw
-    within ``timeout`` seconds (the message names the report). Runs in a thread of its own, so
+    Raises RuntimeError when Chromium or Playwright is missing or Chromium does not start, or a
+    page's figures do not draw within ``timeout`` seconds (the message names the report). Runs in a thread of its own, so
     it also works where an event loop is running (a notebook, another Playwright session).
     """
     from concurrent.futures import ThreadPoolExecutor
@@ -76,7 +76,11 @@ def _print_pdfs(html_paths: list[Path], timeout: int) -> list[Path]:
         ) from None
     done = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        try:
+            browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        except PlaywrightError as exc:
+            msg = str(exc).splitlines()[0]
+            raise RuntimeError(f"Chromium ({exe}) did not start: {msg}") from None
         try:
             ctx = browser.new_context(offline=True, viewport=PRINT_VIEWPORT)
             for html_path in html_paths:
