@@ -19,16 +19,19 @@ from lansanalys.report import downloads
 _figure_numbers = itertools.count(1)
 
 
-#: In print (the PDF) each figure's plot area is drawn at this share of its screen height, so
+#: In print (the PDF) each chart's plot area is drawn at this share of its screen height, so
 #: two figures share an A4 page; its title, legend and source note keep their size. A category
 #: axis (ranked bars, a heatmap's rows) keeps :data:`PRINT_LINE_PX` per line of each label, so
-#: no label runs into the next.
+#: no label runs into the next. A map (an axis with a fixed aspect, whose size its height sets)
+#: keeps the larger :data:`PRINT_MAP_SHARE`.
 PRINT_PLOT_SHARE = 0.7
+PRINT_MAP_SHARE = 0.8
 PRINT_LINE_PX = 16
 
 #: Run after each figure has drawn: in print, lower the plot area as above; then mark the
 #: figure drawn (``data-la-drawn``, which render.pdf waits for before it prints).
-_AFTER_DRAW = """var gd = document.getElementById('{plot_id}');
+_AFTER_DRAW = (
+    """var gd = document.getElementById('{plot_id}');
 var drawn = function () { gd.setAttribute('data-la-drawn', '1'); };
 var L = gd._fullLayout;
 if (window.matchMedia && window.matchMedia('print').matches && L && L.height) {
@@ -36,6 +39,7 @@ if (window.matchMedia && window.matchMedia('print').matches && L && L.height) {
   var want = plot * SHARE;
   Object.keys(L).forEach(function (k) {
     var ax = L[k];
+    if (/^[xy]axis[0-9]*$/.test(k) && ax.scaleanchor) { want = Math.max(want, plot * MAP); }
     if (!/^yaxis[0-9]*$/.test(k) || ax.type !== 'category' || !ax._categories) { return; }
     var lines = 1;
     ax._categories.forEach(function (c) {
@@ -50,7 +54,10 @@ if (window.matchMedia && window.matchMedia('print').matches && L && L.height) {
     return Plotly.relayout(gd, {height: h}).then(drawn);
   }
 }
-drawn();""".replace("SHARE", str(PRINT_PLOT_SHARE)).replace("LINE", str(PRINT_LINE_PX))
+drawn();""".replace("SHARE", str(PRINT_PLOT_SHARE))
+    .replace("LINE", str(PRINT_LINE_PX))
+    .replace("MAP", str(PRINT_MAP_SHARE))
+)
 
 
 def figure_config(image_name: str) -> dict:
