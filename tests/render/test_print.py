@@ -88,8 +88,12 @@ def _print_layout(browser, page_path) -> dict:
     return out
 
 
-@pytest.mark.parametrize(("name", "most"), [("08-kalmar-lan", 19), ("0821-hogsby", 16)])
-def test_the_printed_report_keeps_its_parts_together_and_is_short(browser, rendered, name, most):
+@pytest.mark.parametrize(
+    ("name", "most", "shared_pages"), [("08-kalmar-lan", 19, 3), ("0821-hogsby", 16, 1)]
+)
+def test_the_printed_report_keeps_its_parts_together_and_is_short(
+    browser, rendered, name, most, shared_pages
+):
     """Page by page: no heading ends a page, every table caption stands on the page where its
     table begins, figures share pages, and the report is far shorter than its 24 (19) pages
     with a figure on every page of its own."""
@@ -126,7 +130,7 @@ def test_the_printed_report_keeps_its_parts_together_and_is_short(browser, rende
         assert len(lines) - i > 2, (name, head, "alone at the foot of page", n + 1)
     # Figures share pages: several pages carry two or more of them.
     shared = [p for p in pages if sum(bool(re.fullmatch(r"Figur \d+", ln)) for ln in p) >= 2]
-    assert len(shared) >= 3, [len(p) for p in pages]
+    assert len(shared) >= shared_pages, [len(p) for p in pages]
 
 
 def test_per_type_tables_and_the_technical_appendix_are_appendices(browser, rendered):

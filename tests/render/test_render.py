@@ -92,7 +92,7 @@ def test_access_definition_is_stated_and_unreachable_shown(rendered):
         assert "Medelavstånd för nåbara" in html or "för dem som når servicen" in html
         # The vulnerability measures the reports show are defined under Om data och metod.
         assert "Näst närmaste &gt; 10 km" in html
-        assert "Sårbarhet: för varje befolkad ruta söks både närmaste och näst närmaste" in html
+        assert "Sårbarhet</strong>: för varje befolkad ruta söks både närmaste och näst" in html
     assert "länet och kommunerna jämförs med rikets gräns" in lan
 
 
