@@ -89,7 +89,7 @@ def _print_layout(browser, page_path) -> dict:
 
 
 @pytest.mark.parametrize(
-    ("name", "most", "shared_pages"), [("08-kalmar-lan", 19, 3), ("0821-hogsby", 16, 1)]
+    ("name", "most", "shared_pages"), [("08-kalmar-lan", 20, 3), ("0821-hogsby", 17, 1)]
 )
 def test_the_printed_report_keeps_its_parts_together_and_is_short(
     browser, rendered, name, most, shared_pages

@@ -220,6 +220,7 @@ HEADERS = {
     "flyttnetto": "Flyttnetto",
     "folkokning": "Folkökning",
     "typ": "Typ",
+    "type": "Ortstyp",
     "kind": "Slag",
     "label": "Slag",
     "x": "X (SWEREF 99 TM), m",
