@@ -193,10 +193,11 @@ def test_downloads_next_to_each_figure_and_table(rendered):
     csvs = [h for h in hrefs if h.endswith(".csv")]
     # Every figure; tables: age groups, projection, orter, access (one per service type; the
     # demo has all seven), vulnerable stores, second-nearest, closure scenario, cash rule,
-    # support, kommunerna, the data behind the report and its files.
+    # support, kommunerna, by place type, by kommuntyp, support by kommuntyp, the data behind
+    # the report and its files.
     from lansanalys.services import SERVICE_TYPES
 
-    expected = figure_cells("lansrapport.ipynb") + len(SERVICE_TYPES) + 11
+    expected = figure_cells("lansrapport.ipynb") + len(SERVICE_TYPES) + 14
     assert len(csvs) == expected, csvs
     # Stable names: the figure's number and the chapter that made it, not its headline.
     assert csvs[0].endswith("/01-pyramid.csv"), csvs[0]
