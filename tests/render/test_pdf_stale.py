@@ -26,9 +26,10 @@ def _page(path: Path, text: str) -> Path:
     return path
 
 
-def _later(path: Path, than: Path) -> None:
-    """Give ``path`` a time clearly after ``than`` (file systems keep coarse times)."""
-    t = than.stat().st_mtime_ns + 2_000_000_000
+def _earlier(path: Path, than: Path) -> None:
+    """Give ``path`` a time clearly before ``than`` (file systems keep coarse times; never a
+    time in the future, which a file written next would still be older than)."""
+    t = than.stat().st_mtime_ns - 2_000_000_000
     os.utime(path, ns=(t, t))
 
 
@@ -49,9 +50,9 @@ def test_a_pdf_older_than_its_page_is_printed_again(tmp_path):
     own.write_bytes(b"%PDF-1.4 egen fil")
     assert stale_pdfs(tmp_path) == []
     _page(page, "Andra utgåvan")
-    _later(page, pdf)
+    _earlier(pdf, page)
     (tmp_path / "egen.pdf").write_bytes(pdf.read_bytes())
-    _later(tmp_path / "egen.pdf", mine)
+    _earlier(mine, tmp_path / "egen.pdf")
     assert stale_pdfs(tmp_path) == [pdf]
     reprinted, removed = refresh_stale_pdfs(tmp_path)
     assert reprinted == [pdf] and removed == []
@@ -65,7 +66,7 @@ def test_a_stale_pdf_that_cannot_be_printed_is_removed_and_said(tmp_path, monkey
     page = _page(tmp_path / "09-gotlands-lan.html", "Ny")
     pdf = tmp_path / "09-gotlands-lan.pdf"
     pdf.write_bytes(b"%PDF-1.4 gammal")
-    _later(page, pdf)
+    _earlier(pdf, page)
     monkeypatch.setenv("CHROMIUM", "/bin/false")  # a browser that does not start
     reprinted, removed = refresh_stale_pdfs(tmp_path)
     assert reprinted == [] and [p for p, _ in removed] == [pdf]
