@@ -218,6 +218,21 @@ def _print_pdfs(outcomes: list, target: Path) -> None:
         _fail(str(exc))
 
 
+def _refresh_stale_pdfs(target: Path) -> None:
+    """A PDF printed before its report was rendered again is re-printed, or removed where it
+    cannot be, and said: a PDF never silently shows an older report than the page beside it."""
+    from lansanalys.render.pdf import refresh_stale_pdfs
+
+    reprinted, removed = refresh_stale_pdfs(target)
+    for pdf in reprinted:
+        typer.echo(f"pdf: {pdf.name} re-printed (it was older than its report)")
+    for pdf, reason in removed:
+        typer.echo(
+            f"pdf: {pdf.name} removed: older than its report and not re-printed ({reason})",
+            err=True,
+        )
+
+
 @app.command()
 def render(
     lan: Annotated[
@@ -286,6 +301,7 @@ def render(
     target = out or paths().reports
     if pdf:
         _print_pdfs(outcomes, target)
+    _refresh_stale_pdfs(target)
     typer.echo(f"render: {time.perf_counter() - t0:.1f} s; open {target / 'index.html'}")
     if any(o.status == "failed" for o in outcomes):
         raise typer.Exit(1)

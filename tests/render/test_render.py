@@ -92,7 +92,7 @@ def test_access_definition_is_stated_and_unreachable_shown(rendered):
         assert "Medelavstånd för nåbara" in html or "för dem som når servicen" in html
         # The vulnerability measures the reports show are defined under Om data och metod.
         assert "Näst närmaste &gt; 10 km" in html
-        assert "Sårbarhet: för varje befolkad ruta söks både närmaste och näst närmaste" in html
+        assert "Sårbarhet</strong>: för varje befolkad ruta söks både närmaste och näst" in html
     assert "länet och kommunerna jämförs med rikets gräns" in lan
 
 
@@ -193,10 +193,11 @@ def test_downloads_next_to_each_figure_and_table(rendered):
     csvs = [h for h in hrefs if h.endswith(".csv")]
     # Every figure; tables: age groups, projection, orter, access (one per service type; the
     # demo has all seven), vulnerable stores, second-nearest, closure scenario, cash rule,
-    # support, kommunerna, sources.
+    # support, kommunerna, by place type, by kommuntyp, support by kommuntyp, the data behind
+    # the report and its files.
     from lansanalys.services import SERVICE_TYPES
 
-    expected = figure_cells("lansrapport.ipynb") + len(SERVICE_TYPES) + 10
+    expected = figure_cells("lansrapport.ipynb") + len(SERVICE_TYPES) + 14
     assert len(csvs) == expected, csvs
     # Stable names: the figure's number and the chapter that made it, not its headline.
     assert csvs[0].endswith("/01-pyramid.csv"), csvs[0]
@@ -204,8 +205,8 @@ def test_downloads_next_to_each_figure_and_table(rendered):
     for h in hrefs:
         assert (out / h).exists(), h
     df = pd.read_csv(out / csvs[0], sep=";", decimal=",", encoding="utf-8-sig")
-    assert len(df) > 10 and "share" in df.columns  # the pyramid's shares, as numbers
-    assert df["share"].dtype.kind == "f"
+    assert len(df) > 10 and "Andel, %" in df.columns  # the pyramid's shares, as numbers
+    assert df["Andel, %"].dtype.kind == "f"
     book = openpyxl.load_workbook(out / "downloads" / "08-kalmar-lan" / "08-kalmar-lan.xlsx")
     assert book.sheetnames[0] == "Innehåll" and len(book.sheetnames) == expected + 1
     index = list(book["Innehåll"].iter_rows(values_only=True))

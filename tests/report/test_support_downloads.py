@@ -127,7 +127,7 @@ def test_xlsx_keeps_codes_as_text(tmp_path, rendering):
     assert book.sheetnames[0] == "Innehåll"  # the index of every figure and table
     sheet = book.worksheets[1]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("kommun_kod", "andel")
+    assert rows[0] == ("Kommunkod", "andel")  # a known name in Swedish, an unknown as it is
     assert rows[1] == ("0821", 12.5)  # text with its zero, the share a number
     # Only the CSV and the workbook are published.
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([os.path.basename(href), "x.xlsx"])

@@ -109,11 +109,17 @@ def html_table(
     download: bool = True,
     download_frame: pd.DataFrame | None = None,
     key: str = "",
+    show_source: bool = True,
+    decimals: dict[str, int] | None = None,
 ) -> HTML:
     """An accessible HTML table with caption, source and its CSV download; every cell escaped.
 
     ``links`` maps a column to one href per row (None: no link); ``download=False`` leaves the
-    download out; ``download_frame`` is offered instead of the shown (formatted) table.
+    download out; ``download_frame`` is offered instead of the shown (formatted) table;
+    ``show_source=False`` leaves the source line off the page (tables in a row that share one
+    source show it once, under the last) while the download's index still names it;
+    ``decimals`` (the decimals shown per column) marks ``download_frame`` as a report table's
+    numbers, kept one decimal beyond what is shown (see :func:`downloads.download_frame`).
     """
     numeric = numeric or []
     links = links or {}
@@ -127,7 +133,9 @@ def html_table(
     ]
     saved = df if download_frame is None else download_frame
     link = (
-        downloads.link_html(downloads.save(saved, caption, key or downloads.current_key(), source))
+        downloads.link_html(
+            downloads.save(saved, caption, key or downloads.current_key(), source, decimals)
+        )
         if download
         else ""
     )
@@ -135,7 +143,7 @@ def html_table(
         render_block(
             "table.html.j2",
             caption=caption,
-            source=source,
+            source=source if show_source else "",
             columns=[{"name": c.text, "numeric": c.numeric} for c in columns],
             header=True,
             rows=rows,
@@ -251,6 +259,15 @@ class Table(pd.DataFrame):
             ]
         return out
 
+    def _decimals(self, df: pd.DataFrame) -> dict[str, int]:
+        """The decimals the page shows of each formatted column (for the download)."""
+        shown = {c: downloads.shown_decimals(f) for c, f in self.formats.items() if c in df}
+        if self.shown is not None:  # a format per row: the most decimals any row shows
+            for c in shown:
+                if c in self.shown:
+                    shown[c] = downloads.text_decimals(self.shown[c])
+        return {c: n for c, n in shown.items() if n is not None}
+
     def _repr_html_(self) -> str:
         parts = []
         groups = (
@@ -261,7 +278,7 @@ class Table(pd.DataFrame):
                 for g, d in pd.DataFrame(self).groupby(self.split_by, sort=False)
             ]
         )
-        for g, d in groups:
+        for i, (g, d) in enumerate(groups):
             d = d.reset_index(drop=True)
             if self.split_by:
                 d = d.drop(columns=[self.split_by])
@@ -285,10 +302,22 @@ class Table(pd.DataFrame):
                     table_class=self.table_class,
                     download_frame=d,
                     key=self.key + (f"-{downloads.slugify(str(g))}" if g is not None else ""),
+                    show_source=i == len(groups) - 1,
+                    decimals=self._decimals(d),
                 ).data
             )
         if self.note:
             parts.append(f'<p class="la-missing"><em>{html.escape(self.note)}</em></p>')
+        if self.split_by and len(groups) > 1:
+            # One table per group is reference material: the page moves it to an appendix
+            # (templates/lansanalys), leaving a sentence that names the groups.
+            names = ", ".join(str(g).lower() for g, _ in groups)
+            return (
+                f'<div class="la-appendix-part" data-la-appendix="{html.escape(self.caption)}" '
+                f'data-la-ref="{html.escape(f"{self.caption}, en tabell per slag ({names}), finns i")}">'
+                + "".join(parts)
+                + "</div>"
+            )
         return "".join(parts)
 
     @property

@@ -8,8 +8,10 @@ JupyterLab the parameter is empty and nothing is written.
 from __future__ import annotations
 
 import contextlib
+import html
 import itertools
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +20,7 @@ import pandas as pd
 
 from lansanalys.config import downloads_dir, downloads_href
 from lansanalys.geo import slugify
+from lansanalys.services import SERVICE_TYPES
 from lansanalys.util import atomic_path
 
 FRAMES_DIR = ".frames"  # the saved frames, read by write_xlsx and then removed
@@ -63,16 +66,26 @@ def lookup(key: str | None) -> tuple[pd.DataFrame, str, str] | None:
     return _registry.get(key) if key else None
 
 
-def save(df: pd.DataFrame, title: str, key: str = "", source: str = "") -> str | None:
+def save(
+    df: pd.DataFrame,
+    title: str,
+    key: str = "",
+    source: str = "",
+    decimals: dict[str, int] | None = None,
+) -> str | None:
     """Write ``df`` as CSV (``;``, decimal comma, UTF-8 with BOM: opens right in a Swedish
     Excel) and return its link relative to the report, or None outside batch rendering.
 
+    The data are made fit to calculate with first (:func:`download_frame`): Swedish column
+    heads with units, numbers as numbers rounded to one decimal more than the page shows
+    (``decimals``: the decimals shown per column), whole numbers as integers, codes as text.
     The file is named by its number in the report and ``key`` (the chapter that made it), not
     by the headline, so the name stays when the data change; ``title`` and ``source`` go to
-    the workbook's index sheet."""
+    the workbook's index sheet, and each column's Excel number format to its sheet."""
     folder = downloads_dir()
     if folder is None:
         return None
+    df, formats = download_frame(df, decimals)
     name = f"{next(_counter):02d}-{key or slugify(title)[:40] or 'data'}.csv"
     with atomic_path(Path(folder) / name) as tmp:
         df.to_csv(tmp, sep=";", decimal=",", index=False, encoding="utf-8-sig")
@@ -84,7 +97,7 @@ def save(df: pd.DataFrame, title: str, key: str = "", source: str = "") -> str |
         df.to_pickle(tmp)
     index = frames / INDEX_FILE
     entries = json.loads(index.read_text(encoding="utf-8")) if index.exists() else []
-    entries.append({"file": name, "title": title, "source": source})
+    entries.append({"file": name, "title": title, "source": source, "formats": formats})
     index.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
     return f"{downloads_href() or 'downloads'}/{name}"
 
@@ -123,6 +136,8 @@ def write_xlsx(folder: Path, target: Path) -> Path | None:
                 ],
                 columns=["Blad", "Fil (CSV)", "Rubrik", "Källa"],
             ).to_excel(xl, sheet_name="Innehåll", index=False)
+            _finish_sheet(xl.sheets["Innehåll"], {})
+            formats = {Path(e["file"]).stem: e.get("formats", {}) for e in entries}
             for f in files:
                 df = pd.read_pickle(f)  # written by save() in this render: trusted
                 df = pd.DataFrame(df).copy()
@@ -130,12 +145,243 @@ def write_xlsx(folder: Path, target: Path) -> Path | None:
                     if df[col].dtype.name == "geometry":
                         df[col] = df[col].to_wkt()
                 df.to_excel(xl, sheet_name=f.stem[:31], index=False)
+                _finish_sheet(xl.sheets[f.stem[:31]], formats.get(f.stem, {}), list(df.columns))
     shutil.rmtree(frames)
     return target
 
 
-def link_html(href: str | None) -> str:
-    """The download link placed under a figure or table ('' when there is no file)."""
-    if not href:
-        return ""
-    return f'<p class="la-download"><a href="{href}" download>Ladda ner data (CSV)</a></p>'
+def _finish_sheet(ws, formats: dict[str, str], columns: list[str] | None = None) -> None:
+    """Excel number formats per column (the Swedish look comes from Excel: ``#,##0.0`` shows
+    ``1 234,5`` in a Swedish Excel), codes as text (``@``), the head row frozen, and columns
+    wide enough for their head."""
+    ws.freeze_panes = "A2"
+    for i, cell in enumerate(ws[1]):
+        col = columns[i] if columns and i < len(columns) else str(cell.value)
+        code = formats.get(col)
+        letter = cell.column_letter
+        width = max(len(str(cell.value or "")), 8)
+        for row in ws.iter_rows(min_row=2, min_col=i + 1, max_col=i + 1):
+            for c in row:
+                if code and c.value is not None:
+                    c.number_format = code
+                width = max(width, min(len(str(c.value or "")), 60))
+        ws.column_dimensions[letter].width = min(width + 2, 62)
+
+
+def link_html(href: str | None, extra: str = "") -> str:
+    """The download line placed under a figure or table: its data (CSV) and ``extra`` HTML
+    (a figure's image buttons); '' when there is neither."""
+    parts = [f'<a href="{html.escape(href)}" download>Ladda ner data (CSV)</a>'] if href else []
+    parts += [extra] if extra else []
+    return f'<p class="la-download">{" · ".join(parts)}</p>' if parts else ""
+
+
+# --------------------------------------------------------------------------------------------
+# Data fit to calculate with: Swedish heads, numbers as numbers, codes as text
+
+#: Swedish column heads, with units, for the data behind the figures, by the names the chapters
+#: give their frames (a table's columns are named by its chapter already).
+HEADERS = {
+    "sex": "Kön",
+    "age_lo": "Ålder från, år",
+    "age_group": "Åldersgrupp",
+    "åldersgrupp": "Åldersgrupp",
+    "population": "Invånare",
+    "invanare": "Invånare",
+    "population_scb": "Invånare enligt SCB",
+    "share": "Andel, %",
+    "andel_procent": "Andel, %",
+    "område": "Område",
+    "omrade": "Område",
+    "area": "Område",
+    "year": "År",
+    "år": "År",
+    "code": "Kod",
+    "kod": "Kod",
+    "omrade_kod": "Kod",
+    "kommun_kod": "Kommunkod",
+    "lan_kod": "Länskod",
+    "ort_kod": "Ortkod",
+    "point_id": "Id",
+    "cell_id": "Ruta",
+    "name": "Namn",
+    "lan": "Län",
+    "kommun": "Kommun",
+    "start": "Invånare, första året",
+    "end": "Invånare, sista året",
+    "change": "Förändring, invånare",
+    "change_pct": "Förändring, %",
+    "fodda": "Födda",
+    "doda": "Döda",
+    "fodelseoverskott": "Födelseöverskott",
+    "inrikes_netto": "Inrikes flyttnetto",
+    "utrikes_netto": "Utrikes flyttnetto",
+    "justering": "Justering",
+    "flyttnetto": "Flyttnetto",
+    "folkokning": "Folkökning",
+    "typ": "Typ",
+    "type": "Ortstyp",
+    "kind": "Slag",
+    "label": "Slag",
+    "x": "X (SWEREF 99 TM), m",
+    "y": "Y (SWEREF 99 TM), m",
+    "avstand_km": "Avstånd, km",
+    "service_type": "Service",
+    "ej_nabar_via_vag": "Ej nåbar via väg, invånare",
+    "stapel": "Stapel",
+    "klass": "Klass",
+    "invanare_som_far_over_10_km": "Får > 10 km om den stänger, invånare",
+    "har_den_som_narmaste": "Har den som närmaste, invånare",
+    "amount_sek": "Stöd, kr",
+    "mnkr": "Stöd, mnkr",
+    "person_years": "Personår",
+    "sek_per_capita_year": "Stöd, kr per invånare och år",
+    "sek_year": "Stöd, kr per invånare och år",
+    "programme": "Program",
+    "group": "Kommungrupp",
+    "population_share": "Andel av befolkningen, %",
+    "support_share": "Andel av stödet, %",
+    "ratio": "Andel av stödet / andel av befolkningen",
+    "index": "Index (första året = 100)",
+    "n_cells": "Rutor, antal",
+    "mean_age": "Medelålder, år",
+    "share_65": "Andel 65 år och äldre, %",
+    "dependency": "Försörjningskvot (per 100 i åldern 20–64)",
+    "grocery_over_10": "> 10 km till dagligvaror, %",
+    "grocery_unreachable": "Ej nåbar via väg (dagligvaror), invånare",
+}
+_SHARE = re.compile(r"^(population|pop_70plus)?_?share_over_([0-9.]+)(km|min)$")
+#: Heads of columns that hold codes: kept as text, so kommun 0821 keeps its zero.
+CODE_HEADS = {"Kod", "Kommunkod", "Länskod", "Ortkod", "Id", "Ruta"}
+#: A number as the page prints it ("10 666", "−7,9 %", "3,5 km"), for tables handed over as
+#: text; a leading zero ("0821") is a code, not a number.
+_SWEDISH_NUMBER = re.compile(
+    r"^([+−-]?)((?:[1-9]\d{0,2}(?: \d{3})*)|0)(?:,(\d+))?(?: ?(%|km|min|kr|år))?$"
+)
+_MISSING_TEXT = {"", "..", "uppgift saknas", "–"}
+
+
+def swedish_head(col: object) -> str:
+    """The Swedish head, with its unit, of a figure's data column (as it is when unknown).
+
+    >>> swedish_head("population_share_over_2.5km"), swedish_head("km_apotek")
+    ('> 2,5 km, %', 'Apotek och apoteksombud, km')
+    """
+    name = str(col)
+    if name in HEADERS:
+        return HEADERS[name]
+    m = _SHARE.match(name)
+    if m:
+        who = "70+ " if m.group(1) == "pop_70plus" else ""
+        return f"{who}> {m.group(2).replace('.', ',')} {m.group(3)}, %"
+    kind, _, st = name.partition("_")
+    if st in SERVICE_TYPES and kind in ("n", "km"):
+        return f"{SERVICE_TYPES[st]} i orten, antal" if kind == "n" else f"{SERVICE_TYPES[st]}, km"
+    return name or "Mått"
+
+
+def shown_decimals(show) -> int | None:
+    """The decimals a display function (``fmt.percent``) prints, or None for text."""
+    try:
+        text = show(1234.5678)
+    except (TypeError, ValueError):
+        return None
+    m = _SWEDISH_NUMBER.match(str(text).strip())
+    return len(m.group(3) or "") if m else None
+
+
+def text_decimals(values: pd.Series) -> int | None:
+    """The most decimals of the numbers in a column of printed text ("3,7", "2 271"), or None
+    when it holds no printed numbers."""
+    found = [_SWEDISH_NUMBER.match(str(v).strip()) for v in values]
+    found = [m for m in found if m]
+    return max(len(m.group(3) or "") for m in found) if found else None
+
+
+def _parse_swedish(values: pd.Series) -> tuple[pd.Series, str, int] | None:
+    """A column of numbers printed as text, as numbers, the unit they carried and the most
+    decimals printed; None when any value is not such a number (a code, a word, "44,9 (4)")."""
+    nums, units, shown = [], set(), 0
+    for v in values:
+        s = str(v).strip() if v is not None else ""
+        if s in _MISSING_TEXT:
+            nums.append(float("nan"))
+            continue
+        m = _SWEDISH_NUMBER.match(s)
+        if not m:
+            return None
+        sign = -1.0 if m.group(1) in ("−", "-") else 1.0
+        nums.append(sign * float(m.group(2).replace(" ", "") + "." + (m.group(3) or "0")))
+        units.add(m.group(4) or "")
+        shown = max(shown, len(m.group(3) or ""))
+    if len(units) > 1 or all(n != n for n in nums):
+        return None
+    unit = units.pop() if units else ""
+    return pd.Series(nums, index=values.index, dtype=float), unit, shown
+
+
+def _figure_decimals(head: str, values: pd.Series) -> int:
+    """Decimals to keep of a figure's column, by its unit: shares and distances to hundredths
+    (the figures show tenths); otherwise by size."""
+    if head.endswith("%") or head.endswith(" km") or head.endswith(" min") or "Index" in head:
+        return 2
+    if "mnkr" in head:
+        return 3
+    top = values.abs().max()
+    return 3 if top < 10 else 2 if top < 1000 else 1 if top < 100_000 else 0
+
+
+def download_frame(
+    df: pd.DataFrame, decimals: dict[str, int] | None = None
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """``df`` made fit to calculate with, and the Excel number format of each column.
+
+    Heads in Swedish with units (:func:`swedish_head`; a table's own heads are kept when
+    ``decimals`` is given, even empty); numbers printed as text turned back into numbers (the
+    unit moves to the head); numbers rounded to one decimal more than shown (``decimals``:
+    shown per column; unknown: by unit), whole numbers as integers; codes as text. Formats are Excel's own codes (``#,##0``, ``#,##0.0``,
+    ``0`` for years, ``@`` for text), shown the Swedish way by a Swedish Excel.
+    """
+    table = decimals is not None  # a report table: its heads are the chapter's
+    decimals = dict(decimals or {})
+    out = pd.DataFrame(index=df.index)
+    formats: dict[str, str] = {}
+    for col in df.columns:
+        head = (str(col) or "Mått") if table else swedish_head(col)
+        if head in out.columns:
+            head = f"{head} ({sum(str(c).startswith(head) for c in out.columns) + 1})"
+        s = df[col]
+        if head in CODE_HEADS or str(col).endswith(("_kod", "_id")):
+            out[head] = s.astype("string")
+            formats[head] = "@"
+            continue
+        shown = decimals.get(col)
+        keep = None if shown is None else shown + 1
+        if s.dtype == object or pd.api.types.is_string_dtype(s):
+            parsed = _parse_swedish(s)
+            if parsed is None:
+                out[head] = s
+                continue
+            s, unit, shown = parsed
+            keep = shown  # the text holds no more than it shows
+            if unit and not head.endswith(unit):
+                head = f"{head}, {unit}"
+        if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
+            out[head] = s
+            continue
+        keep = _figure_decimals(head, s.astype(float)) if keep is None else keep
+        s = s.astype(float).round(keep)
+        whole = bool(((s.dropna() % 1) == 0).all())
+        if whole:
+            s = s.astype("Int64")
+        out[head] = s
+        is_year = head in ("År",) or head.startswith("År ")
+        show = 0 if whole else shown if shown is not None else max(keep - 1, 0)
+        formats[head] = "0" if is_year else "#,##0" + ("." + "0" * show if show else "")
+    # The same data twice under one name (a chapter's copy of a column for its figure): once.
+    for head in [c for c in out.columns if re.search(r" \(\d+\)$", str(c))]:
+        first = re.sub(r" \(\d+\)$", "", str(head))
+        if first in out.columns and out[first].equals(out[head]):
+            out = out.drop(columns=head)
+            formats.pop(head, None)
+    return out.reset_index(drop=True), formats

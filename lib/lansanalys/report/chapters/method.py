@@ -14,7 +14,7 @@ from IPython.display import HTML
 from lansanalys import fmt
 from lansanalys.analysis import access, demography, support
 from lansanalys.report import downloads
-from lansanalys.report.blocks import html_table
+from lansanalys.report.blocks import Table
 from lansanalys.report.data import AreaData
 from lansanalys.report.text import (
     closure_note,
@@ -56,6 +56,21 @@ TOPICS = {
 }
 
 
+#: How the orter are drawn, for the reader (the build's basis_text names the raw folder).
+ORTER_TEXT = {
+    "scb": "SCB:s tätorter och småorter (gränser); invånarna räknas ur befolkningsrutorna vars "
+    "mittpunkt ligger inom ortens gräns.",
+    "orter_geonames": "ungefärliga orter, eftersom SCB:s tätortsgränser inte finns i underlaget: "
+    "GeoNames-orter med minst 500 invånare, var och en med sin ruta och de angränsande rutor "
+    "med minst 100 invånare per km² som hänger ihop med den (högst 6 km bort).",
+}
+
+
+def _orter_text(meta: dict) -> str:
+    basis = meta.get("orter", {}).get("basis", "")
+    return ORTER_TEXT.get(basis) or meta.get("orter", {}).get("basis_text") or "uppgift saknas."
+
+
 def _population_notes(d: AreaData) -> list[str]:
     notes = []
     if len(d.years) < 2:
@@ -91,7 +106,7 @@ def _items(d: AreaData, topics: tuple[str, ...]) -> list[str]:
             )
         )
     if "orter" in topics:
-        items.append("Orter: " + d.meta.get("orter", {}).get("basis_text", "uppgift saknas."))
+        items.append("Orter: " + _orter_text(d.meta))
     if "access" in topics:
         where = (
             " Som i Tillväxtverkets Pipos söks närmaste punkt i hela landet, även i grannlän."
@@ -122,39 +137,89 @@ def _items(d: AreaData, topics: tuple[str, ...]) -> list[str]:
     return items
 
 
-def about(d: AreaData, topics: tuple[str, ...] | None = None) -> HTML:
-    """*Om data och metod*: the definitions of what this report shows (``topics``, default
-    by the area's level), then the technical appendix: sources, versions, run time, revision."""
-    topics = topics or TOPICS[d.area.level]
-    lis = "".join(f"<li>{html.escape(i)}</li>" for i in _items(d, topics))
+#: The technical appendix: moved to the end of the report as "Bilaga N" by the page script.
+APPENDIX_TITLE = "Teknisk bilaga: filer, versioner och körning"
+
+
+def _lead(item: str) -> str:
+    """A definition with its subject in bold ("**Medelålder enligt SCB**: en person …")."""
+    head, sep, rest = item.partition(": ")
+    if sep and len(head) <= 45 and "(" not in head:
+        return f"<strong>{html.escape(head)}</strong>: {html.escape(rest)}"
+    return html.escape(item)
+
+
+def _downloads_text() -> str:
+    """How to take the report's numbers and figures elsewhere (spreadsheet, slides, print)."""
     book = downloads.workbook_href()
-    if book:
-        lis += (
-            f'<li><a href="{html.escape(book)}" download>Alla tabeller i rapporten som Excel-fil '
-            "(XLSX)</a>; varje diagram och tabell har också sin egen CSV-fil.</li>"
-        )
-    rows = []
-    for kind, k in d.meta["kinds"].items():
-        for f in k["files"]:
-            rows.append(
-                {
-                    "Uppgift": KIND_NAMES.get(kind, kind),
-                    "Fil": f["file"],
-                    "Källa": f.get("source", ""),
-                    "År": f.get("year") or "..",
-                    "Licens": f.get("licence", ""),
-                    "Typ": "exempeldata" if k["demo"] else "verkliga data",
-                    "Rader": fmt.number(f.get("rows", 0)),
-                    "sha256": str(f.get("sha256", ""))[:12],
-                }
-            )
-    table = html_table(
-        pd.DataFrame(rows),
-        "Datakällor bakom rapporten",
-        "Ur data/raw/SOURCES.yml och byggets metadata.",
-        numeric=["Rader"],
-        table_class="la-sources",
+    data = (
+        f'<a href="{html.escape(book)}" download>Alla tabeller och diagramdata i rapporten som '
+        "en Excel-fil (XLSX)</a>, med ett innehållsblad först; varje diagram och tabell har också "
+        "sin egen CSV-fil (länken under den). Talen är tal, inte text, så de går att räkna med. "
+        if book
+        else ""
     )
+    return (
+        f'<p class="la-method-downloads"><strong>Ladda ner</strong>: {data}'
+        "Ett diagram sparas som bild med knapparna PNG och SVG under det, eller med kameran "
+        "(PNG) och knappen bredvid (SVG) i verktygsraden som visas när muspekaren är över "
+        "diagrammet. SVG är skarp i alla storlekar och passar för tryck och presentationer; "
+        "PNG passar för e-post och webb.</p>"
+    )
+
+
+def _sources(d: AreaData) -> Table:
+    """What the report rests on, for the reader: one row per kind of data."""
+    rows = [
+        {
+            "Uppgift": KIND_NAMES.get(kind, kind),
+            "Källa": k.get("source") or "uppgift saknas",
+            "År": k.get("year") or (k["files"][0].get("year") if k["files"] else None),
+            "Licens": "; ".join(dict.fromkeys(f.get("licence", "") for f in k["files"]))
+            or "uppgift saknas",
+            "Typ": "exempeldata" if k["demo"] else "verkliga data",
+        }
+        for kind, k in d.meta["kinds"].items()
+    ]
+    return Table(
+        pd.DataFrame(rows).astype({"År": "Int64"}),
+        caption="Underlaget bakom rapporten",
+        source="Varje diagram och tabell anger också sin källa.",
+        formats={"År": str},
+    )
+
+
+def _files(d: AreaData) -> Table:
+    """The files behind the report (technical appendix): path under the raw folder, rows,
+    when fetched, and the start of the file's SHA-256 checksum."""
+    rows = [
+        {
+            "Uppgift": KIND_NAMES.get(kind, kind),
+            "Fil": f["file"],
+            "Rader": f.get("rows"),
+            "Hämtad": f.get("retrieved") or "uppgift saknas",
+            "SHA-256 (början)": str(f.get("sha256", ""))[:12] or "uppgift saknas",
+        }
+        for kind, k in d.meta["kinds"].items()
+        for f in k["files"]
+    ]
+    with downloads.named("about-files"):
+        return Table(
+            pd.DataFrame(rows).astype({"Rader": "Int64"}),
+            caption="Filerna bakom rapporten",
+            source="Ur data/raw/SOURCES.yml och byggets metadata.",
+            formats={"Rader": fmt.number},
+            table_class="la-sources",
+        )
+
+
+def about(d: AreaData, topics: tuple[str, ...] | None = None) -> HTML:
+    """*Om data och metod*: a short page for the reader (the definitions of what this report
+    shows, ``topics`` by default from the area's level; the data it rests on; how to take its
+    numbers and figures elsewhere), then the technical appendix (files, checksums, versions,
+    run), which the page moves to the end of the report."""
+    topics = topics or TOPICS[d.area.level]
+    lis = "".join(f"<li>{_lead(i)}</li>" for i in _items(d, topics))
     pk = d.meta.get("packages", {})
     versions = ", ".join(f"{n} {v}" for n, v in pk.items())
     run = (
@@ -163,7 +228,12 @@ def about(d: AreaData, topics: tuple[str, ...] | None = None) -> HTML:
         f"{datetime.now().strftime('%Y-%m-%d %H:%M')} på {fmt.number(time.time() - d.started, 1)} s."
     )
     return HTML(
-        f'<ul class="la-method">{lis}</ul>'
-        '<section class="la-appendix"><h3>Teknisk bilaga: filer och versioner</h3>'
-        f'{table.data}<p class="la-source">{html.escape(run)}</p></section>'
+        '<p class="la-method-intro">Här står hur talen i rapporten är definierade och '
+        "beräknade, och vilket underlag de bygger på. Filer, programversioner och körningens "
+        "uppgifter finns i den tekniska bilagan.</p>"
+        f'<ul class="la-method">{lis}</ul>{_downloads_text()}{_sources(d).data}'
+        f'<section class="la-appendix-part" data-la-appendix="{html.escape(APPENDIX_TITLE)}" '
+        'data-la-ref="Filer, programversioner och körningens uppgifter finns i">'
+        f'<h3 class="la-appendix-head">{html.escape(APPENDIX_TITLE)}</h3>'
+        f'{_files(d).data}<p class="la-source">{html.escape(run)}</p></section>'
     )

@@ -1,0 +1,258 @@
+"""What a board gets on paper and an analyst in a spreadsheet (issue #21): the printed PDF page by
+page, the appendices and the method page in a real browser, the figure images, and every
+download of the rendered reports opened as a spreadsheet reader opens it.
+
+Needs Debian's chromium and poppler-utils (pdftotext); they skip locally without them and fail in
+CI (``LANSANALYS_REQUIRE_BROWSER``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from lansanalys.services import SERVICE_TYPES
+
+from .test_browser import _chromium, _open
+
+pytestmark = [pytest.mark.browser, pytest.mark.render]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    from lansanalys.render.pdf import CHROMIUM_ARGS
+
+    exe = _chromium()
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _poppler() -> None:
+    if not shutil.which("pdftotext"):
+        if os.environ.get("LANSANALYS_REQUIRE_BROWSER"):
+            pytest.fail("pdftotext (poppler-utils) is required in CI")
+        pytest.skip("pdftotext not installed: apt-get install poppler-utils")
+
+
+def _pages(pdf) -> list[list[str]]:
+    """The text lines of each page, without the page number at its foot."""
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    n = int(re.search(r"Pages:\s+(\d+)", info.stdout).group(1))
+    pages = []
+    for i in range(1, n + 1):
+        text = subprocess.run(
+            ["pdftotext", "-f", str(i), "-l", str(i), str(pdf), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        assert lines and re.fullmatch(rf"Sida {i} av {n}", lines[-1]), lines[-3:]
+        pages.append(lines[:-1])
+    return pages
+
+
+#: In the layout the PDF is printed from: every heading, and every table with its caption's
+#: number and its first cell, in page order.
+LAYOUT = """() => ({
+  heads: [...document.querySelectorAll('main h2, main h3')]
+    .filter(h => !h.closest('.la-toc') && h.offsetParent !== null)
+    .map(h => h.textContent.replace(/¶$/, '').trim()),
+  tables: [...document.querySelectorAll('main figure.la-table')].map(f => [
+    f.querySelector('.la-number').textContent.trim(),
+    (f.querySelector('tbody td') || {textContent: ''}).textContent.trim()]),
+  figures: document.querySelectorAll('main figure.la-figure').length,
+})"""
+
+
+def _print_layout(browser, page_path) -> dict:
+    from lansanalys.render import pdf
+
+    ctx = browser.new_context(offline=True, viewport=pdf.PRINT_VIEWPORT)
+    page = ctx.new_page()
+    page.emulate_media(media="print")
+    page.goto(page_path.as_uri())
+    page.wait_for_function(pdf.FIGURES_DRAWN, timeout=60_000)
+    out = page.evaluate(LAYOUT)
+    ctx.close()
+    return out
+
+
+@pytest.mark.parametrize(
+    ("name", "most", "shared_pages"), [("08-kalmar-lan", 21, 3), ("0821-hogsby", 18, 1)]
+)
+def test_the_printed_report_keeps_its_parts_together_and_is_short(
+    browser, rendered, name, most, shared_pages
+):
+    """Page by page: no heading ends a page, every table caption stands on the page where its
+    table begins, figures share pages, and the report stays shorter than the 24 (19) pages it
+    had with fewer chapters and a figure on every page of its own."""
+    from lansanalys.render import print_pdf
+
+    _poppler()
+    layout = _print_layout(browser, rendered["out"] / f"{name}.html")
+    pages = _pages(print_pdf(rendered["out"] / f"{name}.html"))
+    assert len(pages) <= most, len(pages)
+    where: dict[str, int] = {}
+    for n, lines in enumerate(pages):
+        for i, line in enumerate(lines):
+            m = re.match(r"(Tabell \d+\.)", line)
+            if m:
+                where[m.group(1)] = n
+                rest = " ".join(lines[i:])
+                first = next(t[1] for t in layout["tables"] if t[0] == m.group(1))
+                # The caption's table begins on its page: its first cell follows the caption.
+                assert first.split()[0] in rest, (name, n + 1, m.group(1), first)
+    assert len(where) == len(layout["tables"]), sorted(where)
+    # Headings in page order, each followed by text on its own page (the contents on the
+    # first page name each heading once: the headings start after its second mention).
+    first = [i for i, ln in enumerate(pages[0]) if ln.startswith(layout["heads"][0][:40])]
+    assert len(first) == 2, pages[0][:30]
+    pages[0] = pages[0][first[1] :]
+    n = 0
+    for head in layout["heads"]:
+        start = n
+        while n < len(pages) and not any(ln.startswith(head[:40]) for ln in pages[n]):
+            n += 1
+        assert n < len(pages), (name, head, start + 1)
+        lines = pages[n]
+        i = max(i for i, ln in enumerate(lines) if ln.startswith(head[:40]))
+        assert len(lines) - i > 2, (name, head, "alone at the foot of page", n + 1)
+    # Figures share pages: several pages carry two or more of them.
+    shared = [p for p in pages if sum(bool(re.fullmatch(r"Figur \d+", ln)) for ln in p) >= 2]
+    assert len(shared) >= shared_pages, [len(p) for p in pages]
+
+
+def test_per_type_tables_and_the_technical_appendix_are_appendices(browser, rendered):
+    ctx, page, log = _open(browser, rendered["out"] / "08-kalmar-lan.html")
+    page.wait_for_function("document.querySelectorAll('.la-bilaga').length >= 2")
+    res = page.evaluate("""() => {
+      const b = [...document.querySelectorAll('main > .la-bilaga')];
+      const nums = [...document.querySelectorAll('main figure.la-table .la-number')]
+        .map(n => parseInt(n.textContent.replace('Tabell ', '')));
+      const ref = document.querySelector('.la-bilaga-ref a[href="#bilaga-1"]');
+      const next = [...document.querySelectorAll('main h3')]
+        .find(h => h.textContent.startsWith('Restid med bil'));
+      return {
+        heads: b.map(s => s.querySelector('h2').textContent),
+        tables: b.map(s => s.querySelectorAll('figure.la-table').length),
+        last: b.map(s => s === document.querySelector('main').lastElementChild
+                      || s.nextElementSibling.classList.contains('la-bilaga')),
+        numbers: nums,
+        refBeforeNext: !!(ref && next
+          && (ref.compareDocumentPosition(next) & Node.DOCUMENT_POSITION_FOLLOWING)),
+        toc: [...document.querySelectorAll('.la-toc a')].map(a => a.textContent),
+        tech: b[1] ? b[1].textContent : '',
+      };
+    }""")
+    assert res["heads"][0].startswith("Bilaga 1. Andel av invånarna i Kalmar län")
+    assert res["heads"][1] == "Bilaga 2. Teknisk bilaga: filer, versioner och körning"
+    assert res["tables"] == [len(SERVICE_TYPES), 1] and all(res["last"])
+    assert res["numbers"] == list(range(1, len(res["numbers"]) + 1))  # numbered in page order
+    assert res["refBeforeNext"]  # the sentence left in the access chapter links the appendix
+    assert res["toc"][-2:] == res["heads"]
+    assert "SHA-256" in res["tech"] and "befolkning/" in res["tech"]
+    assert log["errors"] == []
+    ctx.close()
+
+
+@pytest.mark.parametrize("name", ["08-kalmar-lan", "0821-hogsby"])
+def test_the_method_page_is_written_for_the_reader(browser, rendered, name):
+    """Om data och metod: definitions, the data behind it and how to take figures and numbers
+    elsewhere; no checksums, file paths or the kit's folder names (those are in the appendix)."""
+    ctx, page, _ = _open(browser, rendered["out"] / f"{name}.html")
+    text = page.evaluate("""() => {
+      const h = [...document.querySelectorAll('main h2')]
+        .find(x => x.textContent.startsWith('Om data och metod'));
+      const out = [];
+      let cell = h.closest('.jp-Cell');
+      for (let c = cell; c; c = c.nextElementSibling) {
+        if (c.classList.contains('la-bilaga')) break;
+        out.push(c.innerText);
+      }
+      return out.join('\\n');
+    }""")
+    ctx.close()
+    assert "Medelålder" in text and "Underlaget bakom rapporten" in text
+    assert "PNG" in text and "SVG" in text and "Excel" in text
+    assert re.search(r"finns i Bilaga \d", text)
+    for word in ("sha256", "SHA-256", "data/raw", "forandringar", ".csv", ".gpkg", ".yml"):
+        assert word not in text, word
+
+
+def test_a_figure_saves_as_png_and_svg_under_its_download_name(browser, rendered):
+    ctx, page, log = _open(browser, rendered["out"] / "08-kalmar-lan.html")
+    page.wait_for_function("document.querySelectorAll('[data-la-drawn]').length > 0")
+    fig = page.locator("figure.la-figure").first
+    for fmt, magic in (("svg", b"<svg"), ("png", b"\x89PNG")):
+        with page.expect_download() as info:
+            fig.locator(f"button[data-la-image='{fmt}']").click()
+        download = info.value
+        assert download.suggested_filename == f"01-pyramid.{fmt}"
+        assert open(download.path(), "rb").read(4) == magic
+    # The toolbar has the SVG button beside the camera, in Swedish.
+    fig.hover()
+    titles = fig.locator(".modebar-btn").evaluate_all(
+        "bs => bs.map(b => b.getAttribute('data-title'))"
+    )
+    assert "Spara diagrammet som SVG (för tryck och bildspel)" in titles
+    assert "Spara diagrammet som bild (PNG)" in titles
+    assert log["errors"] == []
+    ctx.close()
+
+
+#: Columns of codes, which are text ("0821" keeps its zero).
+CODES = {"Kod", "Kommunkod", "Länskod", "Ortkod", "Ruta", "Id"}
+#: A number as the page prints it: thousands space, or a unit after it. Never a cell's value.
+PRINTED_NUMBER = re.compile(r"^[+−-]?\d{1,3}( \d{3})+(,\d+)?( ?%| km| min)?$|^[+−-]?\d+(,\d+)? ?%$")
+ENGLISH_HEAD = re.compile(r"^[a-z]+(_[a-z0-9]+)+$|^(share|population|year|code|name|index|area)$")
+
+
+@pytest.mark.parametrize("name", ["08-kalmar-lan", "0821-hogsby", "index"])
+def test_every_download_opens_as_numbers_with_codes_as_text(rendered, name):
+    folder = rendered["out"] / "downloads" / name
+    csvs = sorted(folder.glob("*.csv"))
+    assert csvs
+    numeric: dict[str, set[str]] = {}
+    for csv in csvs:
+        raw = pd.read_csv(csv, sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+        for head in raw.columns:
+            assert not ENGLISH_HEAD.match(head), (csv.name, head)
+            values = [v for v in raw[head] if v != ""]
+            assert not [v for v in values if PRINTED_NUMBER.match(v)], (csv.name, head)
+            if head in CODES:
+                if head in ("Kommunkod", "Länskod"):
+                    assert {len(v) for v in values} == {4 if head == "Kommunkod" else 2}
+                continue
+            if values and all(re.fullmatch(r"-?\d+(,\d+)?", v) for v in values):
+                numeric.setdefault(csv.stem[:31], set()).add(head)
+                decimals = max(len(v.partition(",")[2]) for v in values)
+                assert decimals <= 3, (csv.name, head, decimals)
+    book = openpyxl.load_workbook(folder / f"{name}.xlsx")
+    assert book.sheetnames[0] == "Innehåll" and len(book.sheetnames) == len(csvs) + 1
+    for sheet in book.worksheets[1:]:
+        heads = [c.value for c in sheet[1]]
+        for j, head in enumerate(heads):
+            cells = [r[j] for r in sheet.iter_rows(min_row=2) if r[j].value is not None]
+            if head in numeric.get(sheet.title, ()):
+                assert all(isinstance(c.value, int | float) for c in cells), (sheet.title, head)
+                assert all(
+                    c.number_format in ("#,##0", "#,##0.0", "#,##0.00", "#,##0.000", "0")
+                    for c in cells
+                ), (sheet.title, head, cells[0].number_format)
+            if head in CODES:
+                assert all(isinstance(c.value, str) for c in cells), (sheet.title, head)
+                assert all(c.number_format == "@" for c in cells), (sheet.title, head)
+            if head in ("Kommunkod", "Länskod") or (head == "Kod" and name != "index"):
+                assert all(len(c.value) in (2, 4) for c in cells), (sheet.title, head)
+                assert any(c.value.startswith("0") for c in cells), (sheet.title, head)
