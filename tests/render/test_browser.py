@@ -12,18 +12,11 @@ import shutil
 import numpy as np
 import pytest
 
+from lansanalys.render.pdf import CHROMIUM_ARGS
+
 from ..conftest import figure_cells
 
 pytestmark = [pytest.mark.browser, pytest.mark.render]
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def _chromium() -> str:

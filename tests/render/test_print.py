@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the browser fixture comes from test_browser
 """What a board gets on paper and an analyst in a spreadsheet (issue #21): the printed PDF page by
 page, the appendices and the method page in a real browser, the figure images, and every
 download of the rendered reports opened as a spreadsheet reader opens it.
@@ -19,22 +20,9 @@ import pytest
 
 from lansanalys.services import SERVICE_TYPES
 
-from .test_browser import _chromium, _open
+from .test_browser import _chromium, _open, browser  # noqa: F401 - the module's browser fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.render]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    from lansanalys.render.pdf import CHROMIUM_ARGS
-
-    exe = _chromium()
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _poppler() -> None:

@@ -499,6 +499,23 @@ def parse_kommun_codes(values: pd.Series, path: Path, column: str, first_line: i
     return values.map(mapping)
 
 
+def parse_kommun_codes_once(
+    values: pd.Series, path: Path, column: str, first_line: int
+) -> pd.Series:
+    """:func:`parse_kommun_codes` for a file with one row per kommun: a kommun twice is an
+    error naming its row."""
+    codes = parse_kommun_codes(values, path, column, first_line)
+    raise_first(
+        codes.duplicated(),
+        path,
+        first_line,
+        column,
+        "one row per kommun",
+        lambda i: f"kommun {codes.iloc[i]} appears twice",
+    )
+    return codes
+
+
 def check_sweref(x: pd.Series, y: pd.Series, path: Path, first_line: int) -> None:
     """Raise if coordinates are not SWEREF 99 TM metres inside Sweden (WGS 84 degrees are caught)."""
     x = pd.to_numeric(x, errors="coerce")

@@ -9,8 +9,7 @@ import pandas as pd
 from lansanalys.sources.common import (
     file_reader,
     find_column,
-    parse_kommun_codes,
-    raise_first,
+    parse_kommun_codes_once,
     table_after_header,
 )
 
@@ -33,16 +32,7 @@ def read_klassning(path: Path) -> pd.DataFrame:
         "class name",
         required=False,
     )
-    codes = parse_kommun_codes(df[kcol].str.strip(), path, kcol, first)
-    dup = codes.duplicated()
-    raise_first(
-        dup,
-        path,
-        first,
-        kcol,
-        "one row per kommun",
-        lambda i: f"kommun {codes.iloc[i]} appears twice",
-    )
+    codes = parse_kommun_codes_once(df[kcol].str.strip(), path, kcol, first)
     scheme = "SKR kommungrupper" if "skr" in ccol.lower() else ccol
     return pd.DataFrame(
         {

@@ -25,7 +25,7 @@ from lansanalys.sources.common import (
     file_line,
     file_reader,
     find_column,
-    parse_kommun_codes,
+    parse_kommun_codes_once,
     raise_first,
     reading,
     table_after_header,
@@ -166,16 +166,7 @@ def read_kommuntyp(path: Path) -> pd.DataFrame:
             expected="a column with the six kommuntyper (1–6)",
         )
     six_col = next((c for c in six if re.search(r"(?<!\d)6(?!\d)|\bsex\b", c, re.I)), six[0])
-    codes = parse_kommun_codes(df[kcol].astype(str).str.strip(), path, kcol, first)
-    dup = codes.duplicated()
-    raise_first(
-        dup,
-        path,
-        first,
-        kcol,
-        "one row per kommun",
-        lambda i: f"kommun {codes.iloc[i]} appears twice",
-    )
+    codes = parse_kommun_codes_once(df[kcol].astype(str).str.strip(), path, kcol, first)
     typ6 = _parse_classes(df[six_col], path, six_col, first, _NAMES6, 6)
     if three:
         typ3 = _parse_classes(df[three[0]], path, three[0], first, _NAMES3, 3)
