@@ -54,25 +54,6 @@ def pytest_collection_modifyitems(config, items):
             or SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
         ):
             item.add_marker(pytest.mark.slow)
-    _order_files_for_workers(items)
-
-
-def _order_files_for_workers(items: list[pytest.Item]) -> None:
-    """The first file that needs the demo home, then the files that do not, then the others.
-
-    xdist hands out files in this order: the first worker builds the demo home while the other
-    runs the tests that need no demo, instead of waiting for it. Each file's own order is kept.
-    """
-    by_file: dict[str, list[pytest.Item]] = {}
-    for item in items:
-        by_file.setdefault(item.nodeid.split("::")[0], []).append(item)
-    needs = {
-        f: any("demo_home" in getattr(i, "fixturenames", ()) for i in its)
-        for f, its in by_file.items()
-    }
-    first = [f for f in by_file if needs[f]][:1]
-    order = first + [f for f in by_file if not needs[f]] + [f for f in by_file if needs[f]][1:]
-    items[:] = [i for f in order for i in by_file[f]]
 
 
 # Speed is measured in benchmarks/, never a pass/fail condition: no per-example deadline for the
