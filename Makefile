@@ -10,7 +10,9 @@ WORKERS ?=
 # kept in .cache/tests for the next run (tests/worlds.py).
 TEST_WORKERS ?= auto
 PYTEST_ARGS ?=
-PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+# Files in the order tests/conftest.py gives them (the demo home is built while the tests that
+# need no demo run), not xdist's own order by number of tests.
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 .DEFAULT_GOAL := help
 .PHONY: help setup demo build reports test test-slow test-all lab lint format clean bench

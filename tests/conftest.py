@@ -54,6 +54,28 @@ def pytest_collection_modifyitems(config, items):
             or SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
         ):
             item.add_marker(pytest.mark.slow)
+    _order_files_for_workers(items)
+
+
+def _order_files_for_workers(items: list[pytest.Item]) -> None:
+    """Files in the order xdist hands them out (``make test`` passes ``--no-loadscope-reorder``):
+    first the file with the most tests among those that need the demo home, then the files that
+    do not need it, then the other files that do; by number of tests, most first, in each group.
+
+    So one worker builds the demo home while the other runs the tests that need no demo,
+    instead of both waiting for it. Each file keeps its own order of tests.
+    """
+    by_file: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        by_file.setdefault(item.nodeid.split("::")[0], []).append(item)
+    needs = {
+        f: any("demo_home" in getattr(i, "fixturenames", ()) for i in its)
+        for f, its in by_file.items()
+    }
+    demo = sorted((f for f in by_file if needs[f]), key=lambda f: -len(by_file[f]))
+    free = sorted((f for f in by_file if not needs[f]), key=lambda f: -len(by_file[f]))
+    order = demo[:1] + free + demo[1:]
+    items[:] = [i for f in order for i in by_file[f]]
 
 
 # Speed is measured in benchmarks/, never a pass/fail condition: no per-example deadline for the
