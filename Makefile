@@ -5,13 +5,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WORKERS ?=
-# Test processes: one per core (pytest-xdist); each test file runs whole in one process, so the
-# session's demo build and rendered reports are made once per process.
+# Test processes: one per core (pytest-xdist); each test file runs whole in one process. Built
+# worlds (the demo home, rendered reports, demo variants) are made once for all processes and
+# kept in .cache/tests for the next run (tests/worlds.py).
 TEST_WORKERS ?= auto
 PYTEST_ARGS ?=
+# Files in the order tests/conftest.py gives them (the demo home is built while the tests that
+# need no demo run), not xdist's own order by number of tests.
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo build reports test lab lint format clean bench
+.PHONY: help setup demo build reports test test-slow test-all lab lint format clean bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -35,8 +39,14 @@ build: demo ## Raw data -> validated tables in data/processed
 reports: build ## Render the index, all 21 län and all 290 kommun reports into reports/
 	$(BIN)/lansanalys render --all --kommuner $(if $(WORKERS),--workers $(WORKERS),)
 
-test: setup ## Run the tests (unit, oracle, render and browser tests) on every core
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+test: setup ## Run the tests but the slow tier (a few minutes on 2 cores)
+	$(PYTEST) -m "not slow" $(PYTEST_ARGS)
+
+test-slow: setup ## The slow tier: browser, render and demo-variant build tests (CI runs it)
+	$(PYTEST) -m slow $(PYTEST_ARGS)
+
+test-all: setup ## Every test in one run (make test + make test-slow)
+	$(PYTEST) $(PYTEST_ARGS)
 
 lab: setup ## Open JupyterLab on the project
 	$(BIN)/jupyter lab --notebook-dir=.

@@ -381,10 +381,7 @@ def test_bad_threshold_is_refused_up_front(demo_home):
 # A build with the user's classes and a grid without a 70+ band (SCB's open grid)
 
 
-@pytest.fixture(scope="module")
-def odd_home(demo_home, tmp_path_factory) -> Path:
-    """The demo data with ``--classes-min 5,15,30`` and no ``ald70w`` column, built by the CLI."""
-    home = tmp_path_factory.mktemp("odd")
+def _make_odd_home(demo_home: Path, home: Path) -> None:
     shutil.copytree(demo_home / "data" / "raw", home / "data" / "raw")
     gpkg = next((home / "data" / "raw" / "rutor").glob("*.gpkg"))
     grid = gpd.read_file(gpkg)
@@ -399,7 +396,13 @@ def odd_home(demo_home, tmp_path_factory) -> Path:
         timeout=600,
     )
     assert r.returncode == 0, r.stderr
-    return home
+
+
+@pytest.fixture(scope="module")
+def odd_home(demo_home, demo_world) -> Path:
+    """The demo data with ``--classes-min 5,15,30`` and no ``ald70w`` column, built by the CLI
+    (a shared world: built once, read-only)."""
+    return demo_world("odd_home", lambda home: _make_odd_home(demo_home, home))
 
 
 def _title_share(fig) -> str:

@@ -136,6 +136,7 @@ def _projection_csv(path: Path, codes: list[str], years: list[int]) -> Path:
     return path
 
 
+@pytest.mark.slow  # a national build of its own
 def test_official_projection_replaces_the_cohort_one(home_copy):
     from lansanalys.report import LanReport
 
@@ -157,6 +158,7 @@ def test_official_projection_replaces_the_cohort_one(home_copy):
     assert "Framskrivning (streckad)" in LanReport("09").fig_projection().layout.meta["source"]
 
 
+@pytest.mark.slow  # a national build of its own
 def test_projection_without_future_years_fails_and_keeps_processed(home_copy):
     p = config.paths()
     before = json.loads((p.processed / "meta.json").read_text(encoding="utf-8"))

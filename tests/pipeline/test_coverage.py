@@ -279,19 +279,25 @@ def _processed(p: Paths, name: str) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def lacking(demo_home: Path, tmp_path_factory) -> Paths:
-    """The demo points without kontantuttag, betalningsförmedling and dagskasseinsättning."""
-    p = _copy_home(demo_home, tmp_path_factory.mktemp("lacking"))
+def lacking(demo_home: Path, demo_world) -> Paths:
+    """The demo points without kontantuttag, betalningsförmedling and dagskasseinsättning
+    (a shared world: built once, read-only)."""
     pts = _demo_points(demo_home)
     keep = ~pts["Serviceslag"].isin(LACKING_LABELS)
     assert (~keep).sum() > 1000  # the file really had them
-    _replace_service(p, pts[keep], "pipos_utan_kontanter.csv")
-    with pytest.MonkeyPatch.context() as mp:  # the command users run, not only the function
-        mp.setenv("LANSANALYS_HOME", str(p.root))
-        res = CliRunner().invoke(app, ["build", "--force"])
-    assert res.exit_code == 0, res.output
-    lacking_build_output.append(res.output)
-    return p
+
+    def make(home: Path) -> None:
+        p = _copy_home(demo_home, home)
+        _replace_service(p, pts[keep], "pipos_utan_kontanter.csv")
+        with pytest.MonkeyPatch.context() as mp:  # the command users run, not only the function
+            mp.setenv("LANSANALYS_HOME", str(p.root))
+            res = CliRunner().invoke(app, ["build", "--force"])
+        assert res.exit_code == 0, res.output
+        (home / "build_output.txt").write_text(res.output, encoding="utf-8")
+
+    home = demo_world("lacking", make)
+    lacking_build_output.append((home / "build_output.txt").read_text(encoding="utf-8"))
+    return Paths(home)
 
 
 lacking_build_output: list[str] = []
@@ -302,20 +308,24 @@ BUFFER_M = 50_000
 
 
 @pytest.fixture(scope="module")
-def one_lan(demo_home: Path, tmp_path_factory) -> Paths:
+def one_lan(demo_home: Path, demo_world) -> Paths:
     """The demo points inside Kalmar län and 50 km around it, declared as covering Kalmar län;
-    of apotek only one point is kept, in Kalmar län, for the closure scenario."""
-    p = _copy_home(demo_home, tmp_path_factory.mktemp("one_lan"))
-    pts = _demo_points(demo_home)
-    area = geo.lan_geometry().set_index("lan_kod").geometry["08"].buffer(BUFFER_M)
-    inside = gpd.points_from_xy(pts["X"].astype(float), pts["Y"].astype(float)).within(area)
-    pts = pts[inside]
-    apotek = pts["Serviceslag"].str.startswith("Apotek")
-    first = pts[apotek & pts["Kommunkod"].str.startswith("08")].index[0]
-    pts = pts[~apotek | (pts.index == first)]
-    _replace_service(p, pts, "pipos_kalmar.csv", lan=["08"])
-    pipeline.build(p, force=True)
-    return p
+    of apotek only one point is kept, in Kalmar län, for the closure scenario (a shared world:
+    built once, read-only)."""
+
+    def make(home: Path) -> None:
+        p = _copy_home(demo_home, home)
+        pts = _demo_points(demo_home)
+        area = geo.lan_geometry().set_index("lan_kod").geometry["08"].buffer(BUFFER_M)
+        inside = gpd.points_from_xy(pts["X"].astype(float), pts["Y"].astype(float)).within(area)
+        pts = pts[inside]
+        apotek = pts["Serviceslag"].str.startswith("Apotek")
+        first = pts[apotek & pts["Kommunkod"].str.startswith("08")].index[0]
+        pts = pts[~apotek | (pts.index == first)]
+        _replace_service(p, pts, "pipos_kalmar.csv", lan=["08"])
+        pipeline.build(p, force=True)
+
+    return Paths(demo_world("one_lan", make))
 
 
 def test_service_file_lacking_three_types_builds_without_them(lacking):

@@ -94,14 +94,17 @@ BUFFER_KM = 50
 
 
 @pytest.fixture(scope="module")
-def kalmar_50km(demo_home: Path, tmp_path_factory) -> Paths:
+def kalmar_50km(demo_home: Path, demo_world) -> Paths:
     """The demo points within 50 km of Kalmar län, declared as ``fetch service`` writes it:
-    ``lan: ["08"]`` and ``buffer_km: 50``; a full build."""
-    p = _copy_home(demo_home, tmp_path_factory.mktemp("kalmar_50km"))
-    pts = _within(_demo_points(demo_home), "08", BUFFER_KM)
-    _replace_service(p, pts, "pipos_kalmar_50km.csv", lan=["08"], buffer_km=BUFFER_KM)
-    pipeline.build(p, force=True)
-    return p
+    ``lan: ["08"]`` and ``buffer_km: 50``; a full build (a shared world: built once, read-only)."""
+
+    def make(home: Path) -> None:
+        p = _copy_home(demo_home, home)
+        pts = _within(_demo_points(demo_home), "08", BUFFER_KM)
+        _replace_service(p, pts, "pipos_kalmar_50km.csv", lan=["08"], buffer_km=BUFFER_KM)
+        pipeline.build(p, force=True)
+
+    return Paths(demo_world("kalmar_50km", make))
 
 
 def test_closure_from_a_regional_file_equals_the_national_build(kalmar_50km, demo_home):

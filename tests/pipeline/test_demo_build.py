@@ -127,6 +127,7 @@ def test_bad_raw_file_fails_and_keeps_processed(home_copy, kind, mutate, match):
     assert _processed_state(home_copy) == before
 
 
+@pytest.mark.slow  # full national builds of its own
 def test_real_file_replaces_demo_for_its_kind_only(home_copy):
     p = config.paths()
     real = p.raw_kind("befolkning") / "scb_export.csv"
@@ -183,6 +184,7 @@ def test_engine_tables_in_the_build(demo_home):
     assert riket.at["kontantuttag", "limit_pct"] == 0.3
 
 
+@pytest.mark.slow  # full national builds of its own
 def test_klassning_is_optional_and_used_when_present(home_copy):
     import shutil
 

@@ -4,7 +4,7 @@ with Cell Key Method noise and the open age class ``100+1``), gaps, and the sour
 from __future__ import annotations
 
 import itertools
-import os
+import pickle
 import re
 import shutil
 from pathlib import Path
@@ -24,7 +24,8 @@ from lansanalys.provenance import load_sources, save_sources
 from lansanalys.report.text import source_note
 from lansanalys.sources.befolkning import read_befolkning
 
-from ..conftest import shared
+from .. import worlds
+from ..conftest import home_env, shared
 from ..fetch.test_fetch import PX, Reply, Req, _dataset, _json_reply, _problem, serve
 
 KALMAR = geo.kommun_codes("08")
@@ -367,38 +368,44 @@ def _components_without_moves(path: Path) -> None:
     )
 
 
+def _make_one_year(home: Path) -> None:
+    """Demo raw data for every kind but befolkning (SCB's real 2019 export) and forandringar
+    (a real-format file without moves); built, and Kalmar län and Högsby rendered."""
+    with home_env(home):
+        p = config.paths()
+        demo.generate(p=p)
+        real = p.raw_kind("befolkning") / "SCB_alderkon.csv"
+        shutil.copyfile(shared("scb-befolkning-2019", "SCB_alderkon.csv"), real)
+        _components_without_moves(p.raw_kind("forandringar") / "be0101j_kalmar_2019.csv")
+        entries = load_sources(p)
+        entries["befolkning/SCB_alderkon.csv"] = {
+            "kind": "befolkning",
+            "demo": False,
+            "source": "SCB Statistikdatabasen, Folkmängden efter region, ålder och kön (BE0101)",
+            "year": 2019,
+            "licence": "CC0 1.0",
+        }
+        save_sources(p, entries)
+        meta = pipeline.build(p, force=True)
+        outcomes = render.render(
+            render.default_jobs(["08"], kommun_codes=["0821"]),
+            out=home / "reports",
+            workers=2,
+            progress=False,
+        )
+    (home / "made.pickle").write_bytes(pickle.dumps({"meta": meta, "outcomes": outcomes}))
+
+
 @pytest.fixture(scope="module")
-def one_year(tmp_path_factory: pytest.TempPathFactory):
+def one_year(demo_world):
     """Demo data for every kind but befolkning, which is SCB's real single-year 2019 export,
     and forandringar, a real-format file without moves; built, and Kalmar län and Högsby
-    rendered by the real renderer."""
-    home = tmp_path_factory.mktemp("oneyear")
-    old = os.environ.get("LANSANALYS_HOME")
-    os.environ["LANSANALYS_HOME"] = str(home)
-    p = config.paths()
-    demo.generate(p=p)
-    real = p.raw_kind("befolkning") / "SCB_alderkon.csv"
-    shutil.copyfile(shared("scb-befolkning-2019", "SCB_alderkon.csv"), real)
-    _components_without_moves(p.raw_kind("forandringar") / "be0101j_kalmar_2019.csv")
-    entries = load_sources(p)
-    entries["befolkning/SCB_alderkon.csv"] = {
-        "kind": "befolkning",
-        "demo": False,
-        "source": "SCB Statistikdatabasen, Folkmängden efter region, ålder och kön (BE0101)",
-        "year": 2019,
-        "licence": "CC0 1.0",
-    }
-    save_sources(p, entries)
-    meta = pipeline.build(p, force=True)
-    out = home / "reports"
-    outcomes = render.render(
-        render.default_jobs(["08"], kommun_codes=["0821"]), out=out, workers=2, progress=False
-    )
-    yield {"meta": meta, "out": out, "outcomes": outcomes, "p": p}
-    if old is None:
-        os.environ.pop("LANSANALYS_HOME", None)
-    else:
-        os.environ["LANSANALYS_HOME"] = old
+    rendered by the real renderer (a shared world: built once, read-only)."""
+    real = shared("scb-befolkning-2019", "SCB_alderkon.csv")
+    home = demo_world("one_year", _make_one_year, worlds.file_digest(real))
+    made = pickle.loads((home / "made.pickle").read_bytes())
+    with home_env(home):
+        yield {**made, "out": home / "reports", "p": config.Paths(home)}
 
 
 def _outputs(one_year: dict, name: str) -> dict[str, str]:

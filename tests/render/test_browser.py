@@ -136,7 +136,7 @@ def _pgm(path) -> np.ndarray:
     return np.frombuffer(parts[4][-w * h :], dtype=np.uint8).reshape(h, w)
 
 
-def test_pdf_pages_carry_the_report(rendered, tmp_path):
+def test_pdf_pages_carry_the_report(rendered_copy, tmp_path):
     import subprocess
 
     from lansanalys.render import print_pdf
@@ -146,7 +146,7 @@ def test_pdf_pages_carry_the_report(rendered, tmp_path):
         if os.environ.get("LANSANALYS_REQUIRE_BROWSER"):
             pytest.fail("pdftoppm (poppler-utils) is required in CI")
         pytest.skip("pdftoppm not installed: apt-get install poppler-utils")
-    pdf = print_pdf(rendered["out"] / "08-kalmar-lan.html")
+    pdf = print_pdf(rendered_copy["out"] / "08-kalmar-lan.html")  # writes the PDF beside it
     assert pdf.read_bytes()[:5] == b"%PDF-"
     text = subprocess.run(
         ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True

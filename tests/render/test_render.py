@@ -110,8 +110,8 @@ def test_index_links_every_lan(rendered):
         assert f'href="{slug}.html"' in html
 
 
-def test_unchanged_rerun_is_skipped_and_force_renders(rendered):
-    out = rendered["out"]
+def test_unchanged_rerun_is_skipped_and_force_renders(rendered_copy):
+    out = rendered_copy["out"]
     again = render.render(render.default_jobs(["08"], index=False), out=out, progress=False)
     assert [o.status for o in again] == ["skipped"]
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -120,8 +120,8 @@ def test_unchanged_rerun_is_skipped_and_force_renders(rendered):
     assert entry["peak_rss_mb"] > 50
 
 
-def test_failing_report_keeps_previous_html_and_batch_goes_on(rendered, tmp_path):
-    out = rendered["out"]
+def test_failing_report_keeps_previous_html_and_batch_goes_on(rendered_copy):
+    out = rendered_copy["out"]
     before = (out / "09-gotlands-lan.html").read_bytes()
     bad = render.Job("lansrapport.ipynb", {"lan_kod": "99"}, "09-gotlands-lan.html", "x")
     good = render.Job("lansrapport.ipynb", {"lan_kod": "08"}, "08-copy.html", "Kalmar")
