@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import inspect
+import importlib.util
 import json
 import os
 import platform
@@ -145,11 +145,12 @@ def _recipe_source(make: Callable) -> bytes:
             names.add(mod)
     chunks = []
     for name in sorted(names):
-        module = sys.modules.get(name)
-        try:
-            chunks.append(inspect.getsource(module).encode() if module else name.encode())
-        except (OSError, TypeError):
-            chunks.append(name.encode())
+        # The module's file, whether or not this process has imported it yet: every xdist
+        # worker must compute the same key (one that had not imported a helper module would
+        # otherwise get another key, build the world again and remove the other's copy).
+        spec = importlib.util.find_spec(name)
+        origin = Path(spec.origin) if spec and spec.origin else None
+        chunks.append(origin.read_bytes() if origin and origin.is_file() else name.encode())
     return _sha(*chunks).encode()
 
 
@@ -181,7 +182,7 @@ def shared_world(
         if recorded is None:
             shutil.rmtree(folder, ignore_errors=True)
             for old in root.glob(f"{name}-*"):  # earlier keys of the same world
-                if old.is_dir():
+                if old.is_dir() and not _made_in_this_run(old):
                     shutil.rmtree(old, ignore_errors=True)
             folder.mkdir(parents=True)
             t0 = time.perf_counter()
@@ -193,6 +194,7 @@ def shared_world(
                         "name": name,
                         "key": key,
                         "seconds": round(time.perf_counter() - t0, 1),
+                        "run": _RUN,
                         "files": recorded,
                     }  # fmt: skip
                 ),
@@ -200,6 +202,19 @@ def shared_world(
             )
     _HANDED_OUT[folder] = recorded
     return folder, key
+
+
+#: This test run (the same in all its xdist workers).
+_RUN = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"pid-{os.getpid()}"
+
+
+def _made_in_this_run(folder: Path) -> bool:
+    """Whether another worker of this run made (and may be using) the world in ``folder``."""
+    try:
+        stamp = json.loads((folder / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return stamp.get("run") == _RUN
 
 
 def check_unchanged() -> list[str]:
