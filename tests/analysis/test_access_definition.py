@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+from html import unescape
 from pathlib import Path
 
 import geopandas as gpd
@@ -337,8 +338,9 @@ def test_kommun_report_shows_unreachable_and_the_definition(demo_home):
     assert re.findall(r"<td class=num>(.*?)</td>", m.group(1))[0] == fmt.number(
         _share(mine, "road_m", 3), 1
     )
-    about = kom.about().data
-    assert access.BEYOND_DEFINITION in about.replace("&#x27;", "'")
+    # The page's text (definitions open with their subject in bold): tags off, unescaped.
+    about = unescape(re.sub(r"<[^>]+>", "", kom.about().data))
+    assert access.BEYOND_DEFINITION in about
     # The second-nearest shares the report shows are defined there too, in the same words.
     assert text.closure_note(kom.meta) in about
     assert "Näst närmaste &gt; 10 km" in kom.second_nearest_table().data
