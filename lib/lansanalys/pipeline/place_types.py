@@ -29,21 +29,20 @@ NEIGHBOUR_GAP_M = 2_000.0
 
 #: What the cell types rest on, in Swedish, for the reports.
 BASIS_TEXT = {
-    "scb": "Tätort: befolkningsruta vars mittpunkt ligger inom en av SCB:s tätorter (gränser "
-    "i data/raw/orter/); tätorter med minst 3 000 invånare enligt SCB (annars räknat ur "
+    "scb": "Tätort: befolkningsruta vars mittpunkt ligger inom en av SCB:s tätorter (SCB:s "
+    "tätortsgränser); tätorter med minst 3 000 invånare enligt SCB (annars räknat ur "
     "rutorna) är målpunkter för restiden.",
     "grid": "Tätort: befolkningsruta i ett sammanhängande område av rutor med minst 300 "
     "invånare per km² som tillsammans har minst 5 000 invånare (EU:s urbaniseringsgrad på "
     "rutnivå). Tätorter med minst 3 000 invånare för restiden: sammanhängande rutor med minst "
-    "300 invånare per km² och minst 3 000 invånare tillsammans. SCB:s tätortsgränser saknas i "
-    "data/raw/orter/; med dem används SCB:s tätorter.",
+    "300 invånare per km² och minst 3 000 invånare tillsammans. SCB:s tätortsgränser har inte "
+    "lagts in; med dem används SCB:s tätorter.",
 }
 KOMMUNTYP_TEXT = {
-    "tillvaxtanalys": "Kommuntyp: Tillväxtanalys indelning (den fil som lagts i "
-    "data/raw/kommuntyp/).",
+    "tillvaxtanalys": "Kommuntyp: Tillväxtanalys indelning (den fil som lagts in).",
     "computed": "Kommuntyp: beräknad av Länsanalys ur befolkningsrutorna och vägnätet efter "
     "Tillväxtanalys metod (andel av befolkningen på landsbygd och bilrestid till större stad); "
-    "inte Tillväxtanalys egen indelning, som används när den läggs i data/raw/kommuntyp/.",
+    "inte Tillväxtanalys egen indelning, som används när den läggs in.",
 }
 
 #: Schemes of type: scheme → (column of the cell or kommun table, its types in order).
