@@ -16,7 +16,9 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import xlsxwriter
 
 from lansanalys.config import downloads_dir, downloads_href
 from lansanalys.geo import slugify
@@ -112,8 +114,10 @@ def write_xlsx(folder: Path, target: Path) -> Path | None:
     """All tables of one report as one Excel workbook, a sheet per table, from the frames.
 
     Written from the frames the report saved (not from the CSVs), so codes stay text ("0821")
-    and numbers stay numbers. The frames folder is removed afterwards: only the CSVs and the
-    workbook are published.
+    and numbers stay numbers. The first sheet, "Innehåll", lists every sheet with its CSV file,
+    title and source. The frames folder is removed afterwards: only the CSVs and the workbook
+    are published. Written with xlsxwriter cell by cell (about a tenth of the time pandas and
+    openpyxl take for a report's 30 sheets).
     """
     frames = Path(folder) / FRAMES_DIR
     files = sorted(frames.glob("*.pkl"))
@@ -121,51 +125,67 @@ def write_xlsx(folder: Path, target: Path) -> Path | None:
         return None
     index = frames / INDEX_FILE
     entries = json.loads(index.read_text(encoding="utf-8")) if index.exists() else []
+    formats = {Path(e["file"]).stem: e.get("formats", {}) for e in entries}
+    contents = pd.DataFrame(
+        [
+            {
+                "Blad": Path(e["file"]).stem[:31],
+                "Fil (CSV)": e["file"],
+                "Rubrik": e["title"],
+                "Källa": e["source"],
+            }
+            for e in entries
+        ],
+        columns=["Blad", "Fil (CSV)", "Rubrik", "Källa"],
+    )
     with atomic_path(target) as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-            # First sheet: every figure and table of the report, its sheet, title and source.
-            pd.DataFrame(
-                [
-                    {
-                        "Blad": Path(e["file"]).stem[:31],
-                        "Fil (CSV)": e["file"],
-                        "Rubrik": e["title"],
-                        "Källa": e["source"],
-                    }
-                    for e in entries
-                ],
-                columns=["Blad", "Fil (CSV)", "Rubrik", "Källa"],
-            ).to_excel(xl, sheet_name="Innehåll", index=False)
-            _finish_sheet(xl.sheets["Innehåll"], {})
-            formats = {Path(e["file"]).stem: e.get("formats", {}) for e in entries}
+        book = xlsxwriter.Workbook(str(tmp), {"in_memory": True, "strings_to_urls": False})
+        styles: dict[str, object] = {}
+        try:
+            _write_sheet(book, styles, "Innehåll", contents, {})
             for f in files:
                 df = pd.read_pickle(f)  # written by save() in this render: trusted
-                df = pd.DataFrame(df).copy()
-                for col in df.columns:
-                    if df[col].dtype.name == "geometry":
-                        df[col] = df[col].to_wkt()
-                df.to_excel(xl, sheet_name=f.stem[:31], index=False)
-                _finish_sheet(xl.sheets[f.stem[:31]], formats.get(f.stem, {}), list(df.columns))
+                _write_sheet(book, styles, f.stem[:31], pd.DataFrame(df), formats.get(f.stem, {}))
+        finally:
+            book.close()
     shutil.rmtree(frames)
     return target
 
 
-def _finish_sheet(ws, formats: dict[str, str], columns: list[str] | None = None) -> None:
-    """Excel number formats per column (the Swedish look comes from Excel: ``#,##0.0`` shows
-    ``1 234,5`` in a Swedish Excel), codes as text (``@``), the head row frozen, and columns
-    wide enough for their head."""
-    ws.freeze_panes = "A2"
-    for i, cell in enumerate(ws[1]):
-        col = columns[i] if columns and i < len(columns) else str(cell.value)
-        code = formats.get(col)
-        letter = cell.column_letter
-        width = max(len(str(cell.value or "")), 8)
-        for row in ws.iter_rows(min_row=2, min_col=i + 1, max_col=i + 1):
-            for c in row:
-                if code and c.value is not None:
-                    c.number_format = code
-                width = max(width, min(len(str(c.value or "")), 60))
-        ws.column_dimensions[letter].width = min(width + 2, 62)
+def _write_sheet(book, styles: dict, name: str, df: pd.DataFrame, formats: dict[str, str]) -> None:
+    """One sheet: a bold head row (frozen), then the rows; each column in its Excel number
+    format (the Swedish look comes from Excel: ``#,##0.0`` shows ``1 234,5`` in a Swedish
+    Excel), codes as text (``@``), missing values as empty cells, and columns wide enough for
+    their head and values (at most 62 characters)."""
+    ws = book.add_worksheet(name)
+    head_style = styles.setdefault("", book.add_format({"bold": True}))
+    ws.freeze_panes(1, 0)
+    for i, (col, s) in enumerate(df.items()):
+        code = formats.get(str(col))
+        style = None
+        if code:
+            style = styles.get(code)
+            if style is None:
+                style = styles[code] = book.add_format({"num_format": code})
+        if s.dtype.name == "geometry":
+            s = s.to_wkt()
+        ws.write_string(0, i, str(col), head_style)
+        width = max(len(str(col)), 8)
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) and code != "@":
+            for r, v in enumerate(s.to_numpy(dtype=float, na_value=np.nan).tolist(), start=1):
+                if v == v:  # not NaN
+                    ws.write_number(r, i, v, style)
+                    width = max(width, len(f"{v:,.{2 if v % 1 else 0}f}"))
+        else:
+            for r, v in enumerate(s.to_numpy(dtype=object, na_value=None).tolist(), start=1):
+                if v is None or v != v:
+                    continue
+                if isinstance(v, bool):
+                    ws.write_boolean(r, i, v, style)
+                else:
+                    ws.write_string(r, i, str(v), style)
+                width = max(width, min(len(str(v)), 60))
+        ws.set_column(i, i, min(width + 2, 62))
 
 
 def link_html(href: str | None, extra: str = "") -> str:

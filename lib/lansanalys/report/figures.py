@@ -118,7 +118,7 @@ def finish(fig: go.Figure, title: str, source: str, height: int = CHART_HEIGHT) 
     grow = 22 * (len(heads) - 1) + 21 * (legend_rows(fig) - 1)
     top = max(fig.layout.margin.t or 115, 115) + grow
     fig.update_layout(
-        template="lansanalys",
+        template=pio.templates["lansanalys"],
         height=height + 15 * (len(lines) - 1) + grow,
         margin=dict(b=bottom, t=top),
         title=dict(
