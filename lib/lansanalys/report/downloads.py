@@ -340,14 +340,14 @@ def _parse_swedish(values: pd.Series) -> tuple[pd.Series, str, int] | None:
     return pd.Series(nums, index=values.index, dtype=float), unit, shown
 
 
-def _figure_decimals(head: str, values: pd.Series) -> int:
+def _figure_decimals(head: str, values: np.ndarray) -> int:
     """Decimals to keep of a figure's column, by its unit: shares and distances to hundredths
     (the figures show tenths); otherwise by size."""
     if head.endswith("%") or head.endswith(" km") or head.endswith(" min") or "Index" in head:
         return 2
     if "mnkr" in head:
         return 3
-    top = values.abs().max()
+    top = np.nanmax(np.abs(values)) if np.isfinite(values).any() else 0.0
     return 3 if top < 10 else 2 if top < 1000 else 1 if top < 100_000 else 0
 
 
@@ -364,15 +364,14 @@ def download_frame(
     """
     table = decimals is not None  # a report table: its heads are the chapter's
     decimals = dict(decimals or {})
-    out = pd.DataFrame(index=df.index)
+    cols: dict[str, object] = {}  # head -> values, made into one frame at the end
     formats: dict[str, str] = {}
-    for col in df.columns:
+    for col, s in df.items():
         head = (str(col) or "Mått") if table else swedish_head(col)
-        if head in out.columns:
-            head = f"{head} ({sum(str(c).startswith(head) for c in out.columns) + 1})"
-        s = df[col]
+        if head in cols:
+            head = f"{head} ({sum(str(c).startswith(head) for c in cols) + 1})"
         if head in CODE_HEADS or str(col).endswith(("_kod", "_id")):
-            out[head] = s.astype("string")
+            cols[head] = s.astype("string").array
             formats[head] = "@"
             continue
         shown = decimals.get(col)
@@ -380,28 +379,30 @@ def download_frame(
         if s.dtype == object or pd.api.types.is_string_dtype(s):
             parsed = _parse_swedish(s)
             if parsed is None:
-                out[head] = s
+                cols[head] = s.array
                 continue
             s, unit, shown = parsed
             keep = shown  # the text holds no more than it shows
             if unit and not head.endswith(unit):
                 head = f"{head}, {unit}"
         if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
-            out[head] = s
+            cols[head] = s.array
             continue
-        keep = _figure_decimals(head, s.astype(float)) if keep is None else keep
-        s = s.astype(float).round(keep)
-        whole = bool(((s.dropna() % 1) == 0).all())
-        if whole:
-            s = s.astype("Int64")
-        out[head] = s
+        values = s.to_numpy(dtype=float, na_value=np.nan)
+        if keep is None:
+            keep = _figure_decimals(head, values)
+        values = values.round(keep)
+        known = values[~np.isnan(values)]
+        whole = bool((known % 1 == 0).all())
+        cols[head] = pd.array(values, dtype="Int64") if whole else values
         is_year = head in ("År",) or head.startswith("År ")
         show = 0 if whole else shown if shown is not None else max(keep - 1, 0)
         formats[head] = "0" if is_year else "#,##0" + ("." + "0" * show if show else "")
     # The same data twice under one name (a chapter's copy of a column for its figure): once.
-    for head in [c for c in out.columns if re.search(r" \(\d+\)$", str(c))]:
+    for head in [c for c in cols if re.search(r" \(\d+\)$", str(c))]:
         first = re.sub(r" \(\d+\)$", "", str(head))
-        if first in out.columns and out[first].equals(out[head]):
-            out = out.drop(columns=head)
+        if first in cols and pd.Series(cols[first]).equals(pd.Series(cols[head])):
+            del cols[head]
             formats.pop(head, None)
-    return out.reset_index(drop=True), formats
+    out = pd.DataFrame(cols) if cols else pd.DataFrame(index=range(len(df)))
+    return out, formats
