@@ -223,6 +223,7 @@ def _record(manifest: dict[str, Any], oc: Outcome, out: Path) -> None:
         "kernel_rss_mb": oc.kernel_rss_mb,
         "worker_rss_mb": oc.worker_rss_mb,
         "phases": oc.phases,
+        "cpu": oc.cpu,
         # Relative to the bundle, so a zipped bundle's manifest still points at its files.
         "executed_notebook": _relative(oc.executed, out),
         "error": oc.error,

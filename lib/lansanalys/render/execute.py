@@ -145,6 +145,18 @@ def _warm_kernel() -> IpcKernelManager:
     return _kernel
 
 
+def _kernel_cpu_s() -> float | None:
+    """CPU seconds this worker's warm kernel has used so far (None without a live kernel)."""
+    import psutil
+
+    pid = getattr(getattr(_kernel, "provisioner", None), "pid", None)
+    try:
+        times = psutil.Process(pid).cpu_times() if pid else None
+    except psutil.Error:
+        return None
+    return times.user + times.system if times else None
+
+
 def _discard_kernel() -> None:
     """Shut this worker's kernel down (after a failure, and when the worker exits)."""
     global _kernel
@@ -268,6 +280,7 @@ def render_one(
     import psutil
 
     t0 = time.perf_counter()
+    cpu0 = time.process_time(), _kernel_cpu_s()
     timed_out = threading.Event()
 
     def _watchdog() -> None:
@@ -314,6 +327,10 @@ def render_one(
         log.close()
     # Peak resident memory of this worker process (kB on Linux) and of the report's kernel.
     worker_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    cpu = {"worker": time.process_time() - cpu0[0]}
+    kernel_s = _kernel_cpu_s() if warm and cpu0[1] is not None else None
+    if kernel_s is not None and kernel_s >= cpu0[1]:
+        cpu["kernel"] = kernel_s - cpu0[1]
     return Outcome(
         job,
         status,
@@ -325,6 +342,7 @@ def render_one(
         phases={k: round(v, 3) for k, v in phases.items()},
         worker_rss_mb=worker_mb,
         kernel_rss_mb=kernel_mb,
+        cpu={k: round(v, 3) for k, v in cpu.items()},
     )
 
 

@@ -52,6 +52,9 @@ class Outcome:
     phases: dict[str, float] = field(default_factory=dict)
     worker_rss_mb: float = 0.0  # peak resident memory of the worker process
     kernel_rss_mb: float = 0.0  # peak resident memory of the report's kernel
+    #: CPU seconds (user + system) the report cost its worker process and its kernel: unlike
+    #: the phases' wall time, comparable between a quiet and a busy machine.
+    cpu: dict[str, float] = field(default_factory=dict)
 
 
 def lan_job(lan_kod: str) -> Job:
