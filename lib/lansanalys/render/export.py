@@ -79,6 +79,15 @@ def _html_exporter():
             body = _plain_text_charrefs(body)
             return _FOCUSABLE.sub(r'<div class="\1" tabindex="0"', body), resources
 
+        def _preprocess(self, nb, resources):
+            """The preprocessors in turn on the copy ``from_notebook_node`` made already (not
+            a second deep copy) and the notebook validated once at the end, not after each of
+            the 14 preprocessors (together ~0,1 s a report)."""
+            for preprocessor in self._preprocessors:
+                nb, resources = preprocessor(nb, resources)
+            self._validate_preprocessor(nb, "all preprocessors")
+            return nb, resources
+
     exporter = ReportExporter(
         template_name="lansanalys", extra_template_basedirs=[str(TEMPLATE_DIR)]
     )

@@ -113,7 +113,10 @@ class ReportHtmlRenderer(MimetypeRenderer):
         )
         return {
             "text/html": f'<figure class="la-figure" role="group" aria-label="{label}">'
-            f"{div}{downloads.link_html(href, image_buttons_html())}</figure>"
+            f"{div}{downloads.link_html(href, image_buttons_html())}</figure>",
+            # Given here, IPython does not make its own plain text of the figure (plotly's
+            # repr prints the whole figure: 5–20 ms a figure, never shown).
+            "text/plain": f"Figur {n}: {meta.get('title', 'Diagram')}",
         }
 
 
