@@ -65,8 +65,9 @@ class TypeData:
             return pd.DataFrame(columns=["level", "code", "scheme", "type", "order"])
         df = catalogue.read(self.p, table)
         df = df[df["scheme"] == scheme]
-        keys = {(a.level, a.code) for a in areas}
-        hit = [k in keys for k in zip(df["level"], df["code"], strict=True)]
+        hit = np.zeros(len(df), dtype=bool)
+        for level, code in {(a.level, a.code) for a in areas}:
+            hit |= (df["level"] == level).to_numpy() & (df["code"] == code).to_numpy()
         return df[hit]
 
     def type_population(self, scheme: str, areas: Sequence[Area]) -> pd.DataFrame:
