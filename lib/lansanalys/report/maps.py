@@ -52,14 +52,6 @@ def map_axes(fig: go.Figure, bounds: Sequence[float]) -> None:
     :func:`frame_map` after :func:`~.figures.finish` to size the figure around the map."""
     x0, y0, x1, y1 = bounds
     pad = 0.04 * max(x1 - x0, y1 - y0)
-    fig.update_xaxes(visible=False, range=[x0 - pad, x1 + pad], constrain="domain")
-    fig.update_yaxes(
-        visible=False,
-        range=[y0 - pad, y1 + pad],
-        scaleanchor="x",
-        scaleratio=1,
-        constrain="domain",
-    )
     # Scale bar: a round length near a fifth of the map width.
     width = x1 - x0
     length = (
@@ -68,7 +60,7 @@ def map_axes(fig: go.Figure, bounds: Sequence[float]) -> None:
         else 1_000
     )
     bx, by = x0, y0 - pad * 0.55
-    fig.add_shape(
+    ground = dict(
         type="rect",
         x0=bx - pad * 0.3,
         x1=bx + length + pad * 0.3,
@@ -78,7 +70,7 @@ def map_axes(fig: go.Figure, bounds: Sequence[float]) -> None:
         fillcolor="rgba(255,255,255,0.85)",
         layer="above",
     )
-    fig.add_shape(
+    bar = dict(
         type="line",
         x0=bx,
         x1=bx + length,
@@ -87,7 +79,7 @@ def map_axes(fig: go.Figure, bounds: Sequence[float]) -> None:
         line=dict(color="#222", width=3),
         layer="above",
     )
-    fig.add_annotation(
+    label = dict(
         x=bx + length / 2,
         y=by,
         text=f"{length // 1000} km",
@@ -96,6 +88,19 @@ def map_axes(fig: go.Figure, bounds: Sequence[float]) -> None:
         font=dict(size=11),
         bgcolor="rgba(255,255,255,0.85)",
         borderpad=1,
+    )
+    # One layout update (plotly validates every shape and annotation again on each add).
+    fig.update_layout(
+        xaxis=dict(visible=False, range=[x0 - pad, x1 + pad], constrain="domain"),
+        yaxis=dict(
+            visible=False,
+            range=[y0 - pad, y1 + pad],
+            scaleanchor="x",
+            scaleratio=1,
+            constrain="domain",
+        ),
+        shapes=[*fig.layout.shapes, ground, bar],
+        annotations=[*fig.layout.annotations, label],
     )
 
 
