@@ -186,6 +186,27 @@ def _with_setup(nb):
     return nb
 
 
+#: This worker's copies of the notebooks with the set-up cell, by (source, its mtime).
+_setup_copies: dict[tuple[str, int], str] = {}
+_setup_dir: tempfile.TemporaryDirectory | None = None
+
+
+def _setup_notebook(source: str) -> str:
+    """A file with ``source`` plus the warm set-up cell, written once per worker (papermill
+    would write a notebook handed to it as an object to JSON and read it back each report)."""
+    import nbformat
+
+    global _setup_dir
+    key = (source, Path(source).stat().st_mtime_ns)
+    if key not in _setup_copies:
+        if _setup_dir is None:
+            _setup_dir = tempfile.TemporaryDirectory(prefix="lansanalys-setup-")
+        target = Path(_setup_dir.name) / f"{len(_setup_copies)}-{Path(source).name}"
+        nbformat.write(_with_setup(nbformat.read(source, as_version=4)), target)
+        _setup_copies[key] = str(target)
+    return _setup_copies[key]
+
+
 def render_parameter(job: Job, dl_tmp: Path) -> dict:
     """The notebook's ``render`` parameter: how the kernel renders this report (self-drawing
     HTML figures, where its downloads go, which reports of the set it may link to, the
@@ -201,14 +222,13 @@ def render_parameter(job: Job, dl_tmp: Path) -> dict:
 
 def _execute(job: Job, executed: Path, timeout: int, warm: bool, dl_tmp: Path, phases: dict):
     """Run the job's notebook with papermill (in this worker's warm kernel, or a new one)."""
-    import nbformat
     import papermill as pm
 
     _save_at_end_engine()
     source = str(NOTEBOOK_DIR / job.notebook)
     kernel: dict = {"kernel_manager_class": IpcKernelManager, "extra_arguments": KERNEL_ARGUMENTS}
     if warm:
-        source = _with_setup(nbformat.read(source, as_version=4))
+        source = _setup_notebook(source)
         t0 = time.perf_counter()
         kernel = {"km": _warm_kernel()}
         phases["start"] = time.perf_counter() - t0
