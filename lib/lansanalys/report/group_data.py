@@ -108,15 +108,15 @@ class GroupData:
 
     Parameters
     ----------
-    group_id : str
-        Id of a group in ``grupper.parquet``.
+    group_id : str or Group
+        Id of a group in ``grupper.parquet``, or a :class:`Group` itself (any set of kommuner).
     p : Paths, optional
         Project paths.
     """
 
-    def __init__(self, group_id: str, p: Paths | None = None) -> None:
+    def __init__(self, group_id: str | Group, p: Paths | None = None) -> None:
         self.p = p or paths()
-        self.group = group(group_id, self.p)
+        self.group = group_id if isinstance(group_id, Group) else group(group_id, self.p)
         #: Riket's data: population, support and the kommuntyp of every kommun, read once.
         self.riket = AreaData(Area.riket(), p=self.p)
         self.meta = self.riket.meta
@@ -178,13 +178,12 @@ class GroupData:
 
     def sets(self) -> list[tuple[str, Sequence[str] | None]]:
         """The rows every table compares: the group, the rest of riket, comparable, riket.
-        ``None`` marks the comparable kommuner (a weighted figure, see :meth:`comparable`)."""
-        return [
-            ("Gruppen", self.members),
-            ("Övriga riket", self.rest),
-            ("Jämförbara kommuner", None),
-            ("Riket", geo.kommun_codes()),
-        ]
+        ``None`` marks the comparable kommuner (a weighted figure, see :meth:`comparable`); a
+        group of every kommun has no rest and nothing to compare with."""
+        rows: list[tuple[str, Sequence[str] | None]] = [("Gruppen", self.members)]
+        if self.rest:
+            rows += [("Övriga riket", self.rest), ("Jämförbara kommuner", None)]
+        return rows + [("Riket", geo.kommun_codes())]
 
     def value(self, codes: Sequence[str] | None, f: Callable[[Sequence[str]], float]) -> float:
         """``f`` of a set of :meth:`sets` (the comparable kommuner weighted)."""

@@ -58,8 +58,9 @@ def _pct(v: float) -> str:
     return fmt.signed(v, 1, " %")
 
 
-def _pp(v: float) -> str:
-    return fmt.signed(v, 1, " procentenheter")
+def _rest(g: GroupData, text: str) -> str:
+    """A comparison with the rest of riket, or nothing for a group of every kommun."""
+    return text if g.rest else ""
 
 
 def title(g: GroupData) -> Markdown:
@@ -89,12 +90,12 @@ def key_figures(g: GroupData) -> HTML:
         Card(
             f"Förändring per år {g.before.text() or 'före perioden'}",
             _pct(before[1]) if g.before.ok else MISSING,
-            f"Övriga riket {_pct(rest_b[1])}" if g.before.ok else "",
+            _rest(g, f"Övriga riket {_pct(rest_b[1])}") if g.before.ok else "",
         ),
         Card(
             f"Förändring per år {g.during.text() or 'under perioden'}",
             _pct(during[1]) if g.during.ok else MISSING,
-            f"Övriga riket {_pct(rest_d[1])}" if g.during.ok else "",
+            _rest(g, f"Övriga riket {_pct(rest_d[1])}") if g.during.ok else "",
         ),
     ]
     w = g.support_windows["under"]
@@ -105,7 +106,7 @@ def key_figures(g: GroupData) -> HTML:
             Card(
                 f"Stöd per invånare och år {w.first}–{w.last}",
                 f"{fmt.number(rate)} kr" if rate == rate else MISSING,
-                f"Övriga riket {fmt.number(rest)} kr",
+                _rest(g, f"Övriga riket {fmt.number(rest)} kr"),
             )
         )
     kinds = ["befolkning", "grupper"] + (["stod"] if g.has_support else [])
@@ -124,7 +125,8 @@ def findings(g: GroupData) -> Markdown:
         out.append(
             f"Gruppens befolkning {verb} med {fmt.number(abs(d[1]), 2)} % per år under perioden "
             f"({g.during.text()}) mot {_pct(b[1])} per år före ({g.before.text()}): "
-            f"{trend} än före. Övriga riket: {_pct(rd[1])} per år under och {_pct(rb[1])} före."
+            f"{trend} än före."
+            + _rest(g, f" Övriga riket: {_pct(rd[1])} per år under och {_pct(rb[1])} före.")
             + (
                 f" Kommuner av samma typ: {_pct(cmp_d)} per år under perioden."
                 if cmp_d == cmp_d
@@ -223,9 +225,14 @@ def population_table(g: GroupData) -> Table:
         c: _pct for c in df.columns if c.startswith("Förändring")
     }
     formats["Kommuner"] = fmt.number
-    note = ""
+    note = (
+        "Jämförbara kommuner är ett vägt genomsnitt av kommuntyperna (se Jämförbara kommuner): "
+        "förändringen anges, inte folkmängden."
+    )
     if not b.ok:
-        note = f"Förändringen före perioden: {MISSING} (inget befolkningsår före {g.group.start})."
+        note += (
+            f" Förändringen före perioden: {MISSING} (inget befolkningsår före {g.group.start})."
+        )
     return Table(
         df,
         caption="Befolkning före och under perioden: gruppen, övriga riket och kommuner av "
@@ -245,10 +252,12 @@ def support_table(g: GroupData) -> Table | Markdown:
         (name, when): f"{name}, {when} ({wins[when].first}–{wins[when].last})"
         if wins[when].first is not None
         else f"{name}, {when} ({MISSING})"
-        for name in ("Gruppen", "Övriga riket", "Jämförbara")
+        for name in (("Gruppen", "Övriga riket", "Jämförbara") if g.rest else ("Gruppen",))
         for when in ("före", "under")
     }
     sets = {"Gruppen": g.members, "Övriga riket": g.rest, "Jämförbara": None}
+    if not g.rest:
+        sets = {"Gruppen": g.members}
     rows = []
     for prog in [None, *g.programmes]:
         row = {"Program": "Alla program" if prog is None else prog}
@@ -278,7 +287,7 @@ def service_table(g: GroupData) -> Table | Markdown:
     wb, wd = g.service_windows["före"], g.service_windows["under"]
     rows = []
     for st in g.service_types():
-        for name, codes in g.sets()[:3]:
+        for name, codes in g.sets()[:-1]:
             row = {"Service": SERVICE_TYPES[st], "Område": name}
             for label, w in (("före", wb), ("under", wd)):
                 span = w.text() or MISSING
