@@ -53,6 +53,19 @@ def test_the_demo_group_is_kfs_with_its_23_real_kommuner(plain):
     assert sorted(g["kommun_kod"]) == sorted(geo.resolve_kommun(n) for n in KFS_KOMMUNER)
 
 
+def test_the_demo_records_the_list_as_tillvaxtverkets_not_as_demo_data(demo_home):
+    from lansanalys.provenance import load_sources
+    from lansanalys.sources import files
+
+    p = config.Paths(demo_home)
+    (f,) = files.raw_files(p, "grupper")
+    entry = load_sources(p)[f.relative_to(p.raw).as_posix()]
+    assert entry["demo"] is False and "Tillväxtverket" in entry["source"]
+    assert not files.is_demo(f, load_sources(p), p)
+    meta = json.loads((p.processed / "meta.json").read_text(encoding="utf-8"))
+    assert meta["kinds"]["grupper"]["demo"] is False
+
+
 def test_population_table_matches_plain_pandas(kfs, plain):
     members = sorted(plain["grupper"]["kommun_kod"])
     rest = sorted(set(geo.kommun_codes()) - set(members))

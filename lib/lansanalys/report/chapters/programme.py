@@ -120,12 +120,11 @@ def findings(g: GroupData) -> Markdown:
     rb, rd = g.change(g.rest, g.before), g.change(g.rest, g.during)
     cmp_d = g.comparable(lambda c: g.change(c, g.during)[1])
     if g.before.ok and g.during.ok and not np.isnan(b[1] + d[1]):
-        trend = "mer" if d[1] > b[1] else "mindre"
-        verb = "växte" if d[1] > 0 else "minskade"
+        trend = "starkare" if d[1] > b[1] else "svagare"
         out.append(
-            f"Gruppens befolkning {verb} med {fmt.number(abs(d[1]), 2)} % per år under perioden "
-            f"({g.during.text()}) mot {_pct(b[1])} per år före ({g.before.text()}): "
-            f"{trend} än före."
+            f"Gruppens befolkning förändrades med {_pct(d[1])} per år under perioden "
+            f"({g.during.text()}) mot {_pct(b[1])} per år före ({g.before.text()}), en "
+            f"{trend} utveckling än före."
             + _rest(g, f" Övriga riket: {_pct(rd[1])} per år under och {_pct(rb[1])} före.")
             + (
                 f" Kommuner av samma typ: {_pct(cmp_d)} per år under perioden."
