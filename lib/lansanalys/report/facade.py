@@ -337,6 +337,9 @@ class GroupReport:
     def population_table(self):
         return programme.population_table(self.data)
 
+    def fig_population(self):
+        return programme.fig_population(self.data)
+
     def service_table(self):
         return programme.service_table(self.data)
 

@@ -10,11 +10,13 @@ import html
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 from IPython.display import HTML, Markdown
 
 from lansanalys import fmt, geo
 from lansanalys.config import linkable_reports
-from lansanalys.report.blocks import DEMO_NOTE, MISSING, Card, Table, cards_html
+from lansanalys.report import figures
+from lansanalys.report.blocks import DEMO_NOTE, MISSING, Card, Table, cards_html, with_table
 from lansanalys.report.group_data import BEYOND_KM, PER_INHABITANTS, GroupData
 from lansanalys.report.text import source_note
 from lansanalys.services import SERVICE_TYPES
@@ -240,6 +242,55 @@ def population_table(g: GroupData) -> Table:
         formats=formats,
         note=note,
     )
+
+
+def fig_population(g: GroupData) -> go.Figure | Markdown:
+    """People over the years as an index (first year = 100): the group, the rest of riket and
+    the comparable kommuner (the types' indexes weighted), the period shaded."""
+    years = g.years
+    if len(years) < 2:
+        return Markdown(f"*Befolkningens utveckling: {MISSING} (ett år i data).*")
+    y0, y1 = years[0], years[-1]
+
+    def index(codes) -> list[float]:
+        base = g.population(codes, y0)
+        return [100 * g.population(codes, y) / base for y in years]
+
+    frames = []
+    for name, codes in g.sets()[:-1]:
+        values = (
+            [g.comparable(lambda c, y=y: index(c)[years.index(y)]) for y in years]
+            if codes is None
+            else index(codes)
+        )
+        people = [np.nan] * len(years) if codes is None else [g.population(codes, y) for y in years]
+        frames.append(
+            pd.DataFrame({"year": years, "index": values, "population": people, "area": name})
+        )
+    data = pd.concat(frames, ignore_index=True)
+    mine = data[data["area"] == "Gruppen"]["index"].iloc[-1]
+    title = f"Gruppens folkmängd {y0}–{y1}: {_pct(mine - 100)}"
+    if g.rest:
+        rest = data[data["area"] == "Övriga riket"]["index"].iloc[-1]
+        title += f" (övriga riket {_pct(rest - 100)})"
+    fig = figures.index_lines(
+        data,
+        title,
+        source_note(g.meta, ["befolkning", "grupper"], f"{y0}–{y1}"),
+        f"Index, {y0} = 100",
+    )
+    end = min(g.group.end, y1)
+    if g.group.start <= y1:
+        fig.add_vrect(
+            x0=g.group.start - 0.5,
+            x1=end + 0.5,
+            fillcolor="#999",
+            opacity=0.12,
+            line_width=0,
+            annotation_text=f"Programperioden {g.group.start}–{g.group.end}",
+            annotation_position="top left",
+        )
+    return with_table(fig, data)
 
 
 def support_table(g: GroupData) -> Table | Markdown:
