@@ -11,6 +11,9 @@ from lansanalys import config, geo
 from lansanalys.demo.writers import KFS_KOMMUNER
 from lansanalys.render.search import search_entries
 
+from ..conftest import figure_cells
+from .test_browser import _open, browser  # noqa: F401 - the module's browser fixture
+
 pytestmark = pytest.mark.render
 
 FILE = "grupp-kommuner-for-serviceutveckling.html"
@@ -48,3 +51,16 @@ def test_the_index_links_the_group_report_and_search_finds_it(rendered, demo_hom
     ]
     assert groups == [("Kommuner för serviceutveckling 2022–2025", FILE)]
     assert geo.group_slug("kommuner-for-serviceutveckling") + ".html" == FILE
+
+
+@pytest.mark.browser
+def test_the_group_report_draws_offline_in_a_browser(browser, rendered):  # noqa: F811
+    ctx, page, log = _open(browser, rendered["out"] / FILE)
+    page.wait_for_function(
+        "document.querySelectorAll('.js-plotly-plot .main-svg').length >= 1", timeout=30_000
+    )
+    assert page.locator(".js-plotly-plot").count() == figure_cells("grupprapport.ipynb") == 1
+    assert page.locator("table").count() >= 5
+    left = [u for u in log["requests"] if not u.startswith(("file:", "data:", "blob:"))]
+    assert left == [] and log["errors"] == [], (left, log["errors"])
+    ctx.close()
