@@ -262,3 +262,19 @@ def test_opened_closed_and_shares_from_access_years(home_copy):
     assert np.isnan(t.at["Gruppen", "Andel > 10 km 2024"])
     assert t.at["Gruppen", "Andel > 10 km 2022"] == pytest.approx(22.0)
     assert "uppgift saknas" in programme.service_table(g).data
+
+
+def test_a_period_from_the_first_population_year_has_no_before(demo_home, plain):
+    first = plain["years"][0]
+    members = ("0821", "0840")
+    g = GroupData(Group("tidig", "Tidig", first, first + 3, members), config.Paths(demo_home))
+    t = programme.population_table(g)
+    before = [c for c in t.columns if c.startswith("Förändring per år före")]
+    assert before and t[before[0]].isna().all()
+    assert f"Förändringen före perioden: uppgift saknas (inget befolkningsår före {first})" in t.data
+    # Without a baseline before it, the stretch during the period starts at its first year.
+    during = f"Förändring per år {first}–{first + 3}"
+    expected = 100 * (
+        (_people(plain, members, first + 3) / _people(plain, members, first)) ** (1 / 3) - 1
+    )
+    assert t.set_index("Område").at["Gruppen", during] == pytest.approx(expected, rel=1e-9)

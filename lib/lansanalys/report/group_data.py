@@ -219,11 +219,13 @@ class GroupData:
 
     @cached_property
     def during(self) -> Window:
-        """Population years during the period: the baseline to the last year in the period."""
-        last = max((y for y in self.years if y <= self.group.end), default=None)
-        return Window(
-            self.base_year, last if last is not None and last >= self.group.start else None
-        )
+        """Population years during the period: the baseline (without one, the period's first
+        year in the data) to the last year in the period."""
+        inside = [y for y in self.years if self.group.start <= y <= self.group.end]
+        if not inside:
+            return Window(None, None)
+        first = self.base_year if self.base_year is not None else inside[0]
+        return Window(first, inside[-1])
 
     def change(self, codes: Sequence[str], w: Window) -> tuple[float, float]:
         """Population change over ``w``: (percent, percent per year); NaN without a figure."""

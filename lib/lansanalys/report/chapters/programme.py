@@ -41,7 +41,8 @@ COMPARABLE_DEFINITION = (
 )
 PERIOD_DEFINITION = (
     "Före och under perioden: före är åren fram till året innan perioden börjar (högst tio år), "
-    "under är året innan perioden till det senaste året i perioden som finns i data. "
+    "under är året innan perioden (finns det inte: periodens första år) till det senaste året "
+    "i perioden som finns i data. "
     "Befolkningsförändringen anges i procent och som genomsnittlig årlig förändring, så att "
     "sträckor av olika längd kan jämföras. Stödet per invånare och år räknas för "
     "stödlistans år före respektive under perioden."
@@ -201,38 +202,41 @@ def _one_year(g: GroupData) -> str:
 def population_table(g: GroupData) -> Table:
     """People before and during the period: the group, the rest of riket, comparable, riket."""
     b, d = g.before, g.during
+    lb, ld = b.text() or "före perioden", d.text() or "under perioden"
+    comparable_n = (
+        sum(len(g.peers_of_type(t)) for t in g.type_weights.index)
+        if g.type_weights is not None
+        else np.nan
+    )
     rows = []
     for name, codes in g.sets():
         rows.append(
             {
                 "Område": name,
-                "Kommuner": len(g.members) if codes is None else len(codes),
-                f"Folkmängd {b.last or ''}".strip(): (
+                "Kommuner": comparable_n if codes is None else len(codes),
+                f"Folkmängd {b.last or 'före perioden'}": (
                     np.nan if codes is None or b.last is None else g.population(codes, b.last)
                 ),
                 f"Folkmängd {g.year}": np.nan if codes is None else g.population(codes, g.year),
-                f"Förändring per år {b.text()}": g.value(codes, lambda c: g.change(c, b)[1]),
-                f"Förändring per år {d.text()}": g.value(codes, lambda c: g.change(c, d)[1]),
-                f"Förändring {d.text()}": g.value(codes, lambda c: g.change(c, d)[0]),
+                f"Förändring per år {lb}": g.value(codes, lambda c: g.change(c, b)[1]),
+                f"Förändring per år {ld}": g.value(codes, lambda c: g.change(c, d)[1]),
+                f"Förändring {ld}": g.value(codes, lambda c: g.change(c, d)[0]),
             }
         )
     df = pd.DataFrame(rows)
-    if g.type_weights is not None:
-        df.loc[df["Område"] == "Jämförbara kommuner", "Kommuner"] = sum(
-            len(g.peers_of_type(t)) for t in g.type_weights.index
-        )
-    number_cols = [c for c in df.columns if c.startswith("Folkmängd")]
-    formats = {c: fmt.number for c in number_cols} | {
+    formats = {c: fmt.number for c in df.columns if c.startswith("Folkmängd")} | {
         c: _pct for c in df.columns if c.startswith("Förändring")
     }
     formats["Kommuner"] = fmt.number
-    note = (
-        "Jämförbara kommuner är ett vägt genomsnitt av kommuntyperna (se Jämförbara kommuner): "
-        "förändringen anges, inte folkmängden."
-    )
+    notes = []
+    if g.rest:
+        notes.append(
+            "Jämförbara kommuner är ett vägt genomsnitt av kommuntyperna (se Jämförbara "
+            "kommuner): förändringen anges, inte folkmängden."
+        )
     if not b.ok:
-        note += (
-            f" Förändringen före perioden: {MISSING} (inget befolkningsår före {g.group.start})."
+        notes.append(
+            f"Förändringen före perioden: {MISSING} (inget befolkningsår före {g.group.start})."
         )
     return Table(
         df,
@@ -240,7 +244,7 @@ def population_table(g: GroupData) -> Table:
         "samma kommuntyp",
         source=source_note(g.meta, ["befolkning", "grupper"], g.year),
         formats=formats,
-        note=note,
+        note=" ".join(notes),
     )
 
 
