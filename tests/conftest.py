@@ -7,8 +7,9 @@ later runs while nothing they are made from changed (``.cache/tests``):
   and a finished build; ``LANSANALYS_HOME`` points at it for the whole session. Read-only.
 - ``home_copy``: a private copy of the demo home's ``data/`` for a test that breaks raw files
   or builds again (``LANSANALYS_HOME`` points at the copy for that test).
-- ``rendered`` (session): Kalmar län (08), Gotland (09), Högsby (0821), Kalmar (0880) and the
-  index rendered from the demo home, as ``{"out": folder, "outcomes": [...]}``. Read-only.
+- ``rendered`` (session): Kalmar län (08), Gotland (09), Högsby (0821), Kalmar (0880), the
+  demo's programme group (Kommuner för serviceutveckling) and the index rendered from the demo
+  home, as ``{"out": folder, "outcomes": [...]}``. Read-only.
 - ``rendered_copy``: the same in a private folder, for a test that renders into it again.
 - ``demo_world(name, make, *parts)`` (session factory): a world derived from the demo home,
   e.g. the demo with a changed service file, built once per run (and cached) instead of once
@@ -176,10 +177,14 @@ def demo_world(
 
 
 def _make_rendered(folder: Path) -> None:
-    from lansanalys import render
+    from lansanalys import config, render
 
     outcomes = render.render(
-        render.default_jobs(["08", "09"], kommun_codes=["0821", "0880"]),
+        render.default_jobs(
+            ["08", "09"],
+            kommun_codes=["0821", "0880"],
+            groups=render.group_jobs(config.paths()),  # the demo's KfS group (Högsby a member)
+        ),
         out=folder / "reports",
         workers=2,
         progress=False,
@@ -189,7 +194,8 @@ def _make_rendered(folder: Path) -> None:
 
 @pytest.fixture(scope="session")
 def rendered(demo_world: Callable[..., Path]) -> dict:
-    """Kalmar län (08), Gotland (09, an island län), Högsby (0821), Kalmar (0880), index."""
+    """Kalmar län (08), Gotland (09, an island län), Högsby (0821), Kalmar (0880), the KfS
+    group report, index."""
     folder = demo_world("rendered", _make_rendered)
     outcomes = pickle.loads((folder / "outcomes.pickle").read_bytes())
     return {"out": folder / "reports", "outcomes": outcomes}

@@ -26,6 +26,7 @@ except PackageNotFoundError:  # running from a source tree that was not installe
 _LAZY = {
     "SERVICE_TYPES": "lansanalys.services",
     "Area": "lansanalys.report",
+    "GroupReport": "lansanalys.report",
     "KommunReport": "lansanalys.report",
     "LanReport": "lansanalys.report",
     "NationalOverview": "lansanalys.report",

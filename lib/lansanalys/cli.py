@@ -193,6 +193,21 @@ def _report_codes(
     return codes, kcodes
 
 
+def _group_jobs(ids: list[str] | None, every: bool) -> list:
+    """The group reports asked for (``--grupp``), or every group of the build with all län."""
+    from lansanalys.render import group_jobs
+
+    known = {j.parameters["group_id"]: j for j in group_jobs(paths())}
+    unknown = [i for i in ids or [] if i not in known]
+    if unknown:
+        _fail(
+            f"no group {unknown[0]!r} in the build; groups: {sorted(known) or 'none'} "
+            "(data/raw/grupper/, then lansanalys build)",
+            2,
+        )
+    return list(known.values()) if every and not ids else [known[i] for i in ids or []]
+
+
 def _sharded(jobs: list, text: str | None) -> list:
     """The jobs of ``--shard i/n`` (all without it); a bad value is a usage error."""
     from lansanalys.render.jobs import parse_shard, shard
@@ -271,17 +286,26 @@ def render(
         str | None,
         typer.Option(help="Render only slice i of n of the reports, e.g. 2/4 (CI matrices)."),
     ] = None,
+    grupp: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--grupp",
+            help="Programme group report(s) by id (data/raw/grupper/); every group is rendered "
+            "with all län (the default, --all).",
+        ),
+    ] = None,
 ) -> None:
-    """Render län reports and the index page to offline HTML."""
+    """Render län reports, programme group reports and the index page to offline HTML."""
     from lansanalys.errors import MissingDataError
     from lansanalys.render import default_jobs, summary
     from lansanalys.render import render as run_render
 
     codes, kcodes = _report_codes(lan, all_lan, kommun, kommuner)
+    groups = _group_jobs(grupp, every=codes is None)
     t0 = time.perf_counter()
     try:
         outcomes = run_render(
-            _sharded(default_jobs(codes, index=index, kommun_codes=kcodes), shard),
+            _sharded(default_jobs(codes, index=index, kommun_codes=kcodes, groups=groups), shard),
             out=out,
             workers=workers,
             self_contained=self_contained,

@@ -54,7 +54,14 @@ DEFAULT_CLASSES_MIN: tuple[float, ...] = (5.0, 10.0, 30.0)
 #: The raw data kinds the build knows, in build order.
 RAW_KINDS: tuple[str, ...] = ("befolkning", "rutor", "service", "stod", "vagnat")
 #: Kinds used when present (the demo writes ``forandringar`` beside a demo population only).
-OPTIONAL_KINDS: tuple[str, ...] = ("klassning", "kommuntyp", "prognos", "forandringar", "orter")
+OPTIONAL_KINDS: tuple[str, ...] = (
+    "klassning",
+    "kommuntyp",
+    "prognos",
+    "forandringar",
+    "orter",
+    "grupper",
+)
 
 
 @dataclass(frozen=True)

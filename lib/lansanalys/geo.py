@@ -212,6 +212,14 @@ def kommun_slug(kommun_kod: str) -> str:
     return _names("kommun")[check_kommun(kommun_kod)][1]
 
 
+def group_slug(group_id: str) -> str:
+    """File-name slug of a programme group's report (``"grupp-kommuner-for-serviceutveckling"``);
+    the id is itself a slug (:func:`slugify` of the group's name)."""
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", str(group_id)):
+        raise ValueError(f"group id {group_id!r} is not a slug such as 'kommuner-for-service'")
+    return f"grupp-{group_id}"
+
+
 def kommun_geometry(crs: str = CRS_METRIC) -> gpd.GeoDataFrame:
     """Kommun polygons with codes and names, in ``crs`` (SWEREF 99 TM by default)."""
     gdf = _kommun_gdf().to_crs(crs)

@@ -30,13 +30,22 @@ def test_every_report_rendered(rendered):
         "09-gotlands-lan.html": "rendered",
         "0821-hogsby.html": "rendered",
         "0880-kalmar.html": "rendered",
+        "grupp-kommuner-for-serviceutveckling.html": "rendered",
         "index.html": "rendered",
     }, render.summary(rendered["outcomes"])
     assert (rendered["out"] / "assets" / "plotly.min.js").stat().st_size > 1_000_000
 
 
 @pytest.mark.parametrize(
-    "name", ["08-kalmar-lan", "09-gotlands-lan", "0821-hogsby", "0880-kalmar", "index"]
+    "name",
+    [
+        "08-kalmar-lan",
+        "09-gotlands-lan",
+        "0821-hogsby",
+        "0880-kalmar",
+        "grupp-kommuner-for-serviceutveckling",
+        "index",
+    ],
 )
 def test_executed_notebooks_have_no_errors_or_warnings(rendered, name):
     nb = _executed(rendered, name)
@@ -47,7 +56,15 @@ def test_executed_notebooks_have_no_errors_or_warnings(rendered, name):
 
 
 @pytest.mark.parametrize(
-    "name", ["08-kalmar-lan", "09-gotlands-lan", "0821-hogsby", "0880-kalmar", "index"]
+    "name",
+    [
+        "08-kalmar-lan",
+        "09-gotlands-lan",
+        "0821-hogsby",
+        "0880-kalmar",
+        "grupp-kommuner-for-serviceutveckling",
+        "index",
+    ],
 )
 def test_html_has_no_code_and_no_parameters(rendered, name):
     html = (rendered["out"] / f"{name}.html").read_text(encoding="utf-8")

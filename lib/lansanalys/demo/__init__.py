@@ -23,8 +23,10 @@ from pathlib import Path
 from lansanalys.config import RAW_KINDS, Paths, paths
 from lansanalys.demo.world import DEFAULT_SEED, LAST_YEAR, DemoWorld
 from lansanalys.demo.writers import (
+    KFS_SOURCE,
     _write_befolkning,
     _write_forandringar,
+    _write_grupper,
     _write_klassning,
     _write_rutor,
     _write_service,
@@ -45,11 +47,13 @@ DEMO_FILES = {
         _write_forandringar,
         "SCB:s CSV-format (BE0101J)",
     ),
+    "grupper": ("kommuner_for_serviceutveckling_2022_2025.csv", _write_grupper, ""),
 }
 
 
-#: Kinds the demo can write: the required ones and the optional grouping and components.
-DEMO_KINDS: tuple[str, ...] = (*RAW_KINDS, "klassning", "forandringar")
+#: Kinds the demo can write: the required ones, the optional grouping and components, and the
+#: example programme group (a real public list, recorded as such: not demo data).
+DEMO_KINDS: tuple[str, ...] = (*RAW_KINDS, "klassning", "forandringar", "grupper")
 
 
 def _empty(p: Paths, kind: str) -> bool:
@@ -61,10 +65,13 @@ def _empty(p: Paths, kind: str) -> bool:
 
 def kinds_missing(p: Paths) -> list[str]:
     """Kinds to write demo data for: every required kind with no file yet, a kommun grouping
-    when none is supplied, and components of change only beside a demo population."""
+    when none is supplied, components of change only beside a demo population, and the example
+    programme group (Kommuner för serviceutveckling) when no group is supplied."""
     missing = [kind for kind in RAW_KINDS if _empty(p, kind)]
     if _empty(p, "klassning"):
         missing.append("klassning")
+    if _empty(p, "grupper"):
+        missing.append("grupper")
     if "befolkning" in missing and _empty(p, "forandringar"):
         missing.append("forandringar")
     return missing
@@ -102,6 +109,22 @@ def generate(
         path = p.raw_kind(kind) / name
         path.parent.mkdir(parents=True, exist_ok=True)
         rows = writer(world, path)
+        if kind == "grupper":  # a real public list: its source, not the demo's
+            record_source(
+                p,
+                path,
+                kind=kind,
+                demo=False,
+                rows=rows,
+                source=KFS_SOURCE,
+                licence="offentlig uppgift (Tillväxtverket)",
+                url="https://tillvaxtverket.se",
+                table="",
+                year=2022,
+                retrieved=date.today().isoformat(),
+            )
+            written[kind] = path
+            continue
         record_source(
             p,
             path,

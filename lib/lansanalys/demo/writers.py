@@ -116,6 +116,32 @@ def _write_klassning(world: DemoWorld, path: Path) -> int:
     return len(df)
 
 
+#: Tillväxtverket's *Kommuner för serviceutveckling 2022–2025*: the public list of its 23
+#: kommuner (a real list, not demo data; the figures computed on demo data are).
+KFS_NAME = "Kommuner för serviceutveckling"
+KFS_PERIOD = (2022, 2025)
+KFS_KOMMUNER = (
+    "Sorsele, Malå, Norsjö, Vilhelmina, Umeå, Sollefteå, Ljusdal, Söderhamn, Mora, Ludvika, "
+    "Falun, Sala, Köping, Åtvidaberg, Mullsjö, Tjörn, Vetlanda, Högsby, Älmhult, Ljungby, "
+    "Mörbylånga, Laholm, Ronneby"
+).split(", ")
+KFS_SOURCE = (
+    "Tillväxtverket: programmet Kommuner för serviceutveckling 2022–2025, förteckningen över "
+    "de 23 deltagande kommunerna"
+)
+
+
+def _write_grupper(_world: DemoWorld, path: Path) -> int:
+    """The example group, KfS 2022–2025, with each kommun's code looked up from its name."""
+    period = f"{KFS_PERIOD[0]}–{KFS_PERIOD[1]}"
+    rows = [(KFS_NAME, period, f"{geo.resolve_kommun(n)} {n}") for n in KFS_KOMMUNER]
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write("grupp;period;kommun\n")
+            fh.writelines(f"{g};{p};{k}\n" for g, p, k in rows)
+    return len(rows)
+
+
 def _write_rutor(world: DemoWorld, path: Path) -> int:
     cells = world.cells
     x0 = (cells["x"] - CELL // 2).astype(np.int64)

@@ -167,6 +167,7 @@ def build(
         "kommuntyp": _validate("kommuntyp", kommuntyp),
         "typ_befolkning": typ_befolkning,
         "typ_access": typ_access,
+        "grupper": _validate("grupper", tables["grupper"]) if "grupper" in tables else None,
     }
     meta = _metadata(
         validated, kinds_meta, m, coverage, (nodes, edges), (proj_table, too_short, official)

@@ -29,6 +29,7 @@ from lansanalys.provenance import sha256
 from lansanalys.sources import READERS
 from lansanalys.sources.common import check_complete, reading
 from lansanalys.sources.files import is_demo, raw_files
+from lansanalys.sources.grupper import no_group_twice
 from lansanalys.util import library_digest
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,8 @@ def _read_kind(p: Paths, kind: str, sources: dict) -> tuple[pd.DataFrame, dict[s
     df = pd.concat(frames, ignore_index=True)
     if kind in POPULATION_KINDS and len(frames) > 1:
         _no_year_twice(frames, [p.raw / e["file"] for e in entries], kind)
+    if kind == "grupper" and len(frames) > 1:
+        no_group_twice(frames, [p.raw / e["file"] for e in entries])
     if kind == "rutor" and len(frames) > 1:
         _one_grid_size(frames, [p.raw / e["file"] for e in entries])
     by_file = None

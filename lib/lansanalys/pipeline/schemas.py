@@ -198,6 +198,21 @@ KOMMUNTYP = DataFrameSchema(
     name="kommuntyp",
 )
 
+#: Groups of kommuner for programme follow-up (:func:`lansanalys.sources.grupper.read_grupper`).
+GRUPPER = DataFrameSchema(
+    {
+        "group_id": Column(str, Check.str_matches(r"^[a-z0-9][a-z0-9-]*$")),
+        "group_name": Column(str, Check.str_length(min_value=1)),
+        "period_start": Column(int, Check.in_range(1860, 2200)),
+        "period_end": Column(int, Check.in_range(1860, 2200)),
+        "kommun_kod": KOMMUN,
+    },
+    unique=["group_id", "kommun_kod"],
+    checks=Check(lambda df: df["period_start"] <= df["period_end"], error="period in order"),
+    strict=True,
+    name="grupper",
+)
+
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "befolkning": BEFOLKNING,
     "rutor": RUTOR,
@@ -208,6 +223,7 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "closure": CLOSURE,
     "ortstyp": ORTSTYP,
     "kommuntyp": KOMMUNTYP,
+    "grupper": GRUPPER,
 }
 
 #: Road lines from OpenStreetMap (:func:`lansanalys.sources.osm.read_osm_roads`), before the graph is

@@ -14,13 +14,24 @@ index), :mod:`.pdf` (printing).
 """
 
 from lansanalys.render.batch import load_manifest, render, summary
-from lansanalys.render.jobs import Job, Outcome, default_jobs, index_job, kommun_job, lan_job
+from lansanalys.render.jobs import (
+    Job,
+    Outcome,
+    default_jobs,
+    group_job,
+    group_jobs,
+    index_job,
+    kommun_job,
+    lan_job,
+)
 from lansanalys.render.pdf import find_chromium, print_pdf, print_pdfs
 
 __all__ = [
     "Job",
     "Outcome",
     "default_jobs",
+    "group_job",
+    "group_jobs",
     "find_chromium",
     "index_job",
     "kommun_job",

@@ -79,17 +79,45 @@ def kommun_job(kommun_kod: str) -> Job:
     )
 
 
+def group_job(group_id: str, name: str = "") -> Job:
+    """The programme follow-up job of a group (its id is a slug: nothing else reaches a file
+    name)."""
+    return Job(
+        "grupprapport.ipynb",
+        {"group_id": group_id},
+        f"{geo.group_slug(group_id)}.html",
+        f"{name or group_id} – programuppföljning",
+    )
+
+
+def group_jobs(p: Paths) -> list[Job]:
+    """One job per group of the build (none without ``grupper.parquet``)."""
+    if not catalogue.exists(p, "grupper"):
+        return []
+    g = catalogue.read(p, "grupper").drop_duplicates("group_id")
+    return [
+        group_job(i, f"{n} {s}–{e}" if e > s else f"{n} {s}")
+        for i, n, s, e in zip(
+            g["group_id"], g["group_name"], g["period_start"], g["period_end"], strict=True
+        )
+    ]
+
+
 def index_job() -> Job:
     return Job("riksoversikt.ipynb", {}, "index.html", "Länsanalys – riksöversikt")
 
 
 def default_jobs(
-    lan_codes: list[str] | None = None, index: bool = True, kommun_codes: list[str] | None = None
+    lan_codes: list[str] | None = None,
+    index: bool = True,
+    kommun_codes: list[str] | None = None,
+    groups: list[Job] | None = None,
 ) -> list[Job]:
-    """Index, län reports (default all 21) and kommun reports (default none)."""
+    """Index, län reports (default all 21), kommun reports (default none) and group reports
+    (``groups``, e.g. :func:`group_jobs`; default none)."""
     codes = geo.lan_codes() if lan_codes is None else lan_codes
     jobs = [lan_job(c) for c in codes] + [kommun_job(c) for c in (kommun_codes or [])]
-    return ([index_job()] if index else []) + jobs
+    return ([index_job()] if index else []) + jobs + list(groups or [])
 
 
 def parse_shard(text: str) -> tuple[int, int]:

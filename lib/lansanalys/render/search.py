@@ -6,7 +6,8 @@ bundle unpacked anywhere), and the page script in the report template builds the
 
 Every entry links to the most specific report in the set and the section that answers the
 question: a kommun to its kommun report, or to its län report's kommun table when no kommun report
-was rendered; a village or a service point to the access section of that report.
+was rendered; a village or a service point to the access section of that report; a programme
+group to its group report.
 
 Names reach the page as data and are inserted with ``textContent``, never as HTML.
 """
@@ -29,7 +30,7 @@ from lansanalys.util import atomic_write_text
 SEARCH_INDEX = "search-index.js"
 
 #: Entry kinds in the order results are ranked, with their Swedish names shown in the page.
-KINDS: tuple[str, ...] = ("län", "kommun", "ort", "servicepunkt")
+KINDS: tuple[str, ...] = ("län", "kommun", "grupp", "ort", "servicepunkt")
 
 #: Sections an entry links to, found by the start of their h2 heading text in the rendered report.
 SECTIONS: dict[str, str] = {
@@ -92,6 +93,9 @@ class _Targets:
     def lan(self, lan_kod: str, section: str | None = None) -> int | None:
         return self._href(f"{geo.lan_slug(lan_kod)}.html", section)
 
+    def group(self, group_id: str) -> int | None:
+        return self._href(f"{geo.group_slug(group_id)}.html", None)
+
     def kommun(self, kommun_kod: str, section: str | None) -> int | None:
         """The kommun report's section, else the län report (its kommun table for a kommun)."""
         key = (kommun_kod, section)
@@ -137,6 +141,14 @@ def search_entries(p: Paths, out: Path) -> dict:
         # The kommun's code is part of its detail, so "0821" finds Högsby as well as its name.
         detail = f"{row.kommun_kod} · {lan_names[row.lan_kod]}"
         add("kommun", row.kommun, detail, targets.kommun(row.kommun_kod, None))
+    grupper = _table(p, "grupper")
+    if grupper is not None:
+        # A programme group by its name (and period): its own report, where the set has it.
+        for gid, g in grupper.groupby("group_id", sort=False):
+            first = g.iloc[0]
+            s, e = int(first["period_start"]), int(first["period_end"])
+            label = f"{first['group_name']} {s}–{e}" if e > s else f"{first['group_name']} {s}"
+            add("grupp", label, f"{len(g)} kommuner · programuppföljning", targets.group(gid))
     for table, kind in (("places", "ort"), ("service", "servicepunkt")):
         df = _table(p, table)
         if df is None:

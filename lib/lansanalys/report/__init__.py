@@ -29,6 +29,7 @@ module                    holds
 
 from lansanalys.report.area import Area
 from lansanalys.report.facade import (
+    GroupReport,
     KommunReport,
     LanReport,
     NationalOverview,
@@ -39,6 +40,7 @@ from lansanalys.report.plotly_html import setup
 
 __all__ = [
     "Area",
+    "GroupReport",
     "KommunReport",
     "LanReport",
     "NationalOverview",

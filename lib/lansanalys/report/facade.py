@@ -31,11 +31,13 @@ from lansanalys.report.chapters import (
     landsbygd,
     method,
     orter,
+    programme,
     summary,
     support,
 )
 from lansanalys.report.chapters import population as pop
 from lansanalys.report.data import AreaData
+from lansanalys.report.group_data import GroupData
 
 
 def _named_downloads(cls: type) -> type:
@@ -269,6 +271,9 @@ class Report:
     def kommun_links(self):
         return national.kommun_links()
 
+    def group_links(self):
+        return national.group_links(self.data)
+
     # ---- Om data och metod ----------------------------------------------------------------------
     def about(self):
         return method.about(self.data)
@@ -298,3 +303,57 @@ def NationalOverview(p: Paths | None = None) -> Report:  # noqa: N802
 def national_overview(p: Paths | None = None) -> Report:
     """The riksöversikt object (as :func:`NationalOverview`)."""
     return NationalOverview(p)
+
+
+@_named_downloads
+class GroupReport:
+    """The programme follow-up of one group of kommuner (``notebooks/grupprapport.ipynb``):
+    the group against the rest of riket and kommuner of the same kommuntyp, before and during
+    its period.
+
+    Parameters
+    ----------
+    group_id : str
+        Id of a group in ``grupper.parquet`` (the slug of its name).
+    p : Paths, optional
+        Project paths.
+    """
+
+    def __init__(self, group_id: str, p: Paths | None = None) -> None:
+        self.data = GroupData(str(group_id), p or paths())
+
+    def __repr__(self) -> str:
+        return f"GroupReport({self.data.group.id}: {self.data.group.label})"
+
+    def title(self):
+        return programme.title(self.data)
+
+    def key_figures(self):
+        return programme.key_figures(self.data)
+
+    def findings(self):
+        return programme.findings(self.data)
+
+    def population_table(self):
+        return programme.population_table(self.data)
+
+    def fig_population(self):
+        return programme.fig_population(self.data)
+
+    def service_table(self):
+        return programme.service_table(self.data)
+
+    def support_table(self):
+        return programme.support_table(self.data)
+
+    def types_table(self):
+        return programme.types_table(self.data)
+
+    def members_table(self):
+        return programme.members_table(self.data)
+
+    def method(self):
+        return programme.method_text(self.data)
+
+    def about(self):
+        return method.about(self.data.riket, topics=("support",))

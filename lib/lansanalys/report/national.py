@@ -269,6 +269,26 @@ def kommun_links() -> HTML:
     return HTML(f'<ul class="la-kommunlist">{"".join(parts)}</ul>')
 
 
+def group_links(d: AreaData) -> HTML:
+    """Links to the programme group reports in this bundle, with each group's period and size."""
+    from lansanalys.report.group_data import groups
+
+    linkable = linkable_reports()
+    known = groups(d.p)
+    if not known:
+        return HTML(
+            "<p>Inga programgrupper i underlaget; en grupp av kommuner med programperiod läggs i "
+            "en fil (se README) och följs då upp i en egen rapport.</p>"
+        )
+    items = []
+    for g in known.values():
+        n = f"{len(g.members)} kommuner"
+        name = html.escape(g.label)
+        link = f'<a href="{html.escape(g.slug)}.html">{name}</a>'
+        items.append(f"<li>{link if g.slug + '.html' in linkable else name} ({n})</li>")
+    return HTML(f'<ul class="la-kommunlist">{"".join(items)}</ul>')
+
+
 def _lan_indicators(d: AreaData) -> pd.DataFrame:
     """The 21 län and riket ("00") from the build's indicators, indexed by code."""
     ind = d.indicators

@@ -16,6 +16,7 @@ kind (``data/raw/<kind>``)  module
 ``forandringar``          :mod:`.forandringar`
 ``vagnat``                :mod:`.vagnat` (road lines → graph tables)
 ``orter``                 :mod:`.orter` (SCB tätorter and småorter, boundaries)
+``grupper``               :mod:`.grupper` (groups of kommuner for programme follow-up)
 ========================  ===================================================================
 
 A new raw kind is a module with a ``@file_reader`` function and one line in :data:`READERS`.
@@ -29,6 +30,7 @@ import pandas as pd
 
 from lansanalys.sources.befolkning import read_befolkning, read_prognos
 from lansanalys.sources.forandringar import read_forandringar
+from lansanalys.sources.grupper import read_grupper
 from lansanalys.sources.klassning import read_klassning
 from lansanalys.sources.kommuntyp import read_kommuntyp
 from lansanalys.sources.orter import read_orter
@@ -50,4 +52,5 @@ READERS: dict[str, Callable[..., pd.DataFrame]] = {
     "prognos": read_prognos,
     "forandringar": read_forandringar,
     "orter": read_orter,
+    "grupper": read_grupper,
 }

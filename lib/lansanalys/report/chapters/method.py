@@ -37,6 +37,7 @@ KIND_NAMES = {
     "prognos": "Befolkningsprognos",
     "forandringar": "Födda, döda och flyttningar",
     "orter": "Tätorter och småorter",
+    "grupper": "Programgrupper",
 }
 
 #: What each report level shows, so its method section says only that.
