@@ -84,6 +84,12 @@ TABLES: dict[str, Table] = {
         Table("kommuntyp", "kommun: its kommuntyp (supplied or computed)", schema="kommuntyp"),
         Table("typ_befolkning", "level × area × scheme × type of place: grid population"),
         Table("typ_access", "level × area × scheme × type of place × service type: beyond"),
+        Table("service_years", "service point × year (several service years)", optional=True),
+        Table(
+            "access_years",
+            "level × area × service type × year: points, opened, closed, shares beyond",
+            optional=True,
+        ),
     )
 }
 
@@ -132,6 +138,7 @@ CACHED = {
     "kommuntyp",
     "typ_befolkning",
     "typ_access",
+    "access_years",
 }
 
 

@@ -95,6 +95,13 @@ def _read_kind(p: Paths, kind: str, sources: dict) -> tuple[pd.DataFrame, dict[s
         entries.append({"file": rel, **entry})
         frames.append(df)
         log.info("read %s: %d rows in %.1f s", rel, len(df), time.perf_counter() - t0)
+    history: dict = {}
+    series: list[int] = []
+    if kind == "service":
+        from lansanalys.pipeline.history import split_years
+
+        frames, entries, history, latest = split_years(frames, entries)
+        series = sorted([*history, latest]) if latest is not None else []
     df = pd.concat(frames, ignore_index=True)
     if kind in POPULATION_KINDS and len(frames) > 1:
         _no_year_twice(frames, [p.raw / e["file"] for e in entries], kind)
@@ -111,10 +118,14 @@ def _read_kind(p: Paths, kind: str, sources: dict) -> tuple[pd.DataFrame, dict[s
             "org.nr → kommun) still needs the data file itself"
         )
     years = [e.get("year") for e in entries if e.get("year")]
+    if series:  # the service year (a year column may give it where SOURCES.yml does not)
+        years = [series[-1]]
     meta = {
         "demo": demo,
         "files": entries,
         **({"_points_by_file": by_file} if by_file is not None else {}),
+        **({"_history": history} if history else {}),
+        **({"_service_years": series} if kind == "service" else {}),
         "source": "; ".join(sorted({e.get("source", "") for e in entries})),
         "year": max(years) if years else None,
     }
