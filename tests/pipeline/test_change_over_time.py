@@ -298,7 +298,15 @@ def test_files_of_distinct_lan_share_a_year():
 def test_undated_file_among_years_is_a_clear_error():
     f = _points(CUR)
     with pytest.raises(BuildError, match=r"service/b\.csv has no year"):
-        history.split_years([f, f.copy()], [_entry("a.csv", 2019), _entry("b.csv", None)])
+        history.split_years(
+            [f, f.copy(), f.copy()],
+            [_entry("a.csv", 2019), _entry("b.csv", None), _entry("c.csv", 2024)],
+        )
+    # With one year among the files, an undated one is part of it, as before the series.
+    _, _, hist, latest = history.split_years(
+        [f, f.copy()], [_entry("a.csv", 2019), _entry("b.csv", None)]
+    )
+    assert hist == {} and latest == 2019
 
 
 # ---- the demo's history ----------------------------------------------------------------------------

@@ -260,6 +260,12 @@ class Report:
     def change_table(self):
         return change.change_table(self.data)
 
+    def change_table_by_type(self):
+        return change.change_table_by_type(self.data)
+
+    def turnover_detail(self):
+        return change.turnover_detail(self.data)
+
     def cash_change_table(self):
         return change.cash_change_table(self.data)
 

@@ -11,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.colors import sample_colorscale
 
 from lansanalys import fmt
@@ -290,4 +291,11 @@ def change_point_map(
     fig.update_layout(legend=dict(title=dict(text="Servicepunkter"), itemsizing="constant"))
     map_axes(fig, borders.total_bounds)
     add_context(fig, context, borders.total_bounds)
-    return finish(fig, title, source, height=MAP_HEIGHT)
+    finish(fig, title, source, height=MAP_HEIGHT)
+    frame_map(fig)
+    # The template by name is resolved only by a validated update.
+    name = fig.to_plotly_json()["layout"].get("template")
+    fig._validate = True
+    if isinstance(name, str):
+        fig.update_layout(template=pio.templates[name])
+    return fig

@@ -187,7 +187,10 @@ def findings(d: AreaData) -> Markdown | None:
             )
         else:
             counts = f"antalet {_PLURAL[t]} är detsamma ({fmt.number(p1)})"
-        text = f"{counts} ({fmt.number(closed)} stängda, {fmt.number(opened)} öppnade)"
+        text = (
+            f"{counts} ({fmt.number(closed)} {'stängd' if closed == 1 else 'stängda'}, "
+            f"{fmt.number(opened)} {'öppnad' if opened == 1 else 'öppnade'})"
+        )
         d10 = s1 - s0
         if abs(d10) >= 0.05:
             text += (
@@ -206,7 +209,7 @@ def findings(d: AreaData) -> Markdown | None:
         c0, c1 = _get(rec, (*me, t, first), SHARE_25), _get(rec, (*me, t, last), SHARE_25)
         if t in CASH_RULE_LIMITS and not (np.isnan(c0) or np.isnan(c1)):
             text += (
-                f"; mer än {limit_text(CASH_RULE_KM)} km (kontantlagens avstånd) har "
+                f"; andelen med mer än {limit_text(CASH_RULE_KM)} km (kontantlagens avstånd) är "
                 f"{fmt.percent(c1, 2)} ({first}: {fmt.percent(c0, 2)})"
             )
         weight = abs(d10) if not np.isnan(d10) else 0.0
@@ -222,8 +225,55 @@ def findings(d: AreaData) -> Markdown | None:
 
 
 def change_table(d: AreaData) -> Table | None:
-    """Per service type (one table each): points and the share beyond 10 km by road per year,
-    for the area, its parent and riket; None with one service year."""
+    """Per service type: the area's points and share beyond 10 km by road in the first and the
+    latest year, and the change in the share for the area, its parent and riket (every year
+    in :func:`change_table_by_type`); None with one service year."""
+    if not has_change(d):
+        return None
+    ys, a = years(d), d.area
+    first, last = ys[0], ys[-1]
+    areas = _lineage(d)
+    rec = _records(d, areas)
+    km = limit_text(CLOSURE_KM)
+    out = []
+    for t in _types(d):
+        me = (a.level, a.code, t)
+        row = {
+            "Service": SERVICE_TYPES[t],
+            f"Punkter {first}": _get(rec, (*me, first), "points"),
+            f"Punkter {last}": _get(rec, (*me, last), "points"),
+            f"> {km} km {first}, %": _get(rec, (*me, first), SHARE_10),
+            f"> {km} km {last}, %": _get(rec, (*me, last), SHARE_10),
+        }
+        for other in areas:
+            k = (other.level, other.code, t)
+            row[f"Förändring {d.name_of(other)}, procentenheter"] = _get(
+                rec, (*k, last), SHARE_10
+            ) - _get(rec, (*k, first), SHARE_10)
+        out.append(row)
+    df = pd.DataFrame(out)
+    formats = {c: fmt.number for c in df.columns if c.startswith("Punkter")}
+    formats |= {c: fmt.percent for c in df.columns if c.startswith(">")}
+    changes = [c for c in df.columns if c.startswith("Förändring")]
+    formats |= {c: (lambda v: fmt.signed(v, 1)) for c in changes}
+    labels = {c: c.removesuffix(", %") for c in df.columns if c.startswith(">")}
+    labels |= {
+        c: "Förändr. " + c.removeprefix("Förändring ").removesuffix(", procentenheter") + ", p.e."
+        for c in changes
+    }
+    return Table(
+        df,
+        caption=f"Servicepunkter {a.where} och andel invånare med mer än {km} km längs vägnätet "
+        f"till närmaste punkt, {first} och {last}",
+        source=_source(d) + " Förändringen i andelen är i procentenheter.",
+        formats=formats,
+        labels=labels,
+    )
+
+
+def change_table_by_type(d: AreaData) -> Table | None:
+    """Per service type (one table each, an appendix of the page): points and the share beyond
+    10 km by road in every year, for the area, its parent and riket; None with one year."""
     if not has_change(d):
         return None
     ys = years(d)
@@ -333,10 +383,46 @@ def turnover_table(d: AreaData) -> Table | None:
     rec = _records(d, [*children, a])
     short = {sv.code: sv.short or sv.label for sv in SERVICES}
     out = []
+    for c in [*children, a]:
+        row = {"Område": d.name_of(c)}
+        for what, col in (("Öppnade", "opened"), ("Stängda", "closed")):
+            # A period the files cannot answer for leaves the sum missing, never partial.
+            row[what] = sum(_get(rec, (c.level, c.code, t, y), col) for t in types for y in ys[1:])
+        for t in types:
+            key = (c.level, c.code, t)
+            row[f"{short[t]}, netto"] = _get(rec, (*key, ys[-1]), "points") - _get(
+                rec, (*key, ys[0]), "points"
+            )
+        out.append(row)
+    df = pd.DataFrame(out)
+    formats = {c: fmt.signed for c in df.columns if c.endswith("netto")}
+    formats |= {"Öppnade": fmt.number, "Stängda": fmt.number}
+    per = "län" if a.level == "riket" else "kommun"
+    return Table(
+        df.rename(columns={"Område": "Län" if a.level == "riket" else "Kommun"}),
+        caption=f"Öppnade och stängda servicepunkter per {per} (alla slag) och förändringen i "
+        f"antal per slag, {span}",
+        source=_source(d),
+        formats=formats,
+        labels={c: c.removesuffix(", netto") for c in df.columns if c.endswith("netto")},
+    )
+
+
+def turnover_detail(d: AreaData) -> Table | None:
+    """For a län (riket): points opened and closed per kommun (län) and service type since the
+    first year, one table each (an appendix of the page); None for a kommun and with one year."""
+    if not has_change(d) or d.area.level == "kommun":
+        return None
+    ys, a = years(d), d.area
+    types = _types(d)
+    span = f"{ys[0]}–{ys[-1]}"
+    children = list(a.children)
+    rec = _records(d, [*children, a])
+    short = {sv.code: sv.short or sv.label for sv in SERVICES}
+    out = []
     for what, col in (("Öppnade", "opened"), ("Stängda", "closed")):
         for c in [*children, a]:
             row = {"Vad": what, "Område": d.name_of(c)}
-            # A period the files cannot answer for leaves the sum missing, never partial.
             row |= {
                 short[t]: sum(_get(rec, (c.level, c.code, t, y), col) for y in ys[1:])
                 for t in types
@@ -345,33 +431,64 @@ def turnover_table(d: AreaData) -> Table | None:
     per = "län" if a.level == "riket" else "kommun"
     return Table(
         pd.DataFrame(out),
-        caption=f"Öppnade och stängda servicepunkter {a.where}, {span}",
+        caption=f"Öppnade och stängda servicepunkter per {per} och slag, {span}",
         source=_source(d),
         formats={short[t]: fmt.number for t in types},
         split_by="Vad",
         captions={
-            "Öppnade": f"Öppnade servicepunkter per {per}, {span}",
-            "Stängda": f"Stängda servicepunkter per {per}, {span}",
+            "Öppnade": f"Öppnade servicepunkter per {per} och slag, {span}",
+            "Stängda": f"Stängda servicepunkter per {per} och slag, {span}",
         },
     )
 
 
+def _between(first: pd.DataFrame, last: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Points of ``first`` not in the same ``key`` area in ``last`` ("stängd") and the reverse
+    ("öppnad")."""
+    both = first.merge(
+        last, on=["point_id", key], how="outer", indicator=True, suffixes=("", "_last")
+    )
+    closed = both["_merge"] == "left_only"
+    opened = both["_merge"] == "right_only"
+    for col in ("service_type", "name", "x", "y", "kommun_kod", "lan_kod"):
+        if col != key:
+            both[col] = both[col].where(~opened, both[f"{col}_last"])
+    both = both[closed | opened].assign(
+        change=np.where(closed[closed | opened], "stängd", "öppnad")
+    )
+    return both[[*_COLS, "change"]]
+
+
+_COLS = ["point_id", "service_type", "name", "x", "y", "kommun_kod", "lan_kod"]
+
+#: Per service_years file: closures and openings between the first and the latest year per
+#: kommun, made once per process (a warm worker renders many kommuner).
+_KOMMUN_CHANGES: dict[tuple, dict] = {}
+
+
 def change_points(d: AreaData) -> pd.DataFrame:
     """Points of the area closed or opened between the first and the latest year: ``point_id,
-    service_type, name, x, y, kommun_kod, change`` ("stängd" or "öppnad")."""
+    service_type, name, x, y, kommun_kod, lan_kod, change`` ("stängd" or "öppnad"); a point
+    that moved to another kommun is closed in the one and opened in the other."""
     ys = years(d)
-    by_kommun = _by_area(d, "service_years", ["kommun_kod"])
-    parts = [by_kommun[k] for k in d.area.kommun_codes if k in by_kommun]
-    sy = (
-        pd.concat(parts, ignore_index=True)
-        if parts
-        else catalogue.read(d.p, "service_years").head(0)
-    )
-    first = sy[sy["year"] == ys[0]]
-    last = sy[sy["year"] == ys[-1]]
-    closed = first[~first["point_id"].isin(set(last["point_id"]))].assign(change="stängd")
-    opened = last[~last["point_id"].isin(set(first["point_id"]))].assign(change="öppnad")
-    return pd.concat([closed, opened], ignore_index=True)
+    f = catalogue.path(d.p, "service_years")
+    st = f.stat()
+    key = (str(f.resolve()), st.st_size, st.st_mtime_ns)
+    if d.area.level == "kommun":
+        if key not in _KOMMUN_CHANGES:
+            _KOMMUN_CHANGES.clear()
+            sy = catalogue.read(d.p, "service_years")
+            ch = _between(sy[sy["year"] == ys[0]], sy[sy["year"] == ys[-1]], "kommun_kod")
+            _KOMMUN_CHANGES[key] = {
+                k: g.reset_index(drop=True) for k, g in ch.groupby("kommun_kod", sort=False)
+            }
+        got = _KOMMUN_CHANGES[key].get(d.area.code)
+        return got if got is not None else pd.DataFrame(columns=[*_COLS, "change"])
+    sy = catalogue.read(d.p, "service_years")
+    if d.area.level == "lan":
+        sy = sy[sy["lan_kod"] == d.area.code]
+    sy = sy.assign(area=d.area.code)
+    return _between(sy[sy["year"] == ys[0]], sy[sy["year"] == ys[-1]], "area")
 
 
 def fig_change_map(d: AreaData) -> go.Figure | None:
@@ -388,10 +505,9 @@ def fig_change_map(d: AreaData) -> go.Figure | None:
     n_open = int((pts["change"] == "öppnad").sum())
     if n_closed or n_open:
         top = pts[pts["change"] == "stängd"]["service_type"].value_counts()
+        clear = len(top) and top.iloc[0] >= 2 and (len(top) == 1 or top.iloc[0] > top.iloc[1])
         most = (
-            f"; flest stängda: {_PLURAL[top.index[0]]} ({fmt.number(top.iloc[0])})"
-            if len(top)
-            else ""
+            f"; flest stängda: {_PLURAL[top.index[0]]} ({fmt.number(top.iloc[0])})" if clear else ""
         )
         title = (
             f"{fmt.number(n_closed)} servicepunkter har stängt och {fmt.number(n_open)} öppnat "
