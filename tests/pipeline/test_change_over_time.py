@@ -339,3 +339,82 @@ def test_demo_history_follows_the_published_trends(demo_home):
         "2019–2022": "point_id",
         "2022–2024": "point_id",
     }
+
+
+# ---- the rendered reports ------------------------------------------------------------------------
+def _cell_output(nb, source: str) -> str:
+    for c in nb.cells:
+        if c.cell_type == "code" and c.source.strip() == source:
+            texts = []
+            for o in c.get("outputs", []):
+                assert o["output_type"] != "error", "\n".join(o.get("traceback", []))[-2000:]
+                data = o.get("data", {})
+                texts.append(data.get("text/markdown") or data.get("text/html", ""))
+            return "\n".join(texts)
+    raise AssertionError(f"no cell {source!r}")
+
+
+def test_rendered_reports_show_the_change_section(rendered):
+    import nbformat
+
+    from lansanalys import fmt
+
+    p = config.paths()
+    acc = catalogue.read(p, "access_years").set_index(["level", "code", "service_type", "year"])
+    for name, var, level, code in (
+        ("0821-hogsby", "kom", "kommun", "0821"),
+        ("08-kalmar-lan", "rpt", "lan", "08"),
+    ):
+        nb = nbformat.read(rendered["out"] / "_executed" / f"{name}.ipynb", as_version=4)
+        head = _cell_output(nb, f"{var}.change_heading()")
+        assert "Förändring sedan 2016" in head
+        table = _cell_output(nb, f"{var}.change_table()")
+        for t in ("dagligvaror", "kontantuttag"):
+            first, last = acc.loc[(level, code, t, 2016)], acc.loc[(level, code, t, 2024)]
+            for v in (first["points"], last["points"]):
+                assert f">{fmt.number(v)}<" in table, (name, t, v)
+            for v in (first["population_share_over_10km"], last["population_share_over_10km"]):
+                assert fmt.percent(v) in table, (name, t, v)
+        turnover = _cell_output(nb, f"{var}.turnover_table()")
+        assert "Öppnade" in turnover and "Stängda" in turnover
+        html = (rendered["out"] / f"{name}.html").read_text(encoding="utf-8")
+        assert "Förändring sedan 2016" in html and "stängt" in html
+
+
+def test_one_service_year_says_nothing_about_change(home_copy):
+    """The report functions say nothing where the build has one service year."""
+    import json
+
+    from lansanalys.report.area import Area
+    from lansanalys.report.chapters import change
+    from lansanalys.report.data import AreaData
+
+    p = config.paths()
+    meta = json.loads((p.processed / catalogue.META).read_text(encoding="utf-8"))
+    meta["service_years"] = [2024]
+    (p.processed / catalogue.META).write_text(json.dumps(meta), encoding="utf-8")
+    for area in (Area.kommun("0821"), Area.lan("08"), Area.riket()):
+        d = AreaData(area, p=p)
+        assert not change.has_change(d)
+        made = [
+            change.heading(d),
+            change.findings(d),
+            change.change_table(d),
+            change.change_table_by_type(d),
+            change.cash_change_table(d),
+            change.turnover_table(d),
+            change.turnover_detail(d),
+            change.fig_change_map(d),
+            change.method_text(d),
+        ]
+        assert made == [None] * len(made)
+
+
+def test_build_step_with_one_year_makes_no_tables():
+    kinds = {"service": {"_service_years": [2024]}}
+    timings: dict = {}
+    by_year, acc, meta = history.build_step(
+        kinds, {}, pd.DataFrame(), pd.DataFrame(), (None, None), [], timings
+    )
+    assert by_year is None and acc is None and meta == {"service_years": [2024]}
+    assert "service_years" not in timings and kinds == {"service": {}}
