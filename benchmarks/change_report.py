@@ -32,7 +32,7 @@ CALLS = (
 
 def one(code: str) -> float:
     rpt = la.KommunReport(code)  # the report's first cell, not the section's
-    rpt.data.own_geo  # drawn by the report's earlier maps
+    _ = rpt.data.own_geo  # drawn by the report's earlier maps
     t = time.process_time()
     for name in CALLS:
         out = getattr(rpt, name)()

@@ -18,6 +18,7 @@ from lansanalys import catalogue, config
 from lansanalys.analysis import network
 from lansanalys.errors import BuildError
 from lansanalys.pipeline import history
+from lansanalys.pipeline.years import split_years
 
 X0, Y = 560_000.0, 6_334_000.0
 STEP = 3_000.0
@@ -237,17 +238,17 @@ def _entry(name: str, year, **kw) -> dict:
 
 def test_one_year_gives_no_history():
     f = _points(CUR)
-    frames, entries, hist, latest = history.split_years(
+    frames, entries, hist, latest = split_years(
         [f, f.copy()], [_entry("a.csv", 2024), _entry("b.csv", 2024)]
     )
     assert hist == {} and latest == 2024 and len(frames) == 2
-    frames, entries, hist, latest = history.split_years([f], [_entry("a.csv", None)])
+    frames, entries, hist, latest = split_years([f], [_entry("a.csv", None)])
     assert hist == {} and latest is None
 
 
 def test_several_years_split_latest_and_history():
     f = _points(CUR)
-    frames, entries, hist, latest = history.split_years(
+    frames, entries, hist, latest = split_years(
         [f, f.copy(), f.copy()],
         [_entry("a.csv", 2019), _entry("b.csv", 2024), _entry("c.csv", 2016)],
     )
@@ -259,7 +260,7 @@ def test_year_column_splits_one_file():
     f = pd.concat(
         [_points(PREV).assign(year=2019), _points(CUR).assign(year=2022)], ignore_index=True
     )
-    frames, entries, hist, latest = history.split_years([f], [_entry("all.csv", None)])
+    frames, entries, hist, latest = split_years([f], [_entry("all.csv", None)])
     assert latest == 2022 and list(hist) == [2019]
     assert "year" not in frames[0].columns and len(frames[0]) == len(CUR)
 
@@ -267,7 +268,7 @@ def test_year_column_splits_one_file():
 def test_duplicate_year_is_a_clear_error():
     f = _points(CUR)
     with pytest.raises(BuildError, match=r"two files for 2019.*service/a\.csv.*service/b\.csv"):
-        history.split_years(
+        split_years(
             [f, f.copy(), f.copy()],
             [_entry("a.csv", 2019), _entry("b.csv", 2019), _entry("c.csv", 2024)],
         )
@@ -275,7 +276,7 @@ def test_duplicate_year_is_a_clear_error():
 
 def test_files_of_distinct_lan_share_a_year():
     f = _points(CUR)
-    _, _, hist, _ = history.split_years(
+    _, _, hist, _ = split_years(
         [f, f.copy(), f.copy()],
         [
             _entry("a.csv", 2019, lan=["08"]),
@@ -285,7 +286,7 @@ def test_files_of_distinct_lan_share_a_year():
     )
     assert len(hist[2019]) == 2
     with pytest.raises(BuildError, match="län 08"):
-        history.split_years(
+        split_years(
             [f, f.copy(), f.copy()],
             [
                 _entry("a.csv", 2019, lan=["08"]),
@@ -298,14 +299,12 @@ def test_files_of_distinct_lan_share_a_year():
 def test_undated_file_among_years_is_a_clear_error():
     f = _points(CUR)
     with pytest.raises(BuildError, match=r"service/b\.csv has no year"):
-        history.split_years(
+        split_years(
             [f, f.copy(), f.copy()],
             [_entry("a.csv", 2019), _entry("b.csv", None), _entry("c.csv", 2024)],
         )
     # With one year among the files, an undated one is part of it, as before the series.
-    _, _, hist, latest = history.split_years(
-        [f, f.copy()], [_entry("a.csv", 2019), _entry("b.csv", None)]
-    )
+    _, _, hist, latest = split_years([f, f.copy()], [_entry("a.csv", 2019), _entry("b.csv", None)])
     assert hist == {} and latest == 2019
 
 

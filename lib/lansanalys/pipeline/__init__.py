@@ -6,7 +6,8 @@ so a failed build leaves the previous ``data/processed/`` untouched.
 
 Modules: :mod:`.inputs` (read and validate every raw kind), :mod:`.coverage` (which län × type
 the service files cover), :mod:`.tables` (access indicators, classes, closure),
-:mod:`.population` (projection, components), :mod:`.schemas` (pandera schemas); the tables
+:mod:`.population` (projection, components), :mod:`.years` and :mod:`.history` (service files
+of several years: the change over time), :mod:`.schemas` (pandera schemas); the tables
 themselves are listed in :mod:`lansanalys.catalogue`. :func:`build` below runs them in order.
 """
 

@@ -25,6 +25,7 @@ from lansanalys.config import (
 from lansanalys.errors import BuildError, InputError
 from lansanalys.pipeline.coverage import service_coverage
 from lansanalys.pipeline.schemas import SCHEMAS
+from lansanalys.pipeline.years import split_years
 from lansanalys.provenance import sha256
 from lansanalys.sources import READERS
 from lansanalys.sources.common import check_complete, reading
@@ -98,8 +99,6 @@ def _read_kind(p: Paths, kind: str, sources: dict) -> tuple[pd.DataFrame, dict[s
     history: dict = {}
     series: list[int] = []
     if kind == "service":
-        from lansanalys.pipeline.history import split_years
-
         frames, entries, history, latest = split_years(frames, entries)
         series = sorted([*history, latest]) if latest is not None else []
     df = pd.concat(frames, ignore_index=True)

@@ -30,15 +30,7 @@ SHARE_10 = f"population_share_over_{limit_text(CLOSURE_KM)}km"
 SHARE_25 = f"population_share_over_{limit_text(CASH_RULE_KM)}km"
 #: Service types in report order.
 _NOUN = {s.code: s.noun for s in SERVICES}
-_PLURAL = {
-    "dagligvaror": "dagligvarubutiker",
-    "drivmedel": "drivmedelsstationer",
-    "apotek": "apotek och apoteksombud",
-    "post_paket": "post- och paketombud",
-    "kontantuttag": "uttagsautomater",
-    "betalningsformedling": "ställen för betalningsförmedling",
-    "dagskasseinsattning": "platser för dagskasseinsättning",
-}
+_PLURAL = {s.code: s.plural or s.label.lower() for s in SERVICES}
 
 
 #: The definition of the change over time, for the reader (docs/definitions.md in English).
