@@ -321,8 +321,7 @@ def year_tables(
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """``service_years``, ``access_years`` and their record for meta.json, from the earlier
     years' files (:func:`lansanalys.pipeline.years.split_years`) and the latest year's build
-    (its service points, nearest
-    table and coverage; the same grid and road graph)."""
+    (its service points, nearest table and coverage; the same grid and road graph)."""
 
     rutor = validated["rutor"]
     near = kommuner_near_lan()
