@@ -10,7 +10,7 @@ kernels import it.
 >>> TABLES["nearest"].row
 'cell × service type'
 >>> sorted(t.name for t in TABLES.values() if t.optional)
-['access_kommungrupp', 'forandringar', 'klassning', 'prognos']
+['access_kommungrupp', 'access_years', 'forandringar', 'klassning', 'prognos', 'service_years']
 """
 
 from __future__ import annotations
