@@ -178,7 +178,7 @@ def findings(d: AreaData) -> Markdown | None:
                 f"{fmt.number(p0)} till {fmt.number(p1)}"
             )
         else:
-            counts = f"antalet {_PLURAL[t]} är detsamma ({fmt.number(p1)})"
+            counts = f"antalet {_PLURAL[t]} är detsamma, {fmt.number(p1)}"
         text = (
             f"{counts} ({fmt.number(closed)} {'stängd' if closed == 1 else 'stängda'}, "
             f"{fmt.number(opened)} {'öppnad' if opened == 1 else 'öppnade'})"
