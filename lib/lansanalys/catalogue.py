@@ -10,7 +10,7 @@ kernels import it.
 >>> TABLES["nearest"].row
 'cell × service type'
 >>> sorted(t.name for t in TABLES.values() if t.optional)
-['access_kommungrupp', 'access_years', 'forandringar', 'grupper', 'klassning', 'prognos']
+['access_kommungrupp', 'access_years', 'forandringar', 'grupper', 'klassning', 'prognos', 'service_years']
 """
 
 from __future__ import annotations
@@ -84,8 +84,12 @@ TABLES: dict[str, Table] = {
         Table("kommuntyp", "kommun: its kommuntyp (supplied or computed)", schema="kommuntyp"),
         Table("typ_befolkning", "level × area × scheme × type of place: grid population"),
         Table("typ_access", "level × area × scheme × type of place × service type: beyond"),
-        # Written by the change-over-time build step (absent with one service year).
-        Table("access_years", "level × area × service type × year", optional=True),
+        Table("service_years", "service point × year (several service years)", optional=True),
+        Table(
+            "access_years",
+            "level × area × service type × year: points, opened, closed, shares beyond",
+            optional=True,
+        ),
         Table(
             "grupper", "group × kommun: a programme's kommuner and period", True, schema="grupper"
         ),
@@ -138,6 +142,7 @@ CACHED = {
     "typ_befolkning",
     "typ_access",
     "grupper",
+    "access_years",
 }
 
 

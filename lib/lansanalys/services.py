@@ -41,6 +41,8 @@ class ServiceType:
     short: str = ""
     #: An everyday service a village asks for first (the ort table and map show these).
     everyday: bool = False
+    #: Plural Swedish noun for counts ("antalet dagligvarubutiker"); default the label.
+    plural: str = ""
 
 
 #: The table. Order is report order.
@@ -52,6 +54,7 @@ SERVICES: tuple[ServiceType, ...] = (
         ("dagligvaror", "dagligvarubutik", "livsmedel"),
         (("shop", "supermarket"), ("shop", "convenience"), ("shop", "grocery")),
         short="Butik",
+        plural="dagligvarubutiker",
         everyday=True,
     ),
     ServiceType(
@@ -61,6 +64,7 @@ SERVICES: tuple[ServiceType, ...] = (
         ("drivmedel", "bensin"),
         (("amenity", "fuel"),),
         short="Drivmedel",
+        plural="drivmedelsstationer",
         everyday=True,
     ),
     ServiceType(
@@ -70,6 +74,7 @@ SERVICES: tuple[ServiceType, ...] = (
         ("apotek", "apoteksombud"),
         (("amenity", "pharmacy"),),
         short="Apotek",
+        plural="apotek och apoteksombud",
         everyday=True,
     ),
     ServiceType(
@@ -85,6 +90,7 @@ SERVICES: tuple[ServiceType, ...] = (
             ("post_office", "post_partner"),
         ),
         short="Post",
+        plural="post- och paketombud",
         everyday=True,
     ),
     ServiceType(
@@ -95,6 +101,7 @@ SERVICES: tuple[ServiceType, ...] = (
         (("amenity", "atm"),),
         cash_rule_limit_pct=0.3,
         short="Kontanter",
+        plural="uttagsautomater",
         everyday=True,
     ),
     ServiceType(
@@ -104,6 +111,7 @@ SERVICES: tuple[ServiceType, ...] = (
         ("betalningsförmedling", "betaltjänst"),
         (("amenity", "bank"),),
         short="Betaltjänst",
+        plural="ställen för betalningsförmedling",
     ),
     ServiceType(
         "dagskasseinsattning",
@@ -112,6 +120,7 @@ SERVICES: tuple[ServiceType, ...] = (
         ("dagskasse", "dagkasse"),
         cash_rule_limit_pct=1.22,
         short="Dagskassa",
+        plural="platser för dagskasseinsättning",
     ),
 )
 

@@ -211,10 +211,12 @@ def test_downloads_next_to_each_figure_and_table(rendered):
     # Every figure; tables: age groups, projection, orter, access (one per service type; the
     # demo has all seven), vulnerable stores, second-nearest, closure scenario, cash rule,
     # support, kommunerna, by place type, by kommuntyp, support by kommuntyp, the data behind
-    # the report and its files.
+    # the report and its files; the change since the first service year (the demo has four):
+    # the change table, the cash table, openings and closures per kommun, the table of each
+    # service type and the openings and the closures per kommun and type.
     from lansanalys.services import SERVICE_TYPES
 
-    expected = figure_cells("lansrapport.ipynb") + len(SERVICE_TYPES) + 14
+    expected = figure_cells("lansrapport.ipynb") + 2 * len(SERVICE_TYPES) + 14 + 5
     assert len(csvs) == expected, csvs
     # Stable names: the figure's number and the chapter that made it, not its headline.
     assert csvs[0].endswith("/01-pyramid.csv"), csvs[0]

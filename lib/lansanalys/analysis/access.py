@@ -140,6 +140,7 @@ def beyond_thresholds(
     dist_col: str = "dist_m",
     pop_cols: Sequence[str] = ("population",),
     unit: str = "km",
+    stats: bool = True,
 ) -> pd.DataFrame:
     """Population and share living more than each threshold from the nearest point.
 
@@ -167,6 +168,8 @@ def beyond_thresholds(
         no figure for the column (NaN, shown as "uppgift saknas"), never a figure on part of it.
     unit : {"km", "min"}
         Unit of the thresholds and of the column names.
+    stats : bool
+        Also the mean and median (the costly part); without them those columns are left out.
 
     Returns
     -------
@@ -219,12 +222,13 @@ def beyond_thresholds(
             share = share_col(t, pc, unit)
             out[share] = 100 * out[col] / total
             made += [col, share]
-        w = df[pc].astype(float).to_numpy()
-        stats = weighted_stats(df[reach], keys, value[reach], w[reach]).reindex(out.index)
-        prefix = "" if pc == pop_cols[0] else f"{pc}_"
-        out[f"{prefix}mean_{unit}"] = stats["mean"]
-        out[f"{prefix}median_{unit}"] = stats["median"]
-        made += [f"{prefix}mean_{unit}", f"{prefix}median_{unit}"]
+        if stats:
+            w = df[pc].astype(float).to_numpy()
+            st = weighted_stats(df[reach], keys, value[reach], w[reach]).reindex(out.index)
+            prefix = "" if pc == pop_cols[0] else f"{pc}_"
+            out[f"{prefix}mean_{unit}"] = st["mean"]
+            out[f"{prefix}median_{unit}"] = st["median"]
+            made += [f"{prefix}mean_{unit}", f"{prefix}median_{unit}"]
         # Partial data gives no figure: a group with a missing count in any cell shows none.
         missing = out.pop(f"_{pc}_missing").astype(bool)
         out.loc[missing, made] = np.nan

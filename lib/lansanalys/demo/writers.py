@@ -172,6 +172,28 @@ def _write_service(world: DemoWorld, path: Path) -> int:
     return len(df)
 
 
+def _write_service_history(world: DemoWorld, current: Path) -> list[tuple[int, Path, int]]:
+    """The demo's earlier service years beside the current file (:mod:`lansanalys.demo.history`)."""
+    from lansanalys.demo import calibration
+    from lansanalys.demo.history import HISTORY_YEARS, service_history
+
+    totals = calibration.history()
+    first, last = min(HISTORY_YEARS), LAST_YEAR
+    growth = totals[last] / totals[first] - 1
+    # The current file as written (service_points draws from the world's generator: a second
+    # call would give other points).
+    now = pd.read_csv(
+        current, sep=";", encoding="cp1252", dtype={"ID": str, "Kommunkod": str, "Postort": str}
+    )
+    out = []
+    for year, df in service_history(now, world.cells, growth, world.seed).items():
+        path = current.with_name(f"{current.stem}_{year}{current.suffix}")
+        with atomic_path(path) as tmp:
+            df.to_csv(tmp, sep=";", index=False, encoding="cp1252", lineterminator="\r\n")
+        out.append((year, path, len(df)))
+    return out
+
+
 def _write_stod(world: DemoWorld, path: Path) -> int:
     df = world.support_list()
     df["Belopp (kr)"] = df["Belopp (kr)"].map(lambda v: f"{v:.2f}".replace(".", ","))

@@ -6,7 +6,8 @@ so a failed build leaves the previous ``data/processed/`` untouched.
 
 Modules: :mod:`.inputs` (read and validate every raw kind), :mod:`.coverage` (which län × type
 the service files cover), :mod:`.tables` (access indicators, classes, closure),
-:mod:`.population` (projection, components), :mod:`.schemas` (pandera schemas); the tables
+:mod:`.population` (projection, components), :mod:`.years` and :mod:`.history` (service files
+of several years: the change over time), :mod:`.schemas` (pandera schemas); the tables
 themselves are listed in :mod:`lansanalys.catalogue`. :func:`build` below runs them in order.
 """
 
@@ -25,7 +26,7 @@ import pandas as pd
 from lansanalys import catalogue, geo
 from lansanalys.analysis import network, projection
 from lansanalys.config import CRS_METRIC, DEFAULT_CLASSES_KM, DEFAULT_CLASSES_MIN, Paths, paths
-from lansanalys.pipeline import place_types
+from lansanalys.pipeline import history, place_types
 from lansanalys.pipeline.areas import BASIS_TEXT, group_indicators, orter_table, scenario_table
 from lansanalys.pipeline.coverage import complete_zones
 from lansanalys.pipeline.inputs import (
@@ -140,6 +141,9 @@ def build(
     kommuntyp, kommuntyp_basis = place_types.kommuntyp_table(tables.get("kommuntyp"), cell_types)
     typ_befolkning, typ_access = place_types.type_tables(cell_types, kommuntyp, m)
     timings["place_types"] = round(time.perf_counter() - t_types, 3)
+    service_by_year, access_years, years_meta = history.build_step(
+        kinds_meta, validated, nearest, coverage, (nodes, edges), m.types, timings
+    )
     t_proj = time.perf_counter()
     proj_table, too_short, official = projection_table(tables, kinds_meta, validated["befolkning"])
     timings["projection"] = round(time.perf_counter() - t_proj, 3)
@@ -168,6 +172,8 @@ def build(
         "typ_befolkning": typ_befolkning,
         "typ_access": typ_access,
         "grupper": _validate("grupper", tables["grupper"]) if "grupper" in tables else None,
+        "service_years": service_by_year,
+        "access_years": access_years,
     }
     meta = _metadata(
         validated, kinds_meta, m, coverage, (nodes, edges), (proj_table, too_short, official)
@@ -175,6 +181,7 @@ def build(
     meta["timings_s"] = timings
     meta["orter"] = {"basis": orter_basis, "basis_text": BASIS_TEXT[orter_basis]}
     meta["place_types"] = place_types.meta(type_basis, kommuntyp_basis, kinds_meta)
+    meta.update(years_meta)  # service_years (one element with one year), change
     meta["access"]["classes_km"] = list(classes_km)
     meta["access"]["classes_min"] = list(classes_min)
     save_sources(p, sources)  # before the digest: the entries it adds are part of the input

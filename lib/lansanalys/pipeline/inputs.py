@@ -25,6 +25,7 @@ from lansanalys.config import (
 from lansanalys.errors import BuildError, InputError
 from lansanalys.pipeline.coverage import service_coverage
 from lansanalys.pipeline.schemas import SCHEMAS
+from lansanalys.pipeline.years import split_years
 from lansanalys.provenance import sha256
 from lansanalys.sources import READERS
 from lansanalys.sources.common import check_complete, reading
@@ -96,6 +97,11 @@ def _read_kind(p: Paths, kind: str, sources: dict) -> tuple[pd.DataFrame, dict[s
         entries.append({"file": rel, **entry})
         frames.append(df)
         log.info("read %s: %d rows in %.1f s", rel, len(df), time.perf_counter() - t0)
+    history: dict = {}
+    series: list[int] = []
+    if kind == "service":
+        frames, entries, history, latest = split_years(frames, entries)
+        series = sorted([*history, latest]) if latest is not None else []
     df = pd.concat(frames, ignore_index=True)
     if kind in POPULATION_KINDS and len(frames) > 1:
         _no_year_twice(frames, [p.raw / e["file"] for e in entries], kind)
@@ -114,10 +120,14 @@ def _read_kind(p: Paths, kind: str, sources: dict) -> tuple[pd.DataFrame, dict[s
             "org.nr → kommun) still needs the data file itself"
         )
     years = [e.get("year") for e in entries if e.get("year")]
+    if series:  # the service year (a year column may give it where SOURCES.yml does not)
+        years = [series[-1]]
     meta = {
         "demo": demo,
         "files": entries,
         **({"_points_by_file": by_file} if by_file is not None else {}),
+        **({"_history": history} if history else {}),
+        **({"_service_years": series} if kind == "service" else {}),
         "source": "; ".join(sorted({e.get("source", "") for e in entries})),
         "year": max(years) if years else None,
     }

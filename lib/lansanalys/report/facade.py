@@ -25,6 +25,7 @@ from lansanalys.report import downloads, national
 from lansanalys.report.area import Area
 from lansanalys.report.chapters import (
     access,
+    change,
     closure,
     future,
     kommuner,
@@ -250,6 +251,31 @@ class Report:
 
     def place_types_method(self):
         return landsbygd.method_text(self.data)
+
+    # ---- Förändring sedan <first year> (several service years; nothing with one) -------------
+    def change_heading(self):
+        return change.heading(self.data)
+
+    def change_findings(self):
+        return change.findings(self.data)
+
+    def change_table(self):
+        return change.change_table(self.data)
+
+    def change_table_by_type(self):
+        return change.change_table_by_type(self.data)
+
+    def turnover_detail(self):
+        return change.turnover_detail(self.data)
+
+    def cash_change_table(self):
+        return change.cash_change_table(self.data)
+
+    def turnover_table(self):
+        return change.turnover_table(self.data)
+
+    def fig_service_change_map(self):
+        return change.fig_change_map(self.data)
 
     # ---- Kommunerna / länen ---------------------------------------------------------------------
     def kommun_profiles(self):

@@ -238,9 +238,10 @@ def context_trace(gdf: gpd.GeoDataFrame | None, view: Sequence[float]) -> go.Sca
     tol = max(x1 - x0, y1 - y0) / 1500
     xs: list[float | None] = []
     ys: list[float | None] = []
-    for geom in gdf.geometry:
-        if geom is None or not geom.intersects(frame):
-            continue
+    geoms = gdf.geometry.to_numpy()
+    # One vectorised test first: a kommun map's context is every other kommun of the country.
+    near = geoms[np.asarray(shapely.intersects(geoms, frame), dtype=bool)]
+    for geom in near:
         part = geom.intersection(frame).simplify(tol)
         polys = [g for g in getattr(part, "geoms", [part]) if g.geom_type == "Polygon"]
         for poly in polys:

