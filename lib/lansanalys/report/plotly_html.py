@@ -24,12 +24,13 @@ _figure_numbers = itertools.count(1)
 #: axis (ranked bars, a heatmap's rows) keeps :data:`PRINT_LINE_PX` per line of each label, so
 #: no label runs into the next. A map (an axis with a fixed aspect, whose size its height sets)
 #: keeps the larger :data:`PRINT_MAP_SHARE`.
-PRINT_PLOT_SHARE = 0.7
-PRINT_MAP_SHARE = 0.8
+PRINT_PLOT_SHARE = 0.5
+PRINT_MAP_SHARE = 0.6
 PRINT_LINE_PX = 16
 
-#: Run after each figure has drawn: in print, lower the plot area as above; then mark the
-#: figure drawn (``data-la-drawn``, which render.pdf waits for before it prints).
+#: Run after each figure has drawn: in print, lower the plot area as above, then close the gaps
+#: the screen layout leaves around it (:data:`_COMPACT`); then mark the figure drawn
+#: (``data-la-drawn``, which render.pdf waits for before it prints).
 _AFTER_DRAW = (
     """var gd = document.getElementById('{plot_id}');
 var drawn = function () { gd.setAttribute('data-la-drawn', '1'); };
@@ -49,15 +50,74 @@ if (window.matchMedia && window.matchMedia('print').matches && L && L.height) {
     want = Math.max(want, Math.min(plot, need));
   });
   var h = Math.round(L.height - plot + want);
-  if (h < L.height) {
-    gd.parentNode.style.height = h + 'px';  /* plotly.io's wrapper div holds the height */
-    return Plotly.relayout(gd, {height: h}).then(drawn);
-  }
+  var lowered = h < L.height ? Plotly.relayout(gd, {height: h}) : Promise.resolve();
+  return lowered.then(function () { return COMPACT(gd); }).then(function () {
+    gd.parentNode.style.height = gd._fullLayout.height + 'px';  /* plotly.io's wrapper div */
+    drawn();
+  });
 }
 drawn();""".replace("SHARE", str(PRINT_PLOT_SHARE))
     .replace("LINE", str(PRINT_LINE_PX))
     .replace("MAP", str(PRINT_MAP_SHARE))
 )
+
+#: The gap (px) kept in print between the title and what is above the plot (legend, top axis
+#: labels), and between what is below the plot (axis labels and title) and the source note.
+PRINT_GAP_PX = 10
+
+#: In print, the title, the legend and the source note keep their size but the empty bands the
+#: screen layout leaves for the longest case (a wrapped title, a second legend row, an axis
+#: title) close up: the top margin shrinks to the title plus what is drawn above the plot, the
+#: bottom margin to what is drawn below it plus the source note (the annotation at the foot,
+#: ``yref="paper"``, ``y=0``, which moves up with it). Measured on the drawn SVG; only shrinks.
+_COMPACT = """(function (gd) {
+  var L = gd._fullLayout, svg = gd.querySelector('.main-svg');
+  if (!L || !svg) { return null; }
+  var top0 = svg.getBoundingClientRect().top;
+  var box = function (el) {
+    var r = el.getBoundingClientRect();
+    return {top: r.top - top0, bottom: r.bottom - top0, h: r.height};
+  };
+  var plotTop = L.margin.t, plotBottom = L.height - L.margin.b;
+  var source = -1;
+  (L.annotations || []).forEach(function (a, i) {
+    if (a.yref === 'paper' && a.y === 0 && a.yanchor === 'top' && a.xref === 'paper') {
+      source = i;
+    }
+  });
+  var title = gd.querySelector('.g-gtitle');
+  var titleBottom = title && title.getBBox().height ? box(title).bottom : 0;
+  var above = plotTop, below = plotBottom;
+  gd.querySelectorAll('.main-svg text, .legend, .colorbar').forEach(function (el) {
+    if (el.closest('.g-gtitle') || el.closest('.updatemenu-container')) { return; }
+    var ann = el.closest('.annotation');
+    if (ann && source >= 0 && ann.getAttribute('data-index') === String(source)) { return; }
+    var b = box(el);
+    if (!b.h) { return; }
+    if (b.bottom <= plotTop + 1) { above = Math.min(above, b.top); }
+    if (b.top >= plotBottom - 1) { below = Math.max(below, b.bottom); }
+  });
+  var newTop = Math.ceil(titleBottom + GAP + (plotTop - above));
+  var cutTop = Math.max(0, L.margin.t - newTop);
+  var update = {};
+  var cutBottom = 0;
+  if (source >= 0) {
+    var src = gd.querySelector('.annotation[data-index="' + source + '"]');
+    var srcH = src ? box(src).h : 0;
+    var newBottom = Math.ceil(below - plotBottom + GAP + srcH + 4);
+    cutBottom = Math.max(0, L.margin.b - newBottom);
+    if (cutBottom) {
+      update['annotations[' + source + '].yshift'] = -Math.ceil(below - plotBottom + GAP);
+    }
+  }
+  if (cutTop < 4 && cutBottom < 4) { return null; }
+  update['margin.t'] = L.margin.t - cutTop;
+  update['margin.b'] = L.margin.b - cutBottom;
+  update.height = L.height - cutTop - cutBottom;
+  return Plotly.relayout(gd, update);
+})""".replace("GAP", str(PRINT_GAP_PX))
+
+_AFTER_DRAW = _AFTER_DRAW.replace("COMPACT", _COMPACT)
 
 
 def figure_config(image_name: str) -> dict:
