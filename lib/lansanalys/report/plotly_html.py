@@ -20,13 +20,15 @@ _figure_numbers = itertools.count(1)
 
 
 #: In print (the PDF) each chart's plot area is drawn at this share of its screen height, so
-#: two figures share an A4 page; its title, legend and source note keep their size. A category
-#: axis (ranked bars, a heatmap's rows) keeps :data:`PRINT_LINE_PX` per line of each label, so
-#: no label runs into the next. A map (an axis with a fixed aspect, whose size its height sets)
-#: keeps the larger :data:`PRINT_MAP_SHARE`.
+#: two or three figures share an A4 page; its title, legend and source note keep their size. A
+#: category axis (ranked bars, a heatmap's rows) keeps its label font size plus
+#: :data:`PRINT_LINE_GAP_PX` per line of each label, so no label runs into the next. A map (an
+#: axis with a fixed aspect, whose size its height sets) keeps the larger :data:`PRINT_MAP_SHARE`.
 PRINT_PLOT_SHARE = 0.5
-PRINT_MAP_SHARE = 0.6
-PRINT_LINE_PX = 16
+PRINT_MAP_SHARE = 0.55
+PRINT_LINE_GAP_PX = 3
+#: The least height (px) of a category in print where not every category has a label.
+PRINT_BAR_PX = 10
 
 #: Run after each figure has drawn: in print, lower the plot area as above, then close the gaps
 #: the screen layout leaves around it (:data:`_COMPACT`); then mark the figure drawn
@@ -38,6 +40,7 @@ var L = gd._fullLayout;
 if (window.matchMedia && window.matchMedia('print').matches && L && L.height) {
   var plot = L.height - L.margin.t - L.margin.b;
   var want = plot * SHARE;
+  var update = {};
   Object.keys(L).forEach(function (k) {
     var ax = L[k];
     if (/^[xy]axis[0-9]*$/.test(k) && ax.scaleanchor) { want = Math.max(want, plot * MAP); }
@@ -46,24 +49,40 @@ if (window.matchMedia && window.matchMedia('print').matches && L && L.height) {
     ax._categories.forEach(function (c) {
       lines = Math.max(lines, String(c).split('<br>').length);
     });
-    var need = ax._categories.length * lines * LINE / (ax.domain[1] - ax.domain[0]);
+    /* Where plotly labels only every k-th category (an age pyramid), the labels keep their
+       line each and the bars at least BAR px. */
+    var labelled = Math.min(ax._categories.length, (ax._vals || ax._categories).length);
+    var line = ((ax.tickfont && ax.tickfont.size) || 13) + LINE_GAP;
+    var need = Math.max(labelled * lines * line, ax._categories.length * BAR)
+      / (ax.domain[1] - ax.domain[0]);
     want = Math.max(want, Math.min(plot, need));
+    /* Every category the screen labels keeps its label at the lower height (plotly would
+       thin them out at under about 20 px a label). */
+    if (labelled === ax._categories.length) {
+      update[k + '.tickmode'] = 'linear';
+      update[k + '.tick0'] = 0;
+      update[k + '.dtick'] = 1;
+    }
   });
   var h = Math.round(L.height - plot + want);
-  var lowered = h < L.height ? Plotly.relayout(gd, {height: h}) : Promise.resolve();
+  if (h < L.height) { update.height = h; }
+  var lowered = Object.keys(update).length ? Plotly.relayout(gd, update) : Promise.resolve();
   return lowered.then(function () { return COMPACT(gd); }).then(function () {
     gd.parentNode.style.height = gd._fullLayout.height + 'px';  /* plotly.io's wrapper div */
     drawn();
   });
 }
 drawn();""".replace("SHARE", str(PRINT_PLOT_SHARE))
-    .replace("LINE", str(PRINT_LINE_PX))
+    .replace("LINE_GAP", str(PRINT_LINE_GAP_PX))
     .replace("MAP", str(PRINT_MAP_SHARE))
+    .replace("BAR", str(PRINT_BAR_PX))
 )
 
 #: The gap (px) kept in print between the title and what is above the plot (legend, top axis
 #: labels), and between what is below the plot (axis labels and title) and the source note.
 PRINT_GAP_PX = 10
+#: The title's distance (px) from the top of the figure in print.
+PRINT_TITLE_PAD_PX = 4
 
 #: In print, the title, the legend and the source note keep their size but the empty bands the
 #: screen layout leaves for the longest case (a wrapped title, a second legend row, an axis
@@ -86,7 +105,12 @@ _COMPACT = """(function (gd) {
     }
   });
   var title = gd.querySelector('.g-gtitle');
-  var titleBottom = title && title.getBBox().height ? box(title).bottom : 0;
+  /* The title moves up to TITLE_PAD px from the top (the screen keeps more air above it). */
+  var pad = L.title && L.title.pad ? L.title.pad.t || 0 : 0;
+  /* (a title of several lines is drawn above its anchor: it moves up only as far as it can) */
+  var lift = title && title.getBBox().height
+    ? Math.max(0, Math.min(pad, box(title).top) - TITLE_PAD) : 0;
+  var titleBottom = title && title.getBBox().height ? box(title).bottom - lift : 0;
   var above = plotTop, below = plotBottom;
   gd.querySelectorAll('.main-svg text, .legend, .colorbar').forEach(function (el) {
     if (el.closest('.g-gtitle') || el.closest('.updatemenu-container')) { return; }
@@ -111,11 +135,12 @@ _COMPACT = """(function (gd) {
     }
   }
   if (cutTop < 4 && cutBottom < 4) { return null; }
+  if (lift && cutTop) { update['title.pad.t'] = pad - lift; }
   update['margin.t'] = L.margin.t - cutTop;
   update['margin.b'] = L.margin.b - cutBottom;
   update.height = L.height - cutTop - cutBottom;
   return Plotly.relayout(gd, update);
-})""".replace("GAP", str(PRINT_GAP_PX))
+})""".replace("GAP", str(PRINT_GAP_PX)).replace("TITLE_PAD", str(PRINT_TITLE_PAD_PX))
 
 _AFTER_DRAW = _AFTER_DRAW.replace("COMPACT", _COMPACT)
 
