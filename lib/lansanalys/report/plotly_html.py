@@ -66,6 +66,15 @@ if (window.matchMedia && window.matchMedia('print').matches && L && L.height) {
   });
   var h = Math.round(L.height - plot + want);
   if (h < L.height) { update.height = h; }
+  /* A source note that speaks of the screen (its buttons) has its paper version in
+     meta.print_source: it replaces the note (the annotation at the foot). */
+  if (L.meta && L.meta.print_source) {
+    (L.annotations || []).forEach(function (a, i) {
+      if (a.yref === 'paper' && a.y === 0 && a.yanchor === 'top' && a.xref === 'paper') {
+        update['annotations[' + i + '].text'] = L.meta.print_source;
+      }
+    });
+  }
   var lowered = Object.keys(update).length ? Plotly.relayout(gd, update) : Promise.resolve();
   return lowered.then(function () { return COMPACT(gd); }).then(function () {
     gd.parentNode.style.height = gd._fullLayout.height + 'px';  /* plotly.io's wrapper div */
