@@ -154,12 +154,9 @@ def ranked_table(d: AreaData) -> HTML:
 
 
 def lan_table(d: AreaData) -> HTML:
-    """Table of the 21 län with links to each report and headline indicators."""
+    """The 21 län reports, linked, with each län's size and change. The indicators are in
+    :func:`ranked_table` (with their places); this table does not repeat them."""
     ind = _lan_indicators(d).drop(index="00").join(geo.lan().set_index("lan_kod"))
-
-    def grocery(code: str, v: float) -> str:
-        return fmt.percent(v) if _covered(d.meta, "dagligvaror", code) else MISSING
-
     span = _lan_indicators(d).attrs["span"]
     table = pd.DataFrame(
         {
@@ -167,22 +164,13 @@ def lan_table(d: AreaData) -> HTML:
             "Kod": ind.index,
             "Folkmängd": ind["population"].map(fmt.number),
             change_header(span): ind["change_n"].map(lambda v: fmt.signed(v, 1, " %")),
-            "Medelålder": ind["mean_age"].map(lambda v: fmt.number(v, 1)),
-            "Andel 65+": ind["share_65"].map(fmt.percent),
-            f"> {limit_text(HEADLINE_KM)} km till dagligvaror": [
-                grocery(c, v) for c, v in ind["grocery_over_10"].items()
-            ],
-            "Ej nåbar via väg (dagligvaror)": ind["grocery_unreachable"].map(
-                unreachable_or_missing
-            ),
         }
     )
-    src = source_note(d.meta, ["befolkning", "rutor", "service"]) + " " + beyond_note(d.meta)
     return html_table(
         table,
         "Länsrapporter",
-        src,
-        numeric=list(table.columns[1:]),
+        source_note(d.meta, ["befolkning"]),
+        numeric=list(table.columns[2:]),
         links={"Län": [f"{s}.html" for s in ind["slug"]]},
         table_class="la-index",
         download=False,
