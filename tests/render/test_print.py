@@ -60,15 +60,14 @@ LAYOUT = """() => ({
     f.querySelector('.la-number').textContent.trim(),
     (f.querySelector('tbody td') || {textContent: ''}).textContent.trim()]),
   figures: document.querySelectorAll('main figure.la-figure').length,
-  // Category axes (ranked bars, heatmap rows, the pyramid's ages) that print fewer labels than
-  // they have categories: plotly drops labels where it finds too little room.
-  thinned: [...document.querySelectorAll('.js-plotly-plot')].flatMap(gd =>
+  // Each category axis (ranked bars, heatmap rows, the pyramid's ages): how many categories it
+  // has and how many labels it draws (plotly drops labels where it finds too little room).
+  labels: [...document.querySelectorAll('.js-plotly-plot')].flatMap(gd =>
     Object.keys(gd._fullLayout).filter(k => /^yaxis[0-9]*$/.test(k)
         && gd._fullLayout[k].type === 'category' && gd._fullLayout[k].visible !== false
         && gd._fullLayout[k].showticklabels !== false)
-      .map(k => [gd.id, k, gd._fullLayout[k]._categories.length,
-                 gd.querySelectorAll('.' + k.replace('axis', '') + 'tick text').length])
-      .filter(([, , n, shown]) => shown < n)),
+      .map(k => [gd.id + ' ' + k, gd._fullLayout[k]._categories.length,
+                 gd.querySelectorAll('.' + k.replace('axis', '') + 'tick text').length])),
   // Texts of a figure that run into one another in print (title, legend, axis labels, the
   // source note, names on maps), as the printed SVG draws them.
   overlaps: [...document.querySelectorAll('.js-plotly-plot')].flatMap(gd => {
@@ -91,12 +90,12 @@ LAYOUT = """() => ({
 })"""
 
 
-def _print_layout(browser, page_path) -> dict:
+def _print_layout(browser, page_path, media: str = "print") -> dict:
     from lansanalys.render import pdf
 
     ctx = browser.new_context(offline=True, viewport=pdf.PRINT_VIEWPORT)
     page = ctx.new_page()
-    page.emulate_media(media="print")
+    page.emulate_media(media=media)
     page.goto(page_path.as_uri())
     page.wait_for_function(pdf.FIGURES_DRAWN, timeout=60_000)
     out = page.evaluate(LAYOUT)
@@ -118,8 +117,13 @@ def test_the_printed_report_keeps_its_parts_together_and_is_short(
 
     _poppler()
     # Printed in a private copy: the PDF is written beside the page.
-    layout = _print_layout(browser, rendered_copy["out"] / f"{name}.html")
-    assert layout["thinned"] == [], layout["thinned"]
+    path = rendered_copy["out"] / f"{name}.html"
+    layout = _print_layout(browser, path)
+    # Every category label the screen draws at the printed width is printed too, though the
+    # plot is drawn lower on paper (the pyramid labels every other age group on both).
+    screen = {k: shown for k, _, shown in _print_layout(browser, path, "screen")["labels"]}
+    fewer = [(k, n, shown, screen[k]) for k, n, shown in layout["labels"] if shown < screen[k]]
+    assert layout["labels"] and fewer == [], fewer
     assert layout["overlaps"] == [], layout["overlaps"]
     pages = _pages(print_pdf(rendered_copy["out"] / f"{name}.html"))
     assert len(pages) <= most, len(pages)
