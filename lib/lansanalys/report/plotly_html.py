@@ -64,6 +64,14 @@ if (window.matchMedia && window.matchMedia('print').matches && L && L.height) {
       update[k + '.dtick'] = 1;
     }
   });
+  /* A chart with names written by its points (the support bubbles) keeps its height: the
+     names were placed apart at that size. */
+  var named = !Object.keys(L).some(function (k) {
+    return /^[xy]axis[0-9]*$/.test(k) && L[k].scaleanchor;
+  }) && (gd._fullData || []).some(function (t) {
+    return t.type === 'scatter' && String(t.mode).indexOf('text') >= 0 && t.visible !== false;
+  });
+  if (named) { want = plot; }
   var h = Math.round(L.height - plot + want);
   if (h < L.height) { update.height = h; }
   /* A source note that speaks of the screen (its buttons) has its paper version in
