@@ -11,6 +11,7 @@ far), and buttons under the map show the cells themselves and zoom to the larges
 from __future__ import annotations
 
 import html
+import textwrap
 from collections.abc import Sequence
 from functools import reduce
 from math import gcd
@@ -23,7 +24,13 @@ from plotly.colors import sample_colorscale
 
 from lansanalys import fmt, geo
 from lansanalys.analysis import access
-from lansanalys.report.figures import MAP_HEIGHT, SEQUENTIAL, UNREACHABLE_COLOR, finish
+from lansanalys.report.figures import (
+    MAP_HEIGHT,
+    SEQUENTIAL,
+    SOURCE_WRAP,
+    UNREACHABLE_COLOR,
+    finish,
+)
 from lansanalys.report.maps import (
     _view,
     add_area_names,
@@ -190,6 +197,7 @@ def distance_grid_map(
     to the lower class: "≤ 2 km" holds 2,0 km, "2–5 km" means more than 2 and at most 5 km.
     """
     size = grid_size(cells)
+    on_screen = on_paper = ""
 
     def km(v: float) -> str:
         return fmt.number(v, 1 if v % 1 else 0)
@@ -247,9 +255,12 @@ def distance_grid_map(
         )
         source += (
             f" Kartan visar {_size_text(shown)}-rutor: varje ruta har färgen för medianavståndet "
-            f"för dem som bor i den (minst hälften av rutans invånare bor så nära eller närmare); "
-            f"knapparna under kartan visar {fine}na och zoomar in på orter."
+            f"för dem som bor i den (minst hälften av rutans invånare bor så nära eller närmare)"
         )
+        # The buttons are the screen's; on paper (where they are hidden) the note says where
+        # the finer cells are instead (see report.plotly_html: print_source).
+        on_screen = f"; knapparna under kartan visar {fine}na och zoomar in på orter."
+        on_paper = f". I rapportens webbversion visar kartan också {fine}na och orterna närmare."
     fig.add_trace(
         _heatmap(cells["x"], cells["y"], cls, text, size, n, scale, shown == size, "Rutor")
     )
@@ -287,7 +298,13 @@ def distance_grid_map(
         )
     add_context(fig, context, borders.total_bounds)
     fig.update_layout(legend=dict(itemsizing="constant", title=dict(text="Avstånd:")))
-    finish(fig, title, source, height=MAP_HEIGHT)
+    finish(fig, title, source + on_screen, height=MAP_HEIGHT)
+    if on_paper:
+        lines = textwrap.wrap(source + on_paper, SOURCE_WRAP)
+        fig.layout.meta = {
+            **fig.layout.meta,
+            "print_source": "<br>".join(html.escape(line) for line in lines),
+        }
     frame_map(fig)
     if names_col is not None:
         add_area_names(fig, borders, names_col, bars=bars)

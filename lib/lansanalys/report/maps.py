@@ -22,6 +22,7 @@ from lansanalys.report.figures import (
     finish,
     place_labels,
 )
+from lansanalys.report.plotly_html import PRINT_MAP_SHARE
 
 #: Sizes (px) a map is laid out for: the plot width of a figure on the printed page (the
 #: narrowest it is drawn at; about 795 px less the margins) and the most height a map takes.
@@ -209,8 +210,10 @@ def _dotted(d: dict, prefix: str = "") -> dict:
 
 def map_scale(fig: go.Figure, bars: bool = False) -> float:
     """Pixels per metre of the map on the printed page (with bars: as laid out beside or
-    above them), for placing names that must not meet."""
-    return map_layout(_view(fig), 300.0 if bars else None)["px_per_m"]
+    above them), for placing names that must not meet: the PDF draws a map at no less than
+    :data:`~.plotly_html.PRINT_MAP_SHARE` of its laid-out height, with names and markers at
+    full size, so names are placed for that scale (on screen they stand further apart)."""
+    return map_layout(_view(fig), 300.0 if bars else None)["px_per_m"] * PRINT_MAP_SHARE
 
 
 def _polygon_xy(geom) -> tuple[list[float | None], list[float | None]]:

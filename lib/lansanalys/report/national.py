@@ -28,7 +28,7 @@ from lansanalys.report.text import (
     source_note,
     unreachable_or_missing,
 )
-from lansanalys.services import CASH_RULE_KM, SERVICE_TYPES
+from lansanalys.services import CASH_RULE_KM, CASH_RULE_LIMITS, SERVICE_TYPES
 
 INDICATORS = {
     "mean_age": ("Medelålder", "år", 1),
@@ -107,21 +107,35 @@ def fig_indicator(d: AreaData, col: str) -> go.Figure | Markdown:
 
 
 def ranked_table(d: AreaData) -> HTML:
-    """All 21 län ranked on each headline indicator (1 = highest)."""
+    """All 21 län ranked on each headline indicator (1 = highest).
+
+    The page shows "44,9 (4)" (value and place); the download holds each as a number of its
+    own, the value under the indicator with its unit and the place under "…, plats".
+    """
     ind = _lan_indicators(d).drop(index="00").join(geo.lan().set_index("lan_kod"))
     df = pd.DataFrame({"Län": ind["lan"]})
-    for col, (name, _unit, dec) in INDICATORS.items():
+    numbers = pd.DataFrame({"Län": ind["lan"]})
+    decimals: dict[str, int] = {}
+    for col, (name, unit, dec) in INDICATORS.items():
         # Only län with data are ranked; the others say so.
         rank = ind[col].rank(ascending=False, method="min")
         df[name] = [
             f"{fmt.number(v, dec)} ({int(r)})" if r == r else MISSING
             for v, r in zip(ind[col], rank, strict=True)
         ]
+        head = f"{name}, {unit}" if unit else name
+        numbers[head] = ind[col].where(rank.notna())
+        numbers[f"{name}, plats"] = rank.astype("Int64")
+        decimals[head] = dec
+        decimals[f"{name}, plats"] = 0
         if col == "grocery_over_10":
             df["Ej nåbar via väg (dagligvaror)"] = [
                 unreachable_or_missing(v) for v in ind["grocery_unreachable"]
             ]
-    df = df.sort_values("Län")
+            numbers["Ej nåbar via väg (dagligvaror), invånare"] = ind["grocery_unreachable"]
+            decimals["Ej nåbar via väg (dagligvaror), invånare"] = 0
+    order = df["Län"].sort_values().index
+    df, numbers = df.loc[order], numbers.loc[order]
     n = len(covered_lan(d.meta, "dagligvaror"))
     note = (
         f" Avstånd till dagligvaror: uppgift saknas för {len(ind) - n} län (servicefilerna "
@@ -134,16 +148,15 @@ def ranked_table(d: AreaData) -> HTML:
         "Länen rangordnade på nyckeltalen: värde (plats av 21, 1 = högst)",
         source_note(d.meta, ["befolkning", "rutor", "service"]) + " " + beyond_note(d.meta) + note,
         numeric=[c for c in df.columns if c != "Län"],
+        download_frame=numbers.reset_index(drop=True),
+        decimals=decimals,
     )
 
 
 def lan_table(d: AreaData) -> HTML:
-    """Table of the 21 län with links to each report and headline indicators."""
+    """The 21 län reports, linked, with each län's size and change. The indicators are in
+    :func:`ranked_table` (with their places); this table does not repeat them."""
     ind = _lan_indicators(d).drop(index="00").join(geo.lan().set_index("lan_kod"))
-
-    def grocery(code: str, v: float) -> str:
-        return fmt.percent(v) if _covered(d.meta, "dagligvaror", code) else MISSING
-
     span = _lan_indicators(d).attrs["span"]
     table = pd.DataFrame(
         {
@@ -151,22 +164,13 @@ def lan_table(d: AreaData) -> HTML:
             "Kod": ind.index,
             "Folkmängd": ind["population"].map(fmt.number),
             change_header(span): ind["change_n"].map(lambda v: fmt.signed(v, 1, " %")),
-            "Medelålder": ind["mean_age"].map(lambda v: fmt.number(v, 1)),
-            "Andel 65+": ind["share_65"].map(fmt.percent),
-            f"> {limit_text(HEADLINE_KM)} km till dagligvaror": [
-                grocery(c, v) for c, v in ind["grocery_over_10"].items()
-            ],
-            "Ej nåbar via väg (dagligvaror)": ind["grocery_unreachable"].map(
-                unreachable_or_missing
-            ),
         }
     )
-    src = source_note(d.meta, ["befolkning", "rutor", "service"]) + " " + beyond_note(d.meta)
     return html_table(
         table,
         "Länsrapporter",
-        src,
-        numeric=list(table.columns[1:]),
+        source_note(d.meta, ["befolkning"]),
+        numeric=list(table.columns[2:]),
         links={"Län": [f"{s}.html" for s in ind["slug"]]},
         table_class="la-index",
         download=False,
@@ -203,6 +207,10 @@ def kommungrupp_table(d: AreaData) -> HTML | Markdown:
     def share(st: str, g: str) -> str:
         return fmt.percent(wide.at[g, st]) if st in wide.columns else MISSING
 
+    # The cash rule's share shows hundredths, as everywhere (its limit is 0,3 %); the head says
+    # so, beside the shares in tenths.
+    cash_limit = limit_text(CASH_RULE_LIMITS["kontantuttag"])
+    cash_head = f"Kontantuttag > {limit_text(CASH_RULE_KM)} km (gräns {cash_limit} %)"
     rows = []
     for g in sorted(wide.index):
         rows.append(
@@ -216,9 +224,7 @@ def kommungrupp_table(d: AreaData) -> HTML | Markdown:
                 if grocery
                 else MISSING,
                 f"Apotek > {limit_text(HEADLINE_KM)} km": share("apotek", g),
-                f"Kontantuttag > {limit_text(CASH_RULE_KM)} km": fmt.percent(
-                    cash.at[g, f"share_over_{CASH_RULE_KM:g}km"], 2
-                )
+                cash_head: fmt.percent(cash.at[g, f"share_over_{CASH_RULE_KM:g}km"], 2)
                 if g in cash.index
                 else MISSING,
                 "Ej nåbar via väg": fmt.number(pop.at[g, "population_unreachable"])

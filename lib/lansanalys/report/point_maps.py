@@ -210,11 +210,16 @@ def _write_names(fig: go.Figure, places: pd.DataFrame, radius, most: int) -> lis
         most=most,
     )
     keep = np.array([k is not None for k in spots], dtype=bool)
+    # Plotly offsets a name from its point by the point's marker: an invisible marker of the
+    # circle's size sets the name ``radius`` px off, where place_labels put it (without one
+    # the name would lie on its own circle).
+    size = 2 * np.broadcast_to(np.asarray(radius, dtype=float), keep.shape)[keep]
     fig.add_trace(
         go.Scatter(
             x=places["x"][keep],
             y=places["y"][keep],
-            mode="text",
+            mode="markers+text",
+            marker=dict(size=size, opacity=0),
             text=[html.escape(str(n)) for n in places["name"][keep]],
             textposition=[k for k in spots if k is not None],
             textfont=NAME_FONT,

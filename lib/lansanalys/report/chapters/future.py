@@ -102,7 +102,7 @@ def projection_table(d: AreaData) -> Table | Markdown:
         total = float(cur["population"].sum())
         old = float(cur.loc[cur["age"] >= 80, "population"].sum())
         row = {
-            "År": str(y) + (" (utfall)" if y == d.year else ""),
+            "År": int(y),
             "Invånare": total,
             "80 år och äldre": old,
             "Andel 80+, %": 100 * old / total,
@@ -117,6 +117,8 @@ def projection_table(d: AreaData) -> Table | Markdown:
         rows.append(row)
     df = pd.DataFrame(rows)
     formats = {
+        # The year is a number in the download; the page marks the observed one.
+        "År": lambda y: f"{int(y)} (utfall)" if int(y) == d.year else str(int(y)),
         "Invånare": lambda v: fmt.number(round(v)),
         "80 år och äldre": lambda v: fmt.number(round(v)),
         "Andel 80+, %": lambda v: fmt.number(v, 1),

@@ -183,11 +183,16 @@ def _downloads_text() -> str:
         else ""
     )
     return (
-        f'<p class="la-method-downloads"><strong>Ladda ner</strong>: {data}'
+        f'<p class="la-method-downloads la-screen-only"><strong>Ladda ner</strong>: {data}'
         "Ett diagram sparas som bild med knapparna PNG och SVG under det, eller med kameran "
         "(PNG) och knappen bredvid (SVG) i verktygsraden som visas när muspekaren är över "
         "diagrammet. SVG är skarp i alla storlekar och passar för tryck och presentationer; "
         "PNG passar för e-post och webb.</p>"
+        # On paper there is nothing to press: the same offer, for the report's web version.
+        '<p class="la-method-downloads la-print-only"><strong>Ladda ner</strong>: rapportens '
+        "webbversion (HTML) har alla tabeller och diagramdata som en Excel-fil (XLSX) och som "
+        "CSV-filer, med talen som tal, och sparar varje diagram som bild: SVG, skarp i alla "
+        "storlekar, för tryck och presentationer, och PNG för e-post och webb.</p>"
     )
 
 
