@@ -271,7 +271,9 @@ def test_a_period_from_the_first_population_year_has_no_before(demo_home, plain)
     t = programme.population_table(g)
     before = [c for c in t.columns if c.startswith("Förändring per år före")]
     assert before and t[before[0]].isna().all()
-    assert f"Förändringen före perioden: uppgift saknas (inget befolkningsår före {first})" in t.data
+    assert (
+        f"Förändringen före perioden: uppgift saknas (inget befolkningsår före {first})" in t.data
+    )
     # Without a baseline before it, the stretch during the period starts at its first year.
     during = f"Förändring per år {first}–{first + 3}"
     expected = 100 * (
