@@ -22,7 +22,7 @@ from lansanalys.report.figures import (
     finish,
     place_labels,
 )
-from lansanalys.report.plotly_html import PRINT_MAP_SHARE
+from lansanalys.report.plotly_html import PRINT_MAP_SHARE, dotted_paths
 
 #: Sizes (px) a map is laid out for: the plot width of a figure on the printed page (the
 #: narrowest it is drawn at; about 795 px less the margins) and the most height a map takes.
@@ -191,21 +191,10 @@ def frame_map(fig: go.Figure, rows_px: float | None = None, side_px: float = SID
         # One restyle by dotted paths: a third of the Python calls of updating the attached
         # colour bar object property by property.
         fig.plotly_restyle(
-            {f"{path}.{key}": [value] for key, value in _dotted(colorbar).items()},
+            {f"{path}.{key}": [value] for key, value in dotted_paths(colorbar).items()},
             trace_indexes=[i],
         )
     return lay
-
-
-def _dotted(d: dict, prefix: str = "") -> dict:
-    """A nested dict as plotly's dotted paths: {"title": {"side": "top"}} → {"title.side": …}."""
-    out = {}
-    for key, value in d.items():
-        if isinstance(value, dict):
-            out.update(_dotted(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
 
 
 def map_scale(fig: go.Figure, bars: bool = False) -> float:

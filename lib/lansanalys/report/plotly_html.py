@@ -236,3 +236,14 @@ def setup(render: dict | None = None) -> None:
     if rendering_html():
         pio.renderers["lansanalys_html"] = ReportHtmlRenderer()
         pio.renderers.default = "lansanalys_html"
+
+
+def dotted_paths(d: dict, prefix: str = "") -> dict:
+    """A nested dict as plotly's dotted paths: {"title": {"side": "top"}} → {"title.side": …}."""
+    out = {}
+    for key, value in d.items():
+        if isinstance(value, dict):
+            out.update(dotted_paths(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
