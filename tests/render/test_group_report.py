@@ -34,9 +34,9 @@ def test_the_group_report_links_members_whose_reports_are_in_the_set(rendered):
     # Every link goes to a report of the set.
     for href in set(re.findall(r'<a href="([^"#]+\.html)"', html)):
         assert (rendered["out"] / href).exists(), href
-    # One service year in the demo: said, and no change figures.
-    assert "Uppgift saknas: bara ett års servicepunkter" in html
-    assert "Öppnade under" not in html
+    # The demo has several service years: openings and closures during the period are shown.
+    assert "bara ett års servicepunkter" not in html
+    assert "Öppnade under" in html and "Stängda under" in html
 
 
 def test_the_index_links_the_group_report_and_search_finds_it(rendered, demo_home):

@@ -143,10 +143,38 @@ def test_members_link_to_their_reports_where_the_set_has_them(kfs):
     assert 'href="2422-sorsele.html"' not in html  # no link to a report not in the set
 
 
-def test_one_service_year_says_so_and_shows_no_change(kfs):
-    out = programme.service_table(kfs)
+def test_the_demo_service_history_agrees_with_plain_pandas(kfs, demo_home):
+    """The demo has several service years: the group's openings, closures and shares beyond
+    10 km are the sums and people-weighted means of access_years' kommun rows."""
+    ay = _processed(demo_home, "access_years")
+    ay = ay[(ay["level"] == "kommun") & (ay["service_type"] == "dagligvaror")]
+    years = sorted(int(y) for y in ay["year"].unique())
+    assert len(years) > 1
+    members = list(kfs.members)
+    base = max(y for y in years if y <= 2022)
+    last = max(y for y in years if y <= 2025)
+    t = programme.service_table(kfs)
+    t = t[t["Service"] == "Dagligvaror"].set_index("Område")
+    mine = ay[ay["code"].isin(members)]
+    during = mine[(mine["year"] > base) & (mine["year"] <= last)]
+    for word, col in (("Öppnade", "opened"), ("Stängda", "closed")):
+        assert t.at["Gruppen", f"{word} under ({base}–{last}), antal"] == float(during[col].sum())
+    now = mine[mine["year"] == last]
+    share = (now["population_share_over_10km"] * now["population"]).sum() / now["population"].sum()
+    assert t.at["Gruppen", f"Andel > 10 km {last}"] == pytest.approx(share, rel=1e-9)
+    assert "bara ett års servicepunkter" not in programme.findings(kfs).data
+
+
+def test_one_service_year_says_so_and_shows_no_change(home_copy):
+    processed = home_copy / "data" / "processed"
+    (processed / "access_years.parquet").unlink()
+    meta = json.loads((processed / "meta.json").read_text(encoding="utf-8"))
+    meta["service_years"] = [2024]
+    (processed / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    g = GroupData(KFS, config.Paths(home_copy))
+    out = programme.service_table(g)
     assert "Uppgift saknas: bara ett års servicepunkter" in out.data
-    assert "bara ett års servicepunkter" in programme.findings(kfs).data
+    assert "bara ett års servicepunkter" in programme.findings(g).data
 
 
 # ---- any group: group + rest = riket ------------------------------------------------------------
