@@ -34,7 +34,7 @@ BASIS_TEXT = {
     "vars mittpunkt ligger inom ortens gräns.",
     "orter_geonames": "ungefärliga orter: GeoNames-orter med minst 500 invånare, var och en med "
     "den ruta den ligger i och de angränsande rutor med minst 100 invånare per km² som hänger "
-    "ihop med den (högst 6 km bort). SCB:s tätortsgränser saknas i data/raw/orter/; med dem "
+    "ihop med den (högst 6 km bort). SCB:s tätortsgränser har inte lagts in; med dem "
     "räknas orterna efter SCB:s gränser.",
 }
 

@@ -182,7 +182,7 @@ def kommungrupp_table(d: AreaData) -> HTML | Markdown:
     cash rule, with the population that cannot reach service by road."""
     if not catalogue.exists(d.p, "access_kommungrupp"):
         return Markdown(
-            "*Ingen kommungruppering finns i data/raw/klassning/; tabellen per kommungrupp "
+            "*Ingen kommungruppering finns i underlaget; tabellen per kommungrupp "
             "visas när den finns.*"
         )
     acc = catalogue.read(d.p, "access_kommungrupp")

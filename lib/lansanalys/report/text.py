@@ -110,13 +110,13 @@ def missing_sentence(meta: dict[str, Any], types: list[str], where: str) -> str:
     parts = []
     if absent:
         parts.append(
-            f"Uppgift saknas för {names(absent)}: serviceslaget finns inte i servicefilerna "
-            "(data/raw/service/), så inget avstånd kan beräknas."
+            f"Uppgift saknas för {names(absent)}: serviceslaget finns inte i servicefilerna, "
+            "så inget avstånd kan beräknas."
         )
     if partial:
         parts.append(
             f"Uppgift saknas för {names(partial)} i {where}: servicefilerna täcker inte området "
-            "(se täckningen i data/raw/SOURCES.yml), och ett avstånd till punkter som saknas "
+            "(se täckningen under Om data och metod), och ett avstånd till punkter som saknas "
             "vore fel."
         )
     return " ".join(parts)

@@ -143,7 +143,7 @@ def table_by_kommuntyp(d: AreaData, service_type: str = "dagligvaror") -> Table 
     elif a.level != "riket" and not d.covered(service_type):
         note = d.missing(service_type)
     if not d.has_support:
-        note += " Stöd: uppgift saknas (ingen stödlista i data/raw/stod/)."
+        note += " Stöd: uppgift saknas (ingen stödlista i underlaget)."
     return Table(
         out,
         caption=f"Befolkning, tillgänglighet och stöd per kommuntyp {a.where}",
@@ -329,7 +329,7 @@ def table_support_by_kommuntyp(d: AreaData) -> Table | Markdown:
     if (none := _no_types(d)) is not None:
         return none
     if not d.has_support:
-        return Markdown("*Stöd: uppgift saknas (ingen stödlista i data/raw/stod/).*")
+        return Markdown("*Stöd: uppgift saknas (ingen stödlista i underlaget).*")
     a = d.area
     if a.level == "kommun":
         mine = d.kommuntyp_of(a.code) or MISSING

@@ -85,7 +85,7 @@ def orter_table(d: AreaData) -> Table | Markdown:
     note_short = " Butik = dagligvarubutik, apotek inklusive apoteksombud, post = post- och paketombud, kontanter = kontantuttag."
     note = (
         " Förändring: uppgift saknas, eftersom befolkningsrutorna finns för ett år; den visas "
-        "när rutor för flera år läggs i data/raw/rutor/."
+        "när befolkningsrutor för flera år har lagts in."
         if o["change_pct"].isna().all()
         else ""
     )

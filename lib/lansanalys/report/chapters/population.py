@@ -161,7 +161,7 @@ def fig_components(d: AreaData) -> go.Figure | Markdown:
     raw = d.components_raw
     if raw is None or raw.empty:
         return Markdown(
-            "*Födda, döda och flyttningar finns inte i data/raw/forandringar/ (SCB:s tabell "
+            "*Födda, döda och flyttningar finns inte i underlaget (SCB:s tabell "
             "Befolkningsförändringar efter region, förändringar och kön, BE0101J).*"
         )
     a = d.area
@@ -169,7 +169,7 @@ def fig_components(d: AreaData) -> go.Figure | Markdown:
     if lacking:
         return missing_note(
             f"Födda, döda och flyttningar saknas för {len(lacking)} av {a.kind}s "
-            f"{len(a.kommun_codes)} kommuner ({kommun_names(lacking)}) i data/raw/forandringar/; "
+            f"{len(a.kommun_codes)} kommuner ({kommun_names(lacking)}) i underlaget; "
             "summan kan inte visas."
         )
     c = components.components(raw, dict.fromkeys(raw["kommun_kod"], a.code))
@@ -178,7 +178,7 @@ def fig_components(d: AreaData) -> go.Figure | Markdown:
     has_total = "folkokning" not in missing
     if not parts and not has_total:
         return missing_note(
-            "Filen i data/raw/forandringar/ har varken folkökning eller både födda och döda "
+            "Filen med befolkningsförändringar har varken folkökning eller både födda och döda "
             "eller in- och utflyttningar; inga delar av befolkningsförändringen kan visas."
         )
     y0, y1 = int(c["year"].min()), int(c["year"].max())

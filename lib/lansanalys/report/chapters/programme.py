@@ -25,7 +25,7 @@ from lansanalys.services import SERVICE_TYPES
 ONE_SERVICE_YEAR = (
     "Uppgift saknas: bara ett års servicepunkter{year}. Öppnade och stängda punkter och "
     "förändringen i andelen som bor långt från service kräver servicepunkter för flera år "
-    "(en fil per år i data/raw/service/)."
+    "(en fil per år)."
 )
 
 #: The group report's definitions (Om data och metod, docs/definitions.md).

@@ -28,7 +28,7 @@ NOTEWORTHY_CORRELATION = 0.3
 def _no_support(d: AreaData) -> Markdown | None:
     if d.has_support:
         return None
-    return Markdown("*Stöd: uppgift saknas (ingen stödlista i data/raw/stod/).*")
+    return Markdown("*Stöd: uppgift saknas (ingen stödlista i underlaget).*")
 
 
 def _lower_riket(name: str) -> str:
@@ -199,7 +199,7 @@ def fig_support_by_group(d: AreaData) -> go.Figure | Markdown:
         return none
     if d.klassning is None:
         return Markdown(
-            "*Ingen kommungruppering finns i data/raw/klassning/ (t.ex. SKR:s "
+            "*Ingen kommungruppering finns i underlaget (t.ex. SKR:s "
             "kommungruppsindelning); jämförelsen per kommungrupp visas när den finns.*"
         )
     kl = d.klassning.set_index("kommun_kod")
