@@ -261,3 +261,25 @@ def test_a_tall_map_stands_beside_its_bars_and_a_wide_one_above():
     # Either way the map is wider than the 230 px strip it used to be on the printed page.
     for lay, (sx, sy) in ((tall, (100_000, 220_000)), (wide, (400_000, 420_000))):
         assert sx * lay["px_per_m"] > 280 and sy * lay["px_per_m"] > 280
+
+
+def test_the_kommun_of_a_kommun_report_is_marked_in_the_ranking_and_riket_keeps_its_place():
+    gdf = gpd.GeoDataFrame(
+        {"name": ["Högsby", "Kalmar", "Nybro"], "v": [-8.0, 12.4, 1.2]},
+        geometry=[
+            box(0, 0, 10_000, 10_000),
+            box(10_000, 0, 20_000, 10_000),
+            box(0, 10_000, 10_000, 20_000),
+        ],
+        crs=3006,
+    )
+    fig = maps.choropleth(gdf, "v", "name", list(gdf["name"]), "t", "s", "%")
+    maps.change_side_bars(fig, list(gdf["name"]), gdf["v"], "2014–2024", 8.6, highlight="Högsby")
+    bars = next(t for t in fig.data if t.type == "bar")
+    # Highest on top; the kommun itself in bold with a marker, the others as they are.
+    assert list(bars.y) == ["Kalmar", "<b>Riket</b>", "Nybro", "<b>▸ Högsby</b>"]
+    assert list(bars.x) == [12.4, 8.6, 1.2, -8.0]
+    # Without a highlight no name is marked.
+    fig = maps.choropleth(gdf, "v", "name", list(gdf["name"]), "t", "s", "%")
+    maps.change_side_bars(fig, list(gdf["name"]), gdf["v"], "2014–2024", 8.6)
+    assert "▸" not in "".join(next(t for t in fig.data if t.type == "bar").y)

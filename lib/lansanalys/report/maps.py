@@ -456,12 +456,15 @@ def ranked_side_bars(
     colorscale: str | None = SEQUENTIAL,
     midpoint: float | None = None,
     reference: tuple[float, str] | None = None,
+    highlight: str | None = None,
 ) -> go.Figure:
     """The map's areas ranked (highest on top) in bars by the map, in the map's colours (one
     neutral colour with ``colorscale=None``, when the map's colours mean something else); an
     area without a value is listed last as "uppgift saknas", with no bar. ``reference`` (its
     value and name, e.g. riket) is a grey bar in its place in the ranking, in bold, with a
-    dashed line through the chart at its value."""
+    dashed line through the chart at its value. ``highlight`` (an area's name: the kommun of a
+    kommun report among its län's kommuner) is named in bold with a marker, so the reader
+    finds it in the ranking."""
     from lansanalys.report.blocks import MISSING
 
     vals = np.asarray(values, dtype=float)
@@ -469,9 +472,13 @@ def ranked_side_bars(
         colors = ["#0072B2"] * len(vals)
     else:
         colors, _, _ = value_colors(vals, colorscale, midpoint)
+
+    def shown(name: str) -> str:
+        return f"<b>▸ {name}</b>" if highlight is not None and name == highlight else name
+
     rows = [
         (
-            names[i] if vals[i] == vals[i] else f"{names[i]} ({MISSING})",
+            shown(names[i]) if vals[i] == vals[i] else f"{shown(names[i])} ({MISSING})",
             vals[i],
             fmt_value(vals[i]) if vals[i] == vals[i] else "",
             colors[i],
@@ -497,10 +504,16 @@ def ranked_side_bars(
 
 
 def change_side_bars(
-    fig: go.Figure, names: Sequence[str], change_pct: Sequence[float], span: str, riket: float
+    fig: go.Figure,
+    names: Sequence[str],
+    change_pct: Sequence[float],
+    span: str,
+    riket: float,
+    highlight: str | None = None,
 ) -> go.Figure:
     """Population change (percent over ``span``, e.g. "2014–2024") ranked beside a change map,
-    in its diverging colours, with riket's change as the reference."""
+    in its diverging colours, with riket's change as the reference (``highlight``: see
+    :func:`ranked_side_bars`)."""
     return ranked_side_bars(
         fig,
         names,
@@ -510,6 +523,7 @@ def change_side_bars(
         DIVERGING,
         midpoint=0.0,
         reference=(riket, "Riket"),
+        highlight=highlight,
     )
 
 

@@ -148,7 +148,14 @@ def fig_change_map(d: AreaData) -> go.Figure | Markdown:
         names=d.area.level != "riket",
     )
     riket = float(d.ind(d.area.lineage[-1])["change_n"])
-    maps.change_side_bars(fig, list(gdf["name"]), gdf["change_pct"], f"{y0}–{y1}", riket)
+    maps.change_side_bars(
+        fig,
+        list(gdf["name"]),
+        gdf["change_pct"],
+        f"{y0}–{y1}",
+        riket,
+        highlight=d.area.name if d.area.level == "kommun" else None,
+    )
     return with_table(fig, ch)
 
 

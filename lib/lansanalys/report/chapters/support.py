@@ -108,7 +108,12 @@ def fig_support_map(d: AreaData) -> go.Figure | Markdown:
         names=d.area.level != "riket",
     )
     maps.ranked_side_bars(
-        fig, list(gdf["name"]), gdf["sek_per_capita_year"], fmt.number, "Kr per invånare och år"
+        fig,
+        list(gdf["name"]),
+        gdf["sek_per_capita_year"],
+        fmt.number,
+        "Kr per invånare och år",
+        highlight=d.area.name if d.area.level == "kommun" else None,
     )
     return with_table(fig, per)
 
