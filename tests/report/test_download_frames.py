@@ -84,12 +84,26 @@ def test_a_table_keeps_its_heads_and_one_decimal_beyond_the_page(rendering):
         source="Källa: SCB",
         formats={"Andel, %": fmt.percent},
     )
-    assert "12,3 %" in t.data  # the page shows one decimal
+    # The page shows one decimal, and the unit once: in the head, not again in the cell.
+    html = t.data
+    assert ">12,3<" in html and "12,3 %" not in html
     (csv,) = sorted(rendering.glob("*.csv"))
     back = _csv(csv)
     assert list(back.columns) == ["Område", "Kod", "Andel, %"]
     assert back["Kod"].tolist() == ["0821", "00"]
     assert back["Andel, %"].tolist() == [12.35, 2.0]  # one decimal more than shown
+
+
+def test_the_unit_stands_in_the_head_or_in_the_cell_never_in_both(rendering):
+    t = Table(
+        pd.DataFrame({"Område": ["Högsby"], "Andel 70+, %": [22.44], "> 25 km 2024": [0.9]}),
+        caption="Enheter",
+        source="Källa: SCB",
+        formats={"Andel 70+, %": fmt.percent, "> 25 km 2024": fmt.percent},
+    )
+    html = t.data
+    assert ">22,4<" in html and "22,4 %" not in html  # the head says %
+    assert ">0,90 %<" in html or ">0,9 %<" in html  # a head without the unit keeps it in the cell
 
 
 def test_a_row_wise_format_keeps_every_rows_decimals(rendering):

@@ -173,6 +173,16 @@ MISSING = "uppgift saknas"
 # Tables that are data in Python and HTML in a notebook
 
 
+def _unit_in_head(shown: pd.DataFrame) -> pd.DataFrame:
+    """A column whose head gives the unit ("Andel 70+, %") shows bare numbers ("22,4"), as
+    every table of the report does; the percent sign is not written twice."""
+    out = shown.copy()
+    for c in out.columns:
+        if str(c).rstrip().endswith("%"):
+            out[c] = [v[:-2] if isinstance(v, str) and v.endswith(" %") else v for v in out[c]]
+    return out
+
+
 class Table(pd.DataFrame):
     """A report table: a DataFrame of numbers in plain Python, an HTML table with caption,
     source, Swedish number formats and its download when a notebook displays it.
@@ -291,7 +301,7 @@ class Table(pd.DataFrame):
                 else self.links
             )
             shown = self._shown(d) if self.shown is None or self.split_by else self.shown
-            shown = shown.rename(columns=self.labels)
+            shown = _unit_in_head(shown.rename(columns=self.labels))
             parts.append(
                 html_table(
                     shown,

@@ -203,7 +203,7 @@ def _compact_access(
     others = acc[acc["code"] != d.area.code]
     rows = []
     short = {
-        "Ej nåbar via väg, invånare": "Ej nåbar via väg",
+        "Ej nåbar via väg, invånare": "Ej nåbar via väg, inv.",
         "Medelavstånd för nåbara, km": "Medel, km",
         "Medelrestid för nåbara, min": "Medel, min",
     }

@@ -161,7 +161,7 @@ def table_by_kommuntyp(d: AreaData, service_type: str = "dagligvaror") -> Table 
             "Stöd, kr per invånare och år": fmt.number,
         },
         labels={
-            over: f"> {limit_text(HEADLINE_KM)} km",
+            over: f"> {limit_text(HEADLINE_KM)} km, %",
             "Stöd, kr per invånare och år": "Stöd, kr/inv/år",
         },
         note=note.strip(),
@@ -232,11 +232,14 @@ def table_by_place_type(d: AreaData, service_type: str = "dagligvaror") -> Table
         over: rows["beyond"],
         "Ej nåbar via väg": rows["unreachable"],
     }
-    labels = {over: f"> {limit_text(HEADLINE_KM)} km"}
+    labels = {
+        over: f"> {limit_text(HEADLINE_KM)} km, %",
+        "Ej nåbar via väg": "Ej nåbar via väg, inv.",
+    }
     if parent is not None:
         pcol = f"{d.name_of(parent)}: andel > {limit_text(HEADLINE_KM)} km, %"
         cols[pcol] = rows["parent_beyond"]
-        labels[pcol] = f"{d.name_of(parent)} > {limit_text(HEADLINE_KM)} km"
+        labels[pcol] = f"{d.name_of(parent)} > {limit_text(HEADLINE_KM)} km, %"
     out = pd.DataFrame(cols)
     formats = {
         "Invånare": fmt.number,
