@@ -22,8 +22,10 @@ from lansanalys.services import EVERYDAY_TYPES as EVERYDAY
 from lansanalys.services import SERVICE_TYPES
 from lansanalys.services import SHORT_LABELS as SHORT
 
-#: Orter shown in a län's or riket's table (the whole list is in the download).
-MAX_ROWS = 40
+#: Orter shown in a län's or riket's table (the whole list is in the download): the 20 largest
+#: fill half a printed page; 40 took a page and a half in Norrbotten, where each kommun report
+#: lists its own orter in full.
+MAX_ROWS = 20
 
 
 def _basis(d: AreaData) -> str:
