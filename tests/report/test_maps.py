@@ -274,12 +274,14 @@ def test_the_kommun_of_a_kommun_report_is_marked_in_the_ranking_and_riket_keeps_
         crs=3006,
     )
     fig = maps.choropleth(gdf, "v", "name", list(gdf["name"]), "t", "s", "%")
-    maps.change_side_bars(fig, list(gdf["name"]), gdf["v"], "2014–2024", 8.6, highlight="Högsby")
+    maps.ranked_side_bars(
+        fig, list(gdf["name"]), gdf["v"], str, "%", reference=(8.6, "Riket"), highlight="Högsby"
+    )
     bars = next(t for t in fig.data if t.type == "bar")
     # Highest on top; the kommun itself in bold with a marker, the others as they are.
     assert list(bars.y) == ["Kalmar", "<b>Riket</b>", "Nybro", "<b>▸ Högsby</b>"]
     assert list(bars.x) == [12.4, 8.6, 1.2, -8.0]
     # Without a highlight no name is marked.
     fig = maps.choropleth(gdf, "v", "name", list(gdf["name"]), "t", "s", "%")
-    maps.change_side_bars(fig, list(gdf["name"]), gdf["v"], "2014–2024", 8.6)
+    maps.ranked_side_bars(fig, list(gdf["name"]), gdf["v"], str, "%", reference=(8.6, "Riket"))
     assert "▸" not in "".join(next(t for t in fig.data if t.type == "bar").y)

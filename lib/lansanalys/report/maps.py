@@ -14,9 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from lansanalys import fmt
 from lansanalys.report.figures import (
-    DIVERGING,
     MAP_HEIGHT,
     SEQUENTIAL,
     finish,
@@ -501,30 +499,6 @@ def ranked_side_bars(
         reference=reference if ref_ok else None,
     )
     return fig
-
-
-def change_side_bars(
-    fig: go.Figure,
-    names: Sequence[str],
-    change_pct: Sequence[float],
-    span: str,
-    riket: float,
-    highlight: str | None = None,
-) -> go.Figure:
-    """Population change (percent over ``span``, e.g. "2014–2024") ranked beside a change map,
-    in its diverging colours, with riket's change as the reference (``highlight``: see
-    :func:`ranked_side_bars`)."""
-    return ranked_side_bars(
-        fig,
-        names,
-        change_pct,
-        lambda v: fmt.signed(v, 1, " %"),
-        f"Förändring {span}, %",
-        DIVERGING,
-        midpoint=0.0,
-        reference=(riket, "Riket"),
-        highlight=highlight,
-    )
 
 
 def scale_decimals(lo: float, hi: float) -> int:

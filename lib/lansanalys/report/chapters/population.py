@@ -148,12 +148,16 @@ def fig_change_map(d: AreaData) -> go.Figure | Markdown:
         names=d.area.level != "riket",
     )
     riket = float(d.ind(d.area.lineage[-1])["change_n"])
-    maps.change_side_bars(
+    # Ranked beside the map in its diverging colours, riket as the reference line.
+    maps.ranked_side_bars(
         fig,
         list(gdf["name"]),
         gdf["change_pct"],
-        f"{y0}–{y1}",
-        riket,
+        lambda v: fmt.signed(v, 1, " %"),
+        f"Förändring {y0}–{y1}, %",
+        figures.DIVERGING,
+        midpoint=0.0,
+        reference=(riket, "Riket"),
         highlight=d.area.name if d.area.level == "kommun" else None,
     )
     return with_table(fig, ch)
