@@ -151,8 +151,8 @@ def test_the_demo_service_history_agrees_with_plain_pandas(kfs, demo_home):
     years = sorted(int(y) for y in ay["year"].unique())
     assert len(years) > 1
     members = list(kfs.members)
-    base = max(y for y in years if y <= 2022)
-    last = max(y for y in years if y <= 2025)
+    base = max(y for y in years if y <= kfs.group.start)
+    last = max(y for y in years if y <= kfs.group.end)
     t = programme.service_table(kfs)
     t = t[t["Service"] == "Dagligvaror"].set_index("Område")
     mine = ay[ay["code"].isin(members)]

@@ -27,7 +27,7 @@ from queue import Empty
 
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import CaselessStrEnum, DottedObjectName, Type, default
+from traitlets import CaselessStrEnum, Type, default
 
 from lansanalys.config import NOTEBOOK_DIR, paths, worker_linkable
 from lansanalys.render.export import notebook_html
@@ -89,7 +89,6 @@ class IpcKernelManager(AsyncKernelManager):
     """
 
     transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
-    client_class = DottedObjectName("lansanalys.render.execute.ReadyClient")
     client_factory = Type(default_value=ReadyClient, klass=AsyncKernelClient)
 
     @default("ip")
